@@ -1,0 +1,145 @@
+# Helpers shared by every stage: config validation, paths, input functions.
+import glob
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+
+validate(config, schema="../config/schema.yaml")
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+from common_io import GENRES, weights_label  # noqa: E402
+
+EXPERIMENTS = [
+    "exp1_genre_from_audio",
+    "exp2_emotion_from_audio",
+    "exp3_genre_from_ratings",
+    "exp4_genre_from_predicted_emotions",
+]
+# figure name -> (kind, experiment, title)
+FIGURES = {
+    "fig1_audio_pca_by_genre": ("pca", "exp1_genre_from_audio", "Fig. 1 - PCA of VGG19 audio features, by genre"),
+    "fig2_audio_genre_confusion": ("confusion", "exp1_genre_from_audio", "Fig. 2 - Genre from audio"),
+    "fig3_emotion_confusion_grid": ("grid", "exp2_emotion_from_audio", "Fig. 3 - Each emotion from audio"),
+    "fig4_ratings_pca_by_genre": ("pca", "exp3_genre_from_ratings", "Fig. 4 - PCA of GEMS rating shares, by genre"),
+    "fig5_ratings_genre_confusion": ("confusion", "exp3_genre_from_ratings", "Fig. 5 - Genre from GEMS ratings"),
+    "fig6_predicted_emotions_pca_by_genre": (
+        "pca",
+        "exp4_genre_from_predicted_emotions",
+        "Fig. 6 - PCA of predicted emotion probabilities, by genre",
+    ),
+    "fig7_predicted_emotions_genre_confusion": (
+        "confusion",
+        "exp4_genre_from_predicted_emotions",
+        "Fig. 7 - Genre from predicted emotions",
+    ),
+}
+SCRIPTS = "../workflow/scripts"
+
+
+wildcard_constraints:
+    fig="|".join(FIGURES),
+
+
+def data_root():
+    """Folder holding data.csv and emotifymusic/ for the configured source."""
+    source = config["data"]["source"]
+    if source == "demo":
+        return "resources/demo"
+    if source == "download":
+        return "resources/emotify"
+    return config["data"]["root"]
+
+
+def annotations_path():
+    return f"{data_root()}/{config['data']['annotations']}"
+
+
+def audio_root():
+    return f"{data_root()}/{config['data']['audio_dir']}"
+
+
+def demo_audio_files():
+    n = config["demo"]["n_per_genre"]
+    return [f"resources/demo/emotifymusic/{g}/{i}.mp3" for g in GENRES for i in range(1, n + 1)]
+
+
+def audio_inputs(wildcards):
+    """The audio files the track table depends on, so that a changed clip reruns what follows."""
+    source = config["data"]["source"]
+    if source == "demo":
+        return demo_audio_files()
+    if source == "download":
+        return [audio_root()]
+    ext = config["data"]["audio_ext"]
+    return sorted(glob.glob(f"{audio_root()}/*/*.{ext}"))
+
+
+def weights_input(wildcards):
+    """The VGG19 weights file the extraction needs (none for random weights)."""
+    weights = config["features"]["weights"]
+    if weights == "random":
+        return {}
+    if weights == "imagenet":
+        return {"weights": config["features"]["weights_file"]}
+    return {"weights": weights}
+
+
+def feature_params():
+    """Every extraction parameter that changes the features (a change reruns extraction)."""
+    f = config["features"]
+    return {
+        "weights": f["weights"],
+        "weights_sha256": f["weights_sha256"],
+        "seed": f["seed"],
+        "layer": f["layer"],
+        "pooling": f["pooling"],
+        "device": f["device"],
+        "batch_size": f["batch_size"],
+        "store_dtype": f["store_dtype"],
+    }
+
+
+def experiment_outputs(name):
+    files = ["predictions.csv", "metrics.json", "confusion.csv"]
+    files.append("probabilities.csv" if name == "exp2_emotion_from_audio" else "pca.csv")
+    return [f"results/experiments/{name}/{f}" for f in files]
+
+
+def figure_inputs(wildcards):
+    kind, exp, _ = FIGURES[wildcards.fig]
+    base = f"results/experiments/{exp}"
+    inputs = {"metrics": f"{base}/metrics.json"}
+    if kind == "pca":
+        inputs["pca"] = f"{base}/pca.csv"
+    else:
+        inputs["confusion"] = f"{base}/confusion.csv"
+    return inputs
+
+
+def figure_kind(wildcards):
+    return FIGURES[wildcards.fig][0]
+
+
+def figure_title(wildcards):
+    return FIGURES[wildcards.fig][2]
+
+
+def run_subtitle():
+    f = config["features"]
+    return f"{config['run_label']} | features: {weights_label(config['features']['weights'])}, {f['layer']}/{f['pooling']}"
+
+
+def get_final_output():
+    outputs = [
+        "results/tables/tracks.csv",
+        "results/tables/gems_ratings.csv",
+        "results/tables/gems_labels.csv",
+        "results/tables/table1_emotion_accuracy.csv",
+        "results/tables/table1_emotion_accuracy.md",
+        "results/summary.md",
+    ]
+    outputs += [p for name in EXPERIMENTS for p in experiment_outputs(name)]
+    outputs += [f"results/figures/{fig}.png" for fig in FIGURES]
+    return outputs

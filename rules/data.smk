@@ -1,0 +1,91 @@
+# Stage 1 - data: the demo generator, the official download, validation and the track table.
+
+
+rule make_demo:
+    output:
+        csv="resources/demo/data.csv",
+        audio=demo_audio_files(),
+    params:
+        root="resources/demo",
+        demo=config["demo"],
+    log:
+        "logs/make_demo.log",
+    benchmark:
+        "benchmarks/make_demo.tsv"
+    conda:
+        "../envs/data.yaml"
+    script:
+        f"{SCRIPTS}/demo_data.py"
+
+
+rule download_annotations:
+    output:
+        csv="resources/emotify/data.csv",
+    params:
+        url=config["data"]["download"]["annotations_url"],
+        sha256=config["data"]["download"]["annotations_sha256"],
+    log:
+        "logs/download_annotations.log",
+    benchmark:
+        "benchmarks/download_annotations.tsv"
+    conda:
+        "../envs/data.yaml"
+    script:
+        f"{SCRIPTS}/download.py"
+
+
+rule download_audio:
+    output:
+        audio=directory("resources/emotify/emotifymusic"),
+    params:
+        url=config["data"]["download"]["audio_url"],
+        sha256=config["data"]["download"]["audio_sha256"],
+        archive="resources/emotify/emotifymusic.zip",
+    log:
+        "logs/download_audio.log",
+    benchmark:
+        "benchmarks/download_audio.tsv"
+    conda:
+        "../envs/data.yaml"
+    script:
+        f"{SCRIPTS}/download.py"
+
+
+rule validate_annotations:
+    input:
+        csv=annotations_path(),
+    output:
+        csv="results/data/annotations.csv",
+    log:
+        "logs/validate_annotations.log",
+    benchmark:
+        "benchmarks/validate_annotations.tsv"
+    conda:
+        "../envs/data.yaml"
+    script:
+        f"{SCRIPTS}/dataset.py"
+
+
+rule track_table:
+    input:
+        annotations="results/data/annotations.csv",
+        audio=audio_inputs,
+    output:
+        tracks=report(
+            "results/tables/tracks.csv",
+            caption="../report/tracks.rst",
+            category="Data",
+        ),
+    params:
+        audio_root=audio_root(),
+        ext=config["data"]["audio_ext"],
+        require_all_audio=config["data"]["require_all_audio"],
+        on_bad_audio=config["data"]["on_bad_audio"],
+    log:
+        "logs/track_table.log",
+    benchmark:
+        "benchmarks/track_table.tsv"
+    conda:
+        "../envs/data.yaml"
+    script:
+        f"{SCRIPTS}/dataset.py"

@@ -1,0 +1,26 @@
+# Stage 5 - figures 1-7 of the paper, from the experiment outputs.
+
+
+rule figure:
+    input:
+        unpack(figure_inputs),
+    output:
+        png=report(
+            "results/figures/{fig}.png",
+            caption="../report/figure.rst",
+            category="Figures",
+            labels={"figure": "{fig}"},
+        ),
+    params:
+        kind=figure_kind,
+        title=figure_title,
+        subtitle=run_subtitle(),
+        dpi=config["figures"]["dpi"],
+    log:
+        "logs/figure/{fig}.log",
+    benchmark:
+        "benchmarks/figure/{fig}.tsv"
+    conda:
+        "../envs/ml.yaml"
+    script:
+        f"{SCRIPTS}/figures.py"

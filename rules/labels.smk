@@ -1,0 +1,18 @@
+# Stage 2 - labels: mu(s, k), the per-emotion median m_k and label = 1 iff mu > m_k.
+
+
+rule gems_labels:
+    input:
+        annotations="results/data/annotations.csv",
+    output:
+        ratings=report("results/tables/gems_ratings.csv", caption="../report/labels.rst", category="Labels"),
+        labels=report("results/tables/gems_labels.csv", caption="../report/labels.rst", category="Labels"),
+        thresholds=report("results/tables/gems_thresholds.csv", caption="../report/labels.rst", category="Labels"),
+    log:
+        "logs/gems_labels.log",
+    benchmark:
+        "benchmarks/gems_labels.tsv"
+    conda:
+        "../envs/ml.yaml"
+    script:
+        f"{SCRIPTS}/gems_labels.py"

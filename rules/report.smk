@@ -1,0 +1,26 @@
+# Stage 6 - Table 1 and the summary that sets our numbers beside the paper's.
+
+
+rule summary:
+    input:
+        exp2="results/experiments/exp2_emotion_from_audio/metrics.json",
+        metrics=[f"results/experiments/{name}/metrics.json" for name in EXPERIMENTS],
+        features="results/features/vgg19.h5",
+    output:
+        table1_csv=report(
+            "results/tables/table1_emotion_accuracy.csv",
+            caption="../report/table1.rst",
+            category="Tables",
+        ),
+        table1_md="results/tables/table1_emotion_accuracy.md",
+        summary=report("results/summary.md", caption="../report/summary.rst", category="Summary"),
+    params:
+        run_label=config["run_label"],
+    log:
+        "logs/summary.log",
+    benchmark:
+        "benchmarks/summary.tsv"
+    conda:
+        "../envs/ml.yaml"
+    script:
+        f"{SCRIPTS}/summary.py"

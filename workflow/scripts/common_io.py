@@ -1,0 +1,198 @@
+"""Shared helpers: the project's error type, atomic writes, logging and provenance.
+
+Every script in ``workflow/scripts`` writes its outputs through :func:`atomic_path` so a
+crash or a kill never leaves a half-written file under a final name.
+"""
+
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+GENRES: tuple[str, ...] = ("classical", "rock", "electronic", "pop")
+"""The four Emotify genres, in track-id order (classical 1-100, rock 101-200, ...)."""
+
+EMOTIONS: tuple[str, ...] = (
+    "amazement",
+    "solemnity",
+    "tenderness",
+    "nostalgia",
+    "calmness",
+    "power",
+    "joyful_activation",
+    "tension",
+    "sadness",
+)
+"""The nine GEMS emotions, in data.csv column order."""
+
+PAPER_TABLE1: dict[str, float] = {
+    "amazement": 0.52,
+    "solemnity": 0.67,
+    "tenderness": 0.67,
+    "nostalgia": 0.63,
+    "calmness": 0.57,
+    "power": 0.62,
+    "joyful_activation": 0.52,
+    "tension": 0.63,
+    "sadness": 0.43,
+}
+"""Table 1 of Pereira & Tavares: accuracy of each emotion predicted from audio (one split)."""
+
+
+class EmotifyError(Exception):
+    """A problem with the user's input or configuration, reported as one clear message."""
+
+
+def setup_logging(log_path: str | os.PathLike[str] | None = None) -> logging.Logger:
+    """Log to ``log_path`` (the rule's ``log:``) and to stderr; return the project logger."""
+    logger = logging.getLogger("emotify")
+    logger.setLevel(logging.INFO)
+    logger.handlers.clear()
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(message)s")
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(fmt)
+    logger.addHandler(stream)
+    if log_path:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_path, mode="w")
+        handler.setFormatter(fmt)
+        logger.addHandler(handler)
+    logger.propagate = False
+    return logger
+
+
+@contextlib.contextmanager
+def atomic_path(final: str | os.PathLike[str], suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``final``; rename it onto ``final`` only on success.
+
+    The temporary file lives in the same directory, so the rename is atomic on POSIX file
+    systems. On any exception the temporary file is removed and ``final`` is untouched.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{final.name}.", suffix=suffix or final.suffix or ".tmp", dir=final.parent
+    )
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)
+        os.replace(tmp_path, final)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs: Any) -> None:
+    """Write ``df`` as CSV atomically, with a fixed float format for reproducible bytes."""
+    kwargs.setdefault("index", False)
+    kwargs.setdefault("float_format", "%.6g")
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, **kwargs)
+
+
+def write_text(text: str, path: str | os.PathLike[str]) -> None:
+    """Write ``text`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(obj: Any, path: str | os.PathLike[str]) -> None:
+    """Write ``obj`` as indented, key-sorted JSON atomically."""
+    write_text(json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n", path)
+
+
+def _json_default(obj: Any) -> Any:
+    if hasattr(obj, "item"):
+        return obj.item()
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def library_versions(names: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Versions of Python and the libraries that shape the results."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    names = names or (
+        "numpy",
+        "pandas",
+        "scikit-learn",
+        "librosa",
+        "soundfile",
+        "torch",
+        "torchvision",
+        "h5py",
+        "mutagen",
+        "snakemake",
+    )
+    out = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def utc_now() -> str:
+    """The current UTC time in ISO 8601, for provenance attributes."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def weights_label(weights: str) -> str:
+    """Human label for the VGG19 weights, used in every figure title and table caption."""
+    if weights == "random":
+        return "random-init VGG19 (NOT ImageNet)"
+    if weights == "imagenet":
+        return "ImageNet VGG19"
+    return f"VGG19 weights from {Path(weights).name}"
+
+
+def as_plain(obj: Any) -> Any:
+    """Turn Snakemake's ``Params``/``Namedlist`` values into plain dicts and lists."""
+    if isinstance(obj, Mapping):
+        return {str(k): as_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [as_plain(v) for v in obj]
+    return obj
+
+
+def run_main(main: Any, smk: Any) -> None:
+    """Run a script's ``main(snakemake)``; a :class:`EmotifyError` becomes one clean message.
+
+    The message goes to the rule's log and to stderr, and the process exits with status 1
+    instead of printing a traceback from inside a library.
+    """
+    log_files = list(getattr(smk, "log", []) or [])
+    logger = setup_logging(log_files[0] if log_files else None)
+    try:
+        main(smk, logger)
+    except EmotifyError as err:
+        logger.error("%s", err)
+        sys.exit(1)

@@ -1,0 +1,254 @@
+"""Experiments I-IV of the paper: StandardScaler + KNN on one random stratified split.
+
+I    genre from audio (VGG19 features)
+II   each GEMS emotion (binary label) from audio, one classifier per emotion
+III  genre from the GEMS rating shares mu(s, k)
+IV   genre from the emotion probabilities predicted by the Experiment II classifiers. The
+     probabilities of training songs are out-of-fold (inner cross-validation on the training
+     set), those of test songs come from the classifiers fitted on the whole training set, so
+     no song's emotion probability comes from a model that saw that song.
+
+Every experiment writes predictions.csv, metrics.json, confusion.csv and pca.csv (2-D PCA of
+its standardised inputs, for the figures).
+"""
+
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.decomposition import PCA
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, classification_report, confusion_matrix
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict, train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from common_io import EMOTIONS, GENRES, EmotifyError, run_main, write_csv, write_json
+
+
+def make_split(tracks: pd.DataFrame, test_size: float, seed: int, stratify: bool = True) -> pd.DataFrame:
+    """One random train/test split of the usable tracks, stratified by genre when possible.
+
+    Returns columns track_id, genre, subset (``train``/``test``), sorted by track id.
+    """
+    if not 0.0 < test_size < 1.0:
+        raise EmotifyError(f"split.test_size must be in (0, 1), got {test_size}")
+    ids = tracks["track_id"].to_numpy()
+    genres = tracks["genre"].to_numpy()
+    strat = genres if stratify and pd.Series(genres).value_counts().min() >= 2 else None
+    try:
+        train, test = train_test_split(ids, test_size=test_size, random_state=seed, stratify=strat)
+    except ValueError as err:
+        raise EmotifyError(f"cannot split {len(ids)} tracks with test_size={test_size}: {err}") from None
+    out = tracks.loc[:, ["track_id", "genre"]].copy()
+    out["subset"] = np.where(np.isin(ids, test), "test", "train")
+    return out.sort_values("track_id").reset_index(drop=True)
+
+
+def knn_model(k: int) -> Pipeline:
+    """The paper's classifier: StandardScaler followed by a k-nearest-neighbour vote."""
+    return make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=k))
+
+
+def _check_k(k: int, n_train: int, what: str) -> None:
+    if k > n_train:
+        raise EmotifyError(f"knn.k = {k} exceeds the {n_train} training songs of {what}; lower knn.k")
+
+
+def classify(
+    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, k: int, what: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit :func:`knn_model` on the training rows; return ``(pred, proba, classes)`` on test rows."""
+    _check_k(k, len(x_train), what)
+    model = knn_model(k).fit(x_train, y_train)
+    classes = model.classes_
+    return model.predict(x_test), model.predict_proba(x_test), classes
+
+
+def scores(y_true: np.ndarray, y_pred: np.ndarray, labels: list[Any]) -> dict[str, Any]:
+    """Accuracy, balanced accuracy and per-class precision/recall/F1/support."""
+    report = classification_report(y_true, y_pred, labels=labels, output_dict=True, zero_division=0)
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+        "n_test": int(len(y_true)),
+        "per_class": {str(c): {m: float(v) for m, v in report[str(c)].items()} for c in labels},
+    }
+
+
+def confusion_frame(y_true: np.ndarray, y_pred: np.ndarray, labels: list[Any]) -> pd.DataFrame:
+    """Confusion matrix as a long table: true, predicted, count (every pair, zeros included)."""
+    cm = confusion_matrix(y_true, y_pred, labels=labels)
+    return pd.DataFrame(
+        [{"true": str(t), "predicted": str(p), "count": int(cm[i, j])} for i, t in enumerate(labels) for j, p in enumerate(labels)]
+    )
+
+
+def pca_frame(x: np.ndarray, meta: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, list[float]]:
+    """2-D PCA of the standardised rows of ``x``; ``meta`` columns are kept beside pc1, pc2."""
+    z = StandardScaler().fit_transform(x)
+    n_comp = min(2, z.shape[0], z.shape[1])
+    pca = PCA(n_components=n_comp, random_state=seed)
+    coords = pca.fit_transform(z)
+    out = meta.reset_index(drop=True).copy()
+    out["pc1"] = coords[:, 0]
+    out["pc2"] = coords[:, 1] if n_comp > 1 else 0.0
+    return out, [float(v) for v in pca.explained_variance_ratio_]
+
+
+def genre_experiment(
+    x: np.ndarray, split: pd.DataFrame, k: int, seed: int, name: str, inputs: str
+) -> dict[str, Any]:
+    """Genre from the rows of ``x`` (aligned with ``split``): predictions, metrics, confusion, PCA."""
+    train = (split["subset"] == "train").to_numpy()
+    y = split["genre"].to_numpy()
+    labels = [g for g in GENRES if g in set(y)]
+    pred, proba, classes = classify(x[train], y[train], x[~train], k, name)
+    preds = split.loc[~train, ["track_id", "genre"]].reset_index(drop=True).rename(columns={"genre": "true"})
+    preds["predicted"] = pred
+    for j, c in enumerate(classes):
+        preds[f"p_{c}"] = proba[:, j]
+    metrics = scores(preds["true"].to_numpy(), pred, labels)
+    pca, evr = pca_frame(x, split.loc[:, ["track_id", "genre", "subset"]], seed)
+    metrics.update(
+        experiment=name,
+        inputs=inputs,
+        k=k,
+        n_train=int(train.sum()),
+        n_features=int(x.shape[1]),
+        pca_explained_variance=evr,
+        majority_baseline=float(pd.Series(y[train]).value_counts().iloc[0] / train.sum()) if train.any() else None,
+    )
+    return {"predictions": preds, "metrics": metrics, "confusion": confusion_frame(preds["true"], pred, labels), "pca": pca}
+
+
+def _positive_proba(proba: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """P(label = 1) from predict_proba, also when the training labels had one class only."""
+    hit = np.flatnonzero(classes == 1)
+    return proba[:, hit[0]] if len(hit) else np.zeros(len(proba))
+
+
+def out_of_fold_proba(x: np.ndarray, y: np.ndarray, k: int, folds: int, seed: int) -> np.ndarray:
+    """P(label = 1) for each training row from a model that did not see that row."""
+    counts = np.bincount(y, minlength=2)
+    n_splits = min(folds, len(y))
+    if counts.min() >= n_splits:
+        cv: Any = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    else:
+        cv = KFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    k_inner = min(k, len(y) - int(np.ceil(len(y) / n_splits)))
+    out = np.zeros(len(y))
+    for fit_idx, held_idx in cv.split(x, y):
+        if len(np.unique(y[fit_idx])) == 1:
+            out[held_idx] = float(y[fit_idx][0])
+            continue
+        model = knn_model(k_inner).fit(x[fit_idx], y[fit_idx])
+        out[held_idx] = _positive_proba(model.predict_proba(x[held_idx]), model.classes_)
+    return out
+
+
+def emotion_experiment(
+    x: np.ndarray, split: pd.DataFrame, labels: pd.DataFrame, k: int, seed: int, inner_folds: int
+) -> dict[str, Any]:
+    """Experiment II, plus the emotion probabilities Experiment IV consumes."""
+    lab = split.merge(labels.drop(columns=["genre"]), on="track_id", how="left", validate="one_to_one")
+    if lab[list(EMOTIONS)].isna().any().any():
+        missing = lab.loc[lab[list(EMOTIONS)].isna().any(axis=1), "track_id"].tolist()
+        raise EmotifyError(f"no GEMS labels for track id(s) {missing[:5]}")
+    train = (lab["subset"] == "train").to_numpy()
+    pred_rows, conf_rows, per_emotion = [], [], {}
+    probs = lab.loc[:, ["track_id", "genre", "subset"]].copy()
+    for emotion in EMOTIONS:
+        y = lab[emotion].to_numpy(dtype=int)
+        pred, proba, classes = classify(x[train], y[train], x[~train], k, f"emotion {emotion}")
+        p_test = _positive_proba(proba, classes)
+        p_train = out_of_fold_proba(x[train], y[train], k, inner_folds, seed)
+        col = np.empty(len(lab))
+        col[train], col[~train] = p_train, p_test
+        probs[emotion] = col
+        m = scores(y[~train], pred, [0, 1])
+        m["majority_baseline"] = float(max(np.mean(y[~train]), 1 - np.mean(y[~train])))
+        m["positive_share_train"] = float(np.mean(y[train]))
+        per_emotion[emotion] = m
+        pred_rows.append(
+            pd.DataFrame(
+                {"track_id": lab.loc[~train, "track_id"].to_numpy(), "emotion": emotion, "true": y[~train], "predicted": pred, "p_positive": p_test}
+            )
+        )
+        cf = confusion_frame(y[~train], pred, [0, 1])
+        cf.insert(0, "emotion", emotion)
+        conf_rows.append(cf)
+    metrics = {
+        "experiment": "exp2_emotion_from_audio",
+        "inputs": "VGG19 audio features",
+        "k": k,
+        "n_train": int(train.sum()),
+        "n_test": int((~train).sum()),
+        "n_features": int(x.shape[1]),
+        "mean_accuracy": float(np.mean([m["accuracy"] for m in per_emotion.values()])),
+        "emotions": per_emotion,
+    }
+    return {
+        "predictions": pd.concat(pred_rows, ignore_index=True),
+        "metrics": metrics,
+        "confusion": pd.concat(conf_rows, ignore_index=True),
+        "probabilities": probs,
+    }
+
+
+def write_outputs(result: dict[str, Any], output: Any) -> None:
+    """Write every frame/dict of ``result`` to the rule output of the same name."""
+    for key, value in result.items():
+        path = getattr(output, key)
+        if isinstance(value, pd.DataFrame):
+            write_csv(value, path)
+        else:
+            write_json(value, path)
+
+
+def load_audio_matrix(h5_path: str | Path, split: pd.DataFrame) -> tuple[np.ndarray, dict[str, Any]]:
+    """Audio features aligned with ``split`` rows."""
+    from vgg_extract import read_feature_h5
+
+    x, _, attrs = read_feature_h5(h5_path, split["track_id"].tolist())
+    return x, attrs
+
+
+def main(smk: Any, logger: logging.Logger) -> None:
+    p = smk.params
+    if smk.rule == "split":
+        from dataset import usable_tracks
+
+        tracks = usable_tracks(pd.read_csv(smk.input.tracks))
+        split = make_split(tracks, p.test_size, p.seed, p.stratify)
+        logger.info("split: %s", split["subset"].value_counts().to_dict())
+        write_csv(split, smk.output.split)
+        return
+    split = pd.read_csv(smk.input.split)
+    if smk.rule == "exp1_genre_from_audio":
+        x, attrs = load_audio_matrix(smk.input.features, split)
+        result = genre_experiment(x, split, p.k, p.seed, smk.rule, "VGG19 audio features")
+        result["metrics"]["weights_label"] = attrs.get("weights_label", "")
+    elif smk.rule == "exp2_emotion_from_audio":
+        x, attrs = load_audio_matrix(smk.input.features, split)
+        result = emotion_experiment(x, split, pd.read_csv(smk.input.labels), p.k, p.seed, p.inner_folds)
+        result["metrics"]["weights_label"] = attrs.get("weights_label", "")
+    elif smk.rule == "exp3_genre_from_ratings":
+        mu = split.merge(pd.read_csv(smk.input.ratings).drop(columns=["genre"]), on="track_id", how="left")
+        result = genre_experiment(mu[list(EMOTIONS)].to_numpy(), split, p.k, p.seed, smk.rule, "GEMS rating shares mu")
+    elif smk.rule == "exp4_genre_from_predicted_emotions":
+        probs = split.merge(pd.read_csv(smk.input.probabilities).drop(columns=["genre", "subset"]), on="track_id", how="left")
+        result = genre_experiment(
+            probs[list(EMOTIONS)].to_numpy(), split, p.k, p.seed, smk.rule, "Exp II emotion probabilities (out-of-fold)"
+        )
+    else:
+        raise EmotifyError(f"experiments.py has no experiment for rule {smk.rule!r}")
+    logger.info("%s: accuracy %s", smk.rule, result["metrics"].get("accuracy", result["metrics"].get("mean_accuracy")))
+    write_outputs(result, smk.output)
+
+
+if "snakemake" in globals():
+    run_main(main, snakemake)  # noqa: F821

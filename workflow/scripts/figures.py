@@ -1,0 +1,97 @@
+"""Figures 1-7 of the paper, drawn from the experiment outputs with seaborn/matplotlib.
+
+Every figure carries, under its title, the run's provenance line (dataset and VGG19 weights,
+e.g. "random-init VGG19 (NOT ImageNet)"), so no figure can be mistaken for the paper's.
+"""
+
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from common_io import EMOTIONS, GENRES, atomic_path, run_main  # noqa: E402
+
+GENRE_PALETTE = dict(zip(GENRES, sns.color_palette("colorblind", len(GENRES))))
+
+
+def _save(fig: plt.Figure, out: str | Path, dpi: int) -> None:
+    with atomic_path(out, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png", metadata={"Software": None})
+    plt.close(fig)
+
+
+def pca_figure(pca: pd.DataFrame, explained: list[float], title: str, subtitle: str, out: str | Path, dpi: int = 150) -> None:
+    """Scatter of the first two principal components, coloured by genre, marker by subset."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, ax = plt.subplots(figsize=(7, 5.5))
+    hue_order = [g for g in GENRES if g in set(pca["genre"])]
+    sns.scatterplot(
+        data=pca, x="pc1", y="pc2", hue="genre", hue_order=hue_order, palette=GENRE_PALETTE,
+        style="subset" if "subset" in pca else None, style_order=["train", "test"], s=55, alpha=0.85, ax=ax,
+    )
+    ev = list(explained) + [0.0, 0.0]
+    ax.set_xlabel(f"PC1 ({100 * ev[0]:.1f} % of variance)")
+    ax.set_ylabel(f"PC2 ({100 * ev[1]:.1f} % of variance)")
+    ax.set_title(f"{title}\n{subtitle}", fontsize=11)
+    ax.legend(loc="best", fontsize=9, title=None)
+    _save(fig, out, dpi)
+
+
+def confusion_figure(confusion: pd.DataFrame, labels: list[str], title: str, subtitle: str, out: str | Path, dpi: int = 150) -> None:
+    """Heat map of a confusion matrix (counts, rows = true class)."""
+    sns.set_theme(style="white", context="notebook")
+    mat = confusion.pivot(index="true", columns="predicted", values="count").reindex(index=labels, columns=labels).fillna(0)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    sns.heatmap(mat.astype(int), annot=True, fmt="d", cmap="Blues", cbar_kws={"label": "test songs"}, ax=ax, square=True)
+    acc = np.trace(mat.to_numpy()) / max(mat.to_numpy().sum(), 1)
+    ax.set_xlabel("predicted genre")
+    ax.set_ylabel("true genre")
+    ax.set_title(f"{title} (accuracy {acc:.2f})\n{subtitle}", fontsize=11)
+    _save(fig, out, dpi)
+
+
+def emotion_grid_figure(confusion: pd.DataFrame, metrics: dict[str, Any], title: str, subtitle: str, out: str | Path, dpi: int = 150) -> None:
+    """3 x 3 grid of the per-emotion 2 x 2 confusion matrices of Experiment II."""
+    sns.set_theme(style="white", context="notebook")
+    fig, axes = plt.subplots(3, 3, figsize=(10, 9.5))
+    for ax, emotion in zip(axes.ravel(), EMOTIONS):
+        sub = confusion[confusion["emotion"] == emotion]
+        mat = sub.pivot(index="true", columns="predicted", values="count").reindex(index=["0", "1"], columns=["0", "1"]).fillna(0)
+        mat.index = ["low", "high"]
+        mat.columns = ["low", "high"]
+        sns.heatmap(mat.astype(int), annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax, square=True)
+        acc = metrics["emotions"][emotion]["accuracy"]
+        ax.set_title(f"{emotion.replace('_', ' ')} (acc {acc:.2f})", fontsize=10)
+        ax.set_xlabel("predicted label")
+        ax.set_ylabel("true label")
+    fig.suptitle(f"{title}\n{subtitle}", fontsize=12)
+    fig.tight_layout()
+    _save(fig, out, dpi)
+
+
+def main(smk: Any, logger: logging.Logger) -> None:
+    p = smk.params
+    metrics = json.loads(Path(smk.input.metrics).read_text())
+    if p.kind == "pca":
+        pca_figure(pd.read_csv(smk.input.pca), metrics.get("pca_explained_variance", []), p.title, p.subtitle, smk.output.png, p.dpi)
+    elif p.kind == "confusion":
+        conf = pd.read_csv(smk.input.confusion, dtype={"true": str, "predicted": str})
+        labels = [g for g in GENRES if g in set(conf["true"])]
+        confusion_figure(conf, labels, p.title, p.subtitle, smk.output.png, p.dpi)
+    else:
+        conf = pd.read_csv(smk.input.confusion, dtype={"true": str, "predicted": str})
+        emotion_grid_figure(conf, metrics, p.title, p.subtitle, smk.output.png, p.dpi)
+    logger.info("wrote %s", smk.output.png)
+
+
+if "snakemake" in globals():
+    run_main(main, snakemake)  # noqa: F821

@@ -1,0 +1,84 @@
+"""GEMS emotion labels exactly as in the paper.
+
+For song s and emotion k, mu(s, k) is the number of listening events of s that marked k,
+divided by all listening events of s; m_k is the median of mu(., k) over songs; the label
+is 1 iff mu(s, k) > m_k (strictly: songs at the median are negative).
+"""
+
+
+import logging
+from typing import Any
+
+import pandas as pd
+
+from common_io import EMOTIONS, EmotifyError, run_main, write_csv
+
+
+def rating_shares(annotations: pd.DataFrame) -> pd.DataFrame:
+    """mu(s, k) for every song.
+
+    Parameters
+    ----------
+    annotations : validated listening events with columns ``track id``, ``genre`` and the
+        nine emotions (0/1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns track_id, genre, n_ratings, then one float column per emotion in [0, 1];
+        one row per song, sorted by track id.
+    """
+    missing = [c for c in ("track id", "genre", *EMOTIONS) if c not in annotations.columns]
+    if missing:
+        raise EmotifyError(f"annotations lack column(s) {missing}")
+    grouped = annotations.groupby("track id", sort=True)
+    mu = grouped[list(EMOTIONS)].mean()
+    out = pd.DataFrame(
+        {"track_id": mu.index.astype("int64"), "genre": grouped["genre"].first().values, "n_ratings": grouped.size().values}
+    )
+    for emotion in EMOTIONS:
+        out[emotion] = mu[emotion].to_numpy(dtype=float)
+    return out
+
+
+def median_thresholds(mu: pd.DataFrame) -> pd.Series:
+    """m_k: the median of mu(., k) over songs, per emotion (index = EMOTIONS)."""
+    return mu.loc[:, list(EMOTIONS)].median(axis=0)
+
+
+def binary_labels(mu: pd.DataFrame, thresholds: pd.Series | None = None) -> pd.DataFrame:
+    """label(s, k) = 1 iff mu(s, k) > m_k; columns track_id, genre and the nine emotions (int)."""
+    thresholds = median_thresholds(mu) if thresholds is None else thresholds
+    labels = mu.loc[:, ["track_id", "genre"]].copy()
+    for emotion in EMOTIONS:
+        labels[emotion] = (mu[emotion] > thresholds[emotion]).astype("int64")
+    return labels
+
+
+def threshold_table(mu: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """Per emotion: the median m_k, the share of positive labels and how many songs tie at m_k."""
+    m = median_thresholds(mu)
+    return pd.DataFrame(
+        {
+            "emotion": list(EMOTIONS),
+            "median": [float(m[e]) for e in EMOTIONS],
+            "positive_share": [float(labels[e].mean()) for e in EMOTIONS],
+            "n_at_median": [int((mu[e] == m[e]).sum()) for e in EMOTIONS],
+            "n_songs": len(mu),
+        }
+    )
+
+
+def main(smk: Any, logger: logging.Logger) -> None:
+    annotations = pd.read_csv(smk.input.annotations)
+    mu = rating_shares(annotations)
+    labels = binary_labels(mu)
+    thresholds = threshold_table(mu, labels)
+    logger.info("labels for %d songs; positive shares %s", len(mu), thresholds.set_index("emotion")["positive_share"].round(3).to_dict())
+    write_csv(mu, smk.output.ratings)
+    write_csv(labels, smk.output.labels)
+    write_csv(thresholds, smk.output.thresholds)
+
+
+if "snakemake" in globals():
+    run_main(main, snakemake)  # noqa: F821

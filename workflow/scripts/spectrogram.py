@@ -1,0 +1,134 @@
+"""Audio decoding and the log-mel spectrogram "image" that VGG19 sees.
+
+Crop/pad policy: every clip is decoded (librosa, resampled to ``sample_rate``, mixed to mono)
+from ``offset`` seconds for ``duration`` seconds. A longer clip is cut there; a shorter clip
+is zero-padded at the end to exactly ``round(duration * sample_rate)`` samples, so every
+spectrogram has the same number of frames. A clip that decodes to less than ``min_duration``
+seconds is treated as truncated or broken and stops the run, naming the file.
+"""
+
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from common_io import EmotifyError
+
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class SpectrogramParams:
+    """Every parameter that shapes the image fed to VGG19 (recorded in the HDF5 attributes)."""
+
+    sample_rate: int = 22050
+    offset: float = 0.0
+    duration: float = 60.0
+    min_duration: float = 30.0
+    n_fft: int = 2048
+    hop_length: int = 512
+    n_mels: int = 128
+    fmin: float = 0.0
+    fmax: float | None = None
+    top_db: float = 80.0
+    colormap: str = "gray"
+
+    @property
+    def n_samples(self) -> int:
+        return int(round(self.duration * self.sample_rate))
+
+    @property
+    def n_frames(self) -> int:
+        """Frames of a centred STFT over exactly ``n_samples`` samples."""
+        return 1 + self.n_samples // self.hop_length
+
+
+def load_clip(path: str | Path, p: SpectrogramParams) -> np.ndarray:
+    """Decode ``path`` to mono float32 at ``p.sample_rate``, cropped/padded to ``p.n_samples``.
+
+    Raises :class:`EmotifyError` naming the file when it is missing, empty, not decodable,
+    or shorter than ``p.min_duration`` seconds after ``p.offset``.
+    """
+    import librosa
+    import soundfile as sf
+
+    path = Path(path)
+    if not path.is_file():
+        raise EmotifyError(f"{path}: audio file not found")
+    if path.stat().st_size == 0:
+        raise EmotifyError(f"{path}: audio file is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y, _ = librosa.load(path, sr=p.sample_rate, mono=True, offset=p.offset, duration=p.duration)
+    except (sf.LibsndfileError, RuntimeError, EOFError, ValueError) as err:
+        raise EmotifyError(f"{path}: cannot decode audio ({err.__class__.__name__}: {err})") from None
+    except Exception as err:  # audioread's backends raise their own types
+        if err.__class__.__module__.startswith(("audioread", "soundfile")):
+            raise EmotifyError(f"{path}: cannot decode audio ({err.__class__.__name__}: {err})") from None
+        raise
+    if len(y) < p.min_duration * p.sample_rate:
+        raise EmotifyError(
+            f"{path}: decodes to {len(y) / p.sample_rate:.2f} s after offset {p.offset} s, less than "
+            f"audio.min_duration = {p.min_duration} s (truncated or broken file?)"
+        )
+    if not np.all(np.isfinite(y)):
+        raise EmotifyError(f"{path}: decoded audio contains NaN or infinite samples")
+    out = np.zeros(p.n_samples, dtype=np.float32)
+    n = min(len(y), p.n_samples)
+    out[:n] = y[:n]
+    return out
+
+
+def log_mel(y: np.ndarray, p: SpectrogramParams) -> np.ndarray:
+    """Log-mel power spectrogram in dB relative to the clip's peak, clipped at ``-top_db``.
+
+    Returns float32 of shape (n_mels, n_frames), values in [-top_db, 0].
+    """
+    import librosa
+
+    mel = librosa.feature.melspectrogram(
+        y=y,
+        sr=p.sample_rate,
+        n_fft=p.n_fft,
+        hop_length=p.hop_length,
+        n_mels=p.n_mels,
+        fmin=p.fmin,
+        fmax=p.fmax,
+        power=2.0,
+    )
+    db = librosa.power_to_db(mel, ref=np.max, top_db=p.top_db)
+    return db.astype(np.float32)
+
+
+def to_image(db: np.ndarray, p: SpectrogramParams) -> np.ndarray:
+    """Turn a dB spectrogram into an ImageNet-normalised 3-channel image.
+
+    The dB range [-top_db, 0] maps to [0, 1]; rows are flipped so that low frequencies are at
+    the bottom, as in a plotted spectrogram; ``colormap`` ``gray`` repeats the grey level on
+    the three channels, any matplotlib colormap name (e.g. ``viridis``) renders it in colour.
+    Finally the ImageNet mean/std normalisation that torchvision's VGG19 expects.
+
+    Returns float32 of shape (3, n_mels, n_frames).
+    """
+    grey = np.clip((db + p.top_db) / p.top_db, 0.0, 1.0)[::-1]
+    if p.colormap == "gray":
+        rgb = np.repeat(grey[None], 3, axis=0)
+    else:
+        from matplotlib import colormaps
+
+        try:
+            cmap = colormaps[p.colormap]
+        except KeyError:
+            raise EmotifyError(f"spectrogram.colormap: unknown colormap {p.colormap!r}") from None
+        rgb = np.moveaxis(cmap(grey)[..., :3], -1, 0)
+    rgb = (rgb - IMAGENET_MEAN[:, None, None]) / IMAGENET_STD[:, None, None]
+    return np.ascontiguousarray(rgb, dtype=np.float32)
+
+
+def clip_image(path: str | Path, p: SpectrogramParams) -> np.ndarray:
+    """Decode → log-mel → image for one file: float32 (3, n_mels, n_frames)."""
+    return to_image(log_mel(load_clip(path, p), p), p)

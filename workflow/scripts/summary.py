@@ -1,0 +1,116 @@
+"""Table 1 (emotion accuracy beside the paper's) and results/summary.md (every experiment)."""
+
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from common_io import EMOTIONS, PAPER_TABLE1, run_main, write_csv, write_text
+
+PAPER_CLAIMS: dict[str, str] = {
+    "exp1_genre_from_audio": "100 % genre accuracy (Fig 1, Fig 2)",
+    "exp2_emotion_from_audio": "Table 1: 0.43 (sadness) to 0.67 (solemnity, tenderness)",
+    "exp3_genre_from_ratings": "genre partly recoverable from ratings; Pop best recognised (Fig 4, Fig 5)",
+    "exp4_genre_from_predicted_emotions": "predictions polarised towards Classical (Fig 6, Fig 7)",
+}
+
+
+def markdown_table(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
+    """A GitHub-flavoured Markdown table of ``df`` (floats formatted with ``floatfmt``)."""
+
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return "" if pd.isna(v) else format(v, floatfmt)
+        return str(v)
+
+    head = "| " + " | ".join(map(str, df.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in df.columns) + "|"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, rule, *rows]) + "\n"
+
+
+def table1(exp2_metrics: dict[str, Any]) -> pd.DataFrame:
+    """Per emotion: our accuracy on the test split, baselines, and the paper's accuracy."""
+    rows = []
+    for emotion in EMOTIONS:
+        m = exp2_metrics["emotions"][emotion]
+        rows.append(
+            {
+                "emotion": emotion,
+                "accuracy": m["accuracy"],
+                "balanced_accuracy": m["balanced_accuracy"],
+                "majority_baseline": m["majority_baseline"],
+                "positive_share_train": m["positive_share_train"],
+                "n_test": m["n_test"],
+                "paper_accuracy": PAPER_TABLE1[emotion],
+                "difference_vs_paper": m["accuracy"] - PAPER_TABLE1[emotion],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def table1_caption(exp2_metrics: dict[str, Any], run_label: str) -> str:
+    return (
+        f"Table 1 -- accuracy of each GEMS emotion predicted from audio (Experiment II; StandardScaler + "
+        f"KNN, k = {exp2_metrics['k']}; one random split, {exp2_metrics['n_train']} train / "
+        f"{exp2_metrics['n_test']} test songs). Features: {exp2_metrics.get('weights_label', '')}. "
+        f"Data: {run_label}. The paper's column is its single-split value, shown for comparison only."
+    )
+
+
+def summary_markdown(metrics: dict[str, dict[str, Any]], t1: pd.DataFrame, caption: str, provenance: dict[str, Any], run_label: str) -> str:
+    """results/summary.md: our numbers beside the paper's, experiment by experiment, plus provenance."""
+    lines = [
+        "# emotify-pipeline -- summary",
+        "",
+        f"Data: **{run_label}**. Features: **{provenance.get('weights_label', '')}**, layer "
+        f"`{provenance.get('layer', '')}`, pooling `{provenance.get('pooling', '')}`, "
+        f"{provenance.get('feature_dim', '')} dimensions, extracted on `{provenance.get('device', '')}`.",
+        "All numbers come from one random stratified split, as in the paper; they are what this run measured.",
+        "",
+        "| experiment | inputs | our accuracy | majority baseline | paper |",
+        "|---|---|---|---|---|",
+    ]
+    for name, m in metrics.items():
+        acc = m.get("accuracy", m.get("mean_accuracy"))
+        base = m.get("majority_baseline")
+        if base is None and "emotions" in m:
+            base = sum(e["majority_baseline"] for e in m["emotions"].values()) / len(m["emotions"])
+        label = "mean over 9 emotions: " if "emotions" in m else ""
+        lines.append(
+            f"| {name} | {m.get('inputs', '')} | {label}{acc:.3f} | {base:.3f} | {PAPER_CLAIMS.get(name, '')} |"
+        )
+    lines += ["", caption, "", markdown_table(t1), "## Provenance", ""]
+    versions = provenance.get("versions", {})
+    if isinstance(versions, str):
+        versions = json.loads(versions)
+    lines += [
+        f"- weights: {provenance.get('weights_source', '')} (sha256 `{provenance.get('weights_sha256', '')}`)",
+        f"- device: {provenance.get('device', '')} ({provenance.get('device_name', '')})",
+        "- versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())),
+        f"- features created (UTC): {provenance.get('created_utc', '')}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(smk: Any, logger: logging.Logger) -> None:
+    import h5py
+
+    exp2 = json.loads(Path(smk.input.exp2).read_text())
+    t1 = table1(exp2)
+    caption = table1_caption(exp2, smk.params.run_label)
+    write_csv(t1, smk.output.table1_csv, float_format="%.4f")
+    write_text(caption + "\n\n" + markdown_table(t1), smk.output.table1_md)
+    metrics = {Path(p).parent.name: json.loads(Path(p).read_text()) for p in smk.input.metrics}
+    with h5py.File(smk.input.features, "r") as h5:
+        provenance = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in h5.attrs.items()}
+    write_text(summary_markdown(metrics, t1, caption, provenance, smk.params.run_label), smk.output.summary)
+    logger.info("wrote Table 1 and %s", smk.output.summary)
+
+
+if "snakemake" in globals():
+    run_main(main, snakemake)  # noqa: F821
