@@ -3,13 +3,17 @@ import glob
 import sys
 from pathlib import Path
 
+import yaml
 from snakemake.utils import validate
-
-
-validate(config, schema="../config/schema.yaml")
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 from common_io import GENRES, weights_label  # noqa: E402
+from config_tools import coerce_to_schema  # noqa: E402
+
+# nested --config values arrive as strings (e.g. --config 'knn={k: 7}'): type them first
+_SCHEMA = yaml.safe_load((Path(workflow.basedir) / "config" / "schema.yaml").read_text())
+config.update(coerce_to_schema(config, _SCHEMA))
+validate(config, schema="../config/schema.yaml")
 
 EXPERIMENTS = [
     "exp1_genre_from_audio",
@@ -19,11 +23,31 @@ EXPERIMENTS = [
 ]
 # figure name -> (kind, experiment, title)
 FIGURES = {
-    "fig1_audio_pca_by_genre": ("pca", "exp1_genre_from_audio", "Fig. 1 - PCA of VGG19 audio features, by genre"),
-    "fig2_audio_genre_confusion": ("confusion", "exp1_genre_from_audio", "Fig. 2 - Genre from audio"),
-    "fig3_emotion_confusion_grid": ("grid", "exp2_emotion_from_audio", "Fig. 3 - Each emotion from audio"),
-    "fig4_ratings_pca_by_genre": ("pca", "exp3_genre_from_ratings", "Fig. 4 - PCA of GEMS rating shares, by genre"),
-    "fig5_ratings_genre_confusion": ("confusion", "exp3_genre_from_ratings", "Fig. 5 - Genre from GEMS ratings"),
+    "fig1_audio_pca_by_genre": (
+        "pca",
+        "exp1_genre_from_audio",
+        "Fig. 1 - PCA of VGG19 audio features, by genre",
+    ),
+    "fig2_audio_genre_confusion": (
+        "confusion",
+        "exp1_genre_from_audio",
+        "Fig. 2 - Genre from audio",
+    ),
+    "fig3_emotion_confusion_grid": (
+        "grid",
+        "exp2_emotion_from_audio",
+        "Fig. 3 - Each emotion from audio",
+    ),
+    "fig4_ratings_pca_by_genre": (
+        "pca",
+        "exp3_genre_from_ratings",
+        "Fig. 4 - PCA of GEMS rating shares, by genre",
+    ),
+    "fig5_ratings_genre_confusion": (
+        "confusion",
+        "exp3_genre_from_ratings",
+        "Fig. 5 - Genre from GEMS ratings",
+    ),
     "fig6_predicted_emotions_pca_by_genre": (
         "pca",
         "exp4_genre_from_predicted_emotions",

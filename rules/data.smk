@@ -5,15 +5,14 @@ rule make_demo:
     output:
         csv="resources/demo/data.csv",
         audio=demo_audio_files(),
-    params:
-        root="resources/demo",
-        demo=config["demo"],
     log:
         "logs/make_demo.log",
     benchmark:
         "benchmarks/make_demo.tsv"
     conda:
         "../envs/data.yaml"
+    params:
+        demo=config["demo"],
     script:
         f"{SCRIPTS}/demo_data.py"
 
@@ -21,15 +20,15 @@ rule make_demo:
 rule download_annotations:
     output:
         csv="resources/emotify/data.csv",
-    params:
-        url=config["data"]["download"]["annotations_url"],
-        sha256=config["data"]["download"]["annotations_sha256"],
     log:
         "logs/download_annotations.log",
     benchmark:
         "benchmarks/download_annotations.tsv"
     conda:
         "../envs/data.yaml"
+    params:
+        url=config["data"]["download"]["annotations_url"],
+        sha256=config["data"]["download"]["annotations_sha256"],
     script:
         f"{SCRIPTS}/download.py"
 
@@ -37,16 +36,16 @@ rule download_annotations:
 rule download_audio:
     output:
         audio=directory("resources/emotify/emotifymusic"),
-    params:
-        url=config["data"]["download"]["audio_url"],
-        sha256=config["data"]["download"]["audio_sha256"],
-        archive="resources/emotify/emotifymusic.zip",
     log:
         "logs/download_audio.log",
     benchmark:
         "benchmarks/download_audio.tsv"
     conda:
         "../envs/data.yaml"
+    params:
+        url=config["data"]["download"]["audio_url"],
+        sha256=config["data"]["download"]["audio_sha256"],
+        archive="resources/emotify/emotifymusic.zip",
     script:
         f"{SCRIPTS}/download.py"
 
@@ -76,16 +75,16 @@ rule track_table:
             caption="../report/tracks.rst",
             category="Data",
         ),
-    params:
-        audio_root=audio_root(),
-        ext=config["data"]["audio_ext"],
-        require_all_audio=config["data"]["require_all_audio"],
-        on_bad_audio=config["data"]["on_bad_audio"],
     log:
         "logs/track_table.log",
     benchmark:
         "benchmarks/track_table.tsv"
     conda:
         "../envs/data.yaml"
+    params:
+        audio_root=audio_root(),
+        ext=config["data"]["audio_ext"],
+        require_all_audio=config["data"]["require_all_audio"],
+        on_bad_audio=config["data"]["on_bad_audio"],
     script:
         f"{SCRIPTS}/dataset.py"

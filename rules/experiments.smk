@@ -6,16 +6,16 @@ rule split:
         tracks="results/tables/tracks.csv",
     output:
         split="results/splits/split.csv",
-    params:
-        test_size=config["split"]["test_size"],
-        seed=config["split"]["seed"],
-        stratify=config["split"]["stratify"],
     log:
         "logs/split.log",
     benchmark:
         "benchmarks/split.tsv"
     conda:
         "../envs/ml.yaml"
+    params:
+        test_size=config["split"]["test_size"],
+        seed=config["split"]["seed"],
+        stratify=config["split"]["stratify"],
     script:
         f"{SCRIPTS}/experiments.py"
 
@@ -29,17 +29,17 @@ rule exp1_genre_from_audio:
         metrics="results/experiments/exp1_genre_from_audio/metrics.json",
         confusion="results/experiments/exp1_genre_from_audio/confusion.csv",
         pca="results/experiments/exp1_genre_from_audio/pca.csv",
-    params:
-        k=config["knn"]["k"],
-        seed=config["split"]["seed"],
-    resources:
-        mem_mb=8000,
     log:
         "logs/exp1_genre_from_audio.log",
     benchmark:
         "benchmarks/exp1_genre_from_audio.tsv"
     conda:
         "../envs/ml.yaml"
+    resources:
+        mem_mb=8000,
+    params:
+        k=config["knn"]["k"],
+        seed=config["split"]["seed"],
     script:
         f"{SCRIPTS}/experiments.py"
 
@@ -54,18 +54,18 @@ rule exp2_emotion_from_audio:
         metrics="results/experiments/exp2_emotion_from_audio/metrics.json",
         confusion="results/experiments/exp2_emotion_from_audio/confusion.csv",
         probabilities="results/experiments/exp2_emotion_from_audio/probabilities.csv",
-    params:
-        k=config["knn"]["k"],
-        seed=config["split"]["seed"],
-        inner_folds=config["experiments"]["inner_folds"],
-    resources:
-        mem_mb=8000,
     log:
         "logs/exp2_emotion_from_audio.log",
     benchmark:
         "benchmarks/exp2_emotion_from_audio.tsv"
     conda:
         "../envs/ml.yaml"
+    resources:
+        mem_mb=8000,
+    params:
+        k=config["knn"]["k"],
+        seed=config["split"]["seed"],
+        inner_folds=config["experiments"]["inner_folds"],
     script:
         f"{SCRIPTS}/experiments.py"
 
@@ -79,15 +79,15 @@ rule exp3_genre_from_ratings:
         metrics="results/experiments/exp3_genre_from_ratings/metrics.json",
         confusion="results/experiments/exp3_genre_from_ratings/confusion.csv",
         pca="results/experiments/exp3_genre_from_ratings/pca.csv",
-    params:
-        k=config["knn"]["k"],
-        seed=config["split"]["seed"],
     log:
         "logs/exp3_genre_from_ratings.log",
     benchmark:
         "benchmarks/exp3_genre_from_ratings.tsv"
     conda:
         "../envs/ml.yaml"
+    params:
+        k=config["knn"]["k"],
+        seed=config["split"]["seed"],
     script:
         f"{SCRIPTS}/experiments.py"
 
@@ -101,14 +101,14 @@ rule exp4_genre_from_predicted_emotions:
         metrics="results/experiments/exp4_genre_from_predicted_emotions/metrics.json",
         confusion="results/experiments/exp4_genre_from_predicted_emotions/confusion.csv",
         pca="results/experiments/exp4_genre_from_predicted_emotions/pca.csv",
-    params:
-        k=config["knn"]["k"],
-        seed=config["split"]["seed"],
     log:
         "logs/exp4_genre_from_predicted_emotions.log",
     benchmark:
         "benchmarks/exp4_genre_from_predicted_emotions.tsv"
     conda:
         "../envs/ml.yaml"
+    params:
+        k=config["knn"]["k"],
+        seed=config["split"]["seed"],
     script:
         f"{SCRIPTS}/experiments.py"

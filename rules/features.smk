@@ -4,15 +4,15 @@
 rule fetch_vgg19_weights:
     output:
         weights=config["features"]["weights_file"],
-    params:
-        url="https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",
-        sha256=config["features"]["weights_sha256"],
     log:
         "logs/fetch_vgg19_weights.log",
     benchmark:
         "benchmarks/fetch_vgg19_weights.tsv"
     conda:
         "../envs/features.yaml"
+    params:
+        url="https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",
+        sha256=config["features"]["weights_sha256"],
     script:
         f"{SCRIPTS}/download.py"
 
@@ -23,19 +23,19 @@ rule extract_features:
         tracks="results/tables/tracks.csv",
     output:
         h5="results/features/vgg19.h5",
-    params:
-        audio=config["audio"],
-        spectrogram=config["spectrogram"],
-        features=feature_params(),
-    threads: 2
-    resources:
-        mem_mb=8000,
-        runtime=60,
     log:
         "logs/extract_features.log",
     benchmark:
         "benchmarks/extract_features.tsv"
     conda:
         "../envs/features.yaml"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    params:
+        audio=config["audio"],
+        spectrogram=config["spectrogram"],
+        features=feature_params(),
     script:
         f"{SCRIPTS}/vgg_extract.py"

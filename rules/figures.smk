@@ -11,16 +11,16 @@ rule figure:
             category="Figures",
             labels={"figure": "{fig}"},
         ),
-    params:
-        kind=figure_kind,
-        title=figure_title,
-        subtitle=run_subtitle(),
-        dpi=config["figures"]["dpi"],
     log:
         "logs/figure/{fig}.log",
     benchmark:
         "benchmarks/figure/{fig}.tsv"
     conda:
         "../envs/ml.yaml"
+    params:
+        kind=figure_kind,
+        title=figure_title,
+        subtitle=run_subtitle(),
+        dpi=config["figures"]["dpi"],
     script:
         f"{SCRIPTS}/figures.py"

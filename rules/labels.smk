@@ -5,9 +5,15 @@ rule gems_labels:
     input:
         annotations="results/data/annotations.csv",
     output:
-        ratings=report("results/tables/gems_ratings.csv", caption="../report/labels.rst", category="Labels"),
-        labels=report("results/tables/gems_labels.csv", caption="../report/labels.rst", category="Labels"),
-        thresholds=report("results/tables/gems_thresholds.csv", caption="../report/labels.rst", category="Labels"),
+        ratings=report(
+            "results/tables/gems_ratings.csv", caption="../report/labels.rst", category="Labels"
+        ),
+        labels=report(
+            "results/tables/gems_labels.csv", caption="../report/labels.rst", category="Labels"
+        ),
+        thresholds=report(
+            "results/tables/gems_thresholds.csv", caption="../report/labels.rst", category="Labels"
+        ),
     log:
         "logs/gems_labels.log",
     benchmark:

@@ -14,13 +14,13 @@ rule summary:
         ),
         table1_md="results/tables/table1_emotion_accuracy.md",
         summary=report("results/summary.md", caption="../report/summary.rst", category="Summary"),
-    params:
-        run_label=config["run_label"],
     log:
         "logs/summary.log",
     benchmark:
         "benchmarks/summary.tsv"
     conda:
         "../envs/ml.yaml"
+    params:
+        run_label=config["run_label"],
     script:
         f"{SCRIPTS}/summary.py"

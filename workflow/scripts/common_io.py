@@ -4,7 +4,6 @@ Every script in ``workflow/scripts`` writes its outputs through :func:`atomic_pa
 crash or a kill never leaves a half-written file under a final name.
 """
 
-
 import contextlib
 import datetime as _dt
 import hashlib
@@ -81,9 +80,7 @@ def atomic_path(final: str | os.PathLike[str], suffix: str | None = None) -> Ite
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{final.name}.", suffix=suffix or final.suffix or ".tmp", dir=final.parent
-    )
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=suffix or final.suffix or ".tmp", dir=final.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -162,7 +159,7 @@ def library_versions(names: tuple[str, ...] | None = None) -> dict[str, str]:
 
 def utc_now() -> str:
     """The current UTC time in ISO 8601, for provenance attributes."""
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
 
 
 def weights_label(weights: str) -> str:

@@ -4,7 +4,6 @@ Mapping rule (from the dataset's documentation): within each genre, the n-th sma
 of that genre in data.csv is ``emotifymusic/<genre>/<n>.<ext>``. Folder order is never used.
 """
 
-
 import logging
 import re
 from pathlib import Path
@@ -98,7 +97,7 @@ def read_annotations(path: str | Path) -> pd.DataFrame:
     ids = pd.to_numeric(raw["track id"], errors="coerce")
     bad_id = ids.isna() | (ids <= 0) | (ids % 1 != 0)
     if bad_id.any():
-        items = [f"line {n}: {v!r}" for n, v in zip(line[bad_id], raw.loc[bad_id, "track id"])]
+        items = [f"line {n}: {v!r}" for n, v in zip(line[bad_id], raw.loc[bad_id, "track id"], strict=True)]
         raise EmotifyError(
             f"{path}: {int(bad_id.sum())} row(s) with a track id that is not a positive integer: {_first(items)}"
         )
@@ -106,14 +105,14 @@ def read_annotations(path: str | Path) -> pd.DataFrame:
     bad_cells = []
     for emotion in EMOTIONS:
         bad = ~raw[emotion].isin(["0", "1"])
-        bad_cells += [f"line {n} {emotion}={v!r}" for n, v in zip(line[bad], raw.loc[bad, emotion])]
+        bad_cells += [f"line {n} {emotion}={v!r}" for n, v in zip(line[bad], raw.loc[bad, emotion], strict=True)]
     if bad_cells:
         raise EmotifyError(f"{path}: {len(bad_cells)} emotion value(s) not 0/1: {_first(bad_cells)}")
 
     genre = raw["genre"].str.lower()
     bad_genre = ~genre.isin(GENRES)
     if bad_genre.any():
-        items = [f"line {n}: {v!r}" for n, v in zip(line[bad_genre], raw.loc[bad_genre, "genre"])]
+        items = [f"line {n}: {v!r}" for n, v in zip(line[bad_genre], raw.loc[bad_genre, "genre"], strict=True)]
         raise EmotifyError(
             f"{path}: {int(bad_genre.sum())} row(s) with an unknown genre (expected one of {list(GENRES)}): "
             f"{_first(items)}"
@@ -130,7 +129,9 @@ def read_annotations(path: str | Path) -> pd.DataFrame:
     genres_per_id = data.groupby("track id")["genre"].nunique()
     conflicting = genres_per_id[genres_per_id > 1].index.tolist()
     if conflicting:
-        raise EmotifyError(f"{path}: track id(s) listed under more than one genre: {_first([str(i) for i in conflicting])}")
+        raise EmotifyError(
+            f"{path}: track id(s) listed under more than one genre: {_first([str(i) for i in conflicting])}"
+        )
     return data.loc[:, list(ANNOTATION_COLUMNS)]
 
 
@@ -143,7 +144,7 @@ def expected_audio_paths(annotations: pd.DataFrame, audio_root: str | Path, ext:
     tracks.columns = ["track_id", "genre"]
     tracks["rank"] = tracks.groupby("genre")["track_id"].rank(method="first").astype("int64")
     root = Path(audio_root)
-    tracks["path"] = [str(root / g / f"{r}.{ext}") for g, r in zip(tracks["genre"], tracks["rank"])]
+    tracks["path"] = [str(root / g / f"{r}.{ext}") for g, r in zip(tracks["genre"], tracks["rank"], strict=True)]
     return tracks
 
 
@@ -251,7 +252,7 @@ def build_track_table(
 
     missing = table[table["status"] == "no_audio"]
     if require_all_audio and len(missing):
-        items = [f"track {t} -> {p}" for t, p in zip(missing["track_id"], missing["path"])]
+        items = [f"track {t} -> {p}" for t, p in zip(missing["track_id"], missing["path"], strict=True)]
         raise EmotifyError(
             f"{root}: {len(missing)} track id(s) in the annotations have no audio file: {_first(items)} "
             "(set data.require_all_audio: false to run on the clips present)"

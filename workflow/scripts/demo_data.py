@@ -12,7 +12,6 @@ tempo, loudness, brightness, roughness) that also drive the simulated listeners'
 choices, so emotions are partly learnable from audio.
 """
 
-
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import soundfile as sf
-from scipy.signal import lfilter
 from mutagen.id3 import ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK
+from scipy.signal import lfilter
 
-from common_io import EMOTIONS, GENRES, EmotifyError, atomic_path, run_main, write_csv
+from common_io import EMOTIONS, GENRES, EmotifyError, atomic_path, run_main
 
 GENRE_ID_BASE: dict[str, int] = {"classical": 0, "rock": 100, "electronic": 200, "pop": 300}
 """Track ids start at base + 1 in each genre, as in the real data.csv."""
@@ -116,8 +115,8 @@ def synth_clip(genre: str, traits: ClipTraits, duration: float, sr: int, rng: np
                 for b in range(0, seg, beat // 2):
                     m = min(beat // 2, seg - b)
                     note = f * (2 if (b // (beat // 2)) % 4 == 3 else 1)
-                    y[start + b : start + b + m] += 0.3 * _env(m, sr, 0.005, 0.25) * _tone(
-                        note, m, sr, traits.brightness, kind
+                    y[start + b : start + b + m] += (
+                        0.3 * _env(m, sr, 0.005, 0.25) * _tone(note, m, sr, traits.brightness, kind)
                     )
             else:
                 env = _env(seg, sr, 0.01, 3.0 if genre == "rock" else 1.0)
@@ -294,7 +293,7 @@ def write_annotations_csv(data: pd.DataFrame, path: str | Path) -> None:
 def main(smk: Any, logger: logging.Logger) -> None:
     p = smk.params.demo
     generate_demo(
-        root=smk.params.root,
+        root=Path(smk.output.csv).parent,
         n_per_genre=p["n_per_genre"],
         duration=p["duration"],
         sample_rate=p["sample_rate"],

@@ -5,7 +5,6 @@ configured, and only then is renamed into place. Offline, the error names the UR
 to put the file by hand.
 """
 
-
 import hashlib
 import logging
 import shutil
@@ -46,8 +45,7 @@ def fetch(
                 raise EmotifyError(f"{url}: downloaded file has sha256 {actual}, expected {sha256}")
     except (urllib.error.URLError, OSError, TimeoutError) as err:
         raise EmotifyError(
-            f"cannot download {url} ({err}). If this machine is offline, fetch the file elsewhere and "
-            f"put it at {dest}"
+            f"cannot download {url} ({err}). If this machine is offline, fetch the file elsewhere and put it at {dest}"
         ) from None
     if logger:
         logger.info("downloaded %s -> %s (sha256 %s)", url, dest, actual)

@@ -12,7 +12,6 @@ Every experiment writes predictions.csv, metrics.json, confusion.csv and pca.csv
 its standardised inputs, for the figures).
 """
 
-
 import logging
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, classification_report, confusion_matrix
-from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict, train_test_split
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -83,7 +82,11 @@ def confusion_frame(y_true: np.ndarray, y_pred: np.ndarray, labels: list[Any]) -
     """Confusion matrix as a long table: true, predicted, count (every pair, zeros included)."""
     cm = confusion_matrix(y_true, y_pred, labels=labels)
     return pd.DataFrame(
-        [{"true": str(t), "predicted": str(p), "count": int(cm[i, j])} for i, t in enumerate(labels) for j, p in enumerate(labels)]
+        [
+            {"true": str(t), "predicted": str(p), "count": int(cm[i, j])}
+            for i, t in enumerate(labels)
+            for j, p in enumerate(labels)
+        ]
     )
 
 
@@ -99,9 +102,7 @@ def pca_frame(x: np.ndarray, meta: pd.DataFrame, seed: int) -> tuple[pd.DataFram
     return out, [float(v) for v in pca.explained_variance_ratio_]
 
 
-def genre_experiment(
-    x: np.ndarray, split: pd.DataFrame, k: int, seed: int, name: str, inputs: str
-) -> dict[str, Any]:
+def genre_experiment(x: np.ndarray, split: pd.DataFrame, k: int, seed: int, name: str, inputs: str) -> dict[str, Any]:
     """Genre from the rows of ``x`` (aligned with ``split``): predictions, metrics, confusion, PCA."""
     train = (split["subset"] == "train").to_numpy()
     y = split["genre"].to_numpy()
@@ -122,7 +123,12 @@ def genre_experiment(
         pca_explained_variance=evr,
         majority_baseline=float(pd.Series(y[train]).value_counts().iloc[0] / train.sum()) if train.any() else None,
     )
-    return {"predictions": preds, "metrics": metrics, "confusion": confusion_frame(preds["true"], pred, labels), "pca": pca}
+    return {
+        "predictions": preds,
+        "metrics": metrics,
+        "confusion": confusion_frame(preds["true"], pred, labels),
+        "pca": pca,
+    }
 
 
 def _positive_proba(proba: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -175,7 +181,13 @@ def emotion_experiment(
         per_emotion[emotion] = m
         pred_rows.append(
             pd.DataFrame(
-                {"track_id": lab.loc[~train, "track_id"].to_numpy(), "emotion": emotion, "true": y[~train], "predicted": pred, "p_positive": p_test}
+                {
+                    "track_id": lab.loc[~train, "track_id"].to_numpy(),
+                    "emotion": emotion,
+                    "true": y[~train],
+                    "predicted": pred,
+                    "p_positive": p_test,
+                }
             )
         )
         cf = confusion_frame(y[~train], pred, [0, 1])
@@ -240,7 +252,9 @@ def main(smk: Any, logger: logging.Logger) -> None:
         mu = split.merge(pd.read_csv(smk.input.ratings).drop(columns=["genre"]), on="track_id", how="left")
         result = genre_experiment(mu[list(EMOTIONS)].to_numpy(), split, p.k, p.seed, smk.rule, "GEMS rating shares mu")
     elif smk.rule == "exp4_genre_from_predicted_emotions":
-        probs = split.merge(pd.read_csv(smk.input.probabilities).drop(columns=["genre", "subset"]), on="track_id", how="left")
+        probs = split.merge(
+            pd.read_csv(smk.input.probabilities).drop(columns=["genre", "subset"]), on="track_id", how="left"
+        )
         result = genre_experiment(
             probs[list(EMOTIONS)].to_numpy(), split, p.k, p.seed, smk.rule, "Exp II emotion probabilities (out-of-fold)"
         )

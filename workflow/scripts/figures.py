@@ -4,7 +4,6 @@ Every figure carries, under its title, the run's provenance line (dataset and VG
 e.g. "random-init VGG19 (NOT ImageNet)"), so no figure can be mistaken for the paper's.
 """
 
-
 import json
 import logging
 from pathlib import Path
@@ -20,7 +19,7 @@ import seaborn as sns  # noqa: E402
 
 from common_io import EMOTIONS, GENRES, atomic_path, run_main  # noqa: E402
 
-GENRE_PALETTE = dict(zip(GENRES, sns.color_palette("colorblind", len(GENRES))))
+GENRE_PALETTE = dict(zip(GENRES, sns.color_palette("colorblind", len(GENRES)), strict=True))
 
 
 def _save(fig: plt.Figure, out: str | Path, dpi: int) -> None:
@@ -29,14 +28,25 @@ def _save(fig: plt.Figure, out: str | Path, dpi: int) -> None:
     plt.close(fig)
 
 
-def pca_figure(pca: pd.DataFrame, explained: list[float], title: str, subtitle: str, out: str | Path, dpi: int = 150) -> None:
+def pca_figure(
+    pca: pd.DataFrame, explained: list[float], title: str, subtitle: str, out: str | Path, dpi: int = 150
+) -> None:
     """Scatter of the first two principal components, coloured by genre, marker by subset."""
     sns.set_theme(style="whitegrid", context="notebook")
     fig, ax = plt.subplots(figsize=(7, 5.5))
     hue_order = [g for g in GENRES if g in set(pca["genre"])]
     sns.scatterplot(
-        data=pca, x="pc1", y="pc2", hue="genre", hue_order=hue_order, palette=GENRE_PALETTE,
-        style="subset" if "subset" in pca else None, style_order=["train", "test"], s=55, alpha=0.85, ax=ax,
+        data=pca,
+        x="pc1",
+        y="pc2",
+        hue="genre",
+        hue_order=hue_order,
+        palette=GENRE_PALETTE,
+        style="subset" if "subset" in pca else None,
+        style_order=["train", "test"],
+        s=55,
+        alpha=0.85,
+        ax=ax,
     )
     ev = list(explained) + [0.0, 0.0]
     ax.set_xlabel(f"PC1 ({100 * ev[0]:.1f} % of variance)")
@@ -46,12 +56,20 @@ def pca_figure(pca: pd.DataFrame, explained: list[float], title: str, subtitle: 
     _save(fig, out, dpi)
 
 
-def confusion_figure(confusion: pd.DataFrame, labels: list[str], title: str, subtitle: str, out: str | Path, dpi: int = 150) -> None:
+def confusion_figure(
+    confusion: pd.DataFrame, labels: list[str], title: str, subtitle: str, out: str | Path, dpi: int = 150
+) -> None:
     """Heat map of a confusion matrix (counts, rows = true class)."""
     sns.set_theme(style="white", context="notebook")
-    mat = confusion.pivot(index="true", columns="predicted", values="count").reindex(index=labels, columns=labels).fillna(0)
+    mat = (
+        confusion.pivot(index="true", columns="predicted", values="count")
+        .reindex(index=labels, columns=labels)
+        .fillna(0)
+    )
     fig, ax = plt.subplots(figsize=(6, 5))
-    sns.heatmap(mat.astype(int), annot=True, fmt="d", cmap="Blues", cbar_kws={"label": "test songs"}, ax=ax, square=True)
+    sns.heatmap(
+        mat.astype(int), annot=True, fmt="d", cmap="Blues", cbar_kws={"label": "test songs"}, ax=ax, square=True
+    )
     acc = np.trace(mat.to_numpy()) / max(mat.to_numpy().sum(), 1)
     ax.set_xlabel("predicted genre")
     ax.set_ylabel("true genre")
@@ -59,13 +77,19 @@ def confusion_figure(confusion: pd.DataFrame, labels: list[str], title: str, sub
     _save(fig, out, dpi)
 
 
-def emotion_grid_figure(confusion: pd.DataFrame, metrics: dict[str, Any], title: str, subtitle: str, out: str | Path, dpi: int = 150) -> None:
+def emotion_grid_figure(
+    confusion: pd.DataFrame, metrics: dict[str, Any], title: str, subtitle: str, out: str | Path, dpi: int = 150
+) -> None:
     """3 x 3 grid of the per-emotion 2 x 2 confusion matrices of Experiment II."""
     sns.set_theme(style="white", context="notebook")
     fig, axes = plt.subplots(3, 3, figsize=(10, 9.5))
-    for ax, emotion in zip(axes.ravel(), EMOTIONS):
+    for ax, emotion in zip(axes.ravel(), EMOTIONS, strict=True):
         sub = confusion[confusion["emotion"] == emotion]
-        mat = sub.pivot(index="true", columns="predicted", values="count").reindex(index=["0", "1"], columns=["0", "1"]).fillna(0)
+        mat = (
+            sub.pivot(index="true", columns="predicted", values="count")
+            .reindex(index=["0", "1"], columns=["0", "1"])
+            .fillna(0)
+        )
         mat.index = ["low", "high"]
         mat.columns = ["low", "high"]
         sns.heatmap(mat.astype(int), annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax, square=True)
@@ -82,7 +106,14 @@ def main(smk: Any, logger: logging.Logger) -> None:
     p = smk.params
     metrics = json.loads(Path(smk.input.metrics).read_text())
     if p.kind == "pca":
-        pca_figure(pd.read_csv(smk.input.pca), metrics.get("pca_explained_variance", []), p.title, p.subtitle, smk.output.png, p.dpi)
+        pca_figure(
+            pd.read_csv(smk.input.pca),
+            metrics.get("pca_explained_variance", []),
+            p.title,
+            p.subtitle,
+            smk.output.png,
+            p.dpi,
+        )
     elif p.kind == "confusion":
         conf = pd.read_csv(smk.input.confusion, dtype={"true": str, "predicted": str})
         labels = [g for g in GENRES if g in set(conf["true"])]

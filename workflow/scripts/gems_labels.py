@@ -5,7 +5,6 @@ divided by all listening events of s; m_k is the median of mu(., k) over songs; 
 is 1 iff mu(s, k) > m_k (strictly: songs at the median are negative).
 """
 
-
 import logging
 from typing import Any
 
@@ -34,7 +33,11 @@ def rating_shares(annotations: pd.DataFrame) -> pd.DataFrame:
     grouped = annotations.groupby("track id", sort=True)
     mu = grouped[list(EMOTIONS)].mean()
     out = pd.DataFrame(
-        {"track_id": mu.index.astype("int64"), "genre": grouped["genre"].first().values, "n_ratings": grouped.size().values}
+        {
+            "track_id": mu.index.astype("int64"),
+            "genre": grouped["genre"].first().values,
+            "n_ratings": grouped.size().values,
+        }
     )
     for emotion in EMOTIONS:
         out[emotion] = mu[emotion].to_numpy(dtype=float)
@@ -74,7 +77,11 @@ def main(smk: Any, logger: logging.Logger) -> None:
     mu = rating_shares(annotations)
     labels = binary_labels(mu)
     thresholds = threshold_table(mu, labels)
-    logger.info("labels for %d songs; positive shares %s", len(mu), thresholds.set_index("emotion")["positive_share"].round(3).to_dict())
+    logger.info(
+        "labels for %d songs; positive shares %s",
+        len(mu),
+        thresholds.set_index("emotion")["positive_share"].round(3).to_dict(),
+    )
     write_csv(mu, smk.output.ratings)
     write_csv(labels, smk.output.labels)
     write_csv(thresholds, smk.output.thresholds)

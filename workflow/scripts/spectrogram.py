@@ -7,7 +7,6 @@ spectrogram has the same number of frames. A clip that decodes to less than ``mi
 seconds is treated as truncated or broken and stops the run, naming the file.
 """
 
-
 import warnings
 from dataclasses import dataclass
 from pathlib import Path

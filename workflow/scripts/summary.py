@@ -1,6 +1,5 @@
 """Table 1 (emotion accuracy beside the paper's) and results/summary.md (every experiment)."""
 
-
 import json
 import logging
 from pathlib import Path
@@ -61,7 +60,9 @@ def table1_caption(exp2_metrics: dict[str, Any], run_label: str) -> str:
     )
 
 
-def summary_markdown(metrics: dict[str, dict[str, Any]], t1: pd.DataFrame, caption: str, provenance: dict[str, Any], run_label: str) -> str:
+def summary_markdown(
+    metrics: dict[str, dict[str, Any]], t1: pd.DataFrame, caption: str, provenance: dict[str, Any], run_label: str
+) -> str:
     """results/summary.md: our numbers beside the paper's, experiment by experiment, plus provenance."""
     lines = [
         "# emotify-pipeline -- summary",

@@ -8,7 +8,6 @@ to a state-dict file. ``features.layer`` names a VGG19 layer (``conv1_1`` ... ``
 reduce the time axis W, ``mean_std`` concatenates time mean and standard deviation.
 """
 
-
 import hashlib
 import json
 import logging
@@ -82,9 +81,13 @@ def build_vgg19(
             )
         digest = sha256_file(weights_file)
         if weights_sha256 and digest != weights_sha256.lower():
-            raise EmotifyError(f"{weights_file}: sha256 is {digest}, expected {weights_sha256} (features.weights_sha256)")
+            raise EmotifyError(
+                f"{weights_file}: sha256 is {digest}, expected {weights_sha256} (features.weights_sha256)"
+            )
         if weights == "imagenet" and Path(weights_file).name == IMAGENET_FILE and not digest.startswith("dcbb9e9d"):
-            raise EmotifyError(f"{weights_file}: sha256 {digest} does not start with dcbb9e9d as torchvision's file does")
+            raise EmotifyError(
+                f"{weights_file}: sha256 {digest} does not start with dcbb9e9d as torchvision's file does"
+            )
         try:
             state = torch.load(weights_file, map_location="cpu", weights_only=True)
             model.load_state_dict(state)
@@ -92,7 +95,12 @@ def build_vgg19(
             raise EmotifyError(f"{weights_file}: not a VGG19 state dict ({err.__class__.__name__}: {err})") from None
         source = str(weights_file)
     model = truncated_model(model, layer).eval()
-    return model, {"weights": weights, "weights_label": weights_label(weights), "weights_source": source, "weights_sha256": digest}
+    return model, {
+        "weights": weights,
+        "weights_label": weights_label(weights),
+        "weights_source": source,
+        "weights_sha256": digest,
+    }
 
 
 def truncated_model(model: Any, layer: str) -> Any:
@@ -102,7 +110,9 @@ def truncated_model(model: Any, layer: str) -> Any:
     if layer in LAYERS:
         return model.features[: LAYERS[layer] + 1]
     if layer in FC_LAYERS:
-        return torch.nn.Sequential(model.features, model.avgpool, torch.nn.Flatten(1), model.classifier[: FC_LAYERS[layer] + 1])
+        return torch.nn.Sequential(
+            model.features, model.avgpool, torch.nn.Flatten(1), model.classifier[: FC_LAYERS[layer] + 1]
+        )
     raise EmotifyError(f"features.layer: unknown layer {layer!r}; choose one of {sorted(LAYERS) + sorted(FC_LAYERS)}")
 
 
@@ -156,7 +166,9 @@ def extract_features(
     net = model.to(device)
     with torch.inference_mode():
         start = 0
-        for batch in tqdm(list(_batches(paths, batch_size)), desc="VGG19", unit="batch", mininterval=5, disable=logger is None):
+        for batch in tqdm(
+            list(_batches(paths, batch_size)), desc="VGG19", unit="batch", mininterval=5, disable=logger is None
+        ):
             images = torch.from_numpy(np.stack([clip_image(p, sp) for p in batch])).to(device)
             act = net(images)
             feats = pool_activations(act, pooling).float().cpu().numpy()
@@ -185,7 +197,8 @@ def write_feature_h5(
             h5.create_dataset("genre", data=tracks["genre"].astype(str).tolist(), dtype=h5py.string_dtype())
             dset = None
             shape: tuple[int, ...] = ()
-            for start, feats, shape in batches:
+            for start, feats, act_shape in batches:
+                shape = act_shape
                 if dset is None:
                     dim = feats.shape[1]
                     dset = h5.create_dataset("features", shape=(n, dim), dtype=dtype, chunks=(1, dim))
@@ -201,7 +214,9 @@ def write_feature_h5(
     return int(dims[0]), int(dims[1])
 
 
-def read_feature_h5(path: str | Path, track_ids: list[int] | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+def read_feature_h5(
+    path: str | Path, track_ids: list[int] | None = None
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Load ``(features, track_ids, attrs)``; rows restricted to and ordered as ``track_ids``."""
     import h5py
 
@@ -234,7 +249,12 @@ def main(smk: Any, logger: logging.Logger) -> None:
     weights_file = smk.input.get("weights") if hasattr(smk.input, "get") else None
     model, provenance = build_vgg19(fp["weights"], fp["seed"], fp["layer"], weights_file, fp.get("weights_sha256"))
     logger.info(
-        "extracting %s/%s features of %d clips on %s with %s", fp["layer"], fp["pooling"], len(tracks), device, provenance["weights_label"]
+        "extracting %s/%s features of %d clips on %s with %s",
+        fp["layer"],
+        fp["pooling"],
+        len(tracks),
+        device,
+        provenance["weights_label"],
     )
     attrs: dict[str, Any] = {
         "layer": fp["layer"],

@@ -1,0 +1,59 @@
+"""Shared fixtures: paths, the real Emotify sample beside the repo, a workflow copy runner."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "emotify"
+WORKFLOW_PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "report", "profiles")
+
+needs_shared = pytest.mark.skipif(
+    not (SHARED / "data.csv").is_file(),
+    reason=f"the real Emotify sample is not at {SHARED} (it lives beside the repository, never inside it)",
+)
+
+
+def copy_workflow(dest: Path) -> Path:
+    """Copy the workflow (no results, no caches) to ``dest``, as a fresh clone would have it."""
+    for part in WORKFLOW_PARTS:
+        src = REPO / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__", ".snakemake"))
+        else:
+            shutil.copy2(src, dest / part)
+    return dest
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True, timeout: int = 1200) -> subprocess.CompletedProcess:
+    """Run ``snakemake`` in ``workdir`` with this interpreter; return the completed process."""
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def planned_jobs(dry_run_output: str) -> dict[str, int]:
+    """Parse the 'Job stats' table of ``snakemake -n`` into {rule: count}."""
+    jobs: dict[str, int] = {}
+    lines = dry_run_output.splitlines()
+    if "Job stats:" not in lines:
+        return jobs
+    for line in lines[lines.index("Job stats:") + 3 :]:
+        parts = line.split()
+        if len(parts) != 2 or parts[0] == "total":
+            break
+        jobs[parts[0]] = int(parts[1])
+    return jobs
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole workflow run once on the demo config in a fresh directory."""
+    work = copy_workflow(tmp_path_factory.mktemp("demo"))
+    snakemake(work, "--configfile", "config/demo.yaml")
+    return work

@@ -1,0 +1,54 @@
+"""The configuration schema and the typing of nested command-line values."""
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from conftest import REPO
+
+from config_tools import coerce_to_schema
+
+SCHEMA = yaml.safe_load((REPO / "config" / "schema.yaml").read_text())
+
+
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(SCHEMA)
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "demo.yaml", "real40.yaml"])
+def test_shipped_configs_are_valid(name: str) -> None:
+    path = REPO / "config" / name
+    if not path.exists():
+        pytest.skip(f"{name} not shipped")
+    _validator().validate(yaml.safe_load(path.read_text()))
+
+
+def test_unknown_key_and_wrong_type_are_rejected() -> None:
+    with pytest.raises(jsonschema.ValidationError, match="'kk' was unexpected"):
+        _validator().validate({"knn": {"kk": 3}})
+    with pytest.raises(jsonschema.ValidationError, match="'five' is not of type 'integer'"):
+        _validator().validate(coerce_to_schema({"knn": {"k": "five"}}, SCHEMA))
+
+
+def test_command_line_strings_get_the_schema_types() -> None:
+    raw = {"knn": {"k": "7"}, "split": {"test_size": "0.25", "stratify": "false"}, "spectrogram": {"fmax": "null"}}
+    typed = coerce_to_schema(raw, SCHEMA)
+    assert typed == {"knn": {"k": 7}, "split": {"test_size": 0.25, "stratify": False}, "spectrogram": {"fmax": None}}
+    _validator().validate(typed)
+    assert coerce_to_schema({"features": {"weights": "random"}}, SCHEMA) == {"features": {"weights": "random"}}
+
+
+def test_every_schema_key_is_documented() -> None:
+    readme = (REPO / "config" / "README.md").read_text()
+
+    def keys(schema: dict, prefix: str = "") -> list[str]:
+        out = []
+        for k, sub in schema.get("properties", {}).items():
+            out.append(prefix + k)
+            out += keys(sub, prefix + k + ".")
+        return out
+
+    missing = [k for k in keys(SCHEMA) if f"`{k}`" not in readme]
+    assert not missing, f"config/README.md lacks {missing}"
+    assert Path(REPO / "config" / "schema.yaml").exists()

@@ -1,0 +1,125 @@
+"""Ingestion: data.csv validation, the per-genre rank mapping, ID3 tags, bad audio files."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SHARED, needs_shared
+
+from common_io import EMOTIONS, EmotifyError
+from dataset import build_track_table, expected_audio_paths, read_annotations, read_tags
+from demo_data import CSV_COLUMNS
+
+HEADER = ", ".join(CSV_COLUMNS)
+
+
+def _row(track_id: object, genre: str = "rock", sadness: object = 0) -> str:
+    emotions = ["0"] * (len(EMOTIONS) - 1) + [str(sadness)]
+    return ",".join([str(track_id), genre, *emotions, "3", "1", "0", "30", "1", "English"])
+
+
+def _write(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_reads_the_real_header_with_spaces(tmp_path: Path) -> None:
+    data = read_annotations(_write(tmp_path, [HEADER, _row(101), _row(101, sadness=1), _row(5, "classical")]))
+    assert list(data.columns) == list(CSV_COLUMNS)
+    assert data["track id"].tolist() == [101, 101, 5]
+    assert data["sadness"].tolist() == [0, 1, 0]
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ([], "empty"),
+        ([HEADER], "no rows"),
+        ([HEADER.replace(", sadness", "")], r"missing column\(s\) \['sadness'\]"),
+        ([HEADER + ", extra", _row(1) + ",x"], r"unknown column\(s\) \['extra'\]"),
+        ([HEADER, _row(101, sadness=2)], r"line 2 sadness='2'"),
+        ([HEADER, _row(101), _row(102, "jazz")], r"unknown genre.*line 3: 'jazz'"),
+        ([HEADER, _row(101), HEADER], r"header is repeated at line 3"),
+        ([HEADER, _row("x1")], r"not a positive integer: line 2: 'x1'"),
+        ([HEADER, _row(101, "rock"), _row(101, "pop")], r"more than one genre: 101"),
+    ],
+)
+def test_bad_annotations_give_one_clear_message(tmp_path: Path, lines: list[str], message: str) -> None:
+    path = _write(tmp_path, lines) if lines else tmp_path / "data.csv"
+    if not lines:
+        path.write_text("")
+    with pytest.raises(EmotifyError, match=message) as err:
+        read_annotations(path)
+    assert str(path) in str(err.value)
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(EmotifyError, match="not found"):
+        read_annotations(tmp_path / "nope.csv")
+
+
+def test_rank_rule_uses_ids_within_genre_not_folder_order() -> None:
+    data = pd.DataFrame({"track id": [150, 101, 120, 7, 3, 301], "genre": ["rock", "rock", "rock", "classical", "classical", "pop"]})
+    mapped = expected_audio_paths(data, "music", "mp3").set_index("track_id")
+    assert mapped.loc[101, "path"] == str(Path("music/rock/1.mp3"))
+    assert mapped.loc[120, "path"] == str(Path("music/rock/2.mp3"))
+    assert mapped.loc[150, "path"] == str(Path("music/rock/3.mp3"))
+    assert mapped.loc[3, "path"] == str(Path("music/classical/1.mp3"))
+    assert mapped.loc[301, "rank"] == 1
+
+
+def test_orphan_audio_and_missing_audio_are_errors(tmp_path: Path) -> None:
+    from demo_data import write_mp3
+
+    audio = tmp_path / "music"
+    tone = np.sin(np.linspace(0, 800, 22050)).astype("float32") * 0.3
+    tags = {"title": "t", "artist": "a", "album": "b", "year": "2001", "genre": "Rock", "track": "1"}
+    write_mp3(audio / "rock" / "1.mp3", tone, 22050, tags)
+    data = pd.DataFrame({"track id": [101, 102], "genre": ["rock", "rock"]})
+    with pytest.raises(EmotifyError, match=r"1 track id\(s\).*no audio file: track 102"):
+        build_track_table(data, audio, "mp3")
+    table = build_track_table(data, audio, "mp3", require_all_audio=False)
+    assert table.set_index("track_id")["status"].to_dict() == {101: "ok", 102: "no_audio"}
+    assert table.loc[0, "artist"] == "a" and table.loc[0, "year"] == "2001"
+    write_mp3(audio / "rock" / "5.mp3", tone, 22050, tags)
+    with pytest.raises(EmotifyError, match=r"no track id.*rock/5.mp3"):
+        build_track_table(data, audio, "mp3", require_all_audio=False)
+
+
+@pytest.mark.parametrize("content", [b"", b"this is not an mp3 file at all" * 50])
+def test_bad_audio_stops_or_is_recorded_as_skipped(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "pop").mkdir()
+    bad = tmp_path / "pop" / "1.mp3"
+    bad.write_bytes(content)
+    data = pd.DataFrame({"track id": [301], "genre": ["pop"]})
+    with pytest.raises(EmotifyError, match=str(bad)):
+        build_track_table(data, tmp_path, "mp3")
+    with pytest.raises(EmotifyError, match="no usable audio"):
+        build_track_table(data, tmp_path, "mp3", on_bad_audio="skip")
+    from demo_data import write_mp3
+
+    tags = {"title": "t", "artist": "a", "album": "b", "year": "2001", "genre": "Rock", "track": "1"}
+    write_mp3(tmp_path / "rock" / "1.mp3", np.zeros(22050, dtype="float32"), 22050, tags)
+    both = pd.DataFrame({"track id": [101, 301], "genre": ["rock", "pop"]})
+    table = build_track_table(both, tmp_path, "mp3", on_bad_audio="skip").set_index("track_id")
+    assert table.loc[101, "status"] == "ok"
+    assert table.loc[301, "status"] == "skipped" and str(bad) in table.loc[301, "reason"]
+
+
+@needs_shared
+def test_real_clips_map_by_rank_and_tags_are_read() -> None:
+    data = read_annotations(SHARED / "data.csv")
+    table = build_track_table(data, SHARED / "emotifymusic", "mp3", require_all_audio=False).set_index("track_id")
+    ok = table[table["status"] == "ok"]
+    assert len(ok) == 40 and (table["status"] == "no_audio").sum() == 360
+    assert table.loc[101, "path"].endswith("rock/1.mp3")
+    assert table.loc[301, "path"].endswith("pop/1.mp3")
+    assert table.loc[201, "path"].endswith("electronic/1.mp3")
+    assert sorted(ok.index) == [*range(1, 11), *range(101, 111), *range(201, 211), *range(301, 311)]
+    assert (ok["sample_rate"] == 44100).all() and (ok["channels"] == 2).all()
+    assert ok["duration_s"].between(55, 65).all()
+    assert (ok["artist"] != "").all() and (ok["album"] != "").all()
+    tags = read_tags(SHARED / "emotifymusic" / "rock" / "1.mp3")
+    assert tags["title"] and tags["artist"] == table.loc[101, "artist"]

@@ -1,0 +1,76 @@
+"""Experiment functions on small synthetic inputs."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from common_io import EMOTIONS, GENRES, EmotifyError
+from experiments import emotion_experiment, genre_experiment, make_split, out_of_fold_proba
+
+
+def _tracks(per_genre: int = 10) -> pd.DataFrame:
+    rows = [(base + i + 1, g) for base, g in zip((0, 100, 200, 300), GENRES, strict=True) for i in range(per_genre)]
+    return pd.DataFrame(rows, columns=["track_id", "genre"])
+
+
+def test_split_is_stratified_and_seeded() -> None:
+    tracks = _tracks()
+    a = make_split(tracks, 0.3, seed=1)
+    b = make_split(tracks, 0.3, seed=1)
+    c = make_split(tracks, 0.3, seed=2)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["subset"].equals(c["subset"])
+    assert (a["subset"] == "test").sum() == 12
+    assert a[a["subset"] == "test"]["genre"].value_counts().to_dict() == {g: 3 for g in GENRES}
+    with pytest.raises(EmotifyError, match="test_size"):
+        make_split(tracks, 1.5, seed=1)
+
+
+def test_separable_genres_are_recognised_perfectly() -> None:
+    tracks = _tracks()
+    split = make_split(tracks, 0.3, seed=0)
+    rng = np.random.default_rng(0)
+    centres = {g: rng.normal(0, 10, size=20) for g in GENRES}
+    x = np.stack([centres[g] + rng.normal(0, 0.1, size=20) for g in split["genre"]])
+    out = genre_experiment(x, split, k=5, seed=0, name="t", inputs="synthetic")
+    assert out["metrics"]["accuracy"] == 1.0
+    assert out["metrics"]["n_train"] == 28 and out["metrics"]["n_test"] == 12
+    conf = out["confusion"]
+    assert len(conf) == 16 and conf["count"].sum() == 12
+    assert conf[conf["true"] == conf["predicted"]]["count"].sum() == 12
+    assert out["pca"].shape == (40, 5) and len(out["metrics"]["pca_explained_variance"]) == 2
+    assert set(out["predictions"].columns) >= {"track_id", "true", "predicted", *(f"p_{g}" for g in GENRES)}
+
+
+def test_k_larger_than_training_set_is_a_clear_error() -> None:
+    split = make_split(_tracks(2), 0.5, seed=0)
+    with pytest.raises(EmotifyError, match=r"knn.k = 9 exceeds the 4 training songs"):
+        genre_experiment(np.zeros((8, 3)), split, k=9, seed=0, name="t", inputs="x")
+
+
+def test_out_of_fold_probabilities_never_see_their_own_row() -> None:
+    # each row is its own far-away cluster with a unique label pattern: a model that saw the
+    # row would predict its label with certainty; out of fold it cannot
+    x = np.repeat(np.arange(10)[:, None] * 100.0, 2, axis=1)
+    y = np.array([0, 1] * 5)
+    p = out_of_fold_proba(x, y, k=1, folds=10, seed=0)
+    assert p.shape == (10,)
+    assert not np.array_equal((p > 0.5).astype(int), y)
+
+
+def test_emotion_experiment_outputs() -> None:
+    tracks = _tracks()
+    split = make_split(tracks, 0.3, seed=0)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 6))
+    labels = split[["track_id", "genre"]].copy()
+    for i, e in enumerate(EMOTIONS):
+        labels[e] = (x[:, i % 6] > 0).astype(int)
+    out = emotion_experiment(x, split, labels, k=3, seed=0, inner_folds=4)
+    assert set(out["metrics"]["emotions"]) == set(EMOTIONS)
+    probs = out["probabilities"]
+    values = probs[list(EMOTIONS)].to_numpy()
+    assert len(probs) == 40 and ((values >= 0) & (values <= 1)).all()
+    assert len(out["predictions"]) == 12 * 9 and len(out["confusion"]) == 4 * 9
+    with pytest.raises(EmotifyError, match="no GEMS labels"):
+        emotion_experiment(x, split, labels.iloc[1:], k=3, seed=0, inner_folds=4)

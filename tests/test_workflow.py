@@ -1,0 +1,115 @@
+"""End to end: the workflow on the embedded demo, its targets, and what a rerun plans."""
+
+import json
+from pathlib import Path
+
+import h5py
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import planned_jobs, snakemake
+
+from common_io import EMOTIONS, PAPER_TABLE1
+
+pytestmark = pytest.mark.slow
+
+FIGURES = [
+    "fig1_audio_pca_by_genre",
+    "fig2_audio_genre_confusion",
+    "fig3_emotion_confusion_grid",
+    "fig4_ratings_pca_by_genre",
+    "fig5_ratings_genre_confusion",
+    "fig6_predicted_emotions_pca_by_genre",
+    "fig7_predicted_emotions_genre_confusion",
+]
+EXPERIMENTS = [
+    "exp1_genre_from_audio",
+    "exp2_emotion_from_audio",
+    "exp3_genre_from_ratings",
+    "exp4_genre_from_predicted_emotions",
+]
+
+
+def test_demo_data_has_the_real_layout(demo_run: Path) -> None:
+    header = (demo_run / "resources/demo/data.csv").read_text().splitlines()[0]
+    assert header.startswith("track id, genre, amazement, ") and header.count(", ") == 16
+    mp3s = sorted((demo_run / "resources/demo/emotifymusic").glob("*/*.mp3"))
+    assert len(mp3s) == 40
+
+
+def test_tables(demo_run: Path) -> None:
+    tracks = pd.read_csv(demo_run / "results/tables/tracks.csv")
+    assert len(tracks) == 40 and (tracks["status"] == "ok").all()
+    assert tracks["artist"].notna().all() and tracks["album"].notna().all()
+    assert tracks.set_index("track_id").loc[101, "path"].endswith("rock/1.mp3")
+    ratings = pd.read_csv(demo_run / "results/tables/gems_ratings.csv")
+    labels = pd.read_csv(demo_run / "results/tables/gems_labels.csv")
+    assert len(ratings) == len(labels) == 40
+    assert set(labels[list(EMOTIONS)].stack().unique()) <= {0, 1}
+    t1 = pd.read_csv(demo_run / "results/tables/table1_emotion_accuracy.csv")
+    assert t1["emotion"].tolist() == list(EMOTIONS)
+    assert t1["paper_accuracy"].tolist() == [PAPER_TABLE1[e] for e in EMOTIONS]
+    assert t1["accuracy"].between(0, 1).all()
+    md = (demo_run / "results/tables/table1_emotion_accuracy.md").read_text()
+    assert "random-init VGG19" in md and md.count("\n|") >= 10
+    summary = (demo_run / "results/summary.md").read_text()
+    assert "random-init VGG19" in summary and "synthetic demo" in summary
+
+
+def test_experiment_outputs(demo_run: Path) -> None:
+    for name in EXPERIMENTS:
+        base = demo_run / "results/experiments" / name
+        metrics = json.loads((base / "metrics.json").read_text())
+        acc = metrics.get("accuracy", metrics.get("mean_accuracy"))
+        assert 0.0 <= acc <= 1.0, name
+        assert len(pd.read_csv(base / "predictions.csv")) > 0
+        assert pd.read_csv(base / "confusion.csv")["count"].sum() > 0
+    exp1 = json.loads((demo_run / "results/experiments/exp1_genre_from_audio/metrics.json").read_text())
+    assert exp1["n_test"] == 12 and exp1["k"] == 5
+
+
+def test_feature_cache(demo_run: Path) -> None:
+    with h5py.File(demo_run / "results/features/vgg19.h5") as h5:
+        # 6 s at 22.05 kHz, hop 512 -> 259 frames; pool5 -> 512 x 4 x 8
+        assert h5["features"].shape == (40, 512 * 4 * 8)
+        assert sorted(h5["track_id"][:].tolist())[:2] == [1, 2]
+        attrs = dict(h5.attrs)
+    assert attrs["weights"] == "random" and attrs["weights_label"].startswith("random-init VGG19")
+    assert len(attrs["weights_sha256"]) == 64 and attrs["layer"] == "pool5" and attrs["device"] == "cpu"
+    versions = json.loads(attrs["versions"])
+    assert {"torch", "torchvision", "librosa"} <= set(versions)
+    assert json.loads(attrs["spectrogram_params"])["n_mels"] == 128
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_figures_are_real_images(demo_run: Path, name: str) -> None:
+    img = mpimg.imread(demo_run / "results/figures" / f"{name}.png")
+    assert img.shape[0] > 400 and img.shape[1] > 400
+    assert float(np.std(img[..., :3])) > 0.05  # not blank
+    assert len(np.unique(img[..., :3].reshape(-1, 3), axis=0)) > 50  # text, marks, colours
+
+
+def test_nothing_to_do_when_nothing_changed(demo_run: Path) -> None:
+    out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml")
+    assert planned_jobs(out.stdout + out.stderr) == {}, out.stdout
+
+
+def test_changing_k_plans_no_feature_extraction(demo_run: Path) -> None:
+    out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", "knn={k: 7}")
+    jobs = planned_jobs(out.stdout + out.stderr)
+    assert set(jobs) == {*EXPERIMENTS, "figure", "summary", "all"}, jobs
+    assert jobs["figure"] == 7
+
+
+def test_changing_the_layer_reruns_extraction_but_not_the_data(demo_run: Path) -> None:
+    out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", "features={layer: conv5_4}")
+    jobs = planned_jobs(out.stdout + out.stderr)
+    assert "extract_features" in jobs and "exp3_genre_from_ratings" not in jobs
+    assert not {"make_demo", "track_table", "gems_labels", "split"} & set(jobs), jobs
+
+
+def test_bad_config_stops_before_any_job(demo_run: Path) -> None:
+    out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", "knn={kk: 7}", check=False)
+    assert out.returncode != 0
+    assert "'kk' was unexpected" in out.stdout + out.stderr
