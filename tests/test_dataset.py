@@ -61,7 +61,9 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 
 
 def test_rank_rule_uses_ids_within_genre_not_folder_order() -> None:
-    data = pd.DataFrame({"track id": [150, 101, 120, 7, 3, 301], "genre": ["rock", "rock", "rock", "classical", "classical", "pop"]})
+    data = pd.DataFrame(
+        {"track id": [150, 101, 120, 7, 3, 301], "genre": ["rock", "rock", "rock", "classical", "classical", "pop"]}
+    )
     mapped = expected_audio_paths(data, "music", "mp3").set_index("track_id")
     assert mapped.loc[101, "path"] == str(Path("music/rock/1.mp3"))
     assert mapped.loc[120, "path"] == str(Path("music/rock/2.mp3"))

@@ -93,7 +93,9 @@ def test_extract_and_cache_roundtrip(tmp_path: Path, pool5_model) -> None:
 
     tracks = pd.DataFrame({"track_id": [7, 3, 5], "genre": ["pop", "rock", "pop"]})
     out = tmp_path / "features.h5"
-    n, dim = write_feature_h5(out, tracks, iter(batches), {**prov, "layer": "pool5", "spectrogram_params": {"n_mels": 64}})
+    n, dim = write_feature_h5(
+        out, tracks, iter(batches), {**prov, "layer": "pool5", "spectrogram_params": {"n_mels": 64}}
+    )
     assert (n, dim) == feats.shape
     with h5py.File(out) as h5:
         assert h5["features"].shape == feats.shape and h5["features"].dtype == np.float32
