@@ -7,11 +7,10 @@ import pandas as pd
 import pytest
 from conftest import SHARED, needs_shared
 
-from common_io import EMOTIONS, EmotifyError
+from common_io import ANNOTATION_COLUMNS, EMOTIONS, EmotifyError
 from dataset import build_track_table, expected_audio_paths, read_annotations, read_tags
-from demo_data import CSV_COLUMNS
 
-HEADER = ", ".join(CSV_COLUMNS)
+HEADER = ", ".join(ANNOTATION_COLUMNS)
 
 
 def _row(track_id: object, genre: str = "rock", sadness: object = 0) -> str:
@@ -27,7 +26,7 @@ def _write(tmp_path: Path, lines: list[str]) -> Path:
 
 def test_reads_the_real_header_with_spaces(tmp_path: Path) -> None:
     data = read_annotations(_write(tmp_path, [HEADER, _row(101), _row(101, sadness=1), _row(5, "classical")]))
-    assert list(data.columns) == list(CSV_COLUMNS)
+    assert list(data.columns) == list(ANNOTATION_COLUMNS)
     assert data["track id"].tolist() == [101, 101, 5]
     assert data["sadness"].tolist() == [0, 1, 0]
 

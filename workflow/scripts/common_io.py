@@ -35,6 +35,19 @@ EMOTIONS: tuple[str, ...] = (
 )
 """The nine GEMS emotions, in data.csv column order."""
 
+ANNOTATION_COLUMNS: tuple[str, ...] = (
+    "track id",
+    "genre",
+    *EMOTIONS,
+    "mood",
+    "liked",
+    "disliked",
+    "age",
+    "gender",
+    "mother tongue",
+)
+"""The 17 columns of Emotify's data.csv (the file's header has a space after each comma)."""
+
 PAPER_TABLE1: dict[str, float] = {
     "amazement": 0.52,
     "solemnity": 0.67,

@@ -11,20 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from common_io import EMOTIONS, GENRES, EmotifyError, run_main, write_csv
-
-ANNOTATION_COLUMNS: tuple[str, ...] = (
-    "track id",
-    "genre",
-    *EMOTIONS,
-    "mood",
-    "liked",
-    "disliked",
-    "age",
-    "gender",
-    "mother tongue",
-)
-"""The 17 columns of data.csv, as they read after stripping the spaces after each comma."""
+from common_io import ANNOTATION_COLUMNS, EMOTIONS, GENRES, EmotifyError, run_main, write_csv
 
 TRACK_COLUMNS: tuple[str, ...] = (
     "track_id",

@@ -23,22 +23,10 @@ import soundfile as sf
 from mutagen.id3 import ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK
 from scipy.signal import lfilter
 
-from common_io import EMOTIONS, GENRES, EmotifyError, atomic_path, run_main
+from common_io import ANNOTATION_COLUMNS, EMOTIONS, GENRES, EmotifyError, atomic_path, run_main
 
 GENRE_ID_BASE: dict[str, int] = {"classical": 0, "rock": 100, "electronic": 200, "pop": 300}
 """Track ids start at base + 1 in each genre, as in the real data.csv."""
-
-CSV_COLUMNS: tuple[str, ...] = (
-    "track id",
-    "genre",
-    *EMOTIONS,
-    "mood",
-    "liked",
-    "disliked",
-    "age",
-    "gender",
-    "mother tongue",
-)
 
 _TEMPO = {"classical": (56, 84), "rock": (108, 144), "electronic": (122, 132), "pop": (92, 118)}
 _TONGUES = ("English", "Russian", "Dutch", "German", "French", "Italian", "Spanish")
@@ -277,7 +265,7 @@ def generate_demo(
             rows.extend(simulate_ratings(track_id, genre, traits, n_ratings, rng))
             if logger:
                 logger.info("demo clip %s/%d.mp3 (track %d, %d ratings)", genre, n, track_id, n_ratings)
-    data = pd.DataFrame(rows, columns=list(CSV_COLUMNS)).sort_values("track id", kind="stable")
+    data = pd.DataFrame(rows, columns=list(ANNOTATION_COLUMNS)).sort_values("track id", kind="stable")
     write_annotations_csv(data, root / "data.csv")
     return data
 
@@ -286,7 +274,7 @@ def write_annotations_csv(data: pd.DataFrame, path: str | Path) -> None:
     """Write annotations exactly like the real data.csv: a header with a space after each comma."""
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            handle.write(", ".join(CSV_COLUMNS) + "\n")
+            handle.write(", ".join(ANNOTATION_COLUMNS) + "\n")
             data.to_csv(handle, header=False, index=False, lineterminator="\n")
 
 
