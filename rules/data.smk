@@ -86,5 +86,6 @@ rule track_table:
         ext=config["data"]["audio_ext"],
         require_all_audio=config["data"]["require_all_audio"],
         on_bad_audio=config["data"]["on_bad_audio"],
+        min_duration=config["audio"]["offset"] + config["audio"]["min_duration"],
     script:
         f"{SCRIPTS}/dataset.py"

@@ -19,6 +19,7 @@ needs_shared = pytest.mark.skipif(
 
 def copy_workflow(dest: Path) -> Path:
     """Copy the workflow (no results, no caches) to ``dest``, as a fresh clone would have it."""
+    dest.mkdir(parents=True, exist_ok=True)
     for part in WORKFLOW_PARTS:
         src = REPO / part
         if src.is_dir():

@@ -160,6 +160,7 @@ def read_tags(path: str | Path) -> dict[str, Any]:
         raise EmotifyError(f"{path}: not a recognised audio file")
     info = audio.info
     tags = audio.tags or {}
+    check_stream_size(path, info)
 
     def tag(key: str) -> str:
         value = tags.get(key) if hasattr(tags, "get") else None
@@ -176,12 +177,34 @@ def read_tags(path: str | Path) -> dict[str, Any]:
     }
 
 
+def check_stream_size(path: Path, info: Any, tolerance: float = 0.9) -> None:
+    """Raise :class:`EmotifyError` when an MP3 holds fewer bytes than its header promises.
+
+    A VBR MP3 states its length in its Xing/LAME header, so a truncated file still reports
+    the full duration; its byte count gives it away. (A CBR MP3 without such a header has its
+    length estimated from the file size, so truncation shows as a short duration instead.)
+    """
+    offset = getattr(info, "frame_offset", None)
+    bitrate = getattr(info, "bitrate", 0) or 0
+    length = getattr(info, "length", 0.0) or 0.0
+    if offset is None or bitrate <= 0 or length <= 0:
+        return
+    promised = bitrate * length / 8
+    present = path.stat().st_size - offset
+    if present < tolerance * promised:
+        raise EmotifyError(
+            f"{path}: holds {present} bytes of audio but its header promises about {promised:.0f} "
+            f"({length:.1f} s at {bitrate // 1000} kbit/s): truncated file"
+        )
+
+
 def build_track_table(
     annotations: pd.DataFrame,
     audio_root: str | Path,
     ext: str,
     require_all_audio: bool = True,
     on_bad_audio: str = "error",
+    min_duration: float = 0.0,
     logger: logging.Logger | None = None,
 ) -> pd.DataFrame:
     """Join annotation ids to audio files and read their metadata.
@@ -195,6 +218,8 @@ def build_track_table(
         (a subset of the clips, e.g. the 40 real clips) it is kept with status ``no_audio``.
     on_bad_audio : ``error`` stops on an unreadable file; ``skip`` keeps the row with status
         ``skipped`` and the reason, so it is visible in the table and excluded downstream.
+    min_duration : a file whose stream is shorter (seconds, from its headers and size, which
+        is how a truncated MP3 shows) counts as unreadable.
 
     Returns
     -------
@@ -227,6 +252,11 @@ def build_track_table(
         else:
             try:
                 rec.update(read_tags(path))
+                if rec["duration_s"] < min_duration:
+                    raise EmotifyError(
+                        f"{path}: lasts {rec['duration_s']:.2f} s, less than audio.min_duration = "
+                        f"{min_duration} s (truncated file?)"
+                    )
             except EmotifyError as err:
                 if on_bad_audio == "error":
                     raise EmotifyError(f"{err} (set data.on_bad_audio: skip to record and skip such files)") from None
@@ -270,6 +300,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
         smk.params.ext,
         require_all_audio=smk.params.require_all_audio,
         on_bad_audio=smk.params.on_bad_audio,
+        min_duration=smk.params.min_duration,
         logger=logger,
     )
     write_csv(table, smk.output.tracks)
