@@ -1,5 +1,6 @@
 # Helpers shared by every stage: config validation, paths, input functions.
 import glob
+import os
 import sys
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 from common_io import GENRES, weights_label  # noqa: E402
+from vgg_extract import shard_of  # noqa: E402
 from config_tools import coerce_to_schema  # noqa: E402
 
 # nested --config values arrive as strings (e.g. --config 'knn={k: 7}'): type them first
@@ -64,6 +66,7 @@ SCRIPTS = "../workflow/scripts"
 
 wildcard_constraints:
     fig="|".join(FIGURES),
+    shard=r"\d+",
 
 
 def data_root():
@@ -81,7 +84,7 @@ def annotations_path():
 
 
 def audio_root():
-    return f"{data_root()}/{config['data']['audio_dir']}"
+    return os.path.normpath(f"{data_root()}/{config['data']['audio_dir']}")
 
 
 def demo_audio_files():
@@ -89,15 +92,43 @@ def demo_audio_files():
     return [f"resources/demo/emotifymusic/{g}/{i}.mp3" for g in GENRES for i in range(1, n + 1)]
 
 
-def audio_inputs(wildcards):
-    """The audio files the track table depends on, so that a changed clip reruns what follows."""
+def audio_files():
+    """Every audio file of the configured source, as normalised paths (known at parse time,
+    or once the download checkpoint has run)."""
     source = config["data"]["source"]
     if source == "demo":
         return demo_audio_files()
     if source == "download":
-        return [audio_root()]
+        checkpoints.download_audio.get()
     ext = config["data"]["audio_ext"]
-    return sorted(glob.glob(f"{audio_root()}/*/*.{ext}"))
+    return sorted(os.path.normpath(p) for g in GENRES for p in glob.glob(f"{audio_root()}/{g}/*.{ext}"))
+
+
+def audio_inputs(wildcards):
+    """The audio files the track table depends on, so that a changed clip reruns what follows."""
+    if config["data"]["source"] == "download":
+        return [audio_root()]
+    return audio_files()
+
+
+N_SHARDS = config["features"]["shards"]
+
+
+def shard_paths(wildcards):
+    """The audio files of one extraction shard (a stable hash of the path picks the shard)."""
+    return [p for p in audio_files() if shard_of(p, N_SHARDS) == int(wildcards.shard)]
+
+
+def shard_inputs(wildcards):
+    """A shard depends on its own audio files (and the weights), so only a changed shard reruns."""
+    return {"audio": shard_paths(wildcards), **weights_input(wildcards)}
+
+
+def audio_features(wildcards):
+    """The feature file the classifiers read: reduced when features.reduce.method is set."""
+    if config["features"]["reduce"]["method"] == "none":
+        return "results/features/vgg19.h5"
+    return "results/features/vgg19_reduced.h5"
 
 
 def weights_input(wildcards):
@@ -121,7 +152,10 @@ def feature_params():
         "pooling": f["pooling"],
         "device": f["device"],
         "batch_size": f["batch_size"],
+        "precision": f["precision"],
+        "num_workers": f["num_workers"],
         "store_dtype": f["store_dtype"],
+        "compression": f["compression"],
     }
 
 

@@ -33,7 +33,7 @@ rule download_annotations:
         f"{SCRIPTS}/download.py"
 
 
-rule download_audio:
+checkpoint download_audio:
     output:
         audio=directory("resources/emotify/emotifymusic"),
     log:

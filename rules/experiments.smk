@@ -23,7 +23,7 @@ rule split:
 rule exp1_genre_from_audio:
     input:
         split="results/splits/split.csv",
-        features="results/features/vgg19.h5",
+        features=audio_features,
     output:
         predictions="results/experiments/exp1_genre_from_audio/predictions.csv",
         metrics="results/experiments/exp1_genre_from_audio/metrics.json",
@@ -47,7 +47,7 @@ rule exp1_genre_from_audio:
 rule exp2_emotion_from_audio:
     input:
         split="results/splits/split.csv",
-        features="results/features/vgg19.h5",
+        features=audio_features,
         labels="results/tables/gems_labels.csv",
     output:
         predictions="results/experiments/exp2_emotion_from_audio/predictions.csv",

@@ -17,25 +17,60 @@ rule fetch_vgg19_weights:
         f"{SCRIPTS}/download.py"
 
 
-rule extract_features:
+rule extract_shard:
     input:
-        unpack(weights_input),
-        tracks="results/tables/tracks.csv",
+        unpack(shard_inputs),
     output:
-        h5="results/features/vgg19.h5",
-    log:
-        "logs/extract_features.log",
-    benchmark:
-        "benchmarks/extract_features.tsv"
-    conda:
-        "../envs/features.yaml"
+        h5=f"results/features/shards/vgg19_{{shard}}-of-{N_SHARDS}.h5",
+    params:
+        paths=shard_paths,
+        audio=config["audio"],
+        spectrogram=config["spectrogram"],
+        features=feature_params(),
     threads: 2
     resources:
         mem_mb=8000,
         runtime=60,
-    params:
-        audio=config["audio"],
-        spectrogram=config["spectrogram"],
-        features=feature_params(),
+    log:
+        "logs/extract_shard/{shard}.log",
+    benchmark:
+        "benchmarks/extract_shard/{shard}.tsv"
+    conda:
+        "../envs/features.yaml"
     script:
         f"{SCRIPTS}/vgg_extract.py"
+
+
+rule merge_features:
+    input:
+        shards=expand(f"results/features/shards/vgg19_{{shard}}-of-{N_SHARDS}.h5", shard=range(N_SHARDS)),
+        tracks="results/tables/tracks.csv",
+    output:
+        h5="results/features/vgg19.h5",
+    log:
+        "logs/merge_features.log",
+    benchmark:
+        "benchmarks/merge_features.tsv"
+    conda:
+        "../envs/features.yaml"
+    script:
+        f"{SCRIPTS}/vgg_extract.py"
+
+
+rule reduce_features:
+    input:
+        h5="results/features/vgg19.h5",
+    output:
+        h5="results/features/vgg19_reduced.h5",
+    params:
+        reduce=config["features"]["reduce"],
+    resources:
+        mem_mb=8000,
+    log:
+        "logs/reduce_features.log",
+    benchmark:
+        "benchmarks/reduce_features.tsv"
+    conda:
+        "../envs/ml.yaml"
+    script:
+        f"{SCRIPTS}/reduce_features.py"

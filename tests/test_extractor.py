@@ -4,7 +4,6 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 
@@ -84,18 +83,27 @@ def test_extract_and_cache_roundtrip(tmp_path: Path, pool5_model) -> None:
         paths.append(str(path))
     batches = list(extract_features(paths, sp, model, "flatten", batch_size=2))
     assert [b[0] for b in batches] == [0, 2]
+    # decoding in a worker process gives the same rows
+    with_worker = np.concatenate(
+        [b[1] for b in extract_features(paths, sp, model, "flatten", batch_size=3, num_workers=1)]
+    )
     feats = np.concatenate([b[1] for b in batches])
     assert feats.shape == (3, 512 * 2 * (sp.n_frames // 32))
     # a batch gives what one clip at a time gives
     with torch.inference_mode():
         single = model(torch.from_numpy(clip_image(paths[1], sp))[None]).flatten(1).numpy()
     np.testing.assert_allclose(feats[1], single[0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(with_worker, feats, rtol=1e-4, atol=1e-5)
 
-    tracks = pd.DataFrame({"track_id": [7, 3, 5], "genre": ["pop", "rock", "pop"]})
+    index = {"track_id": [7, 3, 5], "genre": ["pop", "rock", "pop"]}
     out = tmp_path / "features.h5"
-    n, dim = write_feature_h5(
-        out, tracks, iter(batches), {**prov, "layer": "pool5", "spectrogram_params": {"n_mels": 64}}
-    )
+    attrs = {
+        **prov,
+        "layer": "pool5",
+        "spectrogram_params": {"n_mels": 64},
+        "activation_shape": [512, 2, sp.n_frames // 32],
+    }
+    n, dim = write_feature_h5(out, index, iter(batches), attrs)
     assert (n, dim) == feats.shape
     with h5py.File(out) as h5:
         assert h5["features"].shape == feats.shape and h5["features"].dtype == np.float32
@@ -109,3 +117,110 @@ def test_extract_and_cache_roundtrip(tmp_path: Path, pool5_model) -> None:
     with pytest.raises(EmotifyError, match=r"no features for track id\(s\) \[99\]"):
         read_feature_h5(out, [99])
     assert not list(tmp_path.glob(".features.h5*"))  # no temporary file left behind
+
+
+def test_analytic_shapes_match_the_network() -> None:
+    from vgg_extract import activation_shape, feature_dim
+
+    model, _ = build_vgg19("random", seed=0, layer="fc7")
+    for layer in ("conv1_1", "pool1", "conv3_2", "pool4", "pool5"):
+        net, _ = build_vgg19("random", seed=0, layer=layer)
+        with torch.inference_mode():
+            out = net(torch.zeros(1, 3, 64, 100))
+        assert tuple(out.shape[1:]) == activation_shape(layer, 64, 100), layer
+        assert feature_dim(layer, "mean_std", 64, 100) == 2 * out.shape[1] * out.shape[2]
+    with torch.inference_mode():
+        assert tuple(model(torch.zeros(1, 3, 64, 100)).shape) == (1, 4096)
+    assert feature_dim("pool5", "flatten", 128, 2584) == 163_840
+    assert feature_dim("conv1_1", "flatten", 128, 2584) == 21_168_128
+
+
+def test_out_of_memory_halves_the_batch_and_continues() -> None:
+    from vgg_extract import AdaptiveBatcher
+
+    calls: list[int] = []
+
+    def forward(images: torch.Tensor) -> np.ndarray:
+        calls.append(len(images))
+        if len(images) > 2:
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        return images.flatten(1).numpy()
+
+    batcher = AdaptiveBatcher(forward, size=8)
+    x = torch.arange(7 * 3, dtype=torch.float32).reshape(7, 3)
+    np.testing.assert_array_equal(batcher(x), x.numpy())
+    assert batcher.size == 2 and calls[:3] == [7, 4, 2]
+    np.testing.assert_array_equal(batcher(x[:5]), x[:5].numpy())  # stays at the reduced size
+    assert calls[-3:] == [2, 2, 1]
+
+    def always_oom(images: torch.Tensor) -> np.ndarray:
+        raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+
+    with pytest.raises(EmotifyError, match="even for a batch of one clip"):
+        AdaptiveBatcher(always_oom, size=4)(x)
+
+
+def test_shards_merge_into_the_unsharded_view(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from vgg_extract import merge_shards, shard_of
+
+    rng = np.random.default_rng(0)
+    paths = [f"music/{g}/{i}.mp3" for g in ("rock", "pop") for i in range(1, 6)]
+    feats = {p: rng.normal(size=6).astype("float32") for p in paths}
+    assert [shard_of(p, 3) for p in paths] == [shard_of(p, 3) for p in paths]  # stable
+    attrs = {"layer": "pool5", "weights_label": "random-init VGG19 (NOT ImageNet)", "activation_shape": [1, 2, 3]}
+    shard_files = []
+    for s in range(3):
+        mine = [p for p in paths if shard_of(p, 3) == s]
+        rows = iter([(0, np.stack([feats[p] for p in mine]))]) if mine else iter([])
+        out = tmp_path / "shards" / f"vgg19_{s}-of-3.h5"
+        write_feature_h5(out, {"path": mine}, rows, {**attrs, "device": f"dev{s}"})
+        shard_files.append(str(out))
+    tracks = pd.DataFrame(
+        {
+            "track_id": [101 + i for i in range(5)] + [301 + i for i in range(5)],
+            "genre": ["rock"] * 5 + ["pop"] * 5,
+            "path": paths,
+        }
+    )
+    merged = tmp_path / "vgg19.h5"
+    assert merge_shards(merged, shard_files, tracks) == (10, 6)
+    x, ids, got = read_feature_h5(merged, [303, 101])
+    np.testing.assert_array_equal(x, np.stack([feats[paths[7]], feats[paths[0]]]))
+    assert got["n_shards"] == 3 and got["layer"] == "pool5" and got["device"] == "dev0,dev1,dev2"
+    with h5py.File(merged) as h5:
+        assert h5["features"].is_virtual
+    with pytest.raises(EmotifyError, match=r"1 track\(s\) have no features"):
+        extra = pd.concat([tracks, pd.DataFrame({"track_id": [999], "genre": ["pop"], "path": ["music/pop/9.mp3"]})])
+        merge_shards(tmp_path / "bad.h5", shard_files, extra)
+    write_feature_h5(tmp_path / "other.h5", {"path": []}, iter([]), {**attrs, "layer": "pool4"})
+    with pytest.raises(EmotifyError, match="attribute layer"):
+        merge_shards(tmp_path / "bad.h5", [*shard_files, str(tmp_path / "other.h5")], tracks)
+
+
+@pytest.mark.parametrize("method", ["random_projection", "pca"])
+def test_reduction_streams_rows_and_keeps_the_geometry(tmp_path: Path, method: str) -> None:
+    from reduce_features import column_stats, reduce_file
+
+    rng = np.random.default_rng(1)
+    centres = rng.normal(0, 5, size=(4, 3000))
+    x = np.concatenate([c + rng.normal(size=(10, 3000)) for c in centres]).astype("float32")
+    src = tmp_path / "in.h5"
+    with h5py.File(src, "w") as h5:
+        h5["features"] = x
+        h5["track_id"] = np.arange(40)
+        h5.attrs["layer"] = "pool5"
+    with h5py.File(src) as h5:
+        mean, std = column_stats(h5["features"], max_bytes=3000 * 4 * 7)  # blocks of 7 rows
+    np.testing.assert_allclose(mean, x.mean(axis=0), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(std, x.std(axis=0), rtol=1e-4)
+    out = tmp_path / "out.h5"
+    info = reduce_file(src, out, method, 16, seed=0)
+    assert info["method"] == method and info["input_dim"] == 3000
+    y, ids, attrs = read_feature_h5(out)
+    assert y.shape == (40, 16) and ids.tolist() == list(range(40)) and attrs["layer"] == "pool5"
+    # nearest neighbours stay within the same cluster
+    d = ((y[:, None] - y[None]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    assert (d.argmin(1) // 10 == np.arange(40) // 10).all()

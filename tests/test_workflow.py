@@ -105,7 +105,7 @@ def test_changing_k_plans_no_feature_extraction(demo_run: Path) -> None:
 def test_changing_the_layer_reruns_extraction_but_not_the_data(demo_run: Path) -> None:
     out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", "features={layer: conv5_4}")
     jobs = planned_jobs(out.stdout + out.stderr)
-    assert "extract_features" in jobs and "exp3_genre_from_ratings" not in jobs
+    assert "extract_shard" in jobs and "exp3_genre_from_ratings" not in jobs
     assert not {"make_demo", "track_table", "gems_labels", "split"} & set(jobs), jobs
 
 
@@ -113,3 +113,37 @@ def test_bad_config_stops_before_any_job(demo_run: Path) -> None:
     out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", "knn={kk: 7}", check=False)
     assert out.returncode != 0
     assert "'kk' was unexpected" in out.stdout + out.stderr
+
+
+def test_reduction_reruns_no_extraction(demo_run: Path) -> None:
+    cfg = "features={reduce: {method: random_projection, n_components: 64}}"
+    jobs = planned_jobs(
+        (r := snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", cfg)).stdout + r.stderr
+    )
+    assert "reduce_features" in jobs and "exp1_genre_from_audio" in jobs
+    assert not {"extract_shard", "merge_features", "exp3_genre_from_ratings"} & set(jobs), jobs
+
+
+def test_sharded_equals_unsharded_and_one_changed_clip_reruns_one_shard(demo_run: Path, tmp_path: Path) -> None:
+    import shutil
+
+    work = tmp_path / "sharded"
+    shutil.copytree(demo_run, work, symlinks=True)
+    with h5py.File(demo_run / "results/features/vgg19.h5") as h5:
+        single, single_ids = h5["features"][:], h5["track_id"][:]
+    args = ["--configfile", "config/demo.yaml", "--config", "features={shards: 3}"]
+    snakemake(work, "results/features/vgg19.h5", *args)
+    assert len(list((work / "results/features/shards").glob("vgg19_*-of-3.h5"))) == 3
+    with h5py.File(work / "results/features/vgg19.h5") as h5:
+        assert h5["features"].is_virtual and h5.attrs["n_shards"] == 3
+        np.testing.assert_array_equal(h5["track_id"][:], single_ids)
+        np.testing.assert_allclose(h5["features"][:], single, rtol=1e-4, atol=1e-4)
+    assert planned_jobs((r := snakemake(work, "-n", "results/features/vgg19.h5", *args)).stdout + r.stderr) == {}
+    from mutagen.id3 import ID3, TIT2
+
+    clip = work / "resources/demo/emotifymusic/rock/2.mp3"
+    tags = ID3(clip)
+    tags.add(TIT2(encoding=3, text="Retitled"))
+    tags.save(clip)  # new bytes in one clip
+    jobs = planned_jobs((r := snakemake(work, "-n", "results/features/vgg19.h5", *args)).stdout + r.stderr)
+    assert jobs.get("extract_shard") == 1 and jobs.get("merge_features") == 1, jobs

@@ -41,6 +41,6 @@ def coerce_to_schema(config: Any, schema: dict[str, Any]) -> Any:
     if isinstance(config, str):
         types = schema.get("type", [])
         types = [types] if isinstance(types, str) else list(types)
-        if types and "string" not in types:
+        if types and types != ["string"]:
             return _coerce_scalar(config, types)
     return config

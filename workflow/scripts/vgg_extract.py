@@ -1,4 +1,4 @@
-"""VGG19 feature extraction into an HDF5 cache indexed by track id.
+"""VGG19 feature extraction into sharded HDF5 caches, merged into one view indexed by track id.
 
 ``features.weights``: ``imagenet`` (torchvision's IMAGENET1K_V1 file, which must be present
 locally), ``random`` (seeded random initialisation, labelled as such everywhere), or a path
@@ -6,12 +6,22 @@ to a state-dict file. ``features.layer`` names a VGG19 layer (``conv1_1`` ... ``
 ``pool1`` ... ``pool5``, ``fc6``, ``fc7``; conv and fc outputs are taken after their ReLU).
 ``features.pooling``: ``flatten`` keeps the whole (C, H, W) activation, ``mean``/``max``
 reduce the time axis W, ``mean_std`` concatenates time mean and standard deviation.
+
+Speed: clips are decoded in DataLoader worker processes while the network runs on whole
+batches under ``torch.inference_mode``; on CUDA with bf16/fp16 autocast and channels_last.
+A CUDA out-of-memory error halves the batch and the work continues.
+
+Layout: each shard job writes ``shards/vgg19_<i>-of-<n>.h5`` (rows keyed by audio path); the
+merge job writes ``vgg19.h5`` whose ``features`` is an HDF5 virtual dataset over the shards,
+in track-id order, with ``track_id``, ``genre`` and ``path`` beside it.
 """
 
 import hashlib
+import io
 import json
 import logging
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +34,8 @@ from spectrogram import SpectrogramParams, clip_image
 IMAGENET_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
 IMAGENET_FILE = "vgg19-dcbb9e9d.pth"
 POOLINGS = ("flatten", "mean", "max", "mean_std")
+# attributes that may differ between shards (where and when each ran)
+PER_SHARD_ATTRS = ("device", "device_name", "created_utc", "batch_size_final", "precision", "num_workers")
 
 
 def _layer_indices() -> dict[str, int]:
@@ -45,6 +57,32 @@ def _layer_indices() -> dict[str, int]:
 
 LAYERS: dict[str, int] = _layer_indices()
 FC_LAYERS: dict[str, int] = {"fc6": 1, "fc7": 4}  # classifier indices, after ReLU
+_CHANNELS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
+
+
+def activation_shape(layer: str, n_mels: int, n_frames: int) -> tuple[int, ...]:
+    """(C, H, W) of ``layer`` for a (3, n_mels, n_frames) image; (4096,) for fc6/fc7."""
+    if layer in FC_LAYERS:
+        return (4096,)
+    if layer not in LAYERS:
+        raise EmotifyError(
+            f"features.layer: unknown layer {layer!r}; choose one of {sorted(LAYERS) + sorted(FC_LAYERS)}"
+        )
+    block = int(layer[4])
+    pools = block if layer.startswith("pool") else block - 1
+    h, w = n_mels, n_frames
+    for _ in range(pools):
+        h, w = h // 2, w // 2
+    return (_CHANNELS[block], h, w)
+
+
+def feature_dim(layer: str, pooling: str, n_mels: int, n_frames: int) -> int:
+    """Length of the feature vector for ``layer`` and ``pooling`` (see :func:`pool_activations`)."""
+    shape = activation_shape(layer, n_mels, n_frames)
+    if len(shape) == 1:
+        return shape[0]
+    c, h, w = shape
+    return {"flatten": c * h * w, "mean": c * h, "max": c * h, "mean_std": 2 * c * h}[pooling]
 
 
 def state_dict_sha256(state: dict[str, Any]) -> str:
@@ -56,9 +94,22 @@ def state_dict_sha256(state: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
+def truncated_model(model: Any, layer: str) -> Any:
+    """The part of VGG19 up to and including ``layer`` (conv/pool: features; fc6/fc7: classifier)."""
+    import torch
+
+    if layer in LAYERS:
+        return model.features[: LAYERS[layer] + 1]
+    if layer in FC_LAYERS:
+        return torch.nn.Sequential(
+            model.features, model.avgpool, torch.nn.Flatten(1), model.classifier[: FC_LAYERS[layer] + 1]
+        )
+    raise EmotifyError(f"features.layer: unknown layer {layer!r}; choose one of {sorted(LAYERS) + sorted(FC_LAYERS)}")
+
+
 def build_vgg19(
     weights: str, seed: int, layer: str, weights_file: str | Path | None = None, weights_sha256: str | None = None
-):
+) -> tuple[Any, dict[str, str]]:
     """Build torchvision's VGG19 up to ``layer`` in eval mode; return ``(model, provenance)``.
 
     ``weights``: ``random`` (seeded; the sha256 covers the parameters of the layers used),
@@ -95,29 +146,19 @@ def build_vgg19(
             raise EmotifyError(f"{weights_file}: not a VGG19 state dict ({err.__class__.__name__}: {err})") from None
         source = str(weights_file)
     model = truncated_model(model, layer).eval()
-    return model, {
+    provenance = {
         "weights": weights,
         "weights_label": weights_label(weights),
         "weights_source": source,
         "weights_sha256": digest,
     }
-
-
-def truncated_model(model: Any, layer: str) -> Any:
-    """The part of VGG19 up to and including ``layer`` (conv/pool: features; fc6/fc7: classifier)."""
-    import torch
-
-    if layer in LAYERS:
-        return model.features[: LAYERS[layer] + 1]
-    if layer in FC_LAYERS:
-        return torch.nn.Sequential(
-            model.features, model.avgpool, torch.nn.Flatten(1), model.classifier[: FC_LAYERS[layer] + 1]
-        )
-    raise EmotifyError(f"features.layer: unknown layer {layer!r}; choose one of {sorted(LAYERS) + sorted(FC_LAYERS)}")
+    return model, provenance
 
 
 def pool_activations(act: Any, pooling: str) -> Any:
     """Reduce a batch of activations (B, C, H, W) -- or (B, D) for fc layers -- to (B, dim)."""
+    import torch
+
     if act.ndim == 2:
         return act
     if pooling == "flatten":
@@ -127,7 +168,7 @@ def pool_activations(act: Any, pooling: str) -> Any:
     if pooling == "max":
         return act.amax(dim=3).flatten(1)
     if pooling == "mean_std":
-        return __import__("torch").cat([act.mean(dim=3).flatten(1), act.std(dim=3, unbiased=False).flatten(1)], dim=1)
+        return torch.cat([act.mean(dim=3).flatten(1), act.std(dim=3, unbiased=False).flatten(1)], dim=1)
     raise EmotifyError(f"features.pooling: unknown pooling {pooling!r}; choose one of {list(POOLINGS)}")
 
 
@@ -142,9 +183,117 @@ def resolve_device(requested: str) -> str:
     return requested
 
 
-def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def resolve_precision(requested: str, device: str) -> str:
+    """``auto`` -> ``bf16`` on CUDA (autocast), ``fp32`` on CPU."""
+    if requested == "auto":
+        return "bf16" if device == "cuda" else "fp32"
+    if device == "cpu" and requested == "fp16":
+        raise EmotifyError("features.precision fp16 needs CUDA; use fp32 or bf16 on the CPU")
+    return requested
+
+
+def resolve_workers(requested: int | str, device: str, threads: int) -> int:
+    """Decoding worker processes: ``auto`` -> up to 8 on CUDA, 1 on a CPU with 2+ threads, else 0."""
+    if requested != "auto":
+        return int(requested)
+    if device == "cuda":
+        import os
+
+        return max(1, min(8, (os.cpu_count() or 2) - 1))
+    return 1 if threads > 1 else 0
+
+
+class ClipImages:
+    """A map-style dataset of spectrogram images; a decoding error is returned, not raised.
+
+    Returning the error keeps the message clean across DataLoader worker processes.
+    """
+
+    def __init__(self, paths: list[str], sp: SpectrogramParams) -> None:
+        self.paths = list(paths)
+        self.sp = sp
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int) -> tuple[int, np.ndarray | None, str]:
+        try:
+            return i, clip_image(self.paths[i], self.sp), ""
+        except EmotifyError as err:
+            return i, None, str(err)
+
+
+def _collate(items: list[tuple[int, np.ndarray | None, str]]) -> tuple[list[int], Any, list[str]]:
+    import torch
+
+    errors = [err for _, _, err in items if err]
+    if errors:
+        return [i for i, _, _ in items], None, errors
+    return [i for i, _, _ in items], torch.from_numpy(np.stack([img for _, img, _ in items])), []
+
+
+def make_forward(net: Any, pooling: str, device: str, precision: str) -> Callable[[Any], np.ndarray]:
+    """A function images (B, 3, H, W) on the CPU -> pooled float32 features (B, dim) numpy."""
+    import torch
+
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+    cuda = device == "cuda"
+
+    def forward(images: Any) -> np.ndarray:
+        x = images.to(device, non_blocking=cuda)
+        if cuda:
+            x = x.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(device_type="cuda" if cuda else "cpu", dtype=dtype, enabled=dtype is not None):
+            act = net(x)
+        return pool_activations(act.float(), pooling).cpu().numpy()
+
+    return forward
+
+
+class AdaptiveBatcher:
+    """Runs ``forward`` on chunks of at most ``size`` images; on CUDA OOM halves ``size`` and retries."""
+
+    def __init__(self, forward: Callable[[Any], np.ndarray], size: int, logger: logging.Logger | None = None) -> None:
+        self.forward = forward
+        self.size = size
+        self.logger = logger
+
+    def __call__(self, images: Any) -> np.ndarray:
+        import torch
+
+        out, start = [], 0
+        while start < len(images):
+            chunk = images[start : start + self.size]
+            try:
+                out.append(self.forward(chunk))
+            except torch.OutOfMemoryError:
+                if self.size == 1:
+                    raise EmotifyError(
+                        "CUDA out of memory even for a batch of one clip; use a smaller layer, a shorter "
+                        "audio.duration or features.device: cpu"
+                    ) from None
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+                self.size = max(1, self.size // 2)
+                if self.logger:
+                    self.logger.warning("CUDA out of memory: batch size halved to %d", self.size)
+                continue
+            start += len(chunk)
+        return np.concatenate(out)
+
+
+class _LogStream(io.StringIO):
+    """A file-like sink that sends tqdm's progress lines to the rule's log."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        super().__init__()
+        self.logger = logger
+
+    def write(self, text: str) -> int:
+        line = text.replace("\r", "\n").strip().splitlines()
+        if line and line[-1].strip():
+            self.logger.info("%s", line[-1].strip())
+        return len(text)
 
 
 def extract_features(
@@ -154,70 +303,176 @@ def extract_features(
     pooling: str,
     device: str = "cpu",
     batch_size: int = 8,
+    num_workers: int = 0,
+    precision: str = "fp32",
     logger: logging.Logger | None = None,
-) -> Iterator[tuple[int, np.ndarray, tuple[int, ...]]]:
-    """Yield ``(start_row, features (B, dim) float32, activation shape)`` batch by batch.
+    batcher: AdaptiveBatcher | None = None,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(start_row, features (B, dim) float32)`` batch by batch, in order.
 
-    ``model`` is the truncated network of :func:`build_vgg19`.
+    ``model`` is the truncated network of :func:`build_vgg19`. Decoding runs in
+    ``num_workers`` DataLoader processes (0 = in this process) ahead of the network.
     """
     import torch
+    from torch.utils.data import DataLoader
     from tqdm import tqdm
 
     net = model.to(device)
-    with torch.inference_mode():
-        start = 0
-        for batch in tqdm(
-            list(_batches(paths, batch_size)), desc="VGG19", unit="batch", mininterval=5, disable=logger is None
-        ):
-            images = torch.from_numpy(np.stack([clip_image(p, sp) for p in batch])).to(device)
-            act = net(images)
-            feats = pool_activations(act, pooling).float().cpu().numpy()
-            yield start, feats, tuple(act.shape[1:])
-            start += len(batch)
+    if device == "cuda":
+        net = net.to(memory_format=torch.channels_last)
+    batcher = batcher or AdaptiveBatcher(make_forward(net, pooling, device, precision), batch_size, logger)
+    loader = DataLoader(
+        ClipImages(paths, sp),
+        batch_size=batch_size,
+        shuffle=False,
+        num_workers=num_workers,
+        collate_fn=_collate,
+        pin_memory=device == "cuda",
+        prefetch_factor=2 if num_workers else None,
+        persistent_workers=False,
+    )
+    progress = tqdm(
+        total=len(paths),
+        desc="VGG19",
+        unit="clip",
+        mininterval=10,
+        file=_LogStream(logger) if logger else None,
+        disable=logger is None,
+    )
+    with torch.inference_mode(), progress:
+        for idx, images, errors in loader:
+            if errors:
+                more = f" (and {len(errors) - 1} more in this batch)" if len(errors) > 1 else ""
+                raise EmotifyError(errors[0] + more)
+            yield idx[0], batcher(images)
+            progress.update(len(idx))
+
+
+def shard_of(path: str, n_shards: int) -> int:
+    """Stable shard index of an audio path: adding or removing a clip moves no other clip."""
+    return zlib.crc32(Path(path).as_posix().encode()) % n_shards
+
+
+def _attr(value: Any) -> Any:
+    """HDF5 attribute value: scalars and integer lists as they are, anything else as JSON."""
+    if isinstance(value, (int, float, str, np.integer, np.floating)):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (int, np.integer)) for v in value):
+        return np.asarray(value, dtype=np.int64)
+    return json.dumps(value, sort_keys=True)
 
 
 def write_feature_h5(
     out_path: str | Path,
-    tracks: pd.DataFrame,
-    batches: Iterator[tuple[int, np.ndarray, tuple[int, ...]]],
+    index: dict[str, list[Any]],
+    batches: Iterator[tuple[int, np.ndarray]],
     attrs: dict[str, Any],
     dtype: str = "float32",
+    compression: str | None = None,
 ) -> tuple[int, int]:
-    """Stream feature batches into ``out_path`` (atomically); return ``(n_tracks, dim)``.
+    """Stream feature batches into ``out_path`` (atomically); return ``(n_rows, dim)``.
 
-    Layout: ``features`` (n_tracks, dim) chunked one row per chunk; ``track_id`` (n_tracks,)
-    int64; ``genre`` (n_tracks,) UTF-8 strings; attributes as documented in the README.
+    ``index`` holds the row labels: ``track_id`` (ints), ``genre`` / ``path`` (strings); any
+    subset. ``features`` (n_rows, dim) is chunked one row per chunk.
     """
     import h5py
 
-    n = len(tracks)
+    n = len(next(iter(index.values())))
     with atomic_path(out_path, suffix=".h5") as tmp:
         with h5py.File(tmp, "w") as h5:
-            h5.create_dataset("track_id", data=tracks["track_id"].to_numpy(dtype=np.int64))
-            h5.create_dataset("genre", data=tracks["genre"].astype(str).tolist(), dtype=h5py.string_dtype())
+            for name, values in index.items():
+                if name == "track_id":
+                    h5.create_dataset(name, data=np.asarray(values, dtype=np.int64))
+                else:
+                    h5.create_dataset(name, data=[str(v) for v in values], dtype=h5py.string_dtype())
             dset = None
-            shape: tuple[int, ...] = ()
-            for start, feats, act_shape in batches:
-                shape = act_shape
+            for start, feats in batches:
                 if dset is None:
                     dim = feats.shape[1]
-                    dset = h5.create_dataset("features", shape=(n, dim), dtype=dtype, chunks=(1, dim))
+                    dset = h5.create_dataset(
+                        "features", shape=(n, dim), dtype=dtype, chunks=(1, dim), compression=compression
+                    )
                 dset[start : start + len(feats)] = feats.astype(dtype)
             if dset is None:
-                raise EmotifyError("no track to extract features from")
+                dset = h5.create_dataset("features", shape=(0, 0), dtype=dtype)
             for key, value in attrs.items():
-                h5.attrs[key] = value if isinstance(value, (int, float, str)) else json.dumps(value, sort_keys=True)
-            h5.attrs["activation_shape"] = list(shape)
+                h5.attrs[key] = _attr(value)
             h5.attrs["feature_dim"] = int(dset.shape[1])
             h5.attrs["created_utc"] = utc_now()
             dims = dset.shape
     return int(dims[0]), int(dims[1])
 
 
+def merge_shards(out_path: str | Path, shard_paths: list[str], tracks: pd.DataFrame) -> tuple[int, int]:
+    """Write the merged view: a virtual ``features`` dataset over the shards, in ``tracks`` order.
+
+    Every track (usable rows of the track table) must have its audio path in exactly one shard.
+    Attributes are those of the shards (which must agree on every parameter), plus
+    ``n_shards``, ``shard_files`` and the per-shard ``shard_devices``.
+    """
+    import h5py
+
+    out_path = Path(out_path)
+    where: dict[str, tuple[int, int]] = {}
+    infos = []
+    for s, shard in enumerate(shard_paths):
+        with h5py.File(shard, "r") as h5:
+            paths = [p.decode() if isinstance(p, bytes) else str(p) for p in h5["path"][:]]
+            infos.append(
+                {"file": shard, "shape": h5["features"].shape, "dtype": h5["features"].dtype, "attrs": dict(h5.attrs)}
+            )
+        for r, p in enumerate(paths):
+            where[p] = (s, r)
+    shared = {k: v for k, v in infos[0]["attrs"].items() if k not in PER_SHARD_ATTRS}
+    for info in infos[1:]:
+        for key, value in shared.items():
+            other = info["attrs"].get(key)
+            if key not in ("activation_shape", "feature_dim") and str(other) != str(value):
+                raise EmotifyError(
+                    f"{info['file']}: attribute {key} = {other!r} differs from {shard_paths[0]} ({value!r})"
+                )
+    dims = {int(i["shape"][1]) for i in infos if i["shape"][0]}
+    if len(dims) > 1:
+        raise EmotifyError(f"shards disagree on the feature dimension: {sorted(dims)}")
+    dim = dims.pop() if dims else 0
+    missing = [f"track {t} ({p})" for t, p in zip(tracks["track_id"], tracks["path"], strict=True) if p not in where]
+    if missing:
+        raise EmotifyError(f"{len(missing)} track(s) have no features in any shard: {'; '.join(missing[:5])}")
+    dtype = infos[0]["dtype"]
+    layout = h5py.VirtualLayout(shape=(len(tracks), dim), dtype=dtype)
+    for row, p in enumerate(tracks["path"]):
+        s, r = where[p]
+        src = h5py.VirtualSource(
+            Path(shard_paths[s]).resolve().relative_to(out_path.resolve().parent).as_posix(),
+            "features",
+            shape=tuple(infos[s]["shape"]),
+        )
+        layout[row] = src[r]
+    with atomic_path(out_path, suffix=".h5") as tmp:
+        with h5py.File(tmp, "w") as h5:
+            h5.create_virtual_dataset("features", layout, fillvalue=np.nan)
+            h5.create_dataset("track_id", data=tracks["track_id"].to_numpy(dtype=np.int64))
+            h5.create_dataset("genre", data=tracks["genre"].astype(str).tolist(), dtype=h5py.string_dtype())
+            h5.create_dataset("path", data=tracks["path"].astype(str).tolist(), dtype=h5py.string_dtype())
+            for key, value in shared.items():
+                h5.attrs[key] = value
+            for key in ("device", "device_name", "precision"):
+                h5.attrs[key] = ",".join(sorted({str(i["attrs"].get(key, "")) for i in infos}))
+            h5.attrs["shard_devices"] = json.dumps([str(i["attrs"].get("device_name", "")) for i in infos])
+            h5.attrs["shard_files"] = json.dumps([Path(p).name for p in shard_paths])
+            h5.attrs["n_shards"] = len(shard_paths)
+            h5.attrs["feature_dim"] = dim
+            h5.attrs["created_utc"] = utc_now()
+    return len(tracks), dim
+
+
 def read_feature_h5(
     path: str | Path, track_ids: list[int] | None = None
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """Load ``(features, track_ids, attrs)``; rows restricted to and ordered as ``track_ids``."""
+    """Load ``(features float32, track_ids, attrs)``; rows restricted to and ordered as ``track_ids``.
+
+    Reads only the requested rows (in file order, one chunk per row).
+    """
     import h5py
 
     with h5py.File(path, "r") as h5:
@@ -236,25 +491,33 @@ def read_feature_h5(
         return feats, np.asarray(track_ids, dtype=np.int64), attrs
 
 
-def main(smk: Any, logger: logging.Logger) -> None:
+def run_shard(smk: Any, logger: logging.Logger) -> None:
     import torch
 
-    from dataset import usable_tracks
-
-    torch.set_num_threads(max(1, int(smk.threads)))
+    threads = max(1, int(smk.threads))
+    torch.set_num_threads(threads)
     fp = smk.params.features
     sp = SpectrogramParams(**smk.params.audio, **smk.params.spectrogram)
-    tracks = usable_tracks(pd.read_csv(smk.input.tracks))
+    paths = list(smk.params.paths)
     device = resolve_device(fp["device"])
+    precision = resolve_precision(fp["precision"], device)
+    workers = resolve_workers(fp["num_workers"], device, threads)
     weights_file = smk.input.get("weights") if hasattr(smk.input, "get") else None
     model, provenance = build_vgg19(fp["weights"], fp["seed"], fp["layer"], weights_file, fp.get("weights_sha256"))
     logger.info(
-        "extracting %s/%s features of %d clips on %s with %s",
+        "shard %s: %s/%s features of %d clips on %s (%s, %d torch threads, %d decoding workers) with %s",
+        smk.wildcards.shard,
         fp["layer"],
         fp["pooling"],
-        len(tracks),
+        len(paths),
         device,
+        precision,
+        threads,
+        workers,
         provenance["weights_label"],
+    )
+    batcher = AdaptiveBatcher(
+        make_forward(model.to(device), fp["pooling"], device, precision), fp["batch_size"], logger
     )
     attrs: dict[str, Any] = {
         "layer": fp["layer"],
@@ -262,13 +525,32 @@ def main(smk: Any, logger: logging.Logger) -> None:
         "seed": fp["seed"],
         "device": device,
         "device_name": torch.cuda.get_device_name(0) if device == "cuda" else "cpu",
+        "precision": precision,
+        "num_workers": workers,
+        "store_dtype": fp["store_dtype"],
+        "compression": fp["compression"],
         "spectrogram_params": {**smk.params.audio, **smk.params.spectrogram},
+        "activation_shape": list(activation_shape(fp["layer"], sp.n_mels, sp.n_frames)),
         "versions": library_versions(),
         **provenance,
     }
-    batches = extract_features(list(tracks["path"]), sp, model, fp["pooling"], device, fp["batch_size"], logger)
-    n, dim = write_feature_h5(smk.output.h5, tracks, batches, attrs, dtype=fp["store_dtype"])
-    logger.info("wrote %s: %d tracks x %d features", smk.output.h5, n, dim)
+    batches = extract_features(
+        paths, sp, model, fp["pooling"], device, fp["batch_size"], workers, precision, logger, batcher=batcher
+    )
+    compression = None if fp["compression"] == "none" else fp["compression"]
+    n, dim = write_feature_h5(smk.output.h5, {"path": paths}, batches, attrs, fp["store_dtype"], compression)
+    logger.info("wrote %s: %d clips x %d features (final batch size %d)", smk.output.h5, n, dim, batcher.size)
+
+
+def main(smk: Any, logger: logging.Logger) -> None:
+    if smk.rule == "merge_features":
+        from dataset import usable_tracks
+
+        tracks = usable_tracks(pd.read_csv(smk.input.tracks))
+        n, dim = merge_shards(smk.output.h5, list(smk.input.shards), tracks)
+        logger.info("merged %d shard(s) into %s: %d tracks x %d features", len(smk.input.shards), smk.output.h5, n, dim)
+    else:
+        run_shard(smk, logger)
 
 
 if "snakemake" in globals():
