@@ -17,6 +17,7 @@ include: "rules/data.smk"
 include: "rules/labels.smk"
 include: "rules/features.smk"
 include: "rules/experiments.smk"
+include: "rules/evaluation.smk"
 include: "rules/figures.smk"
 include: "rules/report.smk"
 

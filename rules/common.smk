@@ -61,11 +61,32 @@ FIGURES = {
         "Fig. 7 - Genre from predicted emotions",
     ),
 }
+# figures beyond the paper: name -> (kind, inputs, title)
+BEYOND_FIGURES = {
+    "fig8_genre_repeated_splits": (
+        "genre_repeated",
+        {"summary": "results/evaluation/repeated_summary.csv"},
+        "Fig. 8 - Genre accuracy over resampled and grouped splits",
+    ),
+    "fig9_emotions_repeated_vs_paper": (
+        "emotion_repeated",
+        {
+            "summary": "results/evaluation/repeated_summary.csv",
+            "ceiling": "results/evaluation/human_ceiling.csv",
+        },
+        "Fig. 9 - Emotion accuracy over resampled splits, the paper's Table 1 and the human ceiling",
+    ),
+    "fig10_ablation_genre": (
+        "ablation",
+        {"ablation": "results/tables/ablation_genre.csv"},
+        "Fig. 10 - Genre accuracy by feature set: PCA sizes and production descriptors",
+    ),
+}
 SCRIPTS = "../workflow/scripts"
 
 
 wildcard_constraints:
-    fig="|".join(FIGURES),
+    fig="|".join([*FIGURES, *BEYOND_FIGURES]),
     shard=r"\d+",
 
 
@@ -101,7 +122,9 @@ def audio_files():
     if source == "download":
         checkpoints.download_audio.get()
     ext = config["data"]["audio_ext"]
-    return sorted(os.path.normpath(p) for g in GENRES for p in glob.glob(f"{audio_root()}/{g}/*.{ext}"))
+    return sorted(
+        os.path.normpath(p) for g in GENRES for p in glob.glob(f"{audio_root()}/{g}/*.{ext}")
+    )
 
 
 def audio_inputs(wildcards):
@@ -166,6 +189,8 @@ def experiment_outputs(name):
 
 
 def figure_inputs(wildcards):
+    if wildcards.fig in BEYOND_FIGURES:
+        return BEYOND_FIGURES[wildcards.fig][1]
     kind, exp, _ = FIGURES[wildcards.fig]
     base = f"results/experiments/{exp}"
     inputs = {"metrics": f"{base}/metrics.json"}
@@ -177,11 +202,11 @@ def figure_inputs(wildcards):
 
 
 def figure_kind(wildcards):
-    return FIGURES[wildcards.fig][0]
+    return {**FIGURES, **BEYOND_FIGURES}[wildcards.fig][0]
 
 
 def figure_title(wildcards):
-    return FIGURES[wildcards.fig][2]
+    return {**FIGURES, **BEYOND_FIGURES}[wildcards.fig][2]
 
 
 def run_subtitle():
@@ -196,8 +221,13 @@ def get_final_output():
         "results/tables/gems_labels.csv",
         "results/tables/table1_emotion_accuracy.csv",
         "results/tables/table1_emotion_accuracy.md",
+        "results/tables/table1_extended.csv",
+        "results/tables/table1_extended.md",
+        "results/tables/ablation_genre.md",
+        "results/evaluation/repeated_summary.csv",
+        "results/evaluation/human_ceiling.csv",
         "results/summary.md",
     ]
     outputs += [p for name in EXPERIMENTS for p in experiment_outputs(name)]
-    outputs += [f"results/figures/{fig}.png" for fig in FIGURES]
+    outputs += [f"results/figures/{fig}.png" for fig in [*FIGURES, *BEYOND_FIGURES]]
     return outputs

@@ -22,28 +22,30 @@ rule extract_shard:
         unpack(shard_inputs),
     output:
         h5=f"results/features/shards/vgg19_{{shard}}-of-{N_SHARDS}.h5",
-    params:
-        paths=shard_paths,
-        audio=config["audio"],
-        spectrogram=config["spectrogram"],
-        features=feature_params(),
-    threads: 2
-    resources:
-        mem_mb=8000,
-        runtime=60,
     log:
         "logs/extract_shard/{shard}.log",
     benchmark:
         "benchmarks/extract_shard/{shard}.tsv"
     conda:
         "../envs/features.yaml"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    params:
+        paths=shard_paths,
+        audio=config["audio"],
+        spectrogram=config["spectrogram"],
+        features=feature_params(),
     script:
         f"{SCRIPTS}/vgg_extract.py"
 
 
 rule merge_features:
     input:
-        shards=expand(f"results/features/shards/vgg19_{{shard}}-of-{N_SHARDS}.h5", shard=range(N_SHARDS)),
+        shards=expand(
+            f"results/features/shards/vgg19_{{shard}}-of-{N_SHARDS}.h5", shard=range(N_SHARDS)
+        ),
         tracks="results/tables/tracks.csv",
     output:
         h5="results/features/vgg19.h5",
@@ -62,15 +64,15 @@ rule reduce_features:
         h5="results/features/vgg19.h5",
     output:
         h5="results/features/vgg19_reduced.h5",
-    params:
-        reduce=config["features"]["reduce"],
-    resources:
-        mem_mb=8000,
     log:
         "logs/reduce_features.log",
     benchmark:
         "benchmarks/reduce_features.tsv"
     conda:
         "../envs/ml.yaml"
+    resources:
+        mem_mb=8000,
+    params:
+        reduce=config["features"]["reduce"],
     script:
         f"{SCRIPTS}/reduce_features.py"

@@ -6,6 +6,10 @@ rule summary:
         exp2="results/experiments/exp2_emotion_from_audio/metrics.json",
         metrics=[f"results/experiments/{name}/metrics.json" for name in EXPERIMENTS],
         features="results/features/vgg19.h5",
+        repeated="results/evaluation/repeated_summary.csv",
+        ceiling="results/evaluation/human_ceiling.csv",
+        thresholds="results/tables/gems_thresholds.csv",
+        ablation="results/tables/ablation_genre.csv",
     output:
         table1_csv=report(
             "results/tables/table1_emotion_accuracy.csv",
@@ -13,6 +17,12 @@ rule summary:
             category="Tables",
         ),
         table1_md="results/tables/table1_emotion_accuracy.md",
+        extended_csv=report(
+            "results/tables/table1_extended.csv",
+            caption="../report/table1_extended.rst",
+            category="Tables",
+        ),
+        extended_md="results/tables/table1_extended.md",
         summary=report("results/summary.md", caption="../report/summary.rst", category="Summary"),
     log:
         "logs/summary.log",

@@ -22,6 +22,9 @@ FIGURES = [
     "fig5_ratings_genre_confusion",
     "fig6_predicted_emotions_pca_by_genre",
     "fig7_predicted_emotions_genre_confusion",
+    "fig8_genre_repeated_splits",
+    "fig9_emotions_repeated_vs_paper",
+    "fig10_ablation_genre",
 ]
 EXPERIMENTS = [
     "exp1_genre_from_audio",
@@ -98,8 +101,8 @@ def test_nothing_to_do_when_nothing_changed(demo_run: Path) -> None:
 def test_changing_k_plans_no_feature_extraction(demo_run: Path) -> None:
     out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", "knn={k: 7}")
     jobs = planned_jobs(out.stdout + out.stderr)
-    assert set(jobs) == {*EXPERIMENTS, "figure", "summary", "all"}, jobs
-    assert jobs["figure"] == 7
+    assert set(jobs) == {*EXPERIMENTS, "evaluate_repeated", "ablation_genre", "figure", "summary", "all"}, jobs
+    assert jobs["figure"] == 10
 
 
 def test_changing_the_layer_reruns_extraction_but_not_the_data(demo_run: Path) -> None:
@@ -147,3 +150,53 @@ def test_sharded_equals_unsharded_and_one_changed_clip_reruns_one_shard(demo_run
     tags.save(clip)  # new bytes in one clip
     jobs = planned_jobs((r := snakemake(work, "-n", "results/features/vgg19.h5", *args)).stdout + r.stderr)
     assert jobs.get("extract_shard") == 1 and jobs.get("merge_features") == 1, jobs
+
+
+def test_evaluation_outputs(demo_run: Path) -> None:
+    summary = pd.read_csv(demo_run / "results/evaluation/repeated_summary.csv")
+    assert set(summary["split"]) == {"random", "artist", "album"}
+    assert (summary["n_repeats"] == 10).all()
+    assert summary["permutation_p"].between(0, 1).all()
+    ceiling = pd.read_csv(demo_run / "results/evaluation/human_ceiling.csv")
+    assert ceiling["emotion"].tolist() == list(EMOTIONS)
+    ext = pd.read_csv(demo_run / "results/tables/table1_extended.csv")
+    assert {"paper_accuracy", "random_mean", "artist_mean", "human_ceiling", "positive_share_all_songs"} <= set(
+        ext.columns
+    )
+    ablation = pd.read_csv(demo_run / "results/tables/ablation_genre.csv")
+    assert {"VGG19 PCA 2", "VGG19 all features", "ltas", "mfcc", "loudness"} <= set(ablation["features"])
+    text = (demo_run / "results/summary.md").read_text()
+    assert "Beyond the single split" in text and "Ablation" in text
+
+
+def test_report_holds_every_figure_and_table(demo_run: Path) -> None:
+    snakemake(demo_run, "--configfile", "config/demo.yaml", "--report", "results/report.html")
+    html = (demo_run / "results/report.html").read_text(errors="replace")
+    for name in [
+        *FIGURES,
+        "table1_emotion_accuracy",
+        "table1_extended",
+        "repeated_summary",
+        "human_ceiling",
+        "ablation_genre",
+    ]:
+        assert name in html, name
+
+
+def test_same_config_gives_identical_tables(demo_run: Path, tmp_path: Path) -> None:
+    import shutil
+
+    work = tmp_path / "again"
+    shutil.copytree(demo_run, work, symlinks=True)
+    snakemake(work, "--configfile", "config/demo.yaml", "--forceall")
+    tables = [
+        p.relative_to(demo_run)
+        for d in ("tables", "experiments", "evaluation", "splits")
+        for p in (demo_run / "results" / d).rglob("*")
+        if p.suffix in (".csv", ".md", ".json")
+    ]
+    assert len(tables) > 20
+    for rel in tables:
+        assert (work / rel).read_bytes() == (demo_run / rel).read_bytes(), rel
+    strip = lambda text: [line for line in text.splitlines() if "created (UTC)" not in line]  # noqa: E731
+    assert strip((work / "results/summary.md").read_text()) == strip((demo_run / "results/summary.md").read_text())

@@ -102,8 +102,124 @@ def emotion_grid_figure(
     _save(fig, out, dpi)
 
 
+SPLIT_ORDER = ["random", "artist", "album"]
+EXP_LABELS = {
+    "exp1_genre_from_audio": "I: genre from audio",
+    "exp3_genre_from_ratings": "III: genre from ratings",
+    "exp4_genre_from_predicted_emotions": "IV: genre from predicted emotions",
+}
+
+
+def _errorbars(
+    ax: plt.Axes, data: pd.DataFrame, x: str, hue_order: list[str], palette: dict[str, Any], width: float = 0.6
+) -> None:
+    """Mean with the interval [ci_low, ci_high] as error bars, one offset series per split kind."""
+    cats = list(dict.fromkeys(data[x]))
+    kinds = [h for h in hue_order if h in set(data["split"])]
+    for j, kind in enumerate(kinds):
+        sub = data[data["split"] == kind].set_index(x).reindex(cats)
+        pos = np.arange(len(cats)) + (j - (len(kinds) - 1) / 2) * width / max(1, len(kinds))
+        ax.errorbar(
+            pos,
+            sub["mean_accuracy"],
+            yerr=[sub["mean_accuracy"] - sub["ci_low"], sub["ci_high"] - sub["mean_accuracy"]],
+            fmt="o",
+            capsize=4,
+            color=palette[kind],
+            label=f"{kind} splits (mean, interval)",
+        )
+    ax.set_xticks(np.arange(len(cats)))
+    ax.set_xticklabels([c.replace("_", " ") for c in cats], rotation=30, ha="right")
+
+
+def genre_repeated_figure(summary: pd.DataFrame, title: str, subtitle: str, out: str | Path, dpi: int = 150) -> None:
+    """Genre accuracy of Experiments I, III, IV over resampled (and grouped) splits."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    data = summary[summary["target"] == "genre"].copy()
+    data["experiment"] = data["experiment"].map(EXP_LABELS)
+    palette = dict(zip(SPLIT_ORDER, sns.color_palette("deep", 3), strict=True))
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    _errorbars(ax, data, "experiment", SPLIT_ORDER, palette)
+    base = data[data["split"] == "random"].set_index("experiment")["chance_baseline"].mean()
+    ax.axhline(base, ls="--", color="grey", label=f"stratified chance ({base:.2f})")
+    paper = data.dropna(subset=["paper"]).drop_duplicates("experiment")
+    cats = list(dict.fromkeys(data["experiment"]))
+    ax.scatter(
+        [cats.index(e) for e in paper["experiment"]],
+        paper["paper"],
+        marker="*",
+        s=180,
+        color="crimson",
+        zorder=5,
+        label="paper (one split)",
+    )
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("test accuracy")
+    ax.set_xlabel("")
+    ax.set_title(f"{title}\n{subtitle}", fontsize=11)
+    ax.legend(fontsize=8, loc="lower left")
+    _save(fig, out, dpi)
+
+
+def emotion_repeated_figure(
+    summary: pd.DataFrame, ceiling: pd.DataFrame, title: str, subtitle: str, out: str | Path, dpi: int = 150
+) -> None:
+    """Per emotion: repeated-split accuracy (random / grouped), the paper's Table 1, the
+    majority baseline and the human split-half ceiling."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    data = summary[summary["experiment"] == "exp2_emotion_from_audio"].copy()
+    palette = dict(zip(SPLIT_ORDER, sns.color_palette("deep", 3), strict=True))
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    _errorbars(ax, data, "target", SPLIT_ORDER, palette)
+    rnd = data[data["split"] == "random"].set_index("target").reindex(list(EMOTIONS))
+    x = np.arange(len(EMOTIONS))
+    ax.scatter(x, rnd["paper"], marker="*", s=160, color="crimson", zorder=5, label="paper Table 1 (one split)")
+    ax.scatter(x, rnd["majority_baseline"], marker="_", s=400, color="black", zorder=4, label="majority-class baseline")
+    ceil = ceiling.set_index("emotion").reindex(list(EMOTIONS))
+    ax.scatter(
+        x,
+        ceil["split_half_agreement"],
+        marker="^",
+        s=70,
+        color="darkgreen",
+        zorder=4,
+        label="human split-half agreement",
+    )
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("test accuracy / agreement")
+    ax.set_title(f"{title}\n{subtitle}", fontsize=11)
+    ax.legend(fontsize=8, loc="lower left", ncol=2)
+    _save(fig, out, dpi)
+
+
+def ablation_figure(table: pd.DataFrame, title: str, subtitle: str, out: str | Path, dpi: int = 150) -> None:
+    """Genre accuracy by feature set (VGG19 PCA sizes, production descriptors)."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    data = table.copy()
+    data["features"] = [f"{f} ({d} dims)" for f, d in zip(data["features"], data["dimensions"], strict=True)]
+    palette = dict(zip(SPLIT_ORDER, sns.color_palette("deep", 3), strict=True))
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    _errorbars(ax, data, "features", SPLIT_ORDER, palette)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("genre accuracy")
+    ax.set_title(f"{title}\n{subtitle}", fontsize=11)
+    ax.legend(fontsize=8, loc="lower left")
+    _save(fig, out, dpi)
+
+
 def main(smk: Any, logger: logging.Logger) -> None:
     p = smk.params
+    if p.kind == "genre_repeated":
+        genre_repeated_figure(pd.read_csv(smk.input.summary), p.title, p.subtitle, smk.output.png, p.dpi)
+        return
+    if p.kind == "emotion_repeated":
+        emotion_repeated_figure(
+            pd.read_csv(smk.input.summary), pd.read_csv(smk.input.ceiling), p.title, p.subtitle, smk.output.png, p.dpi
+        )
+        return
+    if p.kind == "ablation":
+        ablation_figure(pd.read_csv(smk.input.ablation), p.title, p.subtitle, smk.output.png, p.dpi)
+        return
     metrics = json.loads(Path(smk.input.metrics).read_text())
     if p.kind == "pca":
         pca_figure(

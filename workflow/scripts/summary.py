@@ -60,8 +60,37 @@ def table1_caption(exp2_metrics: dict[str, Any], run_label: str) -> str:
     )
 
 
+def table1_extended(
+    t1: pd.DataFrame, repeated: pd.DataFrame, ceiling: pd.DataFrame, thresholds: pd.DataFrame
+) -> pd.DataFrame:
+    """Table 1 with repeated/grouped intervals, baselines, label balance and the human ceiling."""
+    emo = repeated[repeated["experiment"] == "exp2_emotion_from_audio"]
+    out = t1.loc[:, ["emotion", "paper_accuracy", "accuracy"]].rename(columns={"accuracy": "single_split"})
+    for kind in ("random", "artist", "album"):
+        sub = emo[emo["split"] == kind].set_index("target")
+        if sub.empty:
+            continue
+        out[f"{kind}_mean"] = out["emotion"].map(sub["mean_accuracy"])
+        out[f"{kind}_ci"] = [f"[{sub.loc[e, 'ci_low']:.2f}, {sub.loc[e, 'ci_high']:.2f}]" for e in out["emotion"]]
+        if kind == "random":
+            out["majority_baseline"] = out["emotion"].map(sub["majority_baseline"])
+            out["permutation_p"] = out["emotion"].map(sub["permutation_p"])
+    out["positive_share_all_songs"] = out["emotion"].map(thresholds.set_index("emotion")["positive_share"])
+    ceil = ceiling.set_index("emotion")
+    out["human_ceiling"] = out["emotion"].map(ceil["split_half_agreement"])
+    out["human_ceiling_ci"] = [f"[{ceil.loc[e, 'ci_low']:.2f}, {ceil.loc[e, 'ci_high']:.2f}]" for e in out["emotion"]]
+    return out
+
+
 def summary_markdown(
-    metrics: dict[str, dict[str, Any]], t1: pd.DataFrame, caption: str, provenance: dict[str, Any], run_label: str
+    metrics: dict[str, dict[str, Any]],
+    t1: pd.DataFrame,
+    caption: str,
+    provenance: dict[str, Any],
+    run_label: str,
+    repeated: pd.DataFrame | None = None,
+    extended: pd.DataFrame | None = None,
+    ablation_md: str = "",
 ) -> str:
     """results/summary.md: our numbers beside the paper's, experiment by experiment, plus provenance."""
     lines = [
@@ -84,7 +113,40 @@ def summary_markdown(
         lines.append(
             f"| {name} | {m.get('inputs', '')} | {label}{acc:.3f} | {base:.3f} | {PAPER_CLAIMS.get(name, '')} |"
         )
-    lines += ["", caption, "", markdown_table(t1), "## Provenance", ""]
+    lines += ["", caption, "", markdown_table(t1)]
+    if repeated is not None:
+        genre = repeated[repeated["target"] == "genre"].loc[
+            :,
+            [
+                "experiment",
+                "split",
+                "n_repeats",
+                "mean_accuracy",
+                "ci_low",
+                "ci_high",
+                "chance_baseline",
+                "permutation_p",
+                "paper",
+            ],
+        ]
+        lines += [
+            "## Beyond the single split",
+            "",
+            "Genre experiments over resampled splits (`random`) and splits that keep each artist or album on one "
+            "side (`artist`, `album`: the test of the production-bias explanation). Interval: central "
+            "range of the split accuracies; p: permutation test.",
+            "",
+            markdown_table(genre),
+        ]
+    if extended is not None:
+        lines += [
+            "Emotions (Experiment II) beside the paper's Table 1, with the human split-half ceiling:",
+            "",
+            markdown_table(extended),
+        ]
+    if ablation_md:
+        lines += ["## Ablation: what carries the genre information", "", ablation_md]
+    lines += ["## Provenance", ""]
     versions = provenance.get("versions", {})
     if isinstance(versions, str):
         versions = json.loads(versions)
@@ -109,7 +171,19 @@ def main(smk: Any, logger: logging.Logger) -> None:
     metrics = {Path(p).parent.name: json.loads(Path(p).read_text()) for p in smk.input.metrics}
     with h5py.File(smk.input.features, "r") as h5:
         provenance = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in h5.attrs.items()}
-    write_text(summary_markdown(metrics, t1, caption, provenance, smk.params.run_label), smk.output.summary)
+    repeated = pd.read_csv(smk.input.repeated)
+    extended = table1_extended(t1, repeated, pd.read_csv(smk.input.ceiling), pd.read_csv(smk.input.thresholds))
+    write_csv(extended, smk.output.extended_csv, float_format="%.4f")
+    ext_caption = caption.replace("Table 1 --", "Table 1 extended --") + (
+        " Columns <split>_mean/_ci: mean and interval over resampled splits; human_ceiling: split-half "
+        "agreement of the labels."
+    )
+    write_text(ext_caption + "\n\n" + markdown_table(extended), smk.output.extended_md)
+    ablation = pd.read_csv(smk.input.ablation)
+    text = summary_markdown(
+        metrics, t1, caption, provenance, smk.params.run_label, repeated, extended, markdown_table(ablation)
+    )
+    write_text(text, smk.output.summary)
     logger.info("wrote Table 1 and %s", smk.output.summary)
 
 

@@ -1,0 +1,139 @@
+"""Benchmark of the feature extraction: naive loop vs the pipeline's extractor vs lower bounds.
+
+Every mode runs in its own fresh process on the same clips, so each peak RSS is its own:
+
+- ``decode``   decode + log-mel + image, one clip at a time (the decoding lower bound);
+- ``forward``  VGG19 on images already in memory, in batches (the compute lower bound);
+- ``naive``    decode -> spectrogram -> VGG19, one clip at a time, batch 1, no workers;
+- ``pipeline`` the workflow's extractor (DataLoader decoding workers, batches, autocast on CUDA).
+
+Model construction and one warm-up pass are excluded from every timing.
+
+Usage (from the repository root)::
+
+    python benchmarks/extract.py                       # the 40 real clips in ../shared/emotify
+    python benchmarks/extract.py --clips 'resources/demo/emotifymusic/*/*.mp3' --duration 6
+"""
+
+import argparse
+import glob
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
+
+MODES = ("decode", "forward", "naive", "pipeline")
+
+
+def _peak_rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return (own + children) / 1024.0  # Linux reports KiB; workers counted at their own peak
+
+
+def run_mode(args: argparse.Namespace) -> dict:
+    import numpy as np
+    import torch
+
+    from spectrogram import SpectrogramParams, clip_image
+    from vgg_extract import (
+        build_vgg19,
+        extract_features,
+        make_forward,
+        resolve_device,
+        resolve_precision,
+        resolve_workers,
+    )
+
+    torch.set_num_threads(args.threads)
+    paths = sorted(glob.glob(args.clips))[: args.n]
+    sp = SpectrogramParams(duration=args.duration, min_duration=min(args.duration, 1.0))
+    device = resolve_device(args.device)
+    precision = resolve_precision(args.precision, device)
+    workers = resolve_workers(args.workers, device, args.threads)
+    clip_image(paths[0], sp)  # warm-up: imports, numba JIT, decoder
+    result = {"mode": args.mode, "clips": len(paths), "device": device, "precision": precision}
+    if args.mode == "decode":
+        t0 = time.perf_counter()
+        for p in paths:
+            clip_image(p, sp)
+    else:
+        model, _ = build_vgg19("random", 0, args.layer)
+        model = model.to(device)
+        if device == "cuda":
+            model = model.to(memory_format=torch.channels_last)
+        forward = make_forward(model, args.pooling, device, precision)
+        with torch.inference_mode():
+            forward(torch.from_numpy(clip_image(paths[0], sp))[None])  # warm-up
+            if device == "cuda":
+                torch.cuda.synchronize()
+            if args.mode == "forward":
+                images = torch.from_numpy(np.stack([clip_image(p, sp) for p in paths]))
+                t0 = time.perf_counter()
+                for i in range(0, len(images), args.batch_size):
+                    forward(images[i : i + args.batch_size])
+            elif args.mode == "naive":
+                naive_net = model.float()
+                t0 = time.perf_counter()
+                for p in paths:
+                    naive_net(torch.from_numpy(clip_image(p, sp))[None].to(device)).flatten(1).cpu().numpy()
+            else:
+                t0 = time.perf_counter()
+                for _ in extract_features(paths, sp, model, args.pooling, device, args.batch_size, workers, precision):
+                    pass
+                result["workers"] = workers
+        if device == "cuda":
+            torch.cuda.synchronize()
+            result["gpu_peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
+    wall = time.perf_counter() - t0
+    result.update(wall_s=wall, clips_per_s=len(paths) / wall, peak_rss_mb=_peak_rss_mb())
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    default_clips = str(Path(__file__).resolve().parents[2] / "shared" / "emotify" / "emotifymusic" / "*" / "*.mp3")
+    parser.add_argument("--clips", default=default_clips, help="glob of audio files")
+    parser.add_argument("--n", type=int, default=400, help="at most this many clips")
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--layer", default="pool5")
+    parser.add_argument("--pooling", default="flatten")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--precision", default="auto")
+    parser.add_argument("--workers", default="auto")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--mode", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.mode:
+        print(json.dumps(run_mode(args)))
+        return
+    if not glob.glob(args.clips):
+        sys.exit(f"no clips match {args.clips}")
+    rows = []
+    for mode in args.modes.split(","):
+        cmd = [sys.executable, __file__, *sys.argv[1:], "--mode", mode]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        r = rows[-1]
+        print(
+            f"{mode:9s} {r['clips']:4d} clips  {r['wall_s']:8.2f} s  {r['clips_per_s']:7.2f} clips/s  peak RSS {r['peak_rss_mb']:7.0f} MB",
+            flush=True,
+        )
+    by = {r["mode"]: r for r in rows}
+    if {"decode", "forward", "pipeline"} <= set(by):
+        bound = by["decode"]["wall_s"] + by["forward"]["wall_s"]
+        print(f"pipeline / (decode + forward) = {by['pipeline']['wall_s'] / bound:.2f}")
+    if {"naive", "pipeline"} <= set(by):
+        print(f"speed-up of the pipeline over the naive loop = {by['naive']['wall_s'] / by['pipeline']['wall_s']:.2f}x")
+    print(json.dumps({"device": rows[0]["device"], "threads": args.threads, "results": rows}))
+
+
+if __name__ == "__main__":
+    main()

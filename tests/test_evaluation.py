@@ -1,0 +1,131 @@
+"""Repeated/grouped evaluation, permutation tests, the human ceiling, production descriptors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from evaluation import baselines, evaluate_all, human_ceiling, make_splits, neighbours, permutation_p_value, vote
+from production_features import feature_columns, production_features
+
+from common_io import EMOTIONS, GENRES
+from experiments import knn_model
+from spectrogram import SpectrogramParams
+
+
+def _meta(per_genre: int = 12, artists: int = 3) -> pd.DataFrame:
+    rows = []
+    for g in GENRES:
+        for i in range(per_genre):
+            rows.append(
+                {"track_id": len(rows) + 1, "genre": g, "artist": f"{g}-{i % artists}", "album": f"{g}-{i % artists}-a"}
+            )
+    return pd.DataFrame(rows)
+
+
+def test_neighbour_vote_equals_the_sklearn_pipeline() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 30))
+    y = rng.choice(["a", "b", "c"], size=60)
+    for s in make_splits(y, 5, 0.3, seed=1):
+        nn = neighbours(x, s.train, s.test, 5)
+        pred, proba, classes = vote(y[s.train], nn)
+        model = knn_model(5).fit(x[s.train], y[s.train])
+        np.testing.assert_array_equal(pred, model.predict(x[s.test]))
+        np.testing.assert_allclose(proba, model.predict_proba(x[s.test]))
+
+
+def test_grouped_splits_keep_groups_apart_and_are_seeded() -> None:
+    meta = _meta()
+    y, groups = meta["genre"].to_numpy(), meta["artist"].to_numpy()
+    a = make_splits(y, 8, 0.3, seed=3, groups=groups)
+    b = make_splits(y, 8, 0.3, seed=3, groups=groups)
+    for s, t in zip(a, b, strict=True):
+        np.testing.assert_array_equal(s.test, t.test)
+        assert not set(groups[s.train]) & set(groups[s.test])
+    random = make_splits(y, 8, 0.3, seed=3)
+    counts = [pd.Series(y[s.test]).value_counts() for s in random]
+    assert all(len(c) == 4 and c.max() - c.min() <= 1 for c in counts)  # stratified
+
+
+def test_baselines() -> None:
+    majority, chance = baselines(np.array(["a"] * 6 + ["b"] * 2), np.array(["a", "b", "b", "b"]))
+    assert majority == 0.25
+    assert chance == pytest.approx(0.75 * 0.25 + 0.25 * 0.75)
+
+
+def test_permutation_p_value_separates_signal_from_noise() -> None:
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.array(GENRES), 10)
+    signal = np.stack([np.eye(4)[GENRES.index(g)] * 5 + rng.normal(size=4) for g in y])
+    noise = rng.normal(size=(40, 4))
+    out = {}
+    for name, x in (("signal", signal), ("noise", noise)):
+        splits = make_splits(y, 5, 0.3, seed=0)
+        nns = [neighbours(x, s.train, s.test, 5) for s in splits]
+        observed = np.mean([np.mean(vote(y[s.train], nn)[0] == y[s.test]) for s, nn in zip(splits, nns, strict=True)])
+        out[name] = permutation_p_value(y, splits, nns, observed, 99, seed=0)
+    assert out["signal"] == pytest.approx(0.01)
+    assert out["noise"] > 0.05
+
+
+def test_evaluate_all_reports_every_experiment_and_split_kind() -> None:
+    meta = _meta()
+    rng = np.random.default_rng(2)
+    x = np.stack([np.eye(4)[GENRES.index(g)] * 3 + rng.normal(size=4) for g in meta["genre"]])
+    x = np.hstack([x, rng.normal(size=(len(meta), 6))])
+    labels = meta[["track_id", "genre"]].copy()
+    ratings = meta[["track_id"]].copy()
+    for i, e in enumerate(EMOTIONS):
+        labels[e] = (x[:, i % x.shape[1]] > 0).astype(int)
+        ratings[e] = rng.random(len(meta))
+    cfg = {
+        "repeats": 4,
+        "permutations": 9,
+        "permutation_splits": 2,
+        "confidence": 0.9,
+        "seed": 0,
+        "group_by": ["artist", "album"],
+        "k": 5,
+        "test_size": 0.3,
+        "inner_folds": 3,
+    }
+    summary, per = evaluate_all(x, meta, labels, ratings, cfg)
+    kinds = summary.groupby("experiment")["split"].apply(set).to_dict()
+    assert kinds["exp1_genre_from_audio"] == {"random", "artist", "album"}
+    assert kinds["exp3_genre_from_ratings"] == {"random"} and kinds["exp4_genre_from_predicted_emotions"] == {"random"}
+    assert set(summary[summary["experiment"] == "exp2_emotion_from_audio"]["target"]) == set(EMOTIONS)
+    assert (summary["ci_low"] <= summary["mean_accuracy"]).all() and (
+        summary["mean_accuracy"] <= summary["ci_high"]
+    ).all()
+    assert len(per) == summary["n_repeats"].sum()
+    exp1 = summary[(summary["experiment"] == "exp1_genre_from_audio") & (summary["split"] == "random")].iloc[0]
+    assert exp1["mean_accuracy"] > 0.8 and exp1["paper"] == 1.0 and exp1["permutation_p"] == pytest.approx(0.1)
+    again, _ = evaluate_all(x, meta, labels, ratings, cfg)
+    pd.testing.assert_frame_equal(summary, again)
+
+
+def test_human_ceiling_is_one_for_unanimous_listeners_and_lower_for_noise() -> None:
+    rng = np.random.default_rng(0)
+    rows = []
+    for song in range(30):
+        truth = rng.random(len(EMOTIONS)) < 0.5
+        for _ in range(10):
+            rows.append({"track id": song, **{e: int(truth[i]) for i, e in enumerate(EMOTIONS)}})
+    unanimous = pd.DataFrame(rows)
+    table = human_ceiling(unanimous, 5, seed=0, confidence=0.9)
+    assert table["split_half_agreement"].tolist() == [1.0] * len(EMOTIONS)
+    noisy = unanimous.copy()
+    noisy[list(EMOTIONS)] = (rng.random((len(noisy), len(EMOTIONS))) < 0.3).astype(int)
+    assert (human_ceiling(noisy, 20, seed=0, confidence=0.9)["split_half_agreement"] < 0.8).all()
+
+
+def test_production_descriptors() -> None:
+    p = SpectrogramParams(duration=1.0, min_duration=0.5, n_mels=32)
+    t = np.arange(22050) / 22050
+    quiet = (0.05 * np.sin(2 * np.pi * 440 * t)).astype("float32")
+    feats = production_features(quiet, p)
+    loud = production_features(quiet * 10, p)
+    frame = pd.DataFrame([feats])
+    assert len(feature_columns(frame, "ltas")) == 32 and len(feature_columns(frame, "mfcc")) == 40
+    assert len(feature_columns(frame, "loudness")) == 5 and len(feature_columns(frame, "production")) == 77
+    assert loud["loudness_rms_mean_db"] - feats["loudness_rms_mean_db"] == pytest.approx(20, abs=0.1)
+    assert feats["loudness_crest_db"] == pytest.approx(3.01, abs=0.1)  # a sine's peak-to-RMS ratio
