@@ -85,6 +85,14 @@ BEYOND_FIGURES = {
 SCRIPTS = "../workflow/scripts"
 
 
+# cheap jobs stay on the submitting host when a cluster executor is used
+localrules:
+    all,
+    validate_annotations,
+    split,
+    summary,
+
+
 wildcard_constraints:
     fig="|".join([*FIGURES, *BEYOND_FIGURES]),
     shard=r"\d+",

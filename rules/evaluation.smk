@@ -50,6 +50,7 @@ rule human_ceiling:
         "../envs/ml.yaml"
     params:
         evaluation=config["evaluation"],
+        threshold=config["labels"]["threshold"],
     script:
         f"{SCRIPTS}/evaluation.py"
 

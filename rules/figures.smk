@@ -15,6 +15,8 @@ rule figure:
         "logs/figure/{fig}.log",
     benchmark:
         "benchmarks/figure/{fig}.tsv"
+    group:
+        "figures"
     conda:
         "../envs/ml.yaml"
     params:

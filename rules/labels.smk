@@ -20,5 +20,7 @@ rule gems_labels:
         "benchmarks/gems_labels.tsv"
     conda:
         "../envs/ml.yaml"
+    params:
+        threshold=config["labels"]["threshold"],
     script:
         f"{SCRIPTS}/gems_labels.py"

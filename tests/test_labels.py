@@ -45,8 +45,17 @@ def test_hand_computed_example() -> None:
     assert labels["power"].tolist() == [1, 0, 0, 0]
     assert labels["calmness"].tolist() == [0, 0, 1, 0]
     table = threshold_table(mu, labels).set_index("emotion")
-    assert table.loc["sadness", "n_at_median"] == 2
+    assert table.loc["sadness", "n_at_threshold"] == 2 and table.loc["sadness", "threshold"] == 0.5
     assert table.loc["sadness", "positive_share"] == 0.25
+
+
+def test_mean_threshold_rule() -> None:
+    mu = pd.DataFrame({"track_id": [1, 2, 3], "genre": ["rock"] * 3, **{e: [0.0, 0.1, 0.5] for e in EMOTIONS}})
+    assert binary_labels(mu, rule="median")["sadness"].tolist() == [0, 0, 1]
+    assert binary_labels(mu, rule="mean")["sadness"].tolist() == [0, 0, 1]  # mean 0.2
+    mu["sadness"] = [0.0, 0.3, 0.33]
+    assert binary_labels(mu, rule="median")["sadness"].tolist() == [0, 0, 1]
+    assert binary_labels(mu, rule="mean")["sadness"].tolist() == [0, 1, 1]  # mean 0.21
 
 
 def test_missing_column_is_a_clear_error() -> None:

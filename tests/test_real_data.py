@@ -73,7 +73,8 @@ def test_offline_download_names_the_url(tmp_path: Path) -> None:
 @needs_shared
 def test_the_whole_dag_runs_on_the_40_real_clips(tmp_path: Path) -> None:
     work = copy_workflow(tmp_path / "wf")
-    args = ["--configfile", "config/real40.yaml", "--config", f"data={{root: '{SHARED}'}}"]
+    quick = "evaluation={repeats: 10, permutations: 20, ablation_repeats: 5, ceiling_splits: 20}"
+    args = ["--configfile", "config/real40.yaml", "--config", f"data={{root: '{SHARED}'}}", quick]
     snakemake(work, *args)
     tracks = pd.read_csv(work / "results/tables/tracks.csv").set_index("track_id")
     assert len(tracks) == 400 and (tracks["status"] == "ok").sum() == 40

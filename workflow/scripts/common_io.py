@@ -93,6 +93,9 @@ def atomic_path(final: str | os.PathLike[str], suffix: str | None = None) -> Ite
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
+    # a job killed with SIGKILL cannot clean up: drop its leftovers (one job owns each output)
+    for stale in final.parent.glob(f".{final.name}.*"):
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=suffix or final.suffix or ".tmp", dir=final.parent)
     os.close(fd)
     tmp_path = Path(tmp)

@@ -44,29 +44,35 @@ def rating_shares(annotations: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def median_thresholds(mu: pd.DataFrame) -> pd.Series:
-    """m_k: the median of mu(., k) over songs, per emotion (index = EMOTIONS)."""
-    return mu.loc[:, list(EMOTIONS)].median(axis=0)
+def median_thresholds(mu: pd.DataFrame, rule: str = "median") -> pd.Series:
+    """m_k: the median (the paper) -- or the mean -- of mu(., k) over songs, per emotion."""
+    values = mu.loc[:, list(EMOTIONS)]
+    if rule == "median":
+        return values.median(axis=0)
+    if rule == "mean":
+        return values.mean(axis=0)
+    raise EmotifyError(f"labels.threshold must be 'median' or 'mean', got {rule!r}")
 
 
-def binary_labels(mu: pd.DataFrame, thresholds: pd.Series | None = None) -> pd.DataFrame:
+def binary_labels(mu: pd.DataFrame, thresholds: pd.Series | None = None, rule: str = "median") -> pd.DataFrame:
     """label(s, k) = 1 iff mu(s, k) > m_k; columns track_id, genre and the nine emotions (int)."""
-    thresholds = median_thresholds(mu) if thresholds is None else thresholds
+    thresholds = median_thresholds(mu, rule) if thresholds is None else thresholds
     labels = mu.loc[:, ["track_id", "genre"]].copy()
     for emotion in EMOTIONS:
         labels[emotion] = (mu[emotion] > thresholds[emotion]).astype("int64")
     return labels
 
 
-def threshold_table(mu: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
-    """Per emotion: the median m_k, the share of positive labels and how many songs tie at m_k."""
-    m = median_thresholds(mu)
+def threshold_table(mu: pd.DataFrame, labels: pd.DataFrame, rule: str = "median") -> pd.DataFrame:
+    """Per emotion: the threshold m_k, the share of positive labels and how many songs tie at m_k."""
+    m = median_thresholds(mu, rule)
     return pd.DataFrame(
         {
             "emotion": list(EMOTIONS),
-            "median": [float(m[e]) for e in EMOTIONS],
+            "rule": rule,
+            "threshold": [float(m[e]) for e in EMOTIONS],
             "positive_share": [float(labels[e].mean()) for e in EMOTIONS],
-            "n_at_median": [int((mu[e] == m[e]).sum()) for e in EMOTIONS],
+            "n_at_threshold": [int((mu[e] == m[e]).sum()) for e in EMOTIONS],
             "n_songs": len(mu),
         }
     )
@@ -75,8 +81,9 @@ def threshold_table(mu: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
 def main(smk: Any, logger: logging.Logger) -> None:
     annotations = pd.read_csv(smk.input.annotations)
     mu = rating_shares(annotations)
-    labels = binary_labels(mu)
-    thresholds = threshold_table(mu, labels)
+    rule = smk.params.threshold
+    labels = binary_labels(mu, rule=rule)
+    thresholds = threshold_table(mu, labels, rule)
     logger.info(
         "labels for %d songs; positive shares %s",
         len(mu),

@@ -1,0 +1,70 @@
+"""The demo workflow through a real SLURM scheduler (single node, started by the test)."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import REPO, copy_workflow, snakemake
+
+pytestmark = pytest.mark.slow
+
+SLURM_DIR = REPO / "tests" / "slurm"
+QUICK = "evaluation={repeats: 4, permutations: 5, permutation_splits: 2, ceiling_splits: 5, ablation_repeats: 3}"
+
+
+def _can_run_slurm() -> str:
+    if os.geteuid() != 0:
+        return "starting slurmctld/slurmd/munged needs root"
+    if not (shutil.which("slurmctld") or shutil.which("apt-get")):
+        return "neither SLURM nor apt-get is available to install it"
+    return ""
+
+
+@pytest.fixture(scope="module")
+def slurm_cluster(tmp_path_factory: pytest.TempPathFactory):
+    reason = _can_run_slurm()
+    if reason:
+        pytest.skip(reason)
+    state = tmp_path_factory.mktemp("slurm")
+    proc = subprocess.run([SLURM_DIR / "start_cluster.sh", state], capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        logs = "\n".join(p.read_text()[-2000:] for p in (state / "log").glob("*.log"))
+        raise AssertionError(f"SLURM did not start:\n{proc.stdout}\n{proc.stderr}\n{logs}")
+    env = {**os.environ, "SLURM_CONF": str(state / "slurm.conf")}
+    yield env
+    subprocess.run([SLURM_DIR / "stop_cluster.sh", state], check=False)
+
+
+def test_demo_runs_end_to_end_through_the_slurm_executor(slurm_cluster: dict, tmp_path: Path) -> None:
+    work = copy_workflow(tmp_path / "wf")
+    cmd_env = slurm_cluster
+    out = subprocess.run(
+        [
+            "python",
+            "-m",
+            "snakemake",
+            "--profile",
+            "profiles/slurm-single-node",
+            "--configfile",
+            "config/demo.yaml",
+            "--config",
+            QUICK,
+        ],
+        cwd=work,
+        env=cmd_env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text[-6000:]
+    assert "Job " in text and "has been submitted with SLURM jobid" in text, text[-3000:]
+    assert (work / "results/summary.md").is_file()
+    assert len(list((work / "results/figures").glob("*.png"))) == 10
+    assert len(pd.read_csv(work / "results/tables/tracks.csv")) == 40
+    # nothing left to do afterwards, through the same executor
+    dry = snakemake(work, "-n", "--configfile", "config/demo.yaml", "--config", QUICK)
+    assert "Nothing to be done" in dry.stdout + dry.stderr

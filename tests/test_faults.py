@@ -1,0 +1,155 @@
+"""Fault handling through the workflow: exact rerun plans, bad input, kill and resume."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import pytest
+from conftest import copy_workflow, planned_jobs, snakemake
+
+pytestmark = pytest.mark.slow
+
+AUDIO_JOBS = {"extract_shard", "merge_features", "production_features"}
+AUDIO_CLASSIFIERS = {"exp1_genre_from_audio", "exp2_emotion_from_audio", "exp4_genre_from_predicted_emotions"}
+ALL_EXPERIMENTS = AUDIO_CLASSIFIERS | {"exp3_genre_from_ratings"}
+EVALUATION = {"evaluate_repeated", "ablation_genre"}
+REPORTING = {"figure", "summary", "all"}
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("audio={sample_rate: 16000}", AUDIO_JOBS | AUDIO_CLASSIFIERS | EVALUATION | REPORTING),
+        ("spectrogram={n_mels: 64}", AUDIO_JOBS | AUDIO_CLASSIFIERS | EVALUATION | REPORTING),
+        ("features={layer: conv5_4}", {"extract_shard", "merge_features"} | AUDIO_CLASSIFIERS | EVALUATION | REPORTING),
+        ("features={pooling: mean}", {"extract_shard", "merge_features"} | AUDIO_CLASSIFIERS | EVALUATION | REPORTING),
+        (
+            "labels={threshold: mean}",
+            {"gems_labels", "human_ceiling", "exp2_emotion_from_audio", "exp4_genre_from_predicted_emotions"}
+            | {"evaluate_repeated"}
+            | REPORTING,
+        ),
+        ("knn={k: 3}", ALL_EXPERIMENTS | EVALUATION | REPORTING),
+        ("split={seed: 7}", {"split"} | ALL_EXPERIMENTS | REPORTING),
+        ("split={test_size: 0.25}", {"split"} | ALL_EXPERIMENTS | EVALUATION | REPORTING),
+        ("figures={dpi: 100}", {"figure", "all"}),
+        ("evaluation={repeats: 12}", {"evaluate_repeated", "summary", "figure", "all"}),
+    ],
+)
+def test_each_parameter_group_reruns_exactly_its_jobs(demo_run: Path, config: str, expected: set[str]) -> None:
+    out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", config)
+    assert set(planned_jobs(out.stdout + out.stderr)) == expected
+
+
+@pytest.fixture
+def local_copy(demo_run: Path, tmp_path: Path) -> Path:
+    work = copy_workflow(tmp_path / "wf")
+    shutil.copytree(demo_run / "resources" / "demo", work / "mydata")
+    return work
+
+
+def _edit_csv(work: Path, edit) -> None:
+    csv = work / "mydata" / "data.csv"
+    csv.write_text(edit(csv.read_text()))
+
+
+def _lines(fn):
+    return lambda text: "\n".join(fn(text.splitlines())) + "\n"
+
+
+BAD_INPUTS = {
+    "missing audio file": (lambda w: (w / "mydata/emotifymusic/pop/3.mp3").unlink(), "no audio file: track 303"),
+    "zero-byte mp3": (
+        lambda w: (w / "mydata/emotifymusic/pop/3.mp3").write_bytes(b""),
+        "pop/3.mp3: audio file is empty",
+    ),
+    "non-audio mp3": (
+        lambda w: (w / "mydata/emotifymusic/pop/3.mp3").write_text("<html>not audio</html>" * 100),
+        "pop/3.mp3: not a",
+    ),
+    "empty data.csv": (lambda w: _edit_csv(w, lambda t: ""), "data.csv: annotations file is empty"),
+    "missing column": (
+        lambda w: _edit_csv(w, _lines(lambda ls: [",".join(x.split(",")[:-1]) for x in ls])),
+        "missing column(s) ['mother tongue']",
+    ),
+    "non-0/1 value": (
+        lambda w: _edit_csv(w, _lines(lambda ls: [ls[0], ls[1].replace(",0,", ",7,", 1), *ls[2:]])),
+        "not 0/1: line 2",
+    ),
+    "unknown genre": (
+        lambda w: _edit_csv(w, _lines(lambda ls: [ls[0], ls[1].replace("classical", "jazz"), *ls[2:]])),
+        "unknown genre",
+    ),
+    "duplicated header": (
+        lambda w: _edit_csv(w, _lines(lambda ls: [*ls[:4], ls[0], *ls[4:]])),
+        "header is repeated at line 5",
+    ),
+    "id without audio": (
+        lambda w: _edit_csv(w, _lines(lambda ls: [*ls, ls[-1].replace("310,", "399,", 1)])),
+        "no audio file: track 399",
+    ),
+    "orphan audio file": (
+        lambda w: shutil.copy(w / "mydata/emotifymusic/pop/1.mp3", w / "mydata/emotifymusic/pop/11.mp3"),
+        "have no track id in the annotations",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_stops_with_one_clear_message_and_no_outputs(local_copy: Path, case: str) -> None:
+    break_it, message = BAD_INPUTS[case]
+    break_it(local_copy)
+    out = snakemake(
+        local_copy, "--configfile", "config/demo.yaml", "--config", "data={source: local, root: mydata}", check=False
+    )
+    text = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert message in text, text[-3000:]
+    assert "Traceback" not in "\n".join(p.read_text() for p in (local_copy / "logs").rglob("*.log"))
+    assert not (local_copy / "results" / "features").exists()
+    assert not list((local_copy / "results").rglob("*.png")) if (local_copy / "results").exists() else True
+
+
+def test_config_errors_name_the_key(demo_run: Path) -> None:
+    for config, message in (
+        ("knn={k: five}", "'five' is not of type 'integer'"),
+        ("knnn={k: 5}", "'knnn' was unexpected"),
+    ):
+        out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", config, check=False)
+        assert out.returncode != 0 and message in out.stdout + out.stderr
+
+
+def test_weights_with_a_wrong_hash_stop_the_extraction(local_copy: Path) -> None:
+    (local_copy / "mine.pth").write_bytes(b"not really weights")
+    cfg = "features={weights: mine.pth, weights_sha256: '00ff'}"
+    out = snakemake(local_copy, "--configfile", "config/demo.yaml", "--config", cfg, check=False)
+    assert out.returncode != 0
+    assert "mine.pth: sha256 is" in out.stdout + out.stderr and "expected 00ff" in out.stdout + out.stderr
+    assert not list((local_copy / "results" / "features").rglob("*.h5"))
+
+
+def test_kill_during_extraction_then_resume(tmp_path: Path) -> None:
+    work = copy_workflow(tmp_path / "wf")
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/demo.yaml"]
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    log = work / "logs" / "extract_shard" / "0.log"
+    deadline = time.time() + 300
+    while time.time() < deadline and not (log.exists() and "VGG19:" in log.read_text()):
+        time.sleep(0.2)
+    assert log.exists(), "extraction never started"
+    time.sleep(2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    shard = work / "results/features/shards/vgg19_0-of-1.h5"
+    assert not shard.exists()  # written to a temporary file, renamed only when complete
+    snakemake(work, "--unlock", "--configfile", "config/demo.yaml")
+    snakemake(work, "--configfile", "config/demo.yaml")
+    with h5py.File(work / "results/features/vgg19.h5") as h5:
+        assert h5["features"].shape == (40, 16384)
+    leftovers = [p for p in (work / "results").rglob(".*") if p.is_file()]
+    assert not leftovers, leftovers
