@@ -8,7 +8,7 @@ import yaml
 from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
-from common_io import GENRES, weights_label  # noqa: E402
+from common_io import GENRES, EmotifyError, weights_label  # noqa: E402
 from vgg_extract import shard_of  # noqa: E402
 from config_tools import coerce_to_schema  # noqa: E402
 
@@ -142,6 +142,30 @@ def audio_inputs(wildcards):
     return audio_files()
 
 
+def check_local_data():
+    """Validate a local copy while the DAG is built, so that invalid annotations or a broken
+    id <-> file mapping stop the run before any job starts (jobs re-check, and read tags)."""
+    from dataset import check_audio_mapping, read_annotations
+    from snakemake.exceptions import WorkflowError
+
+    if config["data"]["source"] != "local" or not os.path.isfile(annotations_path()):
+        return  # demo: generated here; download: checked after the download; missing: Snakemake says so
+    try:
+        annotations = read_annotations(annotations_path())
+        check_audio_mapping(
+            annotations,
+            audio_root(),
+            config["data"]["audio_ext"],
+            audio_files(),
+            config["data"]["require_all_audio"],
+        )
+    except EmotifyError as err:
+        raise WorkflowError(f"invalid input data: {err}")
+
+
+check_local_data()
+
+
 N_SHARDS = config["features"]["shards"]
 
 
@@ -188,6 +212,11 @@ def feature_params():
         "store_dtype": f["store_dtype"],
         "compression": f["compression"],
     }
+
+
+def evaluation_params(*keys):
+    """The evaluation settings one rule uses (so that changing another reruns nothing here)."""
+    return {key: config["evaluation"][key] for key in keys}
 
 
 def experiment_outputs(name):

@@ -25,7 +25,9 @@ rule evaluate_repeated:
     resources:
         mem_mb=8000,
     params:
-        evaluation=config["evaluation"],
+        evaluation=evaluation_params(
+            "repeats", "permutations", "permutation_splits", "confidence", "seed", "group_by"
+        ),
         k=config["knn"]["k"],
         test_size=config["split"]["test_size"],
         inner_folds=config["experiments"]["inner_folds"],
@@ -49,7 +51,7 @@ rule human_ceiling:
     conda:
         "../envs/ml.yaml"
     params:
-        evaluation=config["evaluation"],
+        evaluation=evaluation_params("ceiling_splits", "confidence", "seed"),
         threshold=config["labels"]["threshold"],
     script:
         f"{SCRIPTS}/evaluation.py"
@@ -94,7 +96,9 @@ rule ablation_genre:
     resources:
         mem_mb=8000,
     params:
-        evaluation=config["evaluation"],
+        evaluation=evaluation_params(
+            "ablation_repeats", "pca_components", "confidence", "seed", "group_by"
+        ),
         k=config["knn"]["k"],
         test_size=config["split"]["test_size"],
         weights_label=weights_label(config["features"]["weights"]),

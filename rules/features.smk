@@ -34,6 +34,7 @@ rule extract_shard:
         runtime=60,
     params:
         paths=shard_paths,
+        on_bad_audio=config["data"]["on_bad_audio"],
         audio=config["audio"],
         spectrogram=config["spectrogram"],
         features=feature_params(),

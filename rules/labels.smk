@@ -1,13 +1,27 @@
-# Stage 2 - labels: mu(s, k), the per-emotion median m_k and label = 1 iff mu > m_k.
+# Stage 2 - labels: mu(s, k), then the per-emotion median m_k and label = 1 iff mu > m_k.
 
 
-rule gems_labels:
+rule gems_ratings:
     input:
         annotations="results/data/annotations.csv",
     output:
         ratings=report(
             "results/tables/gems_ratings.csv", caption="../report/labels.rst", category="Labels"
         ),
+    log:
+        "logs/gems_ratings.log",
+    benchmark:
+        "benchmarks/gems_ratings.tsv"
+    conda:
+        "../envs/ml.yaml"
+    script:
+        f"{SCRIPTS}/gems_labels.py"
+
+
+rule gems_labels:
+    input:
+        ratings="results/tables/gems_ratings.csv",
+    output:
         labels=report(
             "results/tables/gems_labels.csv", caption="../report/labels.rst", category="Labels"
         ),

@@ -224,3 +224,25 @@ def test_reduction_streams_rows_and_keeps_the_geometry(tmp_path: Path, method: s
     d = ((y[:, None] - y[None]) ** 2).sum(-1)
     np.fill_diagonal(d, np.inf)
     assert (d.argmin(1) // 10 == np.arange(40) // 10).all()
+
+
+def test_undecodable_clip_stops_or_is_recorded_with_skip(tmp_path: Path, pool5_model) -> None:
+    model, _ = pool5_model
+    sp = SpectrogramParams(duration=1.0, min_duration=0.5, n_mels=64)
+    tags = {"title": "t", "artist": "a", "album": "b", "year": "2001", "genre": "Pop", "track": "1"}
+    good = tmp_path / "good.mp3"
+    write_mp3(good, (0.1 * np.random.default_rng(0).standard_normal(22050)).astype("float32"), 22050, tags)
+    bad = tmp_path / "bad.mp3"
+    bad.write_bytes(b"")
+    paths = [str(good), str(bad), str(good)]
+    with pytest.raises(EmotifyError, match="bad.mp3: audio file is empty"):
+        list(extract_features(paths, sp, model, "mean", batch_size=3))
+    failures: dict[int, str] = {}
+    out = tmp_path / "shard.h5"
+    batches = extract_features(paths, sp, model, "mean", batch_size=3, failures=failures)
+    write_feature_h5(out, {"path": paths}, batches, {"layer": "pool5"}, failures=failures)
+    assert list(failures) == [1]
+    with h5py.File(out) as h5:
+        x = h5["features"][:]
+        assert np.isnan(x[1]).all() and np.isfinite(x[[0, 2]]).all()
+        assert h5["failed"].asstr()[1].endswith("audio file is empty (0 bytes)") and h5["failed"].asstr()[0] == ""

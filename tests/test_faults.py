@@ -1,6 +1,7 @@
 """Fault handling through the workflow: exact rerun plans, bad input, kill and resume."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -63,19 +64,19 @@ def _lines(fn):
 
 
 BAD_INPUTS = {
-    "missing audio file": (lambda w: (w / "mydata/emotifymusic/pop/3.mp3").unlink(), "no audio file: track 303"),
+    "missing audio file": (lambda w: (w / "mydata/emotifymusic/pop/3.mp3").unlink(), r"no audio file: track 303"),
     "zero-byte mp3": (
         lambda w: (w / "mydata/emotifymusic/pop/3.mp3").write_bytes(b""),
         "pop/3.mp3: audio file is empty",
     ),
     "non-audio mp3": (
         lambda w: (w / "mydata/emotifymusic/pop/3.mp3").write_text("<html>not audio</html>" * 100),
-        "pop/3.mp3: not a",
+        r"pop/3.mp3: (not a|cannot decode)",
     ),
     "empty data.csv": (lambda w: _edit_csv(w, lambda t: ""), "data.csv: annotations file is empty"),
     "missing column": (
         lambda w: _edit_csv(w, _lines(lambda ls: [",".join(x.split(",")[:-1]) for x in ls])),
-        "missing column(s) ['mother tongue']",
+        r"missing column\(s\) \['mother tongue'\]",
     ),
     "non-0/1 value": (
         lambda w: _edit_csv(w, _lines(lambda ls: [ls[0], ls[1].replace(",0,", ",7,", 1), *ls[2:]])),
@@ -109,7 +110,7 @@ def test_bad_input_stops_with_one_clear_message_and_no_outputs(local_copy: Path,
     )
     text = out.stdout + out.stderr
     assert out.returncode != 0
-    assert message in text, text[-3000:]
+    assert re.search(message, text), text[-3000:]
     assert "Traceback" not in "\n".join(p.read_text() for p in (local_copy / "logs").rglob("*.log"))
     assert not (local_copy / "results" / "features").exists()
     assert not list((local_copy / "results").rglob("*.png")) if (local_copy / "results").exists() else True

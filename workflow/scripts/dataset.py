@@ -5,7 +5,6 @@ of that genre in data.csv is ``emotifymusic/<genre>/<n>.<ext>``. Folder order is
 """
 
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +134,32 @@ def expected_audio_paths(annotations: pd.DataFrame, audio_root: str | Path, ext:
     return tracks
 
 
+def check_audio_mapping(
+    annotations: pd.DataFrame, audio_root: str | Path, ext: str, found: list[str], require_all_audio: bool = True
+) -> None:
+    """Every audio file in ``found`` must map to a track id (rank rule) and, when
+    ``require_all_audio``, every track id to an existing file; raise :class:`EmotifyError`."""
+    import os
+
+    root = Path(audio_root)
+    expected = expected_audio_paths(annotations, root, ext)
+    norm = {os.path.normpath(p) for p in expected["path"]}
+    orphans = sorted(p for p in found if os.path.normpath(p) not in norm)
+    if orphans:
+        raise EmotifyError(
+            f"{root}: {len(orphans)} audio file(s) have no track id in the annotations (n-th smallest id of a "
+            f"genre is <genre>/<n>.{ext}): {_first(orphans)}"
+        )
+    present = {os.path.normpath(p) for p in found}
+    missing = expected[[os.path.normpath(p) not in present for p in expected["path"]]]
+    if require_all_audio and len(missing):
+        items = [f"track {t} -> {p}" for t, p in zip(missing["track_id"], missing["path"], strict=True)]
+        raise EmotifyError(
+            f"{root}: {len(missing)} track id(s) in the annotations have no audio file: {_first(items)} "
+            "(set data.require_all_audio: false to run on the clips present)"
+        )
+
+
 def find_audio_files(audio_root: str | Path, ext: str) -> list[Path]:
     """All ``<genre>/<anything>.<ext>`` files under ``audio_root`` for the four genres."""
     root = Path(audio_root)
@@ -230,18 +255,9 @@ def build_track_table(
     root = Path(audio_root)
     if not root.is_dir():
         raise EmotifyError(f"{root}: audio folder not found (expected <genre>/<n>.{ext} inside)")
+    found = [str(p) for p in find_audio_files(root, ext)]
+    check_audio_mapping(annotations, root, ext, found, require_all_audio)
     tracks = expected_audio_paths(annotations, root, ext)
-    expected = set(tracks["path"])
-
-    found = find_audio_files(root, ext)
-    orphans = [str(p) for p in found if str(p) not in expected]
-    if orphans:
-        bad_names = [p for p in orphans if not re.fullmatch(r"\d+", Path(p).stem)]
-        why = "names that are not <n>." + ext if bad_names else "no track id in the annotations"
-        raise EmotifyError(
-            f"{root}: {len(orphans)} audio file(s) have {why} (n-th smallest id of a genre is <genre>/<n>.{ext}): "
-            f"{_first(orphans)}"
-        )
 
     records = []
     for row in tracks.itertuples(index=False):
@@ -267,13 +283,6 @@ def build_track_table(
     table = pd.DataFrame.from_records(records).reindex(columns=list(TRACK_COLUMNS))
     table[["sample_rate", "channels"]] = table[["sample_rate", "channels"]].astype("Int64")
 
-    missing = table[table["status"] == "no_audio"]
-    if require_all_audio and len(missing):
-        items = [f"track {t} -> {p}" for t, p in zip(missing["track_id"], missing["path"], strict=True)]
-        raise EmotifyError(
-            f"{root}: {len(missing)} track id(s) in the annotations have no audio file: {_first(items)} "
-            "(set data.require_all_audio: false to run on the clips present)"
-        )
     if not (table["status"] == "ok").any():
         raise EmotifyError(f"{root}: no usable audio file for any track id in the annotations")
     if logger:

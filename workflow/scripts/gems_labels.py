@@ -79,17 +79,17 @@ def threshold_table(mu: pd.DataFrame, labels: pd.DataFrame, rule: str = "median"
 
 
 def main(smk: Any, logger: logging.Logger) -> None:
-    annotations = pd.read_csv(smk.input.annotations)
-    mu = rating_shares(annotations)
+    if smk.rule == "gems_ratings":
+        mu = rating_shares(pd.read_csv(smk.input.annotations))
+        write_csv(mu, smk.output.ratings)
+        logger.info("rating shares of %d songs", len(mu))
+        return
+    mu = pd.read_csv(smk.input.ratings)
     rule = smk.params.threshold
     labels = binary_labels(mu, rule=rule)
     thresholds = threshold_table(mu, labels, rule)
-    logger.info(
-        "labels for %d songs; positive shares %s",
-        len(mu),
-        thresholds.set_index("emotion")["positive_share"].round(3).to_dict(),
-    )
-    write_csv(mu, smk.output.ratings)
+    shares = thresholds.set_index("emotion")["positive_share"].round(3).to_dict()
+    logger.info("labels (%s rule) for %d songs; positive shares %s", rule, len(mu), shares)
     write_csv(labels, smk.output.labels)
     write_csv(thresholds, smk.output.thresholds)
 

@@ -224,12 +224,12 @@ class ClipImages:
 
 
 def _collate(items: list[tuple[int, np.ndarray | None, str]]) -> tuple[list[int], Any, list[str]]:
+    """Indices, the stacked images that decoded (or None), and one error string per item ('' = ok)."""
     import torch
 
-    errors = [err for _, _, err in items if err]
-    if errors:
-        return [i for i, _, _ in items], None, errors
-    return [i for i, _, _ in items], torch.from_numpy(np.stack([img for _, img, _ in items])), []
+    images = [img for _, img, _ in items if img is not None]
+    stacked = torch.from_numpy(np.stack(images)) if images else None
+    return [i for i, _, _ in items], stacked, [err for _, _, err in items]
 
 
 def make_forward(net: Any, pooling: str, device: str, precision: str) -> Callable[[Any], np.ndarray]:
@@ -307,11 +307,14 @@ def extract_features(
     precision: str = "fp32",
     logger: logging.Logger | None = None,
     batcher: AdaptiveBatcher | None = None,
+    failures: dict[int, str] | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(start_row, features (B, dim) float32)`` batch by batch, in order.
 
     ``model`` is the truncated network of :func:`build_vgg19`. Decoding runs in
-    ``num_workers`` DataLoader processes (0 = in this process) ahead of the network.
+    ``num_workers`` DataLoader processes (0 = in this process) ahead of the network. A clip
+    that cannot be decoded stops the extraction with its message, unless ``failures`` is a
+    dict: then its row is NaN and ``failures[row] = message`` (``data.on_bad_audio: skip``).
     """
     import torch
     from torch.utils.data import DataLoader
@@ -341,10 +344,25 @@ def extract_features(
     )
     with torch.inference_mode(), progress:
         for idx, images, errors in loader:
-            if errors:
-                more = f" (and {len(errors) - 1} more in this batch)" if len(errors) > 1 else ""
-                raise EmotifyError(errors[0] + more)
-            yield idx[0], batcher(images)
+            if any(errors) and failures is None:
+                bad = [e for e in errors if e]
+                more = f" (and {len(bad) - 1} more in this batch)" if len(bad) > 1 else ""
+                raise EmotifyError(bad[0] + more)
+            ok = [j for j, e in enumerate(errors) if not e]
+            feats = batcher(images) if ok else None
+            if len(ok) < len(idx):
+                for j, e in enumerate(errors):
+                    if e:
+                        failures[idx[j]] = e
+                        if logger:
+                            logger.warning("skipping clip: %s", e)
+                dim = feats.shape[1] if feats is not None else 0
+                full = np.full((len(idx), dim), np.nan, dtype=np.float32)
+                if feats is not None:
+                    full[ok] = feats
+                feats = full
+            if feats is not None and feats.shape[1]:
+                yield idx[0], feats
             progress.update(len(idx))
 
 
@@ -369,11 +387,14 @@ def write_feature_h5(
     attrs: dict[str, Any],
     dtype: str = "float32",
     compression: str | None = None,
+    failures: dict[int, str] | None = None,
 ) -> tuple[int, int]:
     """Stream feature batches into ``out_path`` (atomically); return ``(n_rows, dim)``.
 
     ``index`` holds the row labels: ``track_id`` (ints), ``genre`` / ``path`` (strings); any
-    subset. ``features`` (n_rows, dim) is chunked one row per chunk.
+    subset. ``features`` (n_rows, dim) is chunked one row per chunk. ``failures`` (row ->
+    message, filled while the batches are consumed) becomes the ``failed`` dataset: the
+    message of each row that could not be decoded, '' for the others.
     """
     import h5py
 
@@ -394,7 +415,10 @@ def write_feature_h5(
                     )
                 dset[start : start + len(feats)] = feats.astype(dtype)
             if dset is None:
-                dset = h5.create_dataset("features", shape=(0, 0), dtype=dtype)
+                dset = h5.create_dataset("features", shape=(n if failures else 0, 0), dtype=dtype)
+            if failures is not None:
+                messages = [failures.get(i, "") for i in range(n)]
+                h5.create_dataset("failed", data=messages, dtype=h5py.string_dtype())
             for key, value in attrs.items():
                 h5.attrs[key] = _attr(value)
             h5.attrs["feature_dim"] = int(dset.shape[1])
@@ -410,10 +434,13 @@ def merge_shards(out_path: str | Path, shard_paths: list[str], tracks: pd.DataFr
     Attributes are those of the shards (which must agree on every parameter), plus
     ``n_shards``, ``shard_files`` and the per-shard ``shard_devices``.
     """
+    import os
+
     import h5py
 
     out_path = Path(out_path)
     where: dict[str, tuple[int, int]] = {}
+    broken: dict[str, str] = {}
     infos = []
     for s, shard in enumerate(shard_paths):
         with h5py.File(shard, "r") as h5:
@@ -421,8 +448,12 @@ def merge_shards(out_path: str | Path, shard_paths: list[str], tracks: pd.DataFr
             infos.append(
                 {"file": shard, "shape": h5["features"].shape, "dtype": h5["features"].dtype, "attrs": dict(h5.attrs)}
             )
+            failed = [m.decode() if isinstance(m, bytes) else str(m) for m in h5["failed"][:]] if "failed" in h5 else []
         for r, p in enumerate(paths):
-            where[p] = (s, r)
+            if failed and failed[r]:
+                broken[os.path.normpath(p)] = failed[r]
+                continue
+            where[os.path.normpath(p)] = (s, r)
     shared = {k: v for k, v in infos[0]["attrs"].items() if k not in PER_SHARD_ATTRS}
     for info in infos[1:]:
         for key, value in shared.items():
@@ -431,16 +462,22 @@ def merge_shards(out_path: str | Path, shard_paths: list[str], tracks: pd.DataFr
                 raise EmotifyError(
                     f"{info['file']}: attribute {key} = {other!r} differs from {shard_paths[0]} ({value!r})"
                 )
-    dims = {int(i["shape"][1]) for i in infos if i["shape"][0]}
+    dims = {int(i["shape"][1]) for i in infos if i["shape"][0] and i["shape"][1]}
     if len(dims) > 1:
         raise EmotifyError(f"shards disagree on the feature dimension: {sorted(dims)}")
     dim = dims.pop() if dims else 0
-    missing = [f"track {t} ({p})" for t, p in zip(tracks["track_id"], tracks["path"], strict=True) if p not in where]
+    paths_norm = [os.path.normpath(p) for p in tracks["path"]]
+    bad = [f"track {t}: {broken[p]}" for t, p in zip(tracks["track_id"], paths_norm, strict=True) if p in broken]
+    if bad:
+        raise EmotifyError(
+            f"{len(bad)} track(s) passed the track table's checks but could not be decoded: {'; '.join(bad[:5])}"
+        )
+    missing = [f"track {t} ({p})" for t, p in zip(tracks["track_id"], paths_norm, strict=True) if p not in where]
     if missing:
         raise EmotifyError(f"{len(missing)} track(s) have no features in any shard: {'; '.join(missing[:5])}")
     dtype = infos[0]["dtype"]
     layout = h5py.VirtualLayout(shape=(len(tracks), dim), dtype=dtype)
-    for row, p in enumerate(tracks["path"]):
+    for row, p in enumerate(paths_norm):
         s, r = where[p]
         src = h5py.VirtualSource(
             Path(shard_paths[s]).resolve().relative_to(out_path.resolve().parent).as_posix(),
@@ -534,11 +571,12 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
         "versions": library_versions(),
         **provenance,
     }
+    failures: dict[int, str] | None = {} if smk.params.on_bad_audio == "skip" else None
     batches = extract_features(
-        paths, sp, model, fp["pooling"], device, fp["batch_size"], workers, precision, logger, batcher=batcher
+        paths, sp, model, fp["pooling"], device, fp["batch_size"], workers, precision, logger, batcher, failures
     )
     compression = None if fp["compression"] == "none" else fp["compression"]
-    n, dim = write_feature_h5(smk.output.h5, {"path": paths}, batches, attrs, fp["store_dtype"], compression)
+    n, dim = write_feature_h5(smk.output.h5, {"path": paths}, batches, attrs, fp["store_dtype"], compression, failures)
     logger.info("wrote %s: %d clips x %d features (final batch size %d)", smk.output.h5, n, dim, batcher.size)
 
 
