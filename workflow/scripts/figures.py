@@ -132,6 +132,17 @@ def _errorbars(
     ax.set_xticklabels([c.replace("_", " ") for c in cats], rotation=30, ha="right")
 
 
+def _finish(
+    fig: plt.Figure, ax: plt.Axes, ylabel: str, title: str, subtitle: str, out: str | Path, dpi: int, **legend: Any
+) -> None:
+    """Shared ending of the accuracy figures: axis range and label, two-line title, legend, save."""
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{title}\n{subtitle}", fontsize=11)
+    ax.legend(fontsize=8, loc="lower left", **legend)
+    _save(fig, out, dpi)
+
+
 def genre_repeated_figure(summary: pd.DataFrame, title: str, subtitle: str, out: str | Path, dpi: int = 150) -> None:
     """Genre accuracy of Experiments I, III, IV over resampled (and grouped) splits."""
     sns.set_theme(style="whitegrid", context="notebook")
@@ -153,12 +164,8 @@ def genre_repeated_figure(summary: pd.DataFrame, title: str, subtitle: str, out:
         zorder=5,
         label="paper (one split)",
     )
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("test accuracy")
     ax.set_xlabel("")
-    ax.set_title(f"{title}\n{subtitle}", fontsize=11)
-    ax.legend(fontsize=8, loc="lower left")
-    _save(fig, out, dpi)
+    _finish(fig, ax, "test accuracy", title, subtitle, out, dpi)
 
 
 def emotion_repeated_figure(
@@ -185,26 +192,19 @@ def emotion_repeated_figure(
         zorder=4,
         label="human split-half agreement",
     )
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("test accuracy / agreement")
-    ax.set_title(f"{title}\n{subtitle}", fontsize=11)
-    ax.legend(fontsize=8, loc="lower left", ncol=2)
-    _save(fig, out, dpi)
+    _finish(fig, ax, "test accuracy / agreement", title, subtitle, out, dpi, ncol=2)
 
 
 def ablation_figure(table: pd.DataFrame, title: str, subtitle: str, out: str | Path, dpi: int = 150) -> None:
     """Genre accuracy by feature set (VGG19 PCA sizes, production descriptors)."""
     sns.set_theme(style="whitegrid", context="notebook")
     data = table.copy()
-    data["features"] = [f"{f} ({d} dims)" for f, d in zip(data["features"], data["dimensions"], strict=True)]
+    dims = data.groupby("features")["dimensions"].max()  # PCA is capped by each training set
+    data["features"] = [f"{f} ({dims[f]} dims)" for f in data["features"]]
     palette = dict(zip(SPLIT_ORDER, sns.color_palette("deep", 3), strict=True))
     fig, ax = plt.subplots(figsize=(9, 5.5))
     _errorbars(ax, data, "features", SPLIT_ORDER, palette)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("genre accuracy")
-    ax.set_title(f"{title}\n{subtitle}", fontsize=11)
-    ax.legend(fontsize=8, loc="lower left")
-    _save(fig, out, dpi)
+    _finish(fig, ax, "genre accuracy", title, subtitle, out, dpi)
 
 
 def main(smk: Any, logger: logging.Logger) -> None:
