@@ -33,7 +33,7 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory):
     if proc.returncode != 0:
         logs = "\n".join(p.read_text()[-2000:] for p in (state / "log").glob("*.log"))
         raise AssertionError(f"SLURM did not start:\n{proc.stdout}\n{proc.stderr}\n{logs}")
-    env = {**os.environ, "SLURM_CONF": str(state / "slurm.conf")}
+    env = {**os.environ, "SLURM_CONF": "/etc/slurm/slurm.conf"}
     yield env
     subprocess.run([SLURM_DIR / "stop_cluster.sh", state], check=False)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start a real single-node SLURM cluster on this machine for the tests (run as root).
-# Usage: start_cluster.sh STATE_DIR   -> writes STATE_DIR/slurm.conf; export SLURM_CONF to use it.
+# Usage: start_cluster.sh STATE_DIR   -> writes /etc/slurm/slurm.conf (a copy in STATE_DIR).
 # Installs Debian's slurm-wlm and munge when missing. Stop it with stop_cluster.sh STATE_DIR.
 set -euo pipefail
 state=$(realpath -m "${1:?usage: start_cluster.sh STATE_DIR}")
@@ -25,7 +25,16 @@ munge -n | unmunge >/dev/null
 host=$(hostname -s)
 cpus=$(nproc)
 mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 * 8 / 10 ))
+# Jobs call srun, which reads the default /etc/slurm/slurm.conf: write it there (only if
+# absent or written by this script before), and keep a copy in STATE_DIR.
+conf=/etc/slurm/slurm.conf
+if [ -e "$conf" ] && ! grep -q '^# emotify-pipeline test cluster' "$conf"; then
+  echo "$conf exists and was not written by this script; not touching it" >&2
+  exit 1
+fi
+mkdir -p /etc/slurm
 cat > "$state/slurm.conf" <<CONF
+# emotify-pipeline test cluster (tests/slurm/start_cluster.sh)
 ClusterName=emotify-test
 SlurmctldHost=$host
 SlurmUser=root
@@ -50,7 +59,8 @@ SchedulerType=sched/backfill
 NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
-export SLURM_CONF="$state/slurm.conf"
+cp "$state/slurm.conf" "$conf"
+export SLURM_CONF="$conf"
 slurmctld -f "$SLURM_CONF"
 slurmd -f "$SLURM_CONF"
 for _ in $(seq 100); do
