@@ -246,3 +246,20 @@ def test_undecodable_clip_stops_or_is_recorded_with_skip(tmp_path: Path, pool5_m
         x = h5["features"][:]
         assert np.isnan(x[1]).all() and np.isfinite(x[[0, 2]]).all()
         assert h5["failed"].asstr()[1].endswith("audio file is empty (0 bytes)") and h5["failed"].asstr()[0] == ""
+
+
+def test_a_weights_file_is_loaded_and_checked(tmp_path: Path) -> None:
+    from torchvision.models import vgg19
+
+    from common_io import sha256_file
+
+    torch.manual_seed(11)
+    path = tmp_path / "my_vgg19.pth"
+    torch.save(vgg19(weights=None).state_dict(), path)
+    loaded, prov = build_vgg19(str(path), seed=0, layer="pool3", weights_file=path, weights_sha256=sha256_file(path))
+    reference, _ = build_vgg19("random", seed=11, layer="pool3")
+    x = torch.randn(1, 3, 32, 48)
+    with torch.inference_mode():
+        torch.testing.assert_close(loaded(x), reference(x))
+    assert prov["weights_sha256"] == sha256_file(path) and prov["weights_source"] == str(path)
+    assert prov["weights_label"] == "VGG19 weights from my_vgg19.pth"
