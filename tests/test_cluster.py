@@ -31,6 +31,7 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory):
     state = tmp_path_factory.mktemp("slurm")
     proc = subprocess.run([SLURM_DIR / "start_cluster.sh", state], capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
+        subprocess.run([SLURM_DIR / "stop_cluster.sh", state], check=False)
         logs = "\n".join(p.read_text()[-2000:] for p in (state / "log").glob("*.log"))
         raise AssertionError(f"SLURM did not start:\n{proc.stdout}\n{proc.stderr}\n{logs}")
     env = {**os.environ, "SLURM_CONF": "/etc/slurm/slurm.conf"}
