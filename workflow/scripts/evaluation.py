@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, KFold, StratifiedShuffleSplit
 
-from common_io import EMOTIONS, GENRES, PAPER_TABLE1, EmotifyError, run_main, write_csv
+from common_io import EMOTIONS, PAPER_TABLE1, EmotifyError, run_main, write_csv
 
 PAPER_GENRE_ACCURACY = {"exp1_genre_from_audio": 1.0}
 
@@ -306,5 +306,3 @@ def main(smk: Any, logger: logging.Logger) -> None:
 
 if "snakemake" in globals():
     run_main(main, snakemake)  # noqa: F821
-
-__all__ = ["GENRES", "evaluate_all", "human_ceiling", "make_splits", "neighbours", "vote"]

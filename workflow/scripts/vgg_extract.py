@@ -35,7 +35,7 @@ IMAGENET_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
 IMAGENET_FILE = "vgg19-dcbb9e9d.pth"
 POOLINGS = ("flatten", "mean", "max", "mean_std")
 # attributes that may differ between shards (where and when each ran)
-PER_SHARD_ATTRS = ("device", "device_name", "created_utc", "batch_size_final", "precision", "num_workers")
+PER_SHARD_ATTRS = ("device", "device_name", "created_utc", "precision", "num_workers")
 
 
 def _layer_indices() -> dict[str, int]:
@@ -60,14 +60,19 @@ FC_LAYERS: dict[str, int] = {"fc6": 1, "fc7": 4}  # classifier indices, after Re
 _CHANNELS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
 
 
-def activation_shape(layer: str, n_mels: int, n_frames: int) -> tuple[int, ...]:
-    """(C, H, W) of ``layer`` for a (3, n_mels, n_frames) image; (4096,) for fc6/fc7."""
-    if layer in FC_LAYERS:
-        return (4096,)
-    if layer not in LAYERS:
+def check_layer(layer: str) -> None:
+    """Raise :class:`EmotifyError` unless ``layer`` names a VGG19 layer this module knows."""
+    if layer not in LAYERS and layer not in FC_LAYERS:
         raise EmotifyError(
             f"features.layer: unknown layer {layer!r}; choose one of {sorted(LAYERS) + sorted(FC_LAYERS)}"
         )
+
+
+def activation_shape(layer: str, n_mels: int, n_frames: int) -> tuple[int, ...]:
+    """(C, H, W) of ``layer`` for a (3, n_mels, n_frames) image; (4096,) for fc6/fc7."""
+    check_layer(layer)
+    if layer in FC_LAYERS:
+        return (4096,)
     block = int(layer[4])
     pools = block if layer.startswith("pool") else block - 1
     h, w = n_mels, n_frames
@@ -98,13 +103,12 @@ def truncated_model(model: Any, layer: str) -> Any:
     """The part of VGG19 up to and including ``layer`` (conv/pool: features; fc6/fc7: classifier)."""
     import torch
 
+    check_layer(layer)
     if layer in LAYERS:
         return model.features[: LAYERS[layer] + 1]
-    if layer in FC_LAYERS:
-        return torch.nn.Sequential(
-            model.features, model.avgpool, torch.nn.Flatten(1), model.classifier[: FC_LAYERS[layer] + 1]
-        )
-    raise EmotifyError(f"features.layer: unknown layer {layer!r}; choose one of {sorted(LAYERS) + sorted(FC_LAYERS)}")
+    return torch.nn.Sequential(
+        model.features, model.avgpool, torch.nn.Flatten(1), model.classifier[: FC_LAYERS[layer] + 1]
+    )
 
 
 def build_vgg19(
