@@ -13,7 +13,7 @@ import os
 import platform
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -185,15 +185,6 @@ def weights_label(weights: str) -> str:
     if weights == "imagenet":
         return "ImageNet VGG19"
     return f"VGG19 weights from {Path(weights).name}"
-
-
-def as_plain(obj: Any) -> Any:
-    """Turn Snakemake's ``Params``/``Namedlist`` values into plain dicts and lists."""
-    if isinstance(obj, Mapping):
-        return {str(k): as_plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [as_plain(v) for v in obj]
-    return obj
 
 
 def run_main(main: Any, smk: Any) -> None:

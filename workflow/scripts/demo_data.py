@@ -29,6 +29,8 @@ GENRE_ID_BASE: dict[str, int] = {"classical": 0, "rock": 100, "electronic": 200,
 """Track ids start at base + 1 in each genre, as in the real data.csv."""
 
 _TEMPO = {"classical": (56, 84), "rock": (108, 144), "electronic": (122, 132), "pop": (92, 118)}
+_SLOWEST = min(lo for lo, _ in _TEMPO.values())
+_FASTEST = max(hi for _, hi in _TEMPO.values())
 _TONGUES = ("English", "Russian", "Dutch", "German", "French", "Italian", "Spanish")
 
 
@@ -146,8 +148,7 @@ def master(y: np.ndarray, gain_db: float, tilt: float) -> np.ndarray:
 
 def emotion_propensity(genre: str, t: ClipTraits) -> np.ndarray:
     """Logits of each GEMS emotion being chosen for a clip with traits ``t`` (EMOTIONS order)."""
-    lo, hi = _TEMPO[genre]
-    fast = (t.tempo_bpm - 56) / (144 - 56)
+    fast = (t.tempo_bpm - _SLOWEST) / (_FASTEST - _SLOWEST)
     mj = 1.0 if t.major else -1.0
     quiet = 1 - t.loudness
     logits = {
