@@ -17,6 +17,21 @@ _SCHEMA = yaml.safe_load((Path(workflow.basedir) / "config" / "schema.yaml").rea
 config.update(coerce_to_schema(config, _SCHEMA))
 validate(config, schema="../config/schema.yaml")
 
+
+def check_config_relations():
+    """Settings that are valid alone but not together: stop before any job, naming the keys."""
+    from snakemake.exceptions import WorkflowError
+
+    audio = config["audio"]
+    if audio["min_duration"] > audio["duration"]:
+        raise WorkflowError(
+            f"invalid configuration: audio.min_duration = {audio['min_duration']} s exceeds "
+            f"audio.duration = {audio['duration']} s, so every clip would be unusable"
+        )
+
+
+check_config_relations()
+
 EXPERIMENTS = [
     "exp1_genre_from_audio",
     "exp2_emotion_from_audio",
@@ -197,21 +212,30 @@ def weights_input(wildcards):
 
 
 def feature_params():
-    """Every extraction parameter that changes the features (a change reruns extraction)."""
+    """The extraction settings that change feature values (a change reruns extraction).
+
+    Execution settings -- features.device, batch_size, num_workers, compression -- are read
+    by the job from the config: moving to a GPU node or changing the batch size reruns nothing.
+    """
     f = config["features"]
     return {
-        "weights": f["weights"],
-        "weights_sha256": f["weights_sha256"],
-        "seed": f["seed"],
-        "layer": f["layer"],
-        "pooling": f["pooling"],
-        "device": f["device"],
-        "batch_size": f["batch_size"],
-        "precision": f["precision"],
-        "num_workers": f["num_workers"],
-        "store_dtype": f["store_dtype"],
-        "compression": f["compression"],
+        key: f[key]
+        for key in (
+            "weights",
+            "weights_sha256",
+            "seed",
+            "layer",
+            "pooling",
+            "precision",
+            "store_dtype",
+        )
     }
+
+
+def audio_params():
+    """The decoding settings that change what a classifier sees (audio.min_duration only gates
+    which clips are usable: the track table applies it, so it reruns no extraction)."""
+    return {key: config["audio"][key] for key in ("sample_rate", "offset", "duration")}
 
 
 def evaluation_params(*keys):

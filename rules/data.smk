@@ -86,6 +86,6 @@ rule track_table:
         ext=config["data"]["audio_ext"],
         require_all_audio=config["data"]["require_all_audio"],
         on_bad_audio=config["data"]["on_bad_audio"],
-        min_duration=config["audio"]["offset"] + config["audio"]["min_duration"],
+        audio_policy={key: config["audio"][key] for key in ("offset", "duration", "min_duration")},
     script:
         f"{SCRIPTS}/dataset.py"

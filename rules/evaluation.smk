@@ -69,7 +69,7 @@ rule production_features:
     conda:
         "../envs/features.yaml"
     params:
-        audio=config["audio"],
+        audio=audio_params(),
         spectrogram=config["spectrogram"],
     script:
         f"{SCRIPTS}/production_features.py"

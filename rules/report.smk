@@ -10,6 +10,7 @@ rule summary:
         ceiling="results/evaluation/human_ceiling.csv",
         thresholds="results/tables/gems_thresholds.csv",
         ablation="results/tables/ablation_genre.csv",
+        tracks="results/tables/tracks.csv",
     output:
         table1_csv=report(
             "results/tables/table1_emotion_accuracy.csv",

@@ -8,7 +8,9 @@ import pytest
 from conftest import SHARED, needs_shared
 
 from common_io import ANNOTATION_COLUMNS, EMOTIONS, EmotifyError
-from dataset import build_track_table, expected_audio_paths, read_annotations, read_tags
+from dataset import AudioPolicy, build_track_table, expected_audio_paths, read_annotations, read_tags
+
+SHORT = AudioPolicy(duration=1.0, min_duration=0.5)  # the 1 s test clips are whole and usable
 
 HEADER = ", ".join(ANNOTATION_COLUMNS)
 
@@ -80,13 +82,13 @@ def test_orphan_audio_and_missing_audio_are_errors(tmp_path: Path) -> None:
     write_mp3(audio / "rock" / "1.mp3", tone, 22050, tags)
     data = pd.DataFrame({"track id": [101, 102], "genre": ["rock", "rock"]})
     with pytest.raises(EmotifyError, match=r"1 track id\(s\).*no audio file: track 102"):
-        build_track_table(data, audio, "mp3")
-    table = build_track_table(data, audio, "mp3", require_all_audio=False)
+        build_track_table(data, audio, "mp3", policy=SHORT)
+    table = build_track_table(data, audio, "mp3", require_all_audio=False, policy=SHORT)
     assert table.set_index("track_id")["status"].to_dict() == {101: "ok", 102: "no_audio"}
     assert table.loc[0, "artist"] == "a" and table.loc[0, "year"] == "2001"
     write_mp3(audio / "rock" / "5.mp3", tone, 22050, tags)
     with pytest.raises(EmotifyError, match=r"no track id.*rock/5.mp3"):
-        build_track_table(data, audio, "mp3", require_all_audio=False)
+        build_track_table(data, audio, "mp3", require_all_audio=False, policy=SHORT)
 
 
 @pytest.mark.parametrize("content", [b"", b"this is not an mp3 file at all" * 50])
@@ -104,7 +106,7 @@ def test_bad_audio_stops_or_is_recorded_as_skipped(tmp_path: Path, content: byte
     tags = {"title": "t", "artist": "a", "album": "b", "year": "2001", "genre": "Rock", "track": "1"}
     write_mp3(tmp_path / "rock" / "1.mp3", np.zeros(22050, dtype="float32"), 22050, tags)
     both = pd.DataFrame({"track id": [101, 301], "genre": ["rock", "pop"]})
-    table = build_track_table(both, tmp_path, "mp3", on_bad_audio="skip").set_index("track_id")
+    table = build_track_table(both, tmp_path, "mp3", on_bad_audio="skip", policy=SHORT).set_index("track_id")
     assert table.loc[101, "status"] == "ok"
     assert table.loc[301, "status"] == "skipped" and str(bad) in table.loc[301, "reason"]
 
@@ -120,7 +122,8 @@ def test_real_clips_map_by_rank_and_tags_are_read() -> None:
     assert table.loc[201, "path"].endswith("electronic/1.mp3")
     assert sorted(ok.index) == [*range(1, 11), *range(101, 111), *range(201, 211), *range(301, 311)]
     assert (ok["sample_rate"] == 44100).all() and (ok["channels"] == 2).all()
-    assert ok["duration_s"].between(55, 65).all()
+    assert ok["declared_s"].between(55, 65).all() and ok["decoded_s"].between(55, 65).all()
+    assert (ok["padded_s"] == 0).all() and ok["sha256"].str.len().eq(64).all()
     assert (ok["artist"] != "").all() and (ok["album"] != "").all()
     tags = read_tags(SHARED / "emotifymusic" / "rock" / "1.mp3")
     assert tags["title"] and tags["artist"] == table.loc[101, "artist"]

@@ -3,11 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
-from evaluation import baselines, evaluate_all, human_ceiling, make_splits, neighbours, permutation_p_value, vote
-from production_features import feature_columns, production_features
 
 from common_io import EMOTIONS, GENRES
+from evaluation import baselines, evaluate_all, human_ceiling, make_splits, neighbours, permutation_p_value, vote
 from experiments import knn_model
+from production_features import feature_columns, production_features
 from spectrogram import SpectrogramParams
 
 

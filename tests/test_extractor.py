@@ -169,13 +169,20 @@ def test_shards_merge_into_the_unsharded_view(tmp_path: Path) -> None:
     paths = [f"music/{g}/{i}.mp3" for g in ("rock", "pop") for i in range(1, 6)]
     feats = {p: rng.normal(size=6).astype("float32") for p in paths}
     assert [shard_of(p, 3) for p in paths] == [shard_of(p, 3) for p in paths]  # stable
-    attrs = {"layer": "pool5", "weights_label": "random-init VGG19 (NOT ImageNet)", "activation_shape": [1, 2, 3]}
+    attrs = {
+        "layer": "pool5",
+        "precision": "fp32",
+        "weights_label": "random-init VGG19 (NOT ImageNet)",
+        "activation_shape": [1, 2, 3],
+    }
     shard_files = []
     for s in range(3):
         mine = [p for p in paths if shard_of(p, 3) == s]
         rows = iter([(0, np.stack([feats[p] for p in mine]))]) if mine else iter([])
         out = tmp_path / "shards" / f"vgg19_{s}-of-3.h5"
-        write_feature_h5(out, {"path": mine}, rows, {**attrs, "device": f"dev{s}"})
+        # execution settings may differ between shards: where, how fast, how compressed
+        run = {"device": f"dev{s}", "batch_size": 2 + s, "num_workers": s, "compression": ["none", "gzip", "lzf"][s]}
+        write_feature_h5(out, {"path": mine}, rows, {**attrs, **run})
         shard_files.append(str(out))
     tracks = pd.DataFrame(
         {
@@ -194,9 +201,14 @@ def test_shards_merge_into_the_unsharded_view(tmp_path: Path) -> None:
     with pytest.raises(EmotifyError, match=r"1 track\(s\) have no features"):
         extra = pd.concat([tracks, pd.DataFrame({"track_id": [999], "genre": ["pop"], "path": ["music/pop/9.mp3"]})])
         merge_shards(tmp_path / "bad.h5", shard_files, extra)
-    write_feature_h5(tmp_path / "other.h5", {"path": []}, iter([]), {**attrs, "layer": "pool4"})
-    with pytest.raises(EmotifyError, match="attribute layer"):
-        merge_shards(tmp_path / "bad.h5", [*shard_files, str(tmp_path / "other.h5")], tracks)
+    for key, value in (("layer", "pool4"), ("precision", "bf16")):
+        other = tmp_path / f"other_{key}.h5"
+        write_feature_h5(other, {"path": []}, iter([]), {**attrs, key: value})
+        with pytest.raises(
+            EmotifyError, match=rf"different value-changing settings.*other_{key}.h5 has {key} = '{value}'"
+        ):
+            merge_shards(tmp_path / "bad.h5", [*shard_files, str(other)], tracks)
+    assert not (tmp_path / "bad.h5").exists()
 
 
 @pytest.mark.parametrize("method", ["random_projection", "pca"])

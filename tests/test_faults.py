@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import h5py
+import numpy as np
 import pytest
 from conftest import copy_workflow, planned_jobs, snakemake
 
@@ -40,6 +41,29 @@ REPORTING = {"figure", "summary", "all"}
         ("split={test_size: 0.25}", {"split"} | ALL_EXPERIMENTS | EVALUATION | REPORTING),
         ("figures={dpi: 100}", {"figure", "all"}),
         ("evaluation={repeats: 12}", {"evaluate_repeated", "summary", "figure", "all"}),
+        # value-changing extraction settings rerun the extraction ...
+        (
+            "features={precision: bf16}",
+            {"extract_shard", "merge_features"} | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
+        ),
+        (
+            "features={store_dtype: float16}",
+            {"extract_shard", "merge_features"} | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
+        ),
+        # ... execution settings rerun nothing: moving to a GPU node or another batch size is free
+        ("features={device: cpu}", set()),
+        ("features={batch_size: 3}", set()),
+        ("features={num_workers: 0}", set()),
+        ("features={compression: gzip}", set()),
+        ("features={device: cpu, batch_size: 2, num_workers: 2, compression: lzf}", set()),
+        # the lower bound for useless clips is applied by the track table, not by the extraction
+        (
+            "audio={min_duration: 2.0}",
+            {"track_table", "merge_features", "split", "production_features"}
+            | ALL_EXPERIMENTS
+            | EVALUATION
+            | REPORTING,
+        ),
     ],
 )
 def test_each_parameter_group_reruns_exactly_its_jobs(demo_run: Path, config: str, expected: set[str]) -> None:
@@ -134,23 +158,49 @@ def test_weights_with_a_wrong_hash_stop_the_extraction(local_copy: Path) -> None
     assert not list((local_copy / "results" / "features").rglob("*.h5"))
 
 
-def test_kill_during_extraction_then_resume(tmp_path: Path) -> None:
+def test_kill_mid_shard_then_resume_from_the_checkpoint(demo_run: Path, tmp_path: Path) -> None:
+    """A real SIGKILL once some batches are done: the rerun reuses them, and the resumed shard
+    equals an uninterrupted one byte for byte in the feature values."""
     work = copy_workflow(tmp_path / "wf")
+    shutil.copytree(demo_run / "resources" / "demo", work / "resources" / "demo", copy_function=shutil.copy2)
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/demo.yaml"]
     proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    log = work / "logs" / "extract_shard" / "0.log"
+    partial = work / "results/features/shards/vgg19_0-of-1.partial"
     deadline = time.time() + 300
-    while time.time() < deadline and not (log.exists() and "VGG19:" in log.read_text()):
-        time.sleep(0.2)
-    assert log.exists(), "extraction never started"
-    time.sleep(2)
+    while time.time() < deadline and len(list(partial.glob("part_*.json"))) < 2:
+        time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    done = len(list(partial.glob("part_*.json")))
+    assert done >= 2, "extraction never wrote its checkpoint"
     shard = work / "results/features/shards/vgg19_0-of-1.h5"
     assert not shard.exists()  # written to a temporary file, renamed only when complete
     snakemake(work, "--unlock", "--configfile", "config/demo.yaml")
     snakemake(work, "--configfile", "config/demo.yaml")
-    with h5py.File(work / "results/features/vgg19.h5") as h5:
-        assert h5["features"].shape == (40, 16384)
+    log = (work / "logs/extract_shard/0.log").read_text()
+    reused = int(re.search(r"reusing (\d+) clip\(s\) already extracted", log).group(1))
+    assert reused >= 2 * 8, log  # at least the two finished batches of 8
+    assert not partial.exists()  # cleared once the shard is complete
+    with h5py.File(shard) as resumed, h5py.File(demo_run / "results/features/shards/vgg19_0-of-1.h5") as whole:
+        assert resumed.attrs["resumed_clips"] == reused
+        assert resumed["features"][:].tobytes() == whole["features"][:].tobytes()
+        assert list(resumed["path"][:]) == list(whole["path"][:])
     leftovers = [p for p in (work / "results").rglob(".*") if p.is_file()]
     assert not leftovers, leftovers
+
+
+def test_a_checkpoint_is_used_only_for_the_same_settings_and_files(tmp_path: Path) -> None:
+    from feature_store import ShardCheckpoint
+
+    shard = tmp_path / "vgg19_0-of-1.h5"
+    settings = {"layer": "pool5", "precision": "fp32"}
+    ckpt = ShardCheckpoint(shard, settings)
+    assert ckpt.load({"a.mp3": "h1", "b.mp3": "h2", "c.mp3": "h3"}) == {}
+    feats = np.arange(6, dtype="float32").reshape(3, 2)
+    ckpt.save(["a.mp3", "b.mp3", "c.mp3"], ["h1", "h2", "h3"], feats, [60.0, 25.8, 0.0], ["", "", "cannot decode"])
+    rows = ShardCheckpoint(shard, settings).load({"a.mp3": "h1", "b.mp3": "CHANGED", "c.mp3": "h3"})
+    assert sorted(rows) == ["a.mp3", "c.mp3"]  # b.mp3's bytes changed: recomputed
+    np.testing.assert_array_equal(rows["a.mp3"].features, [0, 1])
+    assert rows["c.mp3"].features is None and rows["c.mp3"].failed == "cannot decode"
+    assert ShardCheckpoint(shard, {**settings, "precision": "bf16"}).load({"a.mp3": "h1"}) == {}
+    assert ShardCheckpoint(shard, settings).load({"a.mp3": "h1"}) == {}  # the bf16 run discarded it

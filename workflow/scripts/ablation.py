@@ -10,13 +10,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from evaluation import interval, make_splits, neighbours, vote
-from production_features import feature_columns
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
 from common_io import run_main, write_csv, write_text
+from evaluation import interval, make_splits, neighbours, vote
+from production_features import feature_columns
 from summary import markdown_table
 
 

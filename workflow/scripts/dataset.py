@@ -4,7 +4,9 @@ Mapping rule (from the dataset's documentation): within each genre, the n-th sma
 of that genre in data.csv is ``emotifymusic/<genre>/<n>.<ext>``. Folder order is never used.
 """
 
+import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,11 @@ TRACK_COLUMNS: tuple[str, ...] = (
     "path",
     "status",
     "reason",
-    "duration_s",
+    "declared_s",
+    "decoded_s",
+    "padded_s",
+    "size_bytes",
+    "sha256",
     "sample_rate",
     "channels",
     "title",
@@ -170,7 +176,8 @@ def read_tags(path: str | Path) -> dict[str, Any]:
     """Stream info and ID3/metadata tags of one audio file, via mutagen.
 
     Raises :class:`EmotifyError` naming the file when it is empty or not a readable audio
-    file. Missing tags come back as empty strings.
+    file. Missing tags come back as empty strings. ``declared_s`` is the duration the file's
+    headers state (for an MP3 without a VBR header, mutagen estimates it from the file size).
     """
     import mutagen
 
@@ -185,16 +192,16 @@ def read_tags(path: str | Path) -> dict[str, Any]:
         raise EmotifyError(f"{path}: not a recognised audio file")
     info = audio.info
     tags = audio.tags or {}
-    check_stream_size(path, info)
 
     def tag(key: str) -> str:
         value = tags.get(key) if hasattr(tags, "get") else None
         return str(value[0]).strip() if value else ""
 
     return {
-        "duration_s": round(float(getattr(info, "length", 0.0) or 0.0), 3),
+        "declared_s": round(float(getattr(info, "length", 0.0) or 0.0), 3),
         "sample_rate": int(getattr(info, "sample_rate", 0) or 0),
         "channels": int(getattr(info, "channels", 0) or 0),
+        "frame_offset": getattr(info, "frame_offset", None),
         "title": tag("title"),
         "artist": tag("artist"),
         "album": tag("album"),
@@ -202,25 +209,66 @@ def read_tags(path: str | Path) -> dict[str, Any]:
     }
 
 
-def check_stream_size(path: Path, info: Any, tolerance: float = 0.9) -> None:
-    """Raise :class:`EmotifyError` when an MP3 holds fewer bytes than its header promises.
+@dataclass(frozen=True)
+class AudioPolicy:
+    """How the excerpt is cut from each clip (``audio.*``): what counts as too short, what is padded."""
 
-    A VBR MP3 states its length in its Xing/LAME header, so a truncated file still reports
-    the full duration; its byte count gives it away. (A CBR MP3 without such a header has its
-    length estimated from the file size, so truncation shows as a short duration instead.)
+    offset: float = 0.0
+    duration: float = 60.0
+    min_duration: float = 10.0
+
+    def padded_s(self, decoded_s: float) -> float:
+        """Seconds of zeros appended so the excerpt lasts ``duration`` (0 for a long enough clip)."""
+        return max(0.0, self.duration - max(0.0, decoded_s - self.offset))
+
+
+def inspect_audio(path: str | Path, policy: AudioPolicy) -> dict[str, Any]:
+    """Everything the track table records about one audio file, and whether it is usable.
+
+    Reads the whole file once (a one-minute MP3 is about 1 MB): size, sha256, mutagen's tags
+    and header, and for MP3 a walk over the frames (:mod:`audio_check`) that tells a truncated
+    or corrupt file from a whole short one and gives the seconds a decoder will output.
+
+    Returns the table's columns plus ``problem``: '' when the clip is usable, else one line
+    naming the file and what is wrong. Raises nothing for a bad file; only I/O errors escape.
     """
-    offset = getattr(info, "frame_offset", None)
-    bitrate = getattr(info, "bitrate", 0) or 0
-    length = getattr(info, "length", 0.0) or 0.0
-    if offset is None or bitrate <= 0 or length <= 0:
-        return
-    promised = bitrate * length / 8
-    present = path.stat().st_size - offset
-    if present < tolerance * promised:
-        raise EmotifyError(
-            f"{path}: holds {present} bytes of audio but its header promises about {promised:.0f} "
-            f"({length:.1f} s at {bitrate // 1000} kbit/s): truncated file"
+    from audio_check import scan_mpeg
+
+    path = Path(path)
+    rec: dict[str, Any] = {"problem": ""}
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        rec["problem"] = f"{path}: cannot read ({err.strerror or err})"
+        return rec
+    rec["size_bytes"] = len(data)
+    rec["sha256"] = hashlib.sha256(data).hexdigest()
+    try:
+        rec.update(read_tags(path))
+    except EmotifyError as err:
+        rec["problem"] = str(err)
+        return rec
+    offset = rec.pop("frame_offset")
+    rec["decoded_s"] = rec["declared_s"]
+    if path.suffix.lower() == ".mp3" and offset is not None:
+        try:
+            scan = scan_mpeg(data, int(offset))
+        except ValueError as err:
+            rec["problem"] = f"{path}: not an MPEG audio stream ({err})"
+            return rec
+        rec["decoded_s"] = round(scan.decoded_s, 3)
+        if scan.problem:
+            rec["problem"] = f"{path}: {scan.kind} file: {scan.problem}"
+            return rec
+    usable = rec["decoded_s"] - policy.offset
+    if usable < policy.min_duration:
+        rec["problem"] = (
+            f"{path}: a whole file, but only {max(usable, 0.0):.2f} s of audio after audio.offset = "
+            f"{policy.offset} s, less than audio.min_duration = {policy.min_duration} s"
         )
+        return rec
+    rec["padded_s"] = round(policy.padded_s(rec["decoded_s"]), 3)
+    return rec
 
 
 def build_track_table(
@@ -229,10 +277,10 @@ def build_track_table(
     ext: str,
     require_all_audio: bool = True,
     on_bad_audio: str = "error",
-    min_duration: float = 0.0,
+    policy: AudioPolicy | None = None,
     logger: logging.Logger | None = None,
 ) -> pd.DataFrame:
-    """Join annotation ids to audio files and read their metadata.
+    """Join annotation ids to audio files, read their metadata and check every file.
 
     Parameters
     ----------
@@ -241,10 +289,12 @@ def build_track_table(
     ext : audio file extension without the dot (``mp3`` for Emotify).
     require_all_audio : if True, a track id without its audio file is an error; if False
         (a subset of the clips, e.g. the 40 real clips) it is kept with status ``no_audio``.
-    on_bad_audio : ``error`` stops on an unreadable file; ``skip`` keeps the row with status
+    on_bad_audio : ``error`` stops on any unusable file -- after checking them all, with one
+        message listing every offending file; ``skip`` keeps each such row with status
         ``skipped`` and the reason, so it is visible in the table and excluded downstream.
-    min_duration : a file whose stream is shorter (seconds, from its headers and size, which
-        is how a truncated MP3 shows) counts as unreadable.
+    policy : the excerpt settings; a whole clip shorter than ``policy.duration`` is usable and
+        zero-padded (``padded_s``), one with less than ``policy.min_duration`` seconds after
+        the offset is not; truncated or corrupt files never are (see :func:`inspect_audio`).
 
     Returns
     -------
@@ -252,6 +302,7 @@ def build_track_table(
     """
     if on_bad_audio not in ("error", "skip"):
         raise EmotifyError(f"data.on_bad_audio must be 'error' or 'skip', got {on_bad_audio!r}")
+    policy = policy or AudioPolicy()
     root = Path(audio_root)
     if not root.is_dir():
         raise EmotifyError(f"{root}: audio folder not found (expected <genre>/<n>.{ext} inside)")
@@ -259,35 +310,46 @@ def build_track_table(
     check_audio_mapping(annotations, root, ext, found, require_all_audio)
     tracks = expected_audio_paths(annotations, root, ext)
 
-    records = []
+    records, problems = [], []
     for row in tracks.itertuples(index=False):
         rec: dict[str, Any] = {**row._asdict(), "status": "ok", "reason": ""}
         path = Path(row.path)
         if not path.exists():
             rec.update(status="no_audio", reason="audio file not present")
         else:
-            try:
-                rec.update(read_tags(path))
-                if rec["duration_s"] < min_duration:
-                    raise EmotifyError(
-                        f"{path}: lasts {rec['duration_s']:.2f} s, less than audio.min_duration = "
-                        f"{min_duration} s (truncated file?)"
-                    )
-            except EmotifyError as err:
-                if on_bad_audio == "error":
-                    raise EmotifyError(f"{err} (set data.on_bad_audio: skip to record and skip such files)") from None
-                rec.update(status="skipped", reason=str(err))
+            info = inspect_audio(path, policy)
+            problem = info.pop("problem")
+            rec.update(info)
+            if problem:
+                problems.append(problem)
+                rec.update(status="skipped", reason=problem)
                 if logger:
-                    logger.warning("skipping track %d: %s", row.track_id, err)
+                    logger.warning("track %d: %s", row.track_id, problem)
         records.append(rec)
+    if problems and on_bad_audio == "error":
+        listing = "\n  ".join(problems)
+        raise EmotifyError(
+            f"{len(problems)} of {len(records)} audio file(s) cannot be used:\n  {listing}\n"
+            "(set data.on_bad_audio: skip to record such files in tracks.csv and run without them)"
+        )
     table = pd.DataFrame.from_records(records).reindex(columns=list(TRACK_COLUMNS))
-    table[["sample_rate", "channels"]] = table[["sample_rate", "channels"]].astype("Int64")
+    for col in ("sample_rate", "channels", "size_bytes"):
+        table[col] = table[col].astype("Int64")
 
     if not (table["status"] == "ok").any():
         raise EmotifyError(f"{root}: no usable audio file for any track id in the annotations")
     if logger:
         counts = table["status"].value_counts().to_dict()
         logger.info("track table: %d ids, status counts %s", len(table), counts)
+        padded = table[table["padded_s"].fillna(0) > 0]
+        if len(padded):
+            logger.info(
+                "%d whole clip(s) shorter than audio.duration = %s s are zero-padded (at most %.2f s): %s",
+                len(padded),
+                policy.duration,
+                padded["padded_s"].max(),
+                ", ".join(f"{t}: {s:.2f} s" for t, s in zip(padded["track_id"], padded["padded_s"], strict=True)),
+            )
     return table
 
 
@@ -309,7 +371,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
         smk.params.ext,
         require_all_audio=smk.params.require_all_audio,
         on_bad_audio=smk.params.on_bad_audio,
-        min_duration=smk.params.min_duration,
+        policy=AudioPolicy(**smk.params.audio_policy),
         logger=logger,
     )
     write_csv(table, smk.output.tracks)

@@ -32,6 +32,12 @@ _TEMPO = {"classical": (56, 84), "rock": (108, 144), "electronic": (122, 132), "
 _SLOWEST = min(lo for lo, _ in _TEMPO.values())
 _FASTEST = max(hi for _, hi in _TEMPO.values())
 _TONGUES = ("English", "Russian", "Dutch", "German", "French", "Italian", "Spanish")
+# the warts of the real archive, carried by the demo so that every run exercises them:
+# four whole classical clips are short (25.8, 30.3, 35.0, 42.4 s of 60 s); the others last
+# 58.4-60.8 s; 74 of 8,407 data.csv rows repeat an earlier row verbatim
+_SHORT_FRACTIONS = (0.43, 0.505, 0.583, 0.707)
+_LENGTH_RANGE = (0.973, 1.013)
+_DUPLICATE_SHARE = 74 / 8407
 
 
 @dataclass(frozen=True)
@@ -227,6 +233,7 @@ def generate_demo(
         )
     root = Path(root)
     rng = np.random.default_rng(seed)
+    lengths = clip_lengths(n_per_genre, duration, seed)
     rows: list[dict[str, Any]] = []
     for genre in GENRES:
         artists = [
@@ -251,7 +258,7 @@ def generate_demo(
                 root_hz=float(110 * 2 ** (rng.integers(0, 12) / 12)),
             )
             artist = artists[(n - 1) % artists_per_genre]
-            y = synth_clip(genre, traits, duration, sample_rate, rng)
+            y = synth_clip(genre, traits, lengths[genre][n - 1], sample_rate, rng)
             y = master(y, artist["gain_db"], artist["tilt"])
             tags = {
                 "title": f"{genre.title()} Study {n}",
@@ -267,8 +274,29 @@ def generate_demo(
             if logger:
                 logger.info("demo clip %s/%d.mp3 (track %d, %d ratings)", genre, n, track_id, n_ratings)
     data = pd.DataFrame(rows, columns=list(ANNOTATION_COLUMNS)).sort_values("track id", kind="stable")
+    data = with_duplicate_rows(data.reset_index(drop=True), np.random.default_rng([seed, 2]))
     write_annotations_csv(data, root / "data.csv")
     return data
+
+
+def clip_lengths(n_per_genre: int, duration: float, seed: int) -> dict[str, list[float]]:
+    """Seconds of each demo clip, per genre: like the real archive, most last 97-101 % of
+    ``duration`` and a few classical clips are whole but short (43-71 %): two in a small demo,
+    four at the real size (100 per genre)."""
+    rng = np.random.default_rng([seed, 1])
+    lengths = {g: [duration * float(rng.uniform(*_LENGTH_RANGE)) for _ in range(n_per_genre)] for g in GENRES}
+    n_short = min(len(_SHORT_FRACTIONS), n_per_genre, max(2, round(0.04 * n_per_genre)))
+    for slot, fraction in zip(rng.permutation(n_per_genre)[:n_short], _SHORT_FRACTIONS, strict=False):
+        lengths["classical"][int(slot)] = duration * fraction
+    return lengths
+
+
+def with_duplicate_rows(data: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Repeat about 0.9 % of the rows verbatim right after their original, as the real data.csv does."""
+    n_dup = max(1, round(_DUPLICATE_SHARE * len(data)))
+    picked = set(rng.choice(len(data), size=n_dup, replace=False).tolist())
+    order = [i for i in range(len(data)) for _ in range(2 if i in picked else 1)]
+    return data.iloc[order].reset_index(drop=True)
 
 
 def write_annotations_csv(data: pd.DataFrame, path: str | Path) -> None:

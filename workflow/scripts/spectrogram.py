@@ -1,10 +1,12 @@
 """Audio decoding and the log-mel spectrogram "image" that VGG19 sees.
 
 Crop/pad policy: every clip is decoded (librosa, resampled to ``sample_rate``, mixed to mono)
-from ``offset`` seconds for ``duration`` seconds. A longer clip is cut there; a shorter clip
-is zero-padded at the end to exactly ``round(duration * sample_rate)`` samples, so every
-spectrogram has the same number of frames. A clip that decodes to less than ``min_duration``
-seconds is treated as truncated or broken and stops the run, naming the file.
+from ``offset`` seconds for ``duration`` seconds. A longer clip is cut there; a shorter, whole
+clip (the real archive has four classical clips of 25.8-42.4 s) is zero-padded at the end to
+exactly ``round(duration * sample_rate)`` samples, so every spectrogram has the same number of
+frames; the track table records the seconds padded. Whether a file is whole, truncated or
+corrupt is decided before extraction from its MPEG frames (``audio_check``); here a clip that
+decodes to nothing, or to less than ``min_duration`` seconds, is an error naming the file.
 """
 
 import warnings
@@ -26,7 +28,7 @@ class SpectrogramParams:
     sample_rate: int = 22050
     offset: float = 0.0
     duration: float = 60.0
-    min_duration: float = 30.0
+    min_duration: float = 0.0
     n_fft: int = 2048
     hop_length: int = 512
     n_mels: int = 128
@@ -51,6 +53,11 @@ def load_clip(path: str | Path, p: SpectrogramParams) -> np.ndarray:
     Raises :class:`EmotifyError` naming the file when it is missing, empty, not decodable,
     or shorter than ``p.min_duration`` seconds after ``p.offset``.
     """
+    return decode_clip(path, p)[0]
+
+
+def decode_clip(path: str | Path, p: SpectrogramParams) -> tuple[np.ndarray, float]:
+    """:func:`load_clip` and the seconds of audio decoded after ``p.offset`` (before padding)."""
     import librosa
     import soundfile as sf
 
@@ -69,7 +76,7 @@ def load_clip(path: str | Path, p: SpectrogramParams) -> np.ndarray:
         if err.__class__.__module__.startswith(("audioread", "soundfile")):
             raise EmotifyError(f"{path}: cannot decode audio ({err.__class__.__name__}: {err})") from None
         raise
-    if len(y) < p.min_duration * p.sample_rate:
+    if len(y) == 0 or len(y) < p.min_duration * p.sample_rate:
         raise EmotifyError(
             f"{path}: decodes to {len(y) / p.sample_rate:.2f} s after offset {p.offset} s, less than "
             f"audio.min_duration = {p.min_duration} s (truncated or broken file?)"
@@ -79,7 +86,7 @@ def load_clip(path: str | Path, p: SpectrogramParams) -> np.ndarray:
     out = np.zeros(p.n_samples, dtype=np.float32)
     n = min(len(y), p.n_samples)
     out[:n] = y[:n]
-    return out
+    return out, len(y) / p.sample_rate
 
 
 def log_mel(y: np.ndarray, p: SpectrogramParams) -> np.ndarray:
@@ -130,4 +137,10 @@ def to_image(db: np.ndarray, p: SpectrogramParams) -> np.ndarray:
 
 def clip_image(path: str | Path, p: SpectrogramParams) -> np.ndarray:
     """Decode → log-mel → image for one file: float32 (3, n_mels, n_frames)."""
-    return to_image(log_mel(load_clip(path, p), p), p)
+    return clip_image_and_seconds(path, p)[0]
+
+
+def clip_image_and_seconds(path: str | Path, p: SpectrogramParams) -> tuple[np.ndarray, float]:
+    """:func:`clip_image` and the seconds decoded after the offset (before padding)."""
+    y, seconds = decode_clip(path, p)
+    return to_image(log_mel(y, p), p), seconds

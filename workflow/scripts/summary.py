@@ -82,6 +82,38 @@ def table1_extended(
     return out
 
 
+def data_lines(tracks: pd.DataFrame, spectrogram_params: dict[str, Any]) -> list[str]:
+    """What the track table says about the clips used: counts by status, and the short whole
+    clips that were zero-padded (how many, by how much). ``spectrogram_params`` come from the
+    feature file's provenance, so the excerpt length quoted is the one the features used."""
+    status = tracks["status"].value_counts()
+    used = int(status.get("ok", 0))
+    parts = [f"{used} of {len(tracks)} track ids have usable audio"]
+    if status.get("skipped", 0):
+        parts.append(f"{int(status['skipped'])} skipped as unusable (reasons in tracks.csv)")
+    if status.get("no_audio", 0):
+        parts.append(f"{int(status['no_audio'])} have no audio file here")
+    lines = ["- " + "; ".join(parts) + "."]
+    ok = tracks[tracks["status"] == "ok"]
+    padded = ok[ok["padded_s"].fillna(0) > 0].sort_values("padded_s", ascending=False)
+    duration = float(spectrogram_params.get("duration", 0.0) or 0.0)
+    if not len(padded):
+        return [*lines, f"- No clip was padded: every usable clip lasts at least the {duration:g} s excerpt."]
+    lines.append(
+        f"- {len(padded)} of {len(ok)} usable clips are whole but shorter than the {duration:g} s excerpt and "
+        f"were zero-padded at the end: median {padded['padded_s'].median():.2f} s, "
+        f"at most {padded['padded_s'].max():.1f} s."
+    )
+    large = padded[padded["padded_s"] > 0.05 * duration]
+    if len(large):
+        detail = ", ".join(
+            f"track {t} ({d:.1f} s of audio, {p:.1f} s padded)"
+            for t, d, p in zip(large["track_id"], large["decoded_s"], large["padded_s"], strict=True)
+        )
+        lines.append(f"- Padded by more than 5 % of the excerpt: {detail}.")
+    return lines
+
+
 def summary_markdown(
     metrics: dict[str, dict[str, Any]],
     t1: pd.DataFrame,
@@ -91,6 +123,7 @@ def summary_markdown(
     repeated: pd.DataFrame | None = None,
     extended: pd.DataFrame | None = None,
     ablation_md: str = "",
+    data: list[str] | None = None,
 ) -> str:
     """results/summary.md: our numbers beside the paper's, experiment by experiment, plus provenance."""
     lines = [
@@ -114,6 +147,8 @@ def summary_markdown(
             f"| {name} | {m.get('inputs', '')} | {label}{acc:.3f} | {base:.3f} | {PAPER_CLAIMS.get(name, '')} |"
         )
     lines += ["", caption, "", markdown_table(t1)]
+    if data:
+        lines += ["", "## Data", "", *data, ""]
     if repeated is not None:
         genre = repeated[repeated["target"] == "genre"].loc[
             :,
@@ -180,8 +215,12 @@ def main(smk: Any, logger: logging.Logger) -> None:
     )
     write_text(ext_caption + "\n\n" + markdown_table(extended), smk.output.extended_md)
     ablation = pd.read_csv(smk.input.ablation)
+    spectrogram_params = provenance.get("spectrogram_params", "{}")
+    if isinstance(spectrogram_params, str):
+        spectrogram_params = json.loads(spectrogram_params)
+    data = data_lines(pd.read_csv(smk.input.tracks), spectrogram_params)
     text = summary_markdown(
-        metrics, t1, caption, provenance, smk.params.run_label, repeated, extended, markdown_table(ablation)
+        metrics, t1, caption, provenance, smk.params.run_label, repeated, extended, markdown_table(ablation), data
     )
     write_text(text, smk.output.summary)
     logger.info("wrote Table 1 and %s", smk.output.summary)

@@ -29,13 +29,18 @@ import numpy as np
 import pandas as pd
 
 from common_io import EmotifyError, atomic_path, library_versions, run_main, sha256_file, utc_now, weights_label
-from spectrogram import SpectrogramParams, clip_image
+from feature_store import ShardCheckpoint, StoredRow, rows_in_order
+from spectrogram import SpectrogramParams, clip_image_and_seconds
 
 IMAGENET_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
 IMAGENET_FILE = "vgg19-dcbb9e9d.pth"
 POOLINGS = ("flatten", "mean", "max", "mean_std")
-# attributes that may differ between shards (where and when each ran)
-PER_SHARD_ATTRS = ("device", "device_name", "created_utc", "precision", "num_workers")
+# attributes that may differ between shards: where, when and how fast each ran -- never what
+# the values are (precision, dtype, weights, layer ... must agree, see merge_shards)
+PER_SHARD_ATTRS = ("device", "device_name", "created_utc", "num_workers", "batch_size", "compression", "resumed_clips")
+# the settings that change feature values; execution settings (device, batch size, workers,
+# compression) are read from the config by the job itself and rerun nothing
+VALUE_SETTINGS = ("weights", "weights_sha256", "seed", "layer", "pooling", "precision", "store_dtype")
 
 
 def _layer_indices() -> dict[str, int]:
@@ -220,20 +225,22 @@ class ClipImages:
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, i: int) -> tuple[int, np.ndarray | None, str]:
+    def __getitem__(self, i: int) -> tuple[int, np.ndarray | None, str, float]:
         try:
-            return i, clip_image(self.paths[i], self.sp), ""
+            image, seconds = clip_image_and_seconds(self.paths[i], self.sp)
+            return i, image, "", seconds
         except EmotifyError as err:
-            return i, None, str(err)
+            return i, None, str(err), 0.0
 
 
-def _collate(items: list[tuple[int, np.ndarray | None, str]]) -> tuple[list[int], Any, list[str]]:
-    """Indices, the stacked images that decoded (or None), and one error string per item ('' = ok)."""
+def _collate(items: list[tuple[int, np.ndarray | None, str, float]]) -> tuple[list[int], Any, list[str], list[float]]:
+    """Indices, the stacked images that decoded (or None), one error string per item ('' = ok)
+    and the seconds decoded per item."""
     import torch
 
-    images = [img for _, img, _ in items if img is not None]
+    images = [img for _, img, _, _ in items if img is not None]
     stacked = torch.from_numpy(np.stack(images)) if images else None
-    return [i for i, _, _ in items], stacked, [err for _, _, err in items]
+    return [i for i, *_ in items], stacked, [err for _, _, err, _ in items], [s for *_, s in items]
 
 
 def make_forward(net: Any, pooling: str, device: str, precision: str) -> Callable[[Any], np.ndarray]:
@@ -312,6 +319,7 @@ def extract_features(
     logger: logging.Logger | None = None,
     batcher: AdaptiveBatcher | None = None,
     failures: dict[int, str] | None = None,
+    decoded: dict[int, float] | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(start_row, features (B, dim) float32)`` batch by batch, in order.
 
@@ -319,6 +327,7 @@ def extract_features(
     ``num_workers`` DataLoader processes (0 = in this process) ahead of the network. A clip
     that cannot be decoded stops the extraction with its message, unless ``failures`` is a
     dict: then its row is NaN and ``failures[row] = message`` (``data.on_bad_audio: skip``).
+    ``decoded``, when a dict, receives the seconds decoded per row (before padding).
     """
     import torch
     from torch.utils.data import DataLoader
@@ -347,7 +356,9 @@ def extract_features(
         disable=logger is None,
     )
     with torch.inference_mode(), progress:
-        for idx, images, errors in loader:
+        for idx, images, errors, seconds in loader:
+            if decoded is not None:
+                decoded.update(zip(idx, seconds, strict=True))
             if any(errors) and failures is None:
                 bad = [e for e in errors if e]
                 more = f" (and {len(bad) - 1} more in this batch)" if len(bad) > 1 else ""
@@ -408,6 +419,8 @@ def write_feature_h5(
             for name, values in index.items():
                 if name == "track_id":
                     h5.create_dataset(name, data=np.asarray(values, dtype=np.int64))
+                elif len(values) and all(isinstance(v, (float, np.floating)) for v in values):
+                    h5.create_dataset(name, data=np.asarray(values, dtype=np.float64))
                 else:
                     h5.create_dataset(name, data=[str(v) for v in values], dtype=h5py.string_dtype())
             dset = None
@@ -415,7 +428,12 @@ def write_feature_h5(
                 if dset is None:
                     dim = feats.shape[1]
                     dset = h5.create_dataset(
-                        "features", shape=(n, dim), dtype=dtype, chunks=(1, dim), compression=compression
+                        "features",
+                        shape=(n, dim),
+                        dtype=dtype,
+                        chunks=(1, dim),
+                        compression=compression,
+                        fillvalue=np.nan,  # a row never written reads as NaN, never as zeros
                     )
                 dset[start : start + len(feats)] = feats.astype(dtype)
             if dset is None:
@@ -429,6 +447,14 @@ def write_feature_h5(
             h5.attrs["created_utc"] = utc_now()
             dims = dset.shape
     return int(dims[0]), int(dims[1])
+
+
+def _comparable(key: str, value: Any) -> str:
+    """An attribute as merge_shards compares it: library versions only where they change values."""
+    if key == "versions" and value is not None:
+        versions = json.loads(value) if isinstance(value, str) else dict(value)
+        return json.dumps({k: versions.get(k) for k in ("torch", "torchvision", "librosa", "soundfile", "numpy")})
+    return str(value)
 
 
 def merge_shards(out_path: str | Path, shard_paths: list[str], tracks: pd.DataFrame) -> tuple[int, int]:
@@ -459,13 +485,20 @@ def merge_shards(out_path: str | Path, shard_paths: list[str], tracks: pd.DataFr
                 continue
             where[os.path.normpath(p)] = (s, r)
     shared = {k: v for k, v in infos[0]["attrs"].items() if k not in PER_SHARD_ATTRS}
+    differing = []
     for info in infos[1:]:
         for key, value in shared.items():
-            other = info["attrs"].get(key)
-            if key not in ("activation_shape", "feature_dim") and str(other) != str(value):
-                raise EmotifyError(
-                    f"{info['file']}: attribute {key} = {other!r} differs from {shard_paths[0]} ({value!r})"
-                )
+            if key in ("activation_shape", "feature_dim"):
+                continue
+            mine, other = _comparable(key, value), _comparable(key, info["attrs"].get(key))
+            if mine != other:
+                differing.append(f"{info['file']} has {key} = {other!r}, {shard_paths[0]} has {mine!r}")
+    if differing:
+        raise EmotifyError(
+            "the extraction shards were made with different value-changing settings, so their features "
+            f"cannot be merged: {'; '.join(differing)}. Rerun them with one setting "
+            "(snakemake --forcerun extract_shard; for precision, set features.precision explicitly)"
+        )
     dims = {int(i["shape"][1]) for i in infos if i["shape"][0] and i["shape"][1]}
     if len(dims) > 1:
         raise EmotifyError(f"shards disagree on the feature dimension: {sorted(dims)}")
@@ -497,7 +530,7 @@ def merge_shards(out_path: str | Path, shard_paths: list[str], tracks: pd.DataFr
             h5.create_dataset("path", data=tracks["path"].astype(str).tolist(), dtype=h5py.string_dtype())
             for key, value in shared.items():
                 h5.attrs[key] = value
-            for key in ("device", "device_name", "precision"):
+            for key in ("device", "device_name", "compression"):
                 h5.attrs[key] = ",".join(sorted({str(i["attrs"].get(key, "")) for i in infos}))
             h5.attrs["shard_devices"] = json.dumps([str(i["attrs"].get("device_name", "")) for i in infos])
             h5.attrs["shard_files"] = json.dumps([Path(p).name for p in shard_paths])
@@ -532,34 +565,93 @@ def read_feature_h5(
         return feats, np.asarray(track_ids, dtype=np.int64), attrs
 
 
+def execution_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """The settings that decide how fast, not what: read from the config by the job itself, so
+    moving to a GPU node or changing the batch size reruns nothing (see :data:`VALUE_SETTINGS`)."""
+    f = config.get("features", {})
+    return {
+        "device": f.get("device", "auto"),
+        "batch_size": int(f.get("batch_size", 8)),
+        "num_workers": f.get("num_workers", "auto"),
+        "compression": f.get("compression", "none"),
+    }
+
+
 def run_shard(smk: Any, logger: logging.Logger) -> None:
+    """Extract one shard, resuming from its checkpoint; see :class:`feature_store.ShardCheckpoint`."""
     import torch
 
     threads = max(1, int(smk.threads))
     torch.set_num_threads(threads)
     fp = smk.params.features
+    ex = execution_settings(dict(smk.config))
     sp = SpectrogramParams(**smk.params.audio, **smk.params.spectrogram)
     paths = list(smk.params.paths)
-    device = resolve_device(fp["device"])
+    device = resolve_device(ex["device"])
     precision = resolve_precision(fp["precision"], device)
-    workers = resolve_workers(fp["num_workers"], device, threads)
+    workers = resolve_workers(ex["num_workers"], device, threads)
     weights_file = smk.input.get("weights") if hasattr(smk.input, "get") else None
     model, provenance = build_vgg19(fp["weights"], fp["seed"], fp["layer"], weights_file, fp.get("weights_sha256"))
+    versions = library_versions()
+    value_settings = {
+        **{key: fp[key] for key in VALUE_SETTINGS if key in fp},
+        "precision": precision,
+        "weights_sha256": provenance["weights_sha256"],
+        "spectrogram_params": {**smk.params.audio, **smk.params.spectrogram},
+        "versions": {k: versions[k] for k in ("torch", "torchvision", "librosa", "soundfile", "numpy")},
+    }
+    digests = [sha256_file(p) for p in paths]
+    checkpoint = ShardCheckpoint(smk.output.h5, value_settings, logger)
+    stored = checkpoint.load(dict(zip(paths, digests, strict=True)))
+    todo = [i for i, p in enumerate(paths) if p not in stored]
     logger.info(
-        "shard %s: %s/%s features of %d clips on %s (%s, %d torch threads, %d decoding workers) with %s",
+        "shard %s: %s/%s features of %d clips (%d from the checkpoint) on %s (%s, %d torch threads, "
+        "%d decoding workers, batch %d) with %s",
         smk.wildcards.shard,
         fp["layer"],
         fp["pooling"],
         len(paths),
+        len(paths) - len(todo),
         device,
         precision,
         threads,
         workers,
+        ex["batch_size"],
         provenance["weights_label"],
     )
     batcher = AdaptiveBatcher(
-        make_forward(model.to(device), fp["pooling"], device, precision), fp["batch_size"], logger
+        make_forward(model.to(device), fp["pooling"], device, precision), ex["batch_size"], logger
     )
+    failures: dict[int, str] | None = {} if smk.config["data"]["on_bad_audio"] == "skip" else None
+    decoded: dict[int, float] = {}
+    todo_paths = [paths[i] for i in todo]
+    batches = extract_features(
+        todo_paths,
+        sp,
+        model,
+        fp["pooling"],
+        device,
+        ex["batch_size"],
+        workers,
+        precision,
+        logger,
+        batcher,
+        failures,
+        decoded,
+    )
+    for start, feats in batches:
+        rows = range(start, start + len(feats))
+        feats = feats.astype(fp["store_dtype"])
+        fails = [(failures or {}).get(j, "") for j in rows]
+        checkpoint.save(
+            [todo_paths[j] for j in rows], [digests[todo[j]] for j in rows], feats, [decoded[j] for j in rows], fails
+        )
+        for j, f in zip(rows, feats, strict=True):
+            stored[todo_paths[j]] = StoredRow(None if fails[j - start] else f, decoded[j], fails[j - start])
+    for j, message in (failures or {}).items():  # a batch in which nothing decoded yields no rows
+        stored.setdefault(todo_paths[j], StoredRow(None, 0.0, message))
+    dims = {len(r.features) for r in stored.values() if r.features is not None}
+    dim = dims.pop() if dims else 0
     attrs: dict[str, Any] = {
         "layer": fp["layer"],
         "pooling": fp["pooling"],
@@ -568,19 +660,28 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
         "device_name": torch.cuda.get_device_name(0) if device == "cuda" else "cpu",
         "precision": precision,
         "num_workers": workers,
+        "batch_size": ex["batch_size"],
         "store_dtype": fp["store_dtype"],
-        "compression": fp["compression"],
+        "compression": ex["compression"],
         "spectrogram_params": {**smk.params.audio, **smk.params.spectrogram},
         "activation_shape": list(activation_shape(fp["layer"], sp.n_mels, sp.n_frames)),
-        "versions": library_versions(),
+        "versions": versions,
+        "resumed_clips": len(paths) - len(todo),
         **provenance,
     }
-    failures: dict[int, str] | None = {} if smk.params.on_bad_audio == "skip" else None
-    batches = extract_features(
-        paths, sp, model, fp["pooling"], device, fp["batch_size"], workers, precision, logger, batcher, failures
+    all_failures = {i: stored[p].failed for i, p in enumerate(paths) if stored[p].failed}
+    compression = None if ex["compression"] == "none" else ex["compression"]
+    index = {"path": paths, "sha256": digests, "decoded_s": [stored[p].decoded_s for p in paths]}
+    n, dim = write_feature_h5(
+        smk.output.h5,
+        index,
+        rows_in_order(paths, stored, dim),
+        attrs,
+        fp["store_dtype"],
+        compression,
+        all_failures if failures is not None else None,
     )
-    compression = None if fp["compression"] == "none" else fp["compression"]
-    n, dim = write_feature_h5(smk.output.h5, {"path": paths}, batches, attrs, fp["store_dtype"], compression, failures)
+    checkpoint.clear()
     logger.info("wrote %s: %d clips x %d features (final batch size %d)", smk.output.h5, n, dim, batcher.size)
 
 
