@@ -1,5 +1,6 @@
 # Helpers shared by every stage: config validation, paths, input functions.
 import glob
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 from common_io import GENRES, EmotifyError, weights_label  # noqa: E402
-from vgg_extract import shard_of  # noqa: E402
+from feature_store import shard_of  # noqa: E402
 from config_tools import coerce_to_schema  # noqa: E402
 
 # nested --config values arrive as strings (e.g. --config 'knn={k: 7}'): type them first
@@ -178,15 +179,71 @@ def check_local_data():
         raise WorkflowError(f"invalid input data: {err}")
 
 
-check_local_data()
-
-
 N_SHARDS = config["features"]["shards"]
 
 
 def shard_paths(wildcards):
     """The audio files of one extraction shard (a stable hash of the path picks the shard)."""
     return [p for p in audio_files() if shard_of(p, N_SHARDS) == int(wildcards.shard)]
+
+
+AUDIO_PROBE_CACHE = ".snakemake/emotify/audio_probe.json"
+_PROBES = {}
+
+
+def audio_probes():
+    """What each audio file of a local copy says about itself (size, sha256, tags, whole /
+    truncated / corrupt, seconds), read once per Snakemake process and cached by size, mtime,
+    ctime and inode in .snakemake/, so a restored file (cp -p, rsync) is read again."""
+    from dataset import probe_audio_files
+
+    if not _PROBES:
+        _PROBES.update(probe_audio_files(audio_files(), AUDIO_PROBE_CACHE))
+    return _PROBES
+
+
+def check_audio_files():
+    """Every per-file check that can stop the run, while the DAG is built: all unusable files
+    of a local copy in one message, before any job starts (data.on_bad_audio: error). The
+    track_table job checks again (for downloads too) and records each file."""
+    from dataset import AudioPolicy, apply_policy
+    from snakemake.exceptions import WorkflowError
+
+    if config["data"]["source"] != "local" or not os.path.isdir(audio_root()):
+        return
+    policy = AudioPolicy(**{k: config["audio"][k] for k in ("offset", "duration", "min_duration")})
+    probes = audio_probes()
+    problems = [p for path, rec in probes.items() if (p := apply_policy(dict(rec), path, policy))]
+    if problems and config["data"]["on_bad_audio"] == "error":
+        listing = "\n  ".join(problems)
+        raise WorkflowError(
+            f"invalid input data: {len(problems)} of {len(probes)} audio file(s) cannot be used:\n  {listing}\n"
+            "(set data.on_bad_audio: skip to record such files in tracks.csv and run without them)"
+        )
+
+
+def content_digest(paths):
+    """sha256 over the paths and the sha256 of each file's bytes, for a rule's params: the
+    job reruns exactly when the content of one of its audio files changes, even when a file is
+    restored with an old timestamp (cp -p, rsync). The demo's files are made from config.demo
+    and a download is checked against its sha256, which already rerun what depends on them."""
+    if config["data"]["source"] != "local":
+        return f"{config['data']['source']}: files made by this workflow (demo generator or checked download)"
+    probes = audio_probes()
+    lines = "\n".join(f"{p} {probes[p].get('sha256', 'unreadable')}" for p in paths)
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+check_local_data()
+check_audio_files()
+
+
+def shard_content(wildcards):
+    return content_digest(shard_paths(wildcards))
+
+
+def all_audio_content(wildcards):
+    return content_digest(audio_files())
 
 
 def shard_inputs(wildcards):

@@ -83,6 +83,7 @@ rule track_table:
         "../envs/data.yaml"
     params:
         audio_root=audio_root(),
+        content=all_audio_content,
         ext=config["data"]["audio_ext"],
         require_all_audio=config["data"]["require_all_audio"],
         on_bad_audio=config["data"]["on_bad_audio"],

@@ -20,9 +20,6 @@ rule fetch_vgg19_weights:
 rule extract_shard:
     input:
         unpack(shard_inputs),
-        # every per-file check runs before any extraction; ancient: a rewritten track table
-        # alone reruns no shard (a shard reruns when its own audio files change)
-        checked=ancient("results/tables/tracks.csv"),
     output:
         h5=f"results/features/shards/vgg19_{{shard}}-of-{N_SHARDS}.h5",
     log:
@@ -37,6 +34,7 @@ rule extract_shard:
         runtime=60,
     params:
         paths=shard_paths,
+        content=shard_content,
         audio=audio_params(),
         spectrogram=config["spectrogram"],
         features=feature_params(),

@@ -83,6 +83,22 @@ def _edit_csv(work: Path, edit) -> None:
     csv.write_text(edit(csv.read_text()))
 
 
+def _cut(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _overwrite_middle(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    n = len(data) // 3
+    data[n : 2 * n] = bytes(range(256)) * (n // 256) + bytes(n % 256)
+    path.write_bytes(bytes(data))
+
+
+def _replace_with_link(path: Path, target: str) -> None:
+    shutil.rmtree(path) if path.is_dir() else path.unlink()
+    path.symlink_to(target)
+
+
 def _lines(fn):
     return lambda text: "\n".join(fn(text.splitlines())) + "\n"
 
@@ -118,6 +134,28 @@ BAD_INPUTS = {
         lambda w: _edit_csv(w, _lines(lambda ls: [*ls, ls[-1].replace("310,", "399,", 1)])),
         "no audio file: track 399",
     ),
+    "truncated mp3": (lambda w: _cut(w / "mydata/emotifymusic/pop/3.mp3"), r"pop/3.mp3: truncated file"),
+    "corrupt frames in the middle": (
+        lambda w: _overwrite_middle(w / "mydata/emotifymusic/pop/3.mp3"),
+        r"pop/3.mp3: corrupt file: frame chain breaks",
+    ),
+    "several bad files, one message": (
+        lambda w: (
+            _cut(w / "mydata/emotifymusic/pop/3.mp3"),
+            _overwrite_middle(w / "mydata/emotifymusic/rock/5.mp3"),
+            (w / "mydata/emotifymusic/classical/2.mp3").write_bytes(b""),
+        ),
+        r"3 of 40 audio file\(s\) cannot be used:\n  \S*classical/2.mp3: audio file is empty.*\n  \S*pop/3.mp3: truncated"
+        r".*\n  \S*rock/5.mp3: corrupt",
+    ),
+    "dangling symlink": (
+        lambda w: _replace_with_link(w / "mydata/emotifymusic/pop/3.mp3", "/nonexistent/3.mp3"),
+        r"pop/3.mp3: a symbolic link to /nonexistent/3.mp3, which does not exist",
+    ),
+    "genre folder linked to another genre": (
+        lambda w: _replace_with_link(w / "mydata/emotifymusic/pop", "rock"),
+        r"emotifymusic/pop: is a link to \S*/rock, a folder of another genre",
+    ),
     "orphan audio file": (
         lambda w: shutil.copy(w / "mydata/emotifymusic/pop/1.mp3", w / "mydata/emotifymusic/pop/11.mp3"),
         "have no track id in the annotations",
@@ -135,6 +173,7 @@ def test_bad_input_stops_with_one_clear_message_and_no_outputs(local_copy: Path,
     text = out.stdout + out.stderr
     assert out.returncode != 0
     assert re.search(message, text), text[-3000:]
+    assert "Traceback" not in text, text[-3000:]
     assert "Traceback" not in "\n".join(p.read_text() for p in (local_copy / "logs").rglob("*.log"))
     assert not (local_copy / "results" / "features").exists()
     assert not list((local_copy / "results").rglob("*.png")) if (local_copy / "results").exists() else True

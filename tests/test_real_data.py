@@ -44,7 +44,7 @@ def test_truncated_mp3_stops_or_is_recorded(local_copy: Path) -> None:
     mp3.write_bytes(mp3.read_bytes()[: mp3.stat().st_size // 4])
     out = snakemake(local_copy, *_local("results/tables/tracks.csv"), check=False)
     assert out.returncode != 0
-    assert "mydata/emotifymusic/pop/3.mp3: holds" in out.stdout + out.stderr
+    assert "mydata/emotifymusic/pop/3.mp3: truncated file" in out.stdout + out.stderr
     assert not (local_copy / "results" / "tables" / "tracks.csv").exists()
     snakemake(
         local_copy,

@@ -5,14 +5,16 @@ of that genre in data.csv is ``emotifymusic/<genre>/<n>.<ext>``. Folder order is
 """
 
 import hashlib
+import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from common_io import ANNOTATION_COLUMNS, EMOTIONS, GENRES, EmotifyError, run_main, write_csv
+from common_io import ANNOTATION_COLUMNS, EMOTIONS, GENRES, EmotifyError, run_main, write_csv, write_json
 
 TRACK_COLUMNS: tuple[str, ...] = (
     "track_id",
@@ -144,10 +146,11 @@ def check_audio_mapping(
     annotations: pd.DataFrame, audio_root: str | Path, ext: str, found: list[str], require_all_audio: bool = True
 ) -> None:
     """Every audio file in ``found`` must map to a track id (rank rule) and, when
-    ``require_all_audio``, every track id to an existing file; raise :class:`EmotifyError`."""
-    import os
-
+    ``require_all_audio``, every track id to an existing file; and no two genre folders may
+    be one folder (a genre folder that is a link to another genre's would relabel its clips);
+    raise :class:`EmotifyError`."""
     root = Path(audio_root)
+    check_genre_folders(root)
     expected = expected_audio_paths(annotations, root, ext)
     norm = {os.path.normpath(p) for p in expected["path"]}
     orphans = sorted(p for p in found if os.path.normpath(p) not in norm)
@@ -163,6 +166,31 @@ def check_audio_mapping(
         raise EmotifyError(
             f"{root}: {len(missing)} track id(s) in the annotations have no audio file: {_first(items)} "
             "(set data.require_all_audio: false to run on the clips present)"
+        )
+
+
+def check_genre_folders(audio_root: str | Path) -> None:
+    """Raise :class:`EmotifyError` when two genre folders resolve to the same real folder, or a
+    genre folder is a link to a folder named after another genre (labels would be scrambled)."""
+    root = Path(audio_root)
+    real: dict[str, list[str]] = {}
+    for genre in GENRES:
+        folder = root / genre
+        if not folder.exists():
+            continue
+        target = os.path.realpath(folder)
+        real.setdefault(target, []).append(genre)
+        other = Path(target).name.lower()
+        if folder.is_symlink() and other in GENRES and other != genre:
+            raise EmotifyError(
+                f"{folder}: is a link to {target}, a folder of another genre ({other}); every genre needs its own "
+                "folder of clips"
+            )
+    shared = [g for g in real.values() if len(g) > 1]
+    if shared:
+        raise EmotifyError(
+            f"{root}: the genre folders {' and '.join(shared[0])} are one and the same folder "
+            f"({next(t for t, g in real.items() if g == shared[0])}); every genre needs its own folder of clips"
         )
 
 
@@ -222,20 +250,23 @@ class AudioPolicy:
         return max(0.0, self.duration - max(0.0, decoded_s - self.offset))
 
 
-def inspect_audio(path: str | Path, policy: AudioPolicy) -> dict[str, Any]:
-    """Everything the track table records about one audio file, and whether it is usable.
+def probe_audio(path: str | Path) -> dict[str, Any]:
+    """What the file itself says, independent of any setting: size, sha256, tags, durations.
 
     Reads the whole file once (a one-minute MP3 is about 1 MB): size, sha256, mutagen's tags
     and header, and for MP3 a walk over the frames (:mod:`audio_check`) that tells a truncated
     or corrupt file from a whole short one and gives the seconds a decoder will output.
 
-    Returns the table's columns plus ``problem``: '' when the clip is usable, else one line
-    naming the file and what is wrong. Raises nothing for a bad file; only I/O errors escape.
+    Returns the track table's file columns plus ``problem``: '' for a whole, readable file,
+    else one line naming the file and what is wrong. Raises nothing for a bad file.
     """
     from audio_check import scan_mpeg
 
     path = Path(path)
     rec: dict[str, Any] = {"problem": ""}
+    if path.is_symlink() and not path.exists():
+        rec["problem"] = f"{path}: a symbolic link to {os.readlink(path)}, which does not exist"
+        return rec
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -259,16 +290,65 @@ def inspect_audio(path: str | Path, policy: AudioPolicy) -> dict[str, Any]:
         rec["decoded_s"] = round(scan.decoded_s, 3)
         if scan.problem:
             rec["problem"] = f"{path}: {scan.kind} file: {scan.problem}"
-            return rec
+    return rec
+
+
+def probe_audio_files(paths: list[str], cache: str | Path | None = None) -> dict[str, dict[str, Any]]:
+    """:func:`probe_audio` for every path, reusing ``cache`` (JSON) for unchanged files.
+
+    A cached probe is reused only while the file's size, mtime, ctime and inode are all the
+    same: ``cp -p`` or rsync can restore an old mtime, never an old ctime or inode, so a
+    restored or replaced file is read again. The cache is rewritten atomically.
+    """
+    old: dict[str, Any] = {}
+    if cache and Path(cache).is_file():
+        try:
+            old = json.loads(Path(cache).read_text())
+        except (OSError, ValueError):
+            old = {}
+    new: dict[str, Any] = {}
+    for path in paths:
+        try:
+            st = os.stat(path)
+            key = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        except OSError:
+            key = None
+        hit = old.get(path)
+        new[path] = {"key": key, "probe": hit["probe"] if key and hit and hit["key"] == key else probe_audio(path)}
+    if cache and any(old.get(p) != v for p, v in new.items()):
+        try:
+            write_json({**old, **new}, cache)
+        except OSError:
+            pass  # a read-only checkout still works; it only reads the files again next time
+    return {path: dict(value["probe"]) for path, value in new.items()}
+
+
+def apply_policy(rec: dict[str, Any], path: str | Path, policy: AudioPolicy) -> str:
+    """Set ``rec['padded_s']`` for a usable clip; return '' or why the clip is unusable."""
+    if rec.get("problem"):
+        return str(rec["problem"])
     usable = rec["decoded_s"] - policy.offset
     if usable < policy.min_duration:
-        rec["problem"] = (
+        return (
             f"{path}: a whole file, but only {max(usable, 0.0):.2f} s of audio after audio.offset = "
             f"{policy.offset} s, less than audio.min_duration = {policy.min_duration} s"
         )
-        return rec
     rec["padded_s"] = round(policy.padded_s(rec["decoded_s"]), 3)
+    return ""
+
+
+def inspect_audio(path: str | Path, policy: AudioPolicy) -> dict[str, Any]:
+    """:func:`probe_audio` and :func:`apply_policy`: the track table's columns for one file
+    plus ``problem`` ('' when the clip is usable)."""
+    rec = probe_audio(path)
+    rec["problem"] = apply_policy(rec, path, policy)
     return rec
+
+
+def audio_problems(paths: list[str], policy: AudioPolicy, cache: str | Path | None = None) -> list[str]:
+    """Every unusable file among ``paths``, one line each (what the run stops on in error mode)."""
+    probes = probe_audio_files(paths, cache)
+    return [problem for path in paths if (problem := apply_policy(probes[path], path, policy))]
 
 
 def build_track_table(
@@ -314,17 +394,19 @@ def build_track_table(
     for row in tracks.itertuples(index=False):
         rec: dict[str, Any] = {**row._asdict(), "status": "ok", "reason": ""}
         path = Path(row.path)
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             rec.update(status="no_audio", reason="audio file not present")
         else:
-            info = inspect_audio(path, policy)
-            problem = info.pop("problem")
+            info = probe_audio(path)
+            problem = apply_policy(info, path, policy)
+            info.pop("problem")
             rec.update(info)
             if problem:
                 problems.append(problem)
                 rec.update(status="skipped", reason=problem)
                 if logger:
-                    logger.warning("track %d: %s", row.track_id, problem)
+                    action = "skipping track" if on_bad_audio == "skip" else "track"
+                    logger.warning("%s %d: %s", action, row.track_id, problem)
         records.append(rec)
     if problems and on_bad_audio == "error":
         listing = "\n  ".join(problems)

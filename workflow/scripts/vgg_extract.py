@@ -20,7 +20,6 @@ import hashlib
 import io
 import json
 import logging
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from common_io import EmotifyError, atomic_path, library_versions, run_main, sha256_file, utc_now, weights_label
-from feature_store import ShardCheckpoint, StoredRow, rows_in_order
+from feature_store import ShardCheckpoint, StoredRow, rows_in_order, shard_of  # noqa: F401 (re-exported)
 from spectrogram import SpectrogramParams, clip_image_and_seconds
 
 IMAGENET_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
@@ -379,11 +378,6 @@ def extract_features(
             if feats is not None and feats.shape[1]:
                 yield idx[0], feats
             progress.update(len(idx))
-
-
-def shard_of(path: str, n_shards: int) -> int:
-    """Stable shard index of an audio path: adding or removing a clip moves no other clip."""
-    return zlib.crc32(Path(path).as_posix().encode()) % n_shards
 
 
 def _attr(value: Any) -> Any:
