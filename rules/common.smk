@@ -1,28 +1,39 @@
 # Helpers shared by every stage: config validation, paths, input functions.
 import glob
 import hashlib
+import math
 import os
 import sys
 from pathlib import Path
 
 import yaml
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
-from common_io import GENRES, EmotifyError, weights_label  # noqa: E402
+from common_io import GENRES, EmotifyError  # noqa: E402
 from feature_store import shard_of  # noqa: E402
-from config_tools import coerce_to_schema  # noqa: E402
+from config_tools import coerce_to_schema, config_problem  # noqa: E402
 
 # nested --config values arrive as strings (e.g. --config 'knn={k: 7}'): type them first
 _SCHEMA = yaml.safe_load((Path(workflow.basedir) / "config" / "schema.yaml").read_text())
 config.update(coerce_to_schema(config, _SCHEMA))
-validate(config, schema="../config/schema.yaml")
+_PROBLEM = config_problem(config, _SCHEMA)  # one line naming the key, not the whole schema
+if _PROBLEM:
+    raise WorkflowError(f"invalid configuration: {_PROBLEM}")
+validate(config, schema="../config/schema.yaml")  # fills in the defaults
 
 
 def check_config_relations():
-    """Settings that are valid alone but not together: stop before any job, naming the keys."""
-    from snakemake.exceptions import WorkflowError
-
+    """Settings that are valid alone but not together, or that name a missing file: stop
+    before any job, naming the keys (a missing weights file would otherwise let Snakemake
+    skip the extraction silently and relabel old features)."""
+    weights = config["features"]["weights"]
+    if weights not in ("random", "imagenet") and not os.path.isfile(weights):
+        raise WorkflowError(
+            f"invalid configuration: features.weights = {weights!r} is not a file; give the path of a VGG19 "
+            "state-dict file, 'imagenet' (read from features.weights_file) or 'random'"
+        )
     audio = config["audio"]
     if audio["min_duration"] > audio["duration"]:
         raise WorkflowError(
@@ -238,6 +249,49 @@ check_local_data()
 check_audio_files()
 
 
+def usable_clip_count():
+    """Clips the classifiers will see, known while the DAG is built (None for a download)."""
+    source = config["data"]["source"]
+    if source == "demo":
+        return 4 * config["demo"]["n_per_genre"]
+    if source == "local" and os.path.isdir(audio_root()):
+        from dataset import AudioPolicy, apply_policy
+
+        policy = AudioPolicy(
+            **{k: config["audio"][k] for k in ("offset", "duration", "min_duration")}
+        )
+        return sum(
+            not apply_policy(dict(rec), path, policy) for path, rec in audio_probes().items()
+        )
+    return None
+
+
+def check_k_against_data():
+    """knn.k must not exceed the smallest training set any classifier sees: the training part
+    of a split, less one inner fold (Experiments II/IV). Checked before any job, never capped."""
+    from snakemake.exceptions import WorkflowError
+
+    n = usable_clip_count()
+    if n is None:
+        return
+    k, test_size, folds = (
+        config["knn"]["k"],
+        config["split"]["test_size"],
+        config["experiments"]["inner_folds"],
+    )
+    n_train = n - math.ceil(test_size * n)
+    n_inner = n_train - math.ceil(n_train / folds)
+    if k > n_inner:
+        raise WorkflowError(
+            f"invalid configuration: knn.k = {k} exceeds the smallest training set of the workflow: {n} usable "
+            f"clips -> {n_train} training songs (split.test_size = {test_size}) -> {n_inner} in an inner fold "
+            f"(experiments.inner_folds = {folds}); choose knn.k <= {n_inner}"
+        )
+
+
+check_k_against_data()
+
+
 def shard_content(wildcards):
     return content_digest(shard_paths(wildcards))
 
@@ -308,7 +362,7 @@ def experiment_outputs(name):
 
 def figure_inputs(wildcards):
     if wildcards.fig in BEYOND_FIGURES:
-        return BEYOND_FIGURES[wildcards.fig][1]
+        return {**BEYOND_FIGURES[wildcards.fig][1], **figure_features(wildcards)}
     kind, exp, _ = FIGURES[wildcards.fig]
     base = f"results/experiments/{exp}"
     inputs = {"metrics": f"{base}/metrics.json"}
@@ -316,7 +370,7 @@ def figure_inputs(wildcards):
         inputs["pca"] = f"{base}/pca.csv"
     else:
         inputs["confusion"] = f"{base}/confusion.csv"
-    return inputs
+    return {**inputs, **figure_features(wildcards)}
 
 
 def figure_kind(wildcards):
@@ -327,9 +381,13 @@ def figure_title(wildcards):
     return {**FIGURES, **BEYOND_FIGURES}[wildcards.fig][2]
 
 
-def run_subtitle():
-    f = config["features"]
-    return f"{config['run_label']} | features: {weights_label(config['features']['weights'])}, {f['layer']}/{f['pooling']}"
+RATINGS_FIGURES = ("fig4_ratings_pca_by_genre", "fig5_ratings_genre_confusion")
+
+
+def figure_features(wildcards):
+    """Figures about audio features read their feature label (weights, layer, pooling) from
+    the feature file's own provenance attributes, never from the config."""
+    return {} if wildcards.fig in RATINGS_FIGURES else {"features": audio_features(wildcards)}
 
 
 def get_final_output():

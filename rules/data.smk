@@ -55,12 +55,15 @@ rule validate_annotations:
         csv=annotations_path(),
     output:
         csv="results/data/annotations.csv",
+        report="results/data/annotations_report.json",
     log:
         "logs/validate_annotations.log",
     benchmark:
         "benchmarks/validate_annotations.tsv"
     conda:
         "../envs/data.yaml"
+    params:
+        duplicate_rows=config["data"]["duplicate_rows"],
     script:
         f"{SCRIPTS}/dataset.py"
 

@@ -101,7 +101,6 @@ rule ablation_genre:
         ),
         k=config["knn"]["k"],
         test_size=config["split"]["test_size"],
-        weights_label=weights_label(config["features"]["weights"]),
         run_label=config["run_label"],
     script:
         f"{SCRIPTS}/ablation.py"

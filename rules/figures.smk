@@ -22,7 +22,7 @@ rule figure:
     params:
         kind=figure_kind,
         title=figure_title,
-        subtitle=run_subtitle(),
+        data_label=config["run_label"],
         dpi=config["figures"]["dpi"],
     script:
         f"{SCRIPTS}/figures.py"

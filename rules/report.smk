@@ -11,6 +11,7 @@ rule summary:
         thresholds="results/tables/gems_thresholds.csv",
         ablation="results/tables/ablation_genre.csv",
         tracks="results/tables/tracks.csv",
+        annotations_report="results/data/annotations_report.json",
     output:
         table1_csv=report(
             "results/tables/table1_emotion_accuracy.csv",

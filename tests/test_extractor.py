@@ -9,15 +9,9 @@ import torch
 
 from common_io import EmotifyError
 from demo_data import write_mp3
+from feature_store import read_feature_h5, write_feature_h5
 from spectrogram import SpectrogramParams, clip_image
-from vgg_extract import (
-    LAYERS,
-    build_vgg19,
-    extract_features,
-    pool_activations,
-    read_feature_h5,
-    write_feature_h5,
-)
+from vgg_extract import LAYERS, build_vgg19, extract_features, pool_activations
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +157,7 @@ def test_out_of_memory_halves_the_batch_and_continues() -> None:
 def test_shards_merge_into_the_unsharded_view(tmp_path: Path) -> None:
     import pandas as pd
 
-    from vgg_extract import merge_shards, shard_of
+    from feature_store import merge_shards, shard_of
 
     rng = np.random.default_rng(0)
     paths = [f"music/{g}/{i}.mp3" for g in ("rock", "pop") for i in range(1, 6)]
@@ -196,8 +190,15 @@ def test_shards_merge_into_the_unsharded_view(tmp_path: Path) -> None:
     x, ids, got = read_feature_h5(merged, [303, 101])
     np.testing.assert_array_equal(x, np.stack([feats[paths[7]], feats[paths[0]]]))
     assert got["n_shards"] == 3 and got["layer"] == "pool5" and got["device"] == "dev0,dev1,dev2"
+    import shutil
+
+    moved = tmp_path / "elsewhere.h5"
+    shutil.copy(merged, moved)
+    shutil.move(tmp_path / "shards", tmp_path / "shards_moved")  # the merged file does not need the shards
+    np.testing.assert_array_equal(read_feature_h5(moved, [303, 101])[0], x)
+    shutil.move(tmp_path / "shards_moved", tmp_path / "shards")
     with h5py.File(merged) as h5:
-        assert h5["features"].is_virtual
+        assert not h5["features"].is_virtual
     with pytest.raises(EmotifyError, match=r"1 track\(s\) have no features"):
         extra = pd.concat([tracks, pd.DataFrame({"track_id": [999], "genre": ["pop"], "path": ["music/pop/9.mp3"]})])
         merge_shards(tmp_path / "bad.h5", shard_files, extra)
@@ -275,3 +276,33 @@ def test_a_weights_file_is_loaded_and_checked(tmp_path: Path) -> None:
         torch.testing.assert_close(loaded(x), reference(x))
     assert prov["weights_sha256"] == sha256_file(path) and prov["weights_source"] == str(path)
     assert prov["weights_label"] == "VGG19 weights from my_vgg19.pth"
+
+
+def test_decoder_refusals_stop_the_merge_or_are_left_out_and_nan_is_never_read(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from feature_store import merge_shards, skipped_at_extraction, tracks_with_features
+
+    paths = ["m/pop/1.mp3", "m/pop/2.mp3", "m/pop/3.mp3"]
+    feats = np.arange(12, dtype="float32").reshape(3, 4)
+    feats[1] = np.nan  # the row of a clip the decoder refused
+    shard = tmp_path / "vgg19_0-of-1.h5"
+    failures = {1: "m/pop/2.mp3: cannot decode audio (LibsndfileError: Unspecified internal error)"}
+    write_feature_h5(shard, {"path": paths}, iter([(0, feats)]), {"layer": "pool5"}, failures=failures)
+    tracks = pd.DataFrame({"track_id": [301, 302, 303], "genre": ["pop"] * 3, "path": paths})
+    merged = tmp_path / "vgg19.h5"
+    with pytest.raises(
+        EmotifyError, match=r"(?s)1 track\(s\) passed the track table's checks.*track 302: .*Libsndfile"
+    ):
+        merge_shards(merged, [str(shard)], tracks)
+    assert not merged.exists()
+    assert merge_shards(merged, [str(shard)], tracks, on_bad_audio="skip") == (2, 4)
+    x, kept, attrs = tracks_with_features(merged, tracks)
+    assert kept["track_id"].tolist() == [301, 303] and skipped_at_extraction(attrs) == {302: failures[1]}
+    np.testing.assert_array_equal(x, feats[[0, 2]])
+    with h5py.File(merged, "a") as h5:  # damage one row
+        h5["features"][1, 2] = np.inf
+    with pytest.raises(
+        EmotifyError, match=r"vgg19.h5: 1 row\(s\) hold NaN or infinite feature values \(track ids \[303\]"
+    ):
+        read_feature_h5(merged, [301, 303])

@@ -182,10 +182,16 @@ def test_bad_input_stops_with_one_clear_message_and_no_outputs(local_copy: Path,
 def test_config_errors_name_the_key(demo_run: Path) -> None:
     for config, message in (
         ("knn={k: five}", "'five' is not of type 'integer'"),
-        ("knnn={k: 5}", "'knnn' was unexpected"),
+        ("knnn={k: 5}", "unknown key 'knnn'; did you mean 'knn'?"),
+        ("features={weigths: random}", "unknown key 'features.weigths'; did you mean 'features.weights'?"),
+        ("features={weights: /tmp/nope.pth}", "features.weights = '/tmp/nope.pth' is not a file"),
+        ("knn={k: 40}", "knn.k = 40 exceeds the smallest training set of the workflow: 40 usable clips"),
+        ("audio={min_duration: 9}", "audio.min_duration = 9.0 s exceeds audio.duration = 6.0 s"),
     ):
         out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", config, check=False)
-        assert out.returncode != 0 and message in out.stdout + out.stderr
+        text = out.stdout + out.stderr
+        assert out.returncode != 0 and message in text, text[-2000:]
+        assert len(text.splitlines()) < 15 and "Traceback" not in text  # one message, not the schema
 
 
 def test_weights_with_a_wrong_hash_stop_the_extraction(local_copy: Path) -> None:

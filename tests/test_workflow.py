@@ -115,7 +115,7 @@ def test_changing_the_layer_reruns_extraction_but_not_the_data(demo_run: Path) -
 def test_bad_config_stops_before_any_job(demo_run: Path) -> None:
     out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", "knn={kk: 7}", check=False)
     assert out.returncode != 0
-    assert "'kk' was unexpected" in out.stdout + out.stderr
+    assert "unknown key 'knn.kk'; did you mean 'knn.k'?" in out.stdout + out.stderr
 
 
 def test_reduction_reruns_no_extraction(demo_run: Path) -> None:

@@ -74,18 +74,24 @@ def genre_ablation(
 
 def main(smk: Any, logger: logging.Logger) -> None:
     from dataset import usable_tracks
-    from vgg_extract import read_feature_h5
+    from feature_store import tracks_with_features
 
     cfg = dict(smk.params.evaluation)
     cfg.update(k=smk.params.k, test_size=smk.params.test_size)
     tracks = usable_tracks(pd.read_csv(smk.input.tracks, dtype={"artist": str, "album": str}))
-    x, _, _ = read_feature_h5(smk.input.features, tracks["track_id"].tolist())
-    table = genre_ablation(x, pd.read_csv(smk.input.production), tracks, cfg)
+    x, tracks, attrs = tracks_with_features(smk.input.features, tracks, logger)
+    production = pd.read_csv(smk.input.production)
+    both = tracks["track_id"].isin(production["track_id"]).to_numpy()
+    if not both.all():
+        logger.warning("%d track(s) have no production descriptors (decoder refused them): left out", (~both).sum())
+        x, tracks = x[both], tracks[both].reset_index(drop=True)
+    table = genre_ablation(x, production, tracks, cfg)
     write_csv(table, smk.output.csv, float_format="%.4f")
     caption = (
         f"Genre accuracy (Experiment I set-up, KNN k = {cfg['k']}) by feature set, mean and "
         f"{int(100 * cfg['confidence'])} % interval over {cfg['ablation_repeats']} resampled splits "
-        f"(random; artist = all songs of an artist on one side). Features: {smk.params.weights_label}. "
+        f"(random; artist = all songs of an artist on one side). Features: {attrs.get('weights_label', '')}, "
+        f"{attrs.get('layer', '')}/{attrs.get('pooling', '')} (from the feature file). "
         f"Data: {smk.params.run_label}."
     )
     write_text(caption + "\n\n" + markdown_table(table), smk.output.md)

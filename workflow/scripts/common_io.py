@@ -191,7 +191,9 @@ def run_main(main: Any, smk: Any) -> None:
     """Run a script's ``main(snakemake)``; a :class:`EmotifyError` becomes one clean message.
 
     The message goes to the rule's log and to stderr, and the process exits with status 1
-    instead of printing a traceback from inside a library.
+    instead of printing a traceback from inside a library. Ctrl-C exits with 130 and one line.
+    Any other exception is a bug: its traceback goes to the rule's log (so
+    ``--show-failed-logs`` shows it) and it is raised again.
     """
     log_files = list(getattr(smk, "log", []) or [])
     logger = setup_logging(log_files[0] if log_files else None)
@@ -200,3 +202,10 @@ def run_main(main: Any, smk: Any) -> None:
     except EmotifyError as err:
         logger.error("%s", err)
         sys.exit(1)
+    except KeyboardInterrupt:
+        logger.error("interrupted (Ctrl-C); nothing was written under a final name, rerun to continue")
+        sys.exit(130)
+    except Exception:
+        # not the user's input: keep the whole traceback, in the rule's log too
+        logger.exception("unexpected error in rule %s", getattr(smk, "rule", "?"))
+        raise

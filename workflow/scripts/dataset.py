@@ -129,6 +129,37 @@ def read_annotations(path: str | Path) -> pd.DataFrame:
     return data.loc[:, list(ANNOTATION_COLUMNS)]
 
 
+def handle_duplicate_rows(
+    data: pd.DataFrame, policy: str = "keep", logger: logging.Logger | None = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Count the rows that repeat an earlier row verbatim; drop them when ``policy`` is ``drop``.
+
+    Returns the rows to use and a report: rows read, duplicate rows, their 1-based line numbers
+    in the file (header = line 1), how many tracks they touch, and the policy applied.
+    """
+    if policy not in ("keep", "drop"):
+        raise EmotifyError(f"data.duplicate_rows must be 'keep' or 'drop', got {policy!r}")
+    dup = data.duplicated(keep="first")
+    lines = (data.index[dup] + 2).tolist()
+    report = {
+        "rows": int(len(data)),
+        "duplicate_rows": int(dup.sum()),
+        "duplicate_lines": lines,
+        "tracks_with_duplicates": int(data.loc[dup, "track id"].nunique()),
+        "duplicate_policy": policy,
+        "rows_used": int(len(data) - (dup.sum() if policy == "drop" else 0)),
+    }
+    if logger and dup.any():
+        logger.warning(
+            "%d row(s) repeat an earlier row verbatim (%d tracks; lines %s); data.duplicate_rows: %s",
+            report["duplicate_rows"],
+            report["tracks_with_duplicates"],
+            _first([str(n) for n in lines]),
+            "kept, as published" if policy == "keep" else "dropped",
+        )
+    return (data[~dup].reset_index(drop=True) if policy == "drop" else data), report
+
+
 def expected_audio_paths(annotations: pd.DataFrame, audio_root: str | Path, ext: str) -> pd.DataFrame:
     """Apply the per-genre rank rule: track id -> ``<audio_root>/<genre>/<rank>.<ext>``.
 
@@ -443,8 +474,10 @@ def usable_tracks(tracks: pd.DataFrame) -> pd.DataFrame:
 def main(smk: Any, logger: logging.Logger) -> None:
     if smk.rule == "validate_annotations":
         data = read_annotations(smk.input.csv)
+        data, report = handle_duplicate_rows(data, smk.params.duplicate_rows, logger)
         logger.info("%s: %d listening events, %d tracks", smk.input.csv, len(data), data["track id"].nunique())
         write_csv(data, smk.output.csv)
+        write_json({**report, "file": str(smk.input.csv)}, smk.output.report)
         return
     data = read_annotations(smk.input.annotations)
     table = build_track_table(

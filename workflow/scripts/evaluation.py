@@ -55,7 +55,11 @@ def neighbours(x: np.ndarray, train: np.ndarray, test: np.ndarray, k: int) -> np
     stable order among ties), written out with one matrix product so that it is fast for
     the very wide VGG19 vectors.
     """
-    k = min(k, len(train))
+    if k > len(train):
+        raise EmotifyError(
+            f"knn.k = {k} exceeds the {len(train)} training songs of a split (a grouped split can be small); "
+            "choose a smaller knn.k"
+        )
     a = np.asarray(x[train], dtype=np.float64)
     b = np.asarray(x[test], dtype=np.float64)
     mean = a.mean(axis=0)
@@ -170,7 +174,7 @@ def oof_emotion_probabilities(
     probs = np.zeros((len(x), labels.shape[1]))
     n_splits = min(folds, n_train)
     inner = KFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    k_inner = min(k, n_train - int(np.ceil(n_train / n_splits)))
+    k_inner = k  # never capped: neighbours() refuses a k larger than an inner training fold
     for fit, held in inner.split(split.train):
         nn = neighbours(x, split.train[fit], split.train[held], k_inner)
         for e in range(labels.shape[1]):
@@ -292,11 +296,11 @@ def main(smk: Any, logger: logging.Logger) -> None:
         write_csv(table, smk.output.csv)
         return
     from dataset import usable_tracks
-    from vgg_extract import read_feature_h5
+    from feature_store import tracks_with_features
 
     cfg.update(k=smk.params.k, test_size=smk.params.test_size, inner_folds=smk.params.inner_folds)
     tracks = usable_tracks(pd.read_csv(smk.input.tracks, dtype={"artist": str, "album": str}))
-    x, _, _ = read_feature_h5(smk.input.features, tracks["track_id"].tolist())
+    x, tracks, _ = tracks_with_features(smk.input.features, tracks, logger)
     summary, per = evaluate_all(
         x, tracks, pd.read_csv(smk.input.labels), pd.read_csv(smk.input.ratings).drop(columns=["genre"]), cfg, logger
     )

@@ -221,12 +221,25 @@ def write_outputs(result: dict[str, Any], output: Any) -> None:
             write_json(value, path)
 
 
-def load_audio_matrix(h5_path: str | Path, split: pd.DataFrame) -> tuple[np.ndarray, dict[str, Any]]:
-    """Audio features aligned with ``split`` rows."""
-    from vgg_extract import read_feature_h5
+def load_audio_matrix(
+    h5_path: str | Path, split: pd.DataFrame, logger: logging.Logger | None = None
+) -> tuple[np.ndarray, pd.DataFrame, dict[str, Any]]:
+    """Audio features aligned with ``split`` rows, and the split rows kept (tracks the decoder
+    refused during extraction, with ``data.on_bad_audio: skip``, are left out and logged)."""
+    from feature_store import tracks_with_features
 
-    x, _, attrs = read_feature_h5(h5_path, split["track_id"].tolist())
-    return x, attrs
+    return tracks_with_features(h5_path, split, logger)
+
+
+def feature_provenance(attrs: dict[str, Any]) -> dict[str, Any]:
+    """What the metrics record about the features used, from the feature file's own attributes."""
+    return {
+        "weights_label": str(attrs.get("weights_label", "")),
+        "feature_layer": str(attrs.get("layer", "")),
+        "feature_pooling": str(attrs.get("pooling", "")),
+        "feature_dim": int(attrs.get("feature_dim", 0)),
+        "weights_sha256": str(attrs.get("weights_sha256", "")),
+    }
 
 
 def main(smk: Any, logger: logging.Logger) -> None:
@@ -241,20 +254,25 @@ def main(smk: Any, logger: logging.Logger) -> None:
         return
     split = pd.read_csv(smk.input.split)
     if smk.rule == "exp1_genre_from_audio":
-        x, attrs = load_audio_matrix(smk.input.features, split)
+        x, split, attrs = load_audio_matrix(smk.input.features, split, logger)
         result = genre_experiment(x, split, p.k, p.seed, smk.rule, "VGG19 audio features")
-        result["metrics"]["weights_label"] = attrs.get("weights_label", "")
+        result["metrics"].update(feature_provenance(attrs))
     elif smk.rule == "exp2_emotion_from_audio":
-        x, attrs = load_audio_matrix(smk.input.features, split)
+        x, split, attrs = load_audio_matrix(smk.input.features, split, logger)
         result = emotion_experiment(x, split, pd.read_csv(smk.input.labels), p.k, p.seed, p.inner_folds)
-        result["metrics"]["weights_label"] = attrs.get("weights_label", "")
+        result["metrics"].update(feature_provenance(attrs))
     elif smk.rule == "exp3_genre_from_ratings":
         mu = split.merge(pd.read_csv(smk.input.ratings).drop(columns=["genre"]), on="track_id", how="left")
         result = genre_experiment(mu[list(EMOTIONS)].to_numpy(), split, p.k, p.seed, smk.rule, "GEMS rating shares mu")
     elif smk.rule == "exp4_genre_from_predicted_emotions":
         probs = split.merge(
-            pd.read_csv(smk.input.probabilities).drop(columns=["genre", "subset"]), on="track_id", how="left"
+            pd.read_csv(smk.input.probabilities).drop(columns=["genre", "subset"]), on="track_id", how="inner"
         )
+        if len(probs) < len(split):
+            logger.warning(
+                "%d track(s) of the split have no Experiment II probabilities (left out)", len(split) - len(probs)
+            )
+        split = probs[split.columns]
         result = genre_experiment(
             probs[list(EMOTIONS)].to_numpy(), split, p.k, p.seed, smk.rule, "Exp II emotion probabilities (out-of-fold)"
         )

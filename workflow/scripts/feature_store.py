@@ -1,4 +1,12 @@
-"""The storage side of feature extraction: the per-shard checkpoint that keeps finished clips.
+"""The storage side of feature extraction (h5py and numpy only, no torch): shard membership,
+writing a shard, the per-shard checkpoint, merging shards, and reading features back.
+
+Merged file (``results/features/vgg19.h5``): ``features`` (n_tracks, dim), ``track_id``,
+``genre``, ``path``, ``decoded_s``, in track-id order, self-contained (rows copied from the
+shards), with the shards' provenance attributes. Every reader goes through
+:func:`read_feature_h5` / :func:`tracks_with_features`, which refuse NaN or infinite rows.
+
+The checkpoint that keeps finished clips:
 
 An extraction shard that dies (a decoding error, kill -9, an HPC walltime or preemption) keeps
 every finished batch in ``<shard>.partial/`` beside the shard file; the rerun reuses them.
@@ -29,6 +37,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+
+from common_io import EmotifyError, atomic_path, utc_now
+
+# attributes that may differ between shards: where, when and how fast each ran -- never what
+# the values are (precision, dtype, weights, layer ... must agree, see merge_shards)
+PER_SHARD_ATTRS = ("device", "device_name", "created_utc", "num_workers", "batch_size", "compression", "resumed_clips")
 
 
 def shard_of(path: str, n_shards: int) -> int:
@@ -148,3 +163,254 @@ def rows_in_order(paths: list[str], rows: dict[str, StoredRow], dim: int) -> Ite
             yield i, np.full((1, dim), np.nan, dtype=np.float32)
         else:
             yield i, np.asarray(row.features)[None]
+
+
+def _attr(value: Any) -> Any:
+    """HDF5 attribute value: scalars and integer lists as they are, anything else as JSON."""
+    if isinstance(value, (int, float, str, np.integer, np.floating)):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (int, np.integer)) for v in value):
+        return np.asarray(value, dtype=np.int64)
+    return json.dumps(value, sort_keys=True)
+
+
+def write_feature_h5(
+    out_path: str | Path,
+    index: dict[str, list[Any]],
+    batches: Iterator[tuple[int, np.ndarray]],
+    attrs: dict[str, Any],
+    dtype: str = "float32",
+    compression: str | None = None,
+    failures: dict[int, str] | None = None,
+) -> tuple[int, int]:
+    """Stream feature batches into ``out_path`` (atomically); return ``(n_rows, dim)``.
+
+    ``index`` holds the row labels: ``track_id`` (ints), ``genre`` / ``path`` (strings); any
+    subset. ``features`` (n_rows, dim) is chunked one row per chunk. ``failures`` (row ->
+    message, filled while the batches are consumed) becomes the ``failed`` dataset: the
+    message of each row that could not be decoded, '' for the others.
+    """
+    import h5py
+
+    n = len(next(iter(index.values())))
+    with atomic_path(out_path, suffix=".h5") as tmp:
+        with h5py.File(tmp, "w") as h5:
+            for name, values in index.items():
+                if name == "track_id":
+                    h5.create_dataset(name, data=np.asarray(values, dtype=np.int64))
+                elif len(values) and all(isinstance(v, (float, np.floating)) for v in values):
+                    h5.create_dataset(name, data=np.asarray(values, dtype=np.float64))
+                else:
+                    h5.create_dataset(name, data=[str(v) for v in values], dtype=h5py.string_dtype())
+            dset = None
+            for start, feats in batches:
+                if dset is None:
+                    dim = feats.shape[1]
+                    dset = h5.create_dataset(
+                        "features",
+                        shape=(n, dim),
+                        dtype=dtype,
+                        chunks=(1, dim),
+                        compression=compression,
+                        fillvalue=np.nan,  # a row never written reads as NaN, never as zeros
+                    )
+                dset[start : start + len(feats)] = feats.astype(dtype)
+            if dset is None:
+                dset = h5.create_dataset("features", shape=(n if failures else 0, 0), dtype=dtype)
+            if failures is not None:
+                messages = [failures.get(i, "") for i in range(n)]
+                h5.create_dataset("failed", data=messages, dtype=h5py.string_dtype())
+            for key, value in attrs.items():
+                h5.attrs[key] = _attr(value)
+            h5.attrs["feature_dim"] = int(dset.shape[1])
+            h5.attrs["created_utc"] = utc_now()
+            dims = dset.shape
+    return int(dims[0]), int(dims[1])
+
+
+def _comparable(key: str, value: Any) -> str:
+    """An attribute as merge_shards compares it: library versions only where they change values."""
+    if key == "versions" and value is not None:
+        versions = json.loads(value) if isinstance(value, str) else dict(value)
+        return json.dumps({k: versions.get(k) for k in ("torch", "torchvision", "librosa", "soundfile", "numpy")})
+    return str(value)
+
+
+def _strings(values: Any) -> list[str]:
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
+
+
+def merge_shards(
+    out_path: str | Path,
+    shard_paths: list[str],
+    tracks: pd.DataFrame,
+    on_bad_audio: str = "error",
+    logger: logging.Logger | None = None,
+) -> tuple[int, int]:
+    """Write the merged feature file: the shards' rows copied in ``tracks`` order.
+
+    The merged file is self-contained (no links into the shard files): moving, copying or
+    deleting the shards leaves it intact. Every track (usable rows of the track table) must
+    have its audio path in a shard. A clip the decoder refused during extraction (recorded in
+    the shard's ``failed``) stops the merge naming every such clip and the decoder's message,
+    unless ``on_bad_audio`` is ``skip``: then the track is left out of the merged file and
+    listed, with the reason, in its ``skipped_at_extraction`` attribute (JSON: track id ->
+    reason), which every consumer reports. The shards must agree on every value-changing
+    attribute (weights, layer, pooling, precision, dtype, audio and spectrogram settings).
+    """
+    import h5py
+
+    out_path = Path(out_path)
+    where: dict[str, tuple[int, int]] = {}
+    broken: dict[str, str] = {}
+    decoded: dict[str, float] = {}
+    infos = []
+    for s, shard in enumerate(shard_paths):
+        with h5py.File(shard, "r") as h5:
+            paths = _strings(h5["path"][:])
+            infos.append(
+                {"file": shard, "shape": h5["features"].shape, "dtype": h5["features"].dtype, "attrs": dict(h5.attrs)}
+            )
+            failed = _strings(h5["failed"][:]) if "failed" in h5 else []
+            seconds = h5["decoded_s"][:] if "decoded_s" in h5 else np.full(len(paths), np.nan)
+        for r, p in enumerate(paths):
+            key = os.path.normpath(p)
+            if failed and failed[r]:
+                broken[key] = failed[r]
+                continue
+            where[key] = (s, r)
+            decoded[key] = float(seconds[r])
+    shared = {k: v for k, v in infos[0]["attrs"].items() if k not in PER_SHARD_ATTRS}
+    differing = []
+    for info in infos[1:]:
+        for key, value in shared.items():
+            if key in ("activation_shape", "feature_dim"):
+                continue
+            mine, other = _comparable(key, value), _comparable(key, info["attrs"].get(key))
+            if mine != other:
+                differing.append(f"{info['file']} has {key} = {other!r}, {shard_paths[0]} has {mine!r}")
+    if differing:
+        raise EmotifyError(
+            "the extraction shards were made with different value-changing settings, so their features "
+            f"cannot be merged: {'; '.join(differing)}. Rerun them with one setting "
+            "(snakemake --forcerun extract_shard; for precision, set features.precision explicitly)"
+        )
+    dims = {int(i["shape"][1]) for i in infos if i["shape"][0] and i["shape"][1]}
+    if len(dims) > 1:
+        raise EmotifyError(f"shards disagree on the feature dimension: {sorted(dims)}")
+    dim = dims.pop() if dims else 0
+    paths_norm = [os.path.normpath(p) for p in tracks["path"]]
+    bad = {
+        int(t): broken[p] for t, p in zip(tracks["track_id"], paths_norm, strict=True) if p in broken and p not in where
+    }
+    if bad and on_bad_audio != "skip":
+        listing = "\n  ".join(f"track {t}: {reason}" for t, reason in bad.items())
+        raise EmotifyError(
+            f"{len(bad)} track(s) passed the track table's checks but the decoder refused them:\n  {listing}\n"
+            "(set data.on_bad_audio: skip to leave them out)"
+        )
+    for t, reason in bad.items():
+        if logger:
+            logger.warning("skipping track %d, which the decoder refused: %s", t, reason)
+    missing = [
+        f"track {t} ({p})"
+        for t, p in zip(tracks["track_id"], paths_norm, strict=True)
+        if p not in where and int(t) not in bad
+    ]
+    if missing:
+        raise EmotifyError(f"{len(missing)} track(s) have no features in any shard: {'; '.join(missing[:5])}")
+    keep = [i for i, p in enumerate(paths_norm) if p in where]
+    kept = tracks.iloc[keep]
+    dtype = infos[0]["dtype"]
+    handles = [h5py.File(p, "r") for p in shard_paths]
+    try:
+        with atomic_path(out_path, suffix=".h5") as tmp:
+            with h5py.File(tmp, "w") as h5:
+                dset = h5.create_dataset(
+                    "features", shape=(len(kept), dim), dtype=dtype, chunks=(1, max(dim, 1)), fillvalue=np.nan
+                )
+                for row, i in enumerate(keep):
+                    s, r = where[paths_norm[i]]
+                    dset[row] = handles[s]["features"][r]
+                h5.create_dataset("track_id", data=kept["track_id"].to_numpy(dtype=np.int64))
+                h5.create_dataset("genre", data=kept["genre"].astype(str).tolist(), dtype=h5py.string_dtype())
+                h5.create_dataset("path", data=kept["path"].astype(str).tolist(), dtype=h5py.string_dtype())
+                h5.create_dataset("decoded_s", data=np.array([decoded[paths_norm[i]] for i in keep]))
+                for key, value in shared.items():
+                    h5.attrs[key] = value
+                for key in ("device", "device_name", "compression"):
+                    h5.attrs[key] = ",".join(sorted({str(i["attrs"].get(key, "")) for i in infos}))
+                h5.attrs["shard_devices"] = json.dumps([str(i["attrs"].get("device_name", "")) for i in infos])
+                h5.attrs["shard_files"] = json.dumps([Path(p).name for p in shard_paths])
+                h5.attrs["n_shards"] = len(shard_paths)
+                h5.attrs["feature_dim"] = dim
+                h5.attrs["skipped_at_extraction"] = json.dumps({str(t): r for t, r in bad.items()})
+                h5.attrs["created_utc"] = utc_now()
+    finally:
+        for handle in handles:
+            handle.close()
+    return len(kept), dim
+
+
+def read_feature_h5(
+    path: str | Path, track_ids: list[int] | None = None
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Load ``(features float32, track_ids, attrs)``; rows restricted to and ordered as ``track_ids``.
+
+    Reads only the requested rows (in file order, one chunk per row). Raises
+    :class:`EmotifyError` naming the file and the rows when a requested id is missing or a
+    row holds NaN or infinite values (a damaged or stale feature file is never used).
+    """
+    import h5py
+
+    with h5py.File(path, "r") as h5:
+        ids = h5["track_id"][:]
+        attrs = dict(h5.attrs)
+        if track_ids is None:
+            feats, out_ids = h5["features"][:].astype(np.float32), ids
+        else:
+            pos = {int(t): i for i, t in enumerate(ids)}
+            missing = [t for t in track_ids if int(t) not in pos]
+            if missing:
+                raise EmotifyError(f"{path}: no features for track id(s) {missing[:5]} (stale feature cache?)")
+            rows = np.array([pos[int(t)] for t in track_ids], dtype=np.int64)
+            order = np.argsort(rows)
+            feats = np.empty((len(rows), h5["features"].shape[1]), dtype=np.float32)
+            feats[order] = h5["features"][np.sort(rows)]
+            out_ids = np.asarray(track_ids, dtype=np.int64)
+    bad = ~np.isfinite(feats).all(axis=1) if feats.size else np.zeros(len(feats), dtype=bool)
+    if bad.any():
+        raise EmotifyError(
+            f"{path}: {int(bad.sum())} row(s) hold NaN or infinite feature values (track ids "
+            f"{out_ids[bad][:10].tolist()}); the file is damaged or stale: rerun with "
+            "--forcerun merge_features (or extract_shard)"
+        )
+    return feats, out_ids, attrs
+
+
+def skipped_at_extraction(attrs: dict[str, Any]) -> dict[int, str]:
+    """Track id -> the decoder's message, for tracks left out of a merged feature file."""
+    raw = attrs.get("skipped_at_extraction", "{}")
+    return {int(k): str(v) for k, v in json.loads(raw if isinstance(raw, str) else "{}").items()}
+
+
+def tracks_with_features(
+    path: str | Path, tracks: pd.DataFrame, logger: logging.Logger | None = None
+) -> tuple[np.ndarray, pd.DataFrame, dict[str, Any]]:
+    """The features of ``tracks`` (rows of the track table), and the tracks kept.
+
+    Tracks the decoder refused during extraction (``data.on_bad_audio: skip``) are dropped and
+    logged with the reason; any other missing track is an error (:func:`read_feature_h5`).
+    """
+    import h5py
+
+    with h5py.File(path, "r") as h5:
+        attrs = dict(h5.attrs)
+    skipped = skipped_at_extraction(attrs)
+    drop = tracks["track_id"].astype(int).isin(list(skipped))
+    for t in tracks.loc[drop, "track_id"]:
+        if logger:
+            logger.warning("track %d left out: the decoder refused it during extraction (%s)", t, skipped[int(t)])
+    kept = tracks[~drop].reset_index(drop=True)
+    x, _, attrs = read_feature_h5(path, kept["track_id"].astype(int).tolist())
+    return x, kept, attrs

@@ -207,18 +207,31 @@ def ablation_figure(table: pd.DataFrame, title: str, subtitle: str, out: str | P
     _finish(fig, ax, "genre accuracy", title, subtitle, out, dpi)
 
 
+def features_label(h5_path: str | Path) -> str:
+    """'features: <weights label>, <layer>/<pooling>' from a feature file's provenance attributes."""
+    import h5py
+
+    with h5py.File(h5_path, "r") as h5:
+        a = dict(h5.attrs)
+    reduced = json.loads(a["reduction"]).get("method", "") if "reduction" in a else ""
+    extra = f", reduced by {reduced}" if reduced and reduced != "none" else ""
+    return f"features: {a.get('weights_label', '?')}, {a.get('layer', '?')}/{a.get('pooling', '?')}{extra}"
+
+
 def main(smk: Any, logger: logging.Logger) -> None:
     p = smk.params
+    features = smk.input.get("features") if hasattr(smk.input, "get") else None
+    subtitle = p.data_label + (f"\n{features_label(features)}" if features else "")
     if p.kind == "genre_repeated":
-        genre_repeated_figure(pd.read_csv(smk.input.summary), p.title, p.subtitle, smk.output.png, p.dpi)
+        genre_repeated_figure(pd.read_csv(smk.input.summary), p.title, subtitle, smk.output.png, p.dpi)
         return
     if p.kind == "emotion_repeated":
         emotion_repeated_figure(
-            pd.read_csv(smk.input.summary), pd.read_csv(smk.input.ceiling), p.title, p.subtitle, smk.output.png, p.dpi
+            pd.read_csv(smk.input.summary), pd.read_csv(smk.input.ceiling), p.title, subtitle, smk.output.png, p.dpi
         )
         return
     if p.kind == "ablation":
-        ablation_figure(pd.read_csv(smk.input.ablation), p.title, p.subtitle, smk.output.png, p.dpi)
+        ablation_figure(pd.read_csv(smk.input.ablation), p.title, subtitle, smk.output.png, p.dpi)
         return
     metrics = json.loads(Path(smk.input.metrics).read_text())
     if p.kind == "pca":
@@ -226,17 +239,17 @@ def main(smk: Any, logger: logging.Logger) -> None:
             pd.read_csv(smk.input.pca),
             metrics.get("pca_explained_variance", []),
             p.title,
-            p.subtitle,
+            subtitle,
             smk.output.png,
             p.dpi,
         )
     elif p.kind == "confusion":
         conf = pd.read_csv(smk.input.confusion, dtype={"true": str, "predicted": str})
         labels = [g for g in GENRES if g in set(conf["true"])]
-        confusion_figure(conf, labels, p.title, p.subtitle, smk.output.png, p.dpi)
+        confusion_figure(conf, labels, p.title, subtitle, smk.output.png, p.dpi)
     else:
         conf = pd.read_csv(smk.input.confusion, dtype={"true": str, "predicted": str})
-        emotion_grid_figure(conf, metrics, p.title, p.subtitle, smk.output.png, p.dpi)
+        emotion_grid_figure(conf, metrics, p.title, subtitle, smk.output.png, p.dpi)
     logger.info("wrote %s", smk.output.png)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from common_io import run_main, write_csv
+from common_io import EmotifyError, run_main, write_csv
 from spectrogram import SpectrogramParams, load_clip
 
 FEATURE_SETS = ("ltas", "mfcc", "loudness")
@@ -58,9 +58,17 @@ def main(smk: Any, logger: logging.Logger) -> None:
 
     sp = SpectrogramParams(**smk.params.audio, **smk.params.spectrogram)
     tracks = usable_tracks(pd.read_csv(smk.input.tracks))
+    skip = smk.config["data"]["on_bad_audio"] == "skip"
     rows = []
     for tid, path in zip(tracks["track_id"], tracks["path"], strict=True):
-        rows.append({"track_id": int(tid), **production_features(load_clip(path, sp), sp)})
+        try:
+            y = load_clip(path, sp)
+        except EmotifyError as err:
+            if not skip:
+                raise
+            logger.warning("skipping track %d, which the decoder refused: %s", tid, err)
+            continue
+        rows.append({"track_id": int(tid), **production_features(y, sp)})
     write_csv(pd.DataFrame(rows), smk.output.csv)
     logger.info("production descriptors of %d clips -> %s", len(rows), smk.output.csv)
 

@@ -71,10 +71,10 @@ def decode_clip(path: str | Path, p: SpectrogramParams) -> tuple[np.ndarray, flo
             warnings.simplefilter("ignore")
             y, _ = librosa.load(path, sr=p.sample_rate, mono=True, offset=p.offset, duration=p.duration)
     except (sf.LibsndfileError, RuntimeError, EOFError, ValueError) as err:
-        raise EmotifyError(f"{path}: cannot decode audio ({err.__class__.__name__}: {err})") from None
+        raise EmotifyError(f"{path}: cannot decode audio ({decoder_message(path, err)})") from None
     except Exception as err:  # audioread's backends raise their own types
         if err.__class__.__module__.startswith(("audioread", "soundfile")):
-            raise EmotifyError(f"{path}: cannot decode audio ({err.__class__.__name__}: {err})") from None
+            raise EmotifyError(f"{path}: cannot decode audio ({decoder_message(path, err)})") from None
         raise
     if len(y) == 0 or len(y) < p.min_duration * p.sample_rate:
         raise EmotifyError(
@@ -87,6 +87,24 @@ def decode_clip(path: str | Path, p: SpectrogramParams) -> tuple[np.ndarray, flo
     n = min(len(y), p.n_samples)
     out[:n] = y[:n]
     return out, len(y) / p.sample_rate
+
+
+def decoder_message(path: str | Path, err: Exception) -> str:
+    """What the decoders said. librosa tries libsndfile first and, when it fails, falls back to
+    audioread, whose error (``NoBackendError``, empty) hides libsndfile's: ask libsndfile again."""
+    import soundfile as sf
+
+    said = f"{err.__class__.__name__}: {err}".rstrip(": ")
+    if err.__class__.__module__.startswith("audioread"):
+        try:
+            with sf.SoundFile(path) as handle:
+                handle.read(frames=-1, dtype="float32")
+        except Exception as sf_err:  # noqa: BLE001 - we only want its message
+            said = (
+                f"libsndfile: {sf_err}; the fallback decoder audioread found no backend to try "
+                "(no ffmpeg or gstreamer installed)"
+            )
+    return said
 
 
 def log_mel(y: np.ndarray, p: SpectrogramParams) -> np.ndarray:

@@ -82,7 +82,9 @@ def table1_extended(
     return out
 
 
-def data_lines(tracks: pd.DataFrame, spectrogram_params: dict[str, Any]) -> list[str]:
+def data_lines(
+    tracks: pd.DataFrame, spectrogram_params: dict[str, Any], annotations: dict[str, Any] | None = None
+) -> list[str]:
     """What the track table says about the clips used: counts by status, and the short whole
     clips that were zero-padded (how many, by how much). ``spectrogram_params`` come from the
     feature file's provenance, so the excerpt length quoted is the one the features used."""
@@ -94,6 +96,18 @@ def data_lines(tracks: pd.DataFrame, spectrogram_params: dict[str, Any]) -> list
     if status.get("no_audio", 0):
         parts.append(f"{int(status['no_audio'])} have no audio file here")
     lines = ["- " + "; ".join(parts) + "."]
+    if annotations:
+        n_dup = annotations.get("duplicate_rows", 0)
+        what = (
+            "kept, as published (data.duplicate_rows: keep)"
+            if annotations.get("duplicate_policy") == "keep"
+            else "dropped (data.duplicate_rows: drop)"
+        )
+        lines.append(
+            f"- data.csv: {annotations.get('rows', '?')} listening events; {n_dup} repeat an earlier row verbatim"
+            + (f" ({annotations.get('tracks_with_duplicates', 0)} tracks), {what}" if n_dup else "")
+            + f"; {annotations.get('rows_used', '?')} used."
+        )
     ok = tracks[tracks["status"] == "ok"]
     padded = ok[ok["padded_s"].fillna(0) > 0].sort_values("padded_s", ascending=False)
     duration = float(spectrogram_params.get("duration", 0.0) or 0.0)
@@ -218,7 +232,8 @@ def main(smk: Any, logger: logging.Logger) -> None:
     spectrogram_params = provenance.get("spectrogram_params", "{}")
     if isinstance(spectrogram_params, str):
         spectrogram_params = json.loads(spectrogram_params)
-    data = data_lines(pd.read_csv(smk.input.tracks), spectrogram_params)
+    annotations = json.loads(Path(smk.input.annotations_report).read_text())
+    data = data_lines(pd.read_csv(smk.input.tracks), spectrogram_params, annotations)
     text = summary_markdown(
         metrics, t1, caption, provenance, smk.params.run_label, repeated, extended, markdown_table(ablation), data
     )

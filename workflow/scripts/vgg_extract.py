@@ -18,7 +18,6 @@ in track-id order, with ``track_id``, ``genre`` and ``path`` beside it.
 
 import hashlib
 import io
-import json
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,16 +26,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from common_io import EmotifyError, atomic_path, library_versions, run_main, sha256_file, utc_now, weights_label
-from feature_store import ShardCheckpoint, StoredRow, rows_in_order, shard_of  # noqa: F401 (re-exported)
+from common_io import EmotifyError, library_versions, run_main, sha256_file, weights_label
+from feature_store import ShardCheckpoint, StoredRow, merge_shards, rows_in_order, write_feature_h5
 from spectrogram import SpectrogramParams, clip_image_and_seconds
 
 IMAGENET_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
 IMAGENET_FILE = "vgg19-dcbb9e9d.pth"
 POOLINGS = ("flatten", "mean", "max", "mean_std")
-# attributes that may differ between shards: where, when and how fast each ran -- never what
-# the values are (precision, dtype, weights, layer ... must agree, see merge_shards)
-PER_SHARD_ATTRS = ("device", "device_name", "created_utc", "num_workers", "batch_size", "compression", "resumed_clips")
 # the settings that change feature values; execution settings (device, batch size, workers,
 # compression) are read from the config by the job itself and rerun nothing
 VALUE_SETTINGS = ("weights", "weights_sha256", "seed", "layer", "pooling", "precision", "store_dtype")
@@ -380,185 +376,6 @@ def extract_features(
             progress.update(len(idx))
 
 
-def _attr(value: Any) -> Any:
-    """HDF5 attribute value: scalars and integer lists as they are, anything else as JSON."""
-    if isinstance(value, (int, float, str, np.integer, np.floating)):
-        return value
-    if isinstance(value, (list, tuple)) and all(isinstance(v, (int, np.integer)) for v in value):
-        return np.asarray(value, dtype=np.int64)
-    return json.dumps(value, sort_keys=True)
-
-
-def write_feature_h5(
-    out_path: str | Path,
-    index: dict[str, list[Any]],
-    batches: Iterator[tuple[int, np.ndarray]],
-    attrs: dict[str, Any],
-    dtype: str = "float32",
-    compression: str | None = None,
-    failures: dict[int, str] | None = None,
-) -> tuple[int, int]:
-    """Stream feature batches into ``out_path`` (atomically); return ``(n_rows, dim)``.
-
-    ``index`` holds the row labels: ``track_id`` (ints), ``genre`` / ``path`` (strings); any
-    subset. ``features`` (n_rows, dim) is chunked one row per chunk. ``failures`` (row ->
-    message, filled while the batches are consumed) becomes the ``failed`` dataset: the
-    message of each row that could not be decoded, '' for the others.
-    """
-    import h5py
-
-    n = len(next(iter(index.values())))
-    with atomic_path(out_path, suffix=".h5") as tmp:
-        with h5py.File(tmp, "w") as h5:
-            for name, values in index.items():
-                if name == "track_id":
-                    h5.create_dataset(name, data=np.asarray(values, dtype=np.int64))
-                elif len(values) and all(isinstance(v, (float, np.floating)) for v in values):
-                    h5.create_dataset(name, data=np.asarray(values, dtype=np.float64))
-                else:
-                    h5.create_dataset(name, data=[str(v) for v in values], dtype=h5py.string_dtype())
-            dset = None
-            for start, feats in batches:
-                if dset is None:
-                    dim = feats.shape[1]
-                    dset = h5.create_dataset(
-                        "features",
-                        shape=(n, dim),
-                        dtype=dtype,
-                        chunks=(1, dim),
-                        compression=compression,
-                        fillvalue=np.nan,  # a row never written reads as NaN, never as zeros
-                    )
-                dset[start : start + len(feats)] = feats.astype(dtype)
-            if dset is None:
-                dset = h5.create_dataset("features", shape=(n if failures else 0, 0), dtype=dtype)
-            if failures is not None:
-                messages = [failures.get(i, "") for i in range(n)]
-                h5.create_dataset("failed", data=messages, dtype=h5py.string_dtype())
-            for key, value in attrs.items():
-                h5.attrs[key] = _attr(value)
-            h5.attrs["feature_dim"] = int(dset.shape[1])
-            h5.attrs["created_utc"] = utc_now()
-            dims = dset.shape
-    return int(dims[0]), int(dims[1])
-
-
-def _comparable(key: str, value: Any) -> str:
-    """An attribute as merge_shards compares it: library versions only where they change values."""
-    if key == "versions" and value is not None:
-        versions = json.loads(value) if isinstance(value, str) else dict(value)
-        return json.dumps({k: versions.get(k) for k in ("torch", "torchvision", "librosa", "soundfile", "numpy")})
-    return str(value)
-
-
-def merge_shards(out_path: str | Path, shard_paths: list[str], tracks: pd.DataFrame) -> tuple[int, int]:
-    """Write the merged view: a virtual ``features`` dataset over the shards, in ``tracks`` order.
-
-    Every track (usable rows of the track table) must have its audio path in exactly one shard.
-    Attributes are those of the shards (which must agree on every parameter), plus
-    ``n_shards``, ``shard_files`` and the per-shard ``shard_devices``.
-    """
-    import os
-
-    import h5py
-
-    out_path = Path(out_path)
-    where: dict[str, tuple[int, int]] = {}
-    broken: dict[str, str] = {}
-    infos = []
-    for s, shard in enumerate(shard_paths):
-        with h5py.File(shard, "r") as h5:
-            paths = [p.decode() if isinstance(p, bytes) else str(p) for p in h5["path"][:]]
-            infos.append(
-                {"file": shard, "shape": h5["features"].shape, "dtype": h5["features"].dtype, "attrs": dict(h5.attrs)}
-            )
-            failed = [m.decode() if isinstance(m, bytes) else str(m) for m in h5["failed"][:]] if "failed" in h5 else []
-        for r, p in enumerate(paths):
-            if failed and failed[r]:
-                broken[os.path.normpath(p)] = failed[r]
-                continue
-            where[os.path.normpath(p)] = (s, r)
-    shared = {k: v for k, v in infos[0]["attrs"].items() if k not in PER_SHARD_ATTRS}
-    differing = []
-    for info in infos[1:]:
-        for key, value in shared.items():
-            if key in ("activation_shape", "feature_dim"):
-                continue
-            mine, other = _comparable(key, value), _comparable(key, info["attrs"].get(key))
-            if mine != other:
-                differing.append(f"{info['file']} has {key} = {other!r}, {shard_paths[0]} has {mine!r}")
-    if differing:
-        raise EmotifyError(
-            "the extraction shards were made with different value-changing settings, so their features "
-            f"cannot be merged: {'; '.join(differing)}. Rerun them with one setting "
-            "(snakemake --forcerun extract_shard; for precision, set features.precision explicitly)"
-        )
-    dims = {int(i["shape"][1]) for i in infos if i["shape"][0] and i["shape"][1]}
-    if len(dims) > 1:
-        raise EmotifyError(f"shards disagree on the feature dimension: {sorted(dims)}")
-    dim = dims.pop() if dims else 0
-    paths_norm = [os.path.normpath(p) for p in tracks["path"]]
-    bad = [f"track {t}: {broken[p]}" for t, p in zip(tracks["track_id"], paths_norm, strict=True) if p in broken]
-    if bad:
-        raise EmotifyError(
-            f"{len(bad)} track(s) passed the track table's checks but could not be decoded: {'; '.join(bad[:5])}"
-        )
-    missing = [f"track {t} ({p})" for t, p in zip(tracks["track_id"], paths_norm, strict=True) if p not in where]
-    if missing:
-        raise EmotifyError(f"{len(missing)} track(s) have no features in any shard: {'; '.join(missing[:5])}")
-    dtype = infos[0]["dtype"]
-    layout = h5py.VirtualLayout(shape=(len(tracks), dim), dtype=dtype)
-    for row, p in enumerate(paths_norm):
-        s, r = where[p]
-        src = h5py.VirtualSource(
-            Path(shard_paths[s]).resolve().relative_to(out_path.resolve().parent).as_posix(),
-            "features",
-            shape=tuple(infos[s]["shape"]),
-        )
-        layout[row] = src[r]
-    with atomic_path(out_path, suffix=".h5") as tmp:
-        with h5py.File(tmp, "w") as h5:
-            h5.create_virtual_dataset("features", layout, fillvalue=np.nan)
-            h5.create_dataset("track_id", data=tracks["track_id"].to_numpy(dtype=np.int64))
-            h5.create_dataset("genre", data=tracks["genre"].astype(str).tolist(), dtype=h5py.string_dtype())
-            h5.create_dataset("path", data=tracks["path"].astype(str).tolist(), dtype=h5py.string_dtype())
-            for key, value in shared.items():
-                h5.attrs[key] = value
-            for key in ("device", "device_name", "compression"):
-                h5.attrs[key] = ",".join(sorted({str(i["attrs"].get(key, "")) for i in infos}))
-            h5.attrs["shard_devices"] = json.dumps([str(i["attrs"].get("device_name", "")) for i in infos])
-            h5.attrs["shard_files"] = json.dumps([Path(p).name for p in shard_paths])
-            h5.attrs["n_shards"] = len(shard_paths)
-            h5.attrs["feature_dim"] = dim
-            h5.attrs["created_utc"] = utc_now()
-    return len(tracks), dim
-
-
-def read_feature_h5(
-    path: str | Path, track_ids: list[int] | None = None
-) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """Load ``(features float32, track_ids, attrs)``; rows restricted to and ordered as ``track_ids``.
-
-    Reads only the requested rows (in file order, one chunk per row).
-    """
-    import h5py
-
-    with h5py.File(path, "r") as h5:
-        ids = h5["track_id"][:]
-        attrs = dict(h5.attrs)
-        if track_ids is None:
-            return h5["features"][:].astype(np.float32), ids, attrs
-        pos = {int(t): i for i, t in enumerate(ids)}
-        missing = [t for t in track_ids if int(t) not in pos]
-        if missing:
-            raise EmotifyError(f"{path}: no features for track id(s) {missing[:5]} (stale feature cache?)")
-        rows = np.array([pos[int(t)] for t in track_ids])
-        order = np.argsort(rows)
-        feats = np.empty((len(rows), h5["features"].shape[1]), dtype=np.float32)
-        feats[order] = h5["features"][np.sort(rows)]
-        return feats, np.asarray(track_ids, dtype=np.int64), attrs
-
-
 def execution_settings(config: dict[str, Any]) -> dict[str, Any]:
     """The settings that decide how fast, not what: read from the config by the job itself, so
     moving to a GPU node or changing the batch size reruns nothing (see :data:`VALUE_SETTINGS`)."""
@@ -684,7 +501,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
         from dataset import usable_tracks
 
         tracks = usable_tracks(pd.read_csv(smk.input.tracks))
-        n, dim = merge_shards(smk.output.h5, list(smk.input.shards), tracks)
+        n, dim = merge_shards(smk.output.h5, list(smk.input.shards), tracks, smk.config["data"]["on_bad_audio"], logger)
         logger.info("merged %d shard(s) into %s: %d tracks x %d features", len(smk.input.shards), smk.output.h5, n, dim)
     else:
         run_shard(smk, logger)
