@@ -52,3 +52,23 @@ def test_every_schema_key_is_documented() -> None:
     missing = [k for k in keys(SCHEMA) if f"`{k}`" not in readme]
     assert not missing, f"config/README.md lacks {missing}"
     assert Path(REPO / "config" / "schema.yaml").exists()
+
+
+def test_a_config_problem_is_one_line_naming_the_key_and_the_closest_one() -> None:
+    from config_tools import config_problem
+
+    assert config_problem({"knnn": {"k": 5}}, SCHEMA).startswith("unknown key 'knnn'; did you mean 'knn'?")
+    assert config_problem({"features": {"weigths": "random"}}, SCHEMA).startswith(
+        "unknown key 'features.weigths'; did you mean 'features.weights'?"
+    )
+    assert config_problem({"zzzz": 1}, SCHEMA).startswith("unknown key 'zzzz' (valid keys here: run_label, data")
+    assert config_problem({"knn": {"k": 0}}, SCHEMA) == "knn.k: 0 is less than the minimum of 1"
+    assert config_problem({"knn": {"k": 3}}, SCHEMA) is None
+    for problem in (config_problem({"knnn": {}}, SCHEMA), config_problem({"knn": {"k": "x"}}, SCHEMA)):
+        assert "\n" not in problem
+
+
+def test_command_line_lists_get_the_schema_types() -> None:
+    typed = coerce_to_schema({"evaluation": {"pca_components": ["2", "9"]}}, SCHEMA)
+    assert typed == {"evaluation": {"pca_components": [2, 9]}}
+    _validator().validate(typed)

@@ -127,3 +127,24 @@ def test_real_clips_map_by_rank_and_tags_are_read() -> None:
     assert (ok["artist"] != "").all() and (ok["album"] != "").all()
     tags = read_tags(SHARED / "emotifymusic" / "rock" / "1.mp3")
     assert tags["title"] and tags["artist"] == table.loc[101, "artist"]
+
+
+def test_duplicate_rows_are_counted_and_dropped_only_on_request() -> None:
+    from dataset import handle_duplicate_rows
+
+    rows = pd.DataFrame({"track id": [1, 1, 1, 2, 2], "genre": ["classical"] * 3 + ["pop"] * 2, "x": [0, 0, 1, 5, 5]})
+    kept, report = handle_duplicate_rows(rows, "keep")
+    assert len(kept) == 5 and report["duplicate_rows"] == 2 and report["duplicate_lines"] == [3, 6]
+    assert report["tracks_with_duplicates"] == 2 and report["rows_used"] == 5
+    dropped, report = handle_duplicate_rows(rows, "drop")
+    assert dropped["x"].tolist() == [0, 1, 5] and report["rows_used"] == 3
+
+
+@needs_shared
+def test_the_real_data_csv_has_its_verbatim_duplicates_counted() -> None:
+    from dataset import handle_duplicate_rows
+
+    data = read_annotations(SHARED / "data.csv")
+    _, report = handle_duplicate_rows(data, "keep")
+    assert report["rows"] == 8407 and report["duplicate_rows"] == 140
+    assert report["distinct_repeated_rows"] == 74 and report["most_copies"] == 21

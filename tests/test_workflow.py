@@ -213,3 +213,26 @@ def test_same_config_gives_identical_tables(demo_run: Path, tmp_path: Path) -> N
         assert (work / rel).read_bytes() == (demo_run / rel).read_bytes(), rel
     strip = lambda text: [line for line in text.splitlines() if "created (UTC)" not in line]  # noqa: E731
     assert strip((work / "results/summary.md").read_text()) == strip((demo_run / "results/summary.md").read_text())
+
+
+def test_feature_labels_come_from_the_feature_file(demo_run: Path) -> None:
+    from figures import features_label
+
+    h5 = demo_run / "results/features/vgg19.h5"
+    assert features_label(h5) == "features: random-init VGG19 (NOT ImageNet), pool5/flatten"
+    md = (demo_run / "results/tables/ablation_genre.md").read_text()
+    assert "random-init VGG19 (NOT ImageNet), pool5/flatten (from the feature file)" in md
+    exp1 = json.loads((demo_run / "results/experiments/exp1_genre_from_audio/metrics.json").read_text())
+    assert exp1["feature_layer"] == "pool5" and exp1["weights_label"].startswith("random-init")
+
+
+def test_the_merged_feature_file_does_not_need_the_shards(demo_run: Path, tmp_path: Path) -> None:
+    import shutil
+
+    work = tmp_path / "moved"
+    shutil.copytree(demo_run, work, symlinks=True)
+    shutil.rmtree(work / "results/features/shards")
+    assert planned_jobs((r := snakemake(work, "-n", "--configfile", "config/demo.yaml")).stdout + r.stderr) == {}
+    snakemake(work, "--configfile", "config/demo.yaml", "--forcerun", "exp1_genre_from_audio", "evaluate_repeated")
+    for rel in ("results/experiments/exp1_genre_from_audio/metrics.json", "results/evaluation/repeated_summary.csv"):
+        assert (work / rel).read_bytes() == (demo_run / rel).read_bytes(), rel

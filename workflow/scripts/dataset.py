@@ -134,16 +134,22 @@ def handle_duplicate_rows(
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Count the rows that repeat an earlier row verbatim; drop them when ``policy`` is ``drop``.
 
-    Returns the rows to use and a report: rows read, duplicate rows, their 1-based line numbers
-    in the file (header = line 1), how many tracks they touch, and the policy applied.
+    A repeated row may be a listening event recorded twice, or two listeners who gave the same
+    answers and demographics: the file cannot tell, so the default keeps the file as published.
+    Returns the rows to use and a report: rows read, rows repeating an earlier one, how many
+    distinct rows are repeated and the most copies of one, the 1-based line numbers of the
+    repeats (header = line 1), how many tracks they touch, and the policy applied.
     """
     if policy not in ("keep", "drop"):
         raise EmotifyError(f"data.duplicate_rows must be 'keep' or 'drop', got {policy!r}")
     dup = data.duplicated(keep="first")
     lines = (data.index[dup] + 2).tolist()
+    copies = data[data.duplicated(keep=False)].value_counts()
     report = {
         "rows": int(len(data)),
         "duplicate_rows": int(dup.sum()),
+        "distinct_repeated_rows": int(len(copies)),
+        "most_copies": int(copies.max()) if len(copies) else 1,
         "duplicate_lines": lines,
         "tracks_with_duplicates": int(data.loc[dup, "track id"].nunique()),
         "duplicate_policy": policy,
@@ -151,8 +157,11 @@ def handle_duplicate_rows(
     }
     if logger and dup.any():
         logger.warning(
-            "%d row(s) repeat an earlier row verbatim (%d tracks; lines %s); data.duplicate_rows: %s",
+            "%d row(s) repeat an earlier row verbatim (%d distinct rows, up to %d copies, %d tracks; lines %s); "
+            "data.duplicate_rows: %s",
             report["duplicate_rows"],
+            report["distinct_repeated_rows"],
+            report["most_copies"],
             report["tracks_with_duplicates"],
             _first([str(n) for n in lines]),
             "kept, as published" if policy == "keep" else "dropped",

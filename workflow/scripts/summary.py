@@ -105,7 +105,13 @@ def data_lines(
         )
         lines.append(
             f"- data.csv: {annotations.get('rows', '?')} listening events; {n_dup} repeat an earlier row verbatim"
-            + (f" ({annotations.get('tracks_with_duplicates', 0)} tracks), {what}" if n_dup else "")
+            + (
+                f" ({annotations.get('distinct_repeated_rows', 0)} distinct rows, up to "
+                f"{annotations.get('most_copies', 1)} copies, {annotations.get('tracks_with_duplicates', 0)} tracks; "
+                f"a double record and two listeners with identical answers look the same), {what}"
+                if n_dup
+                else ""
+            )
             + f"; {annotations.get('rows_used', '?')} used."
         )
     ok = tracks[tracks["status"] == "ok"]

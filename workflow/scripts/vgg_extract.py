@@ -11,9 +11,9 @@ Speed: clips are decoded in DataLoader worker processes while the network runs o
 batches under ``torch.inference_mode``; on CUDA with bf16/fp16 autocast and channels_last.
 A CUDA out-of-memory error halves the batch and the work continues.
 
-Layout: each shard job writes ``shards/vgg19_<i>-of-<n>.h5`` (rows keyed by audio path); the
-merge job writes ``vgg19.h5`` whose ``features`` is an HDF5 virtual dataset over the shards,
-in track-id order, with ``track_id``, ``genre`` and ``path`` beside it.
+Layout: each shard job writes ``shards/vgg19_<i>-of-<n>.h5`` (rows keyed by audio path), keeping
+finished batches in a checkpoint until it is complete; the merge job copies the rows into the
+self-contained ``vgg19.h5``. The HDF5 side lives in :mod:`feature_store` (h5py only).
 """
 
 import hashlib
