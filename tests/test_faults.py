@@ -11,6 +11,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import copy_workflow, planned_jobs, snakemake
 
@@ -69,6 +70,9 @@ REPORTING = {"figure", "summary", "all"}
 def test_each_parameter_group_reruns_exactly_its_jobs(demo_run: Path, config: str, expected: set[str]) -> None:
     out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", config)
     assert set(planned_jobs(out.stdout + out.stderr)) == expected
+
+
+LOCAL = ("--configfile", "config/demo.yaml", "--config", "data={source: local, root: mydata}")
 
 
 @pytest.fixture
@@ -166,10 +170,9 @@ BAD_INPUTS = {
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
 def test_bad_input_stops_with_one_clear_message_and_no_outputs(local_copy: Path, case: str) -> None:
     break_it, message = BAD_INPUTS[case]
+    shutil.copytree(local_copy / "mydata", local_copy.parent / "pristine")
     break_it(local_copy)
-    out = snakemake(
-        local_copy, "--configfile", "config/demo.yaml", "--config", "data={source: local, root: mydata}", check=False
-    )
+    out = snakemake(local_copy, *LOCAL, check=False)
     text = out.stdout + out.stderr
     assert out.returncode != 0
     assert re.search(message, text), text[-3000:]
@@ -177,6 +180,13 @@ def test_bad_input_stops_with_one_clear_message_and_no_outputs(local_copy: Path,
     assert "Traceback" not in "\n".join(p.read_text() for p in (local_copy / "logs").rglob("*.log"))
     assert not (local_copy / "results" / "features").exists()
     assert not list((local_copy / "results").rglob("*.png")) if (local_copy / "results").exists() else True
+    # the fix: put the data back; the rerun is clean (nothing stale reused)
+    data = local_copy / "mydata"
+    shutil.rmtree(data)
+    shutil.copytree(local_copy.parent / "pristine", data)
+    snakemake(local_copy, "results/tables/tracks.csv", *LOCAL)
+    tracks = pd.read_csv(local_copy / "results/tables/tracks.csv")
+    assert len(tracks) == 40 and (tracks["status"] == "ok").all()
 
 
 def test_config_errors_name_the_key(demo_run: Path) -> None:

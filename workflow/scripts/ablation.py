@@ -5,6 +5,11 @@
 - descriptors that carry mostly production information (see ``production_features``).
 """
 
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
 import logging
 from typing import Any
 

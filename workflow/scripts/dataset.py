@@ -4,6 +4,11 @@ Mapping rule (from the dataset's documentation): within each genre, the n-th sma
 of that genre in data.csv is ``emotifymusic/<genre>/<n>.<ext>``. Folder order is never used.
 """
 
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
 import hashlib
 import json
 import logging

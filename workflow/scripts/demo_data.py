@@ -12,6 +12,11 @@ tempo, loudness, brightness, roughness) that also drive the simulated listeners'
 choices, so emotions are partly learnable from audio.
 """
 
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
 import logging
 from dataclasses import dataclass
 from pathlib import Path

@@ -5,6 +5,11 @@ configured, and only then is renamed into place. Offline, the error names the UR
 to put the file by hand.
 """
 
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
 import hashlib
 import logging
 import shutil

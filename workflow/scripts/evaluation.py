@@ -11,6 +11,11 @@ in ``experiments.knn_model``) are computed once per split and reused for the gen
 emotions and every label permutation.
 """
 
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
 import logging
 from dataclasses import dataclass
 from typing import Any

@@ -12,6 +12,11 @@ Every experiment writes predictions.csv, metrics.json, confusion.csv and pca.csv
 its standardised inputs, for the figures).
 """
 
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
 import logging
 from pathlib import Path
 from typing import Any

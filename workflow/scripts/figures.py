@@ -4,6 +4,11 @@ Every figure carries, under its title, the run's provenance line (dataset and VG
 e.g. "random-init VGG19 (NOT ImageNet)"), so no figure can be mistaken for the paper's.
 """
 
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
 import json
 import logging
 from pathlib import Path

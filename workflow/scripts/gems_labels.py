@@ -5,6 +5,11 @@ divided by all listening events of s; m_k is the median of mu(., k) over songs; 
 is 1 iff mu(s, k) > m_k (strictly: songs at the median are negative).
 """
 
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
 import logging
 from typing import Any
 

@@ -10,6 +10,11 @@ If these simple descriptors recognise genre nearly as well as VGG19 features, th
 accuracy need not come from musical content.
 """
 
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
 import logging
 from typing import Any
 

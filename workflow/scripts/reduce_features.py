@@ -14,6 +14,11 @@
 Rows are read block by block; the full matrix is never in memory.
 """
 
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
 import logging
 from collections.abc import Iterator
 from pathlib import Path

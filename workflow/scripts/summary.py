@@ -1,5 +1,10 @@
 """Table 1 (emotion accuracy beside the paper's) and results/summary.md (every experiment)."""
 
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
 import json
 import logging
 from pathlib import Path

@@ -16,6 +16,11 @@ finished batches in a checkpoint until it is complete; the merge job copies the 
 self-contained ``vgg19.h5``. The HDF5 side lives in :mod:`feature_store` (h5py only).
 """
 
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
 import hashlib
 import io
 import logging
@@ -238,6 +243,13 @@ def _collate(items: list[tuple[int, np.ndarray | None, str, float]]) -> tuple[li
     return [i for i, *_ in items], stacked, [err for _, _, err, _ in items], [s for *_, s in items]
 
 
+def _ignore_interrupt(worker_id: int) -> None:
+    """DataLoader workers leave Ctrl-C to the main process, which shuts them down cleanly."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def make_forward(net: Any, pooling: str, device: str, precision: str) -> Callable[[Any], np.ndarray]:
     """A function images (B, 3, H, W) on the CPU -> pooled float32 features (B, dim) numpy."""
     import torch
@@ -341,6 +353,7 @@ def extract_features(
         pin_memory=device == "cuda",
         prefetch_factor=2 if num_workers else None,
         persistent_workers=False,
+        worker_init_fn=_ignore_interrupt,
     )
     progress = tqdm(
         total=len(paths),
