@@ -11,7 +11,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
-from common_io import GENRES, EmotifyError  # noqa: E402
+from common_io import GENRES, IMAGENET_URL, EmotifyError  # noqa: E402
 from feature_store import shard_of  # noqa: E402
 from config_tools import coerce_to_schema, config_problem  # noqa: E402
 

@@ -8,7 +8,7 @@ rule make_demo:
     log:
         "logs/make_demo.log",
     benchmark:
-        "benchmarks/make_demo.tsv"
+        "results/benchmarks/make_demo.tsv"
     conda:
         "../envs/data.yaml"
     params:
@@ -23,7 +23,7 @@ rule download_annotations:
     log:
         "logs/download_annotations.log",
     benchmark:
-        "benchmarks/download_annotations.tsv"
+        "results/benchmarks/download_annotations.tsv"
     conda:
         "../envs/data.yaml"
     params:
@@ -39,7 +39,7 @@ checkpoint download_audio:
     log:
         "logs/download_audio.log",
     benchmark:
-        "benchmarks/download_audio.tsv"
+        "results/benchmarks/download_audio.tsv"
     conda:
         "../envs/data.yaml"
     params:
@@ -59,7 +59,7 @@ rule validate_annotations:
     log:
         "logs/validate_annotations.log",
     benchmark:
-        "benchmarks/validate_annotations.tsv"
+        "results/benchmarks/validate_annotations.tsv"
     conda:
         "../envs/data.yaml"
     params:
@@ -81,7 +81,7 @@ rule track_table:
     log:
         "logs/track_table.log",
     benchmark:
-        "benchmarks/track_table.tsv"
+        "results/benchmarks/track_table.tsv"
     conda:
         "../envs/data.yaml"
     params:

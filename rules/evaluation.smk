@@ -18,7 +18,7 @@ rule evaluate_repeated:
     log:
         "logs/evaluate_repeated.log",
     benchmark:
-        "benchmarks/evaluate_repeated.tsv"
+        "results/benchmarks/evaluate_repeated.tsv"
     conda:
         "../envs/ml.yaml"
     threads: 1
@@ -47,7 +47,7 @@ rule human_ceiling:
     log:
         "logs/human_ceiling.log",
     benchmark:
-        "benchmarks/human_ceiling.tsv"
+        "results/benchmarks/human_ceiling.tsv"
     conda:
         "../envs/ml.yaml"
     params:
@@ -55,24 +55,6 @@ rule human_ceiling:
         threshold=config["labels"]["threshold"],
     script:
         f"{SCRIPTS}/evaluation.py"
-
-
-rule production_features:
-    input:
-        tracks="results/tables/tracks.csv",
-    output:
-        csv="results/features/production.csv",
-    log:
-        "logs/production_features.log",
-    benchmark:
-        "benchmarks/production_features.tsv"
-    conda:
-        "../envs/features.yaml"
-    params:
-        audio=audio_params(),
-        spectrogram=config["spectrogram"],
-    script:
-        f"{SCRIPTS}/production_features.py"
 
 
 rule ablation_genre:
@@ -90,7 +72,7 @@ rule ablation_genre:
     log:
         "logs/ablation_genre.log",
     benchmark:
-        "benchmarks/ablation_genre.tsv"
+        "results/benchmarks/ablation_genre.tsv"
     conda:
         "../envs/ml.yaml"
     resources:

@@ -9,7 +9,7 @@ rule split:
     log:
         "logs/split.log",
     benchmark:
-        "benchmarks/split.tsv"
+        "results/benchmarks/split.tsv"
     conda:
         "../envs/ml.yaml"
     params:
@@ -32,7 +32,7 @@ rule exp1_genre_from_audio:
     log:
         "logs/exp1_genre_from_audio.log",
     benchmark:
-        "benchmarks/exp1_genre_from_audio.tsv"
+        "results/benchmarks/exp1_genre_from_audio.tsv"
     conda:
         "../envs/ml.yaml"
     resources:
@@ -57,7 +57,7 @@ rule exp2_emotion_from_audio:
     log:
         "logs/exp2_emotion_from_audio.log",
     benchmark:
-        "benchmarks/exp2_emotion_from_audio.tsv"
+        "results/benchmarks/exp2_emotion_from_audio.tsv"
     conda:
         "../envs/ml.yaml"
     resources:
@@ -82,7 +82,7 @@ rule exp3_genre_from_ratings:
     log:
         "logs/exp3_genre_from_ratings.log",
     benchmark:
-        "benchmarks/exp3_genre_from_ratings.tsv"
+        "results/benchmarks/exp3_genre_from_ratings.tsv"
     conda:
         "../envs/ml.yaml"
     params:
@@ -104,7 +104,7 @@ rule exp4_genre_from_predicted_emotions:
     log:
         "logs/exp4_genre_from_predicted_emotions.log",
     benchmark:
-        "benchmarks/exp4_genre_from_predicted_emotions.tsv"
+        "results/benchmarks/exp4_genre_from_predicted_emotions.tsv"
     conda:
         "../envs/ml.yaml"
     params:

@@ -7,11 +7,11 @@ rule fetch_vgg19_weights:
     log:
         "logs/fetch_vgg19_weights.log",
     benchmark:
-        "benchmarks/fetch_vgg19_weights.tsv"
+        "results/benchmarks/fetch_vgg19_weights.tsv"
     conda:
         "../envs/features.yaml"
     params:
-        url="https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",
+        url=IMAGENET_URL,
         sha256=config["features"]["weights_sha256"],
     script:
         f"{SCRIPTS}/download.py"
@@ -25,7 +25,7 @@ rule extract_shard:
     log:
         "logs/extract_shard/{shard}.log",
     benchmark:
-        "benchmarks/extract_shard/{shard}.tsv"
+        "results/benchmarks/extract_shard/{shard}.tsv"
     conda:
         "../envs/features.yaml"
     threads: 2
@@ -53,7 +53,7 @@ rule merge_features:
     log:
         "logs/merge_features.log",
     benchmark:
-        "benchmarks/merge_features.tsv"
+        "results/benchmarks/merge_features.tsv"
     conda:
         "../envs/features.yaml"
     script:
@@ -68,7 +68,7 @@ rule reduce_features:
     log:
         "logs/reduce_features.log",
     benchmark:
-        "benchmarks/reduce_features.tsv"
+        "results/benchmarks/reduce_features.tsv"
     conda:
         "../envs/ml.yaml"
     resources:
@@ -77,3 +77,23 @@ rule reduce_features:
         reduce=config["features"]["reduce"],
     script:
         f"{SCRIPTS}/reduce_features.py"
+
+
+# Production descriptors (long-term average spectrum, MFCC statistics, loudness): a second
+# feature set beside VGG19, used by the ablation.
+rule production_features:
+    input:
+        tracks="results/tables/tracks.csv",
+    output:
+        csv="results/features/production.csv",
+    log:
+        "logs/production_features.log",
+    benchmark:
+        "results/benchmarks/production_features.tsv"
+    conda:
+        "../envs/features.yaml"
+    params:
+        audio=audio_params(),
+        spectrogram=config["spectrogram"],
+    script:
+        f"{SCRIPTS}/production_features.py"

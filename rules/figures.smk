@@ -14,7 +14,7 @@ rule figure:
     log:
         "logs/figure/{fig}.log",
     benchmark:
-        "benchmarks/figure/{fig}.tsv"
+        "results/benchmarks/figure/{fig}.tsv"
     group:
         "figures"
     conda:

@@ -11,7 +11,7 @@ rule gems_ratings:
     log:
         "logs/gems_ratings.log",
     benchmark:
-        "benchmarks/gems_ratings.tsv"
+        "results/benchmarks/gems_ratings.tsv"
     conda:
         "../envs/ml.yaml"
     script:
@@ -31,7 +31,7 @@ rule gems_labels:
     log:
         "logs/gems_labels.log",
     benchmark:
-        "benchmarks/gems_labels.tsv"
+        "results/benchmarks/gems_labels.tsv"
     conda:
         "../envs/ml.yaml"
     params:

@@ -29,7 +29,7 @@ rule summary:
     log:
         "logs/summary.log",
     benchmark:
-        "benchmarks/summary.tsv"
+        "results/benchmarks/summary.tsv"
     conda:
         "../envs/ml.yaml"
     params:

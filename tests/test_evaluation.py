@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from common_io import EMOTIONS, GENRES
-from evaluation import baselines, evaluate_all, human_ceiling, make_splits, neighbours, permutation_p_value, vote
-from experiments import knn_model
+from evaluation import baselines, evaluate_all, human_ceiling, make_splits, permutation_p_value
+from knn import neighbours, vote
 from production_features import feature_columns, production_features
 from spectrogram import SpectrogramParams
 
@@ -19,18 +19,6 @@ def _meta(per_genre: int = 12, artists: int = 3) -> pd.DataFrame:
                 {"track_id": len(rows) + 1, "genre": g, "artist": f"{g}-{i % artists}", "album": f"{g}-{i % artists}-a"}
             )
     return pd.DataFrame(rows)
-
-
-def test_neighbour_vote_equals_the_sklearn_pipeline() -> None:
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(60, 30))
-    y = rng.choice(["a", "b", "c"], size=60)
-    for s in make_splits(y, 5, 0.3, seed=1):
-        nn = neighbours(x, s.train, s.test, 5)
-        pred, proba, classes = vote(y[s.train], nn)
-        model = knn_model(5).fit(x[s.train], y[s.train])
-        np.testing.assert_array_equal(pred, model.predict(x[s.test]))
-        np.testing.assert_allclose(proba, model.predict_proba(x[s.test]))
 
 
 def test_grouped_splits_keep_groups_apart_and_are_seeded() -> None:

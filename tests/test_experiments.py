@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from common_io import EMOTIONS, GENRES, EmotifyError
-from experiments import emotion_experiment, genre_experiment, make_split, out_of_fold_proba
+from experiments import emotion_experiment, genre_experiment, make_split
 
 
 def _tracks(per_genre: int = 10) -> pd.DataFrame:
@@ -46,16 +46,6 @@ def test_k_larger_than_training_set_is_a_clear_error() -> None:
     split = make_split(_tracks(2), 0.5, seed=0)
     with pytest.raises(EmotifyError, match=r"knn.k = 9 exceeds the 4 training songs"):
         genre_experiment(np.zeros((8, 3)), split, k=9, seed=0, name="t", inputs="x")
-
-
-def test_out_of_fold_probabilities_never_see_their_own_row() -> None:
-    # each row is its own far-away cluster with a unique label pattern: a model that saw the
-    # row would predict its label with certainty; out of fold it cannot
-    x = np.repeat(np.arange(10)[:, None] * 100.0, 2, axis=1)
-    y = np.array([0, 1] * 5)
-    p = out_of_fold_proba(x, y, k=1, folds=10, seed=0)
-    assert p.shape == (10,)
-    assert not np.array_equal((p > 0.5).astype(int), y)
 
 
 def test_emotion_experiment_outputs() -> None:

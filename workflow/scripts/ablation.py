@@ -16,11 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
-from sklearn.neighbors import NearestNeighbors
-from sklearn.preprocessing import StandardScaler
 
+import knn
 from common_io import run_main, write_csv, write_text
-from evaluation import interval, make_splits, neighbours, vote
+from evaluation import interval, make_splits
 from production_features import feature_columns
 from summary import markdown_table
 
@@ -28,13 +27,13 @@ from summary import markdown_table
 def pca_neighbours(
     x: np.ndarray, train: np.ndarray, test: np.ndarray, k: int, n: int, seed: int
 ) -> tuple[np.ndarray, int]:
-    """Neighbours after StandardScaler -> PCA(n) fitted on the training songs; n clamped to the
-    training set. Returns ``(neighbour indices, components used)``."""
+    """Neighbours after StandardScaler -> PCA(n), both fitted on the training songs, in the
+    PCA coordinates (not rescaled). ``n`` cannot exceed the training songs or the features:
+    the components actually used are returned and reported. Returns ``(neighbours, n used)``."""
     n = min(n, len(train), x.shape[1])
-    scaler = StandardScaler().fit(x[train])
-    pca = PCA(n_components=n, random_state=seed).fit(scaler.transform(x[train]))
-    nn = NearestNeighbors(n_neighbors=min(k, len(train))).fit(pca.transform(scaler.transform(x[train])))
-    return nn.kneighbors(pca.transform(scaler.transform(x[test])), return_distance=False), n
+    a, b = knn.standardise(x[train], x[test])
+    pca = PCA(n_components=n, random_state=seed).fit(a)
+    return knn.nearest(pca.transform(a), pca.transform(b), k), n
 
 
 def genre_ablation(
@@ -59,9 +58,9 @@ def genre_ablation(
                     dims.append(used)
                 else:
                     xs = x_audio if isinstance(spec, int) else prod[feature_columns(prod, spec)].to_numpy(dtype=float)
-                    nn = neighbours(xs, s.train, s.test, cfg["k"])
+                    nn = knn.neighbours(xs, s.train, s.test, cfg["k"])
                     dims.append(xs.shape[1])
-                accs.append(float(np.mean(vote(y[s.train], nn)[0] == y[s.test])))
+                accs.append(float(np.mean(knn.vote(y[s.train], nn)[0] == y[s.test])))
             lo, hi = interval(np.array(accs), cfg["confidence"])
             rows.append(
                 {

@@ -62,6 +62,11 @@ PAPER_TABLE1: dict[str, float] = {
 """Table 1 of Pereira & Tavares: accuracy of each emotion predicted from audio (one split)."""
 
 
+IMAGENET_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
+"""torchvision's ImageNet VGG19 weights (IMAGENET1K_V1); the file name starts with its sha256 prefix."""
+IMAGENET_FILE = "vgg19-dcbb9e9d.pth"
+
+
 class EmotifyError(Exception):
     """A problem with the user's input or configuration, reported as one clear message."""
 
@@ -188,6 +193,23 @@ def weights_label(weights: str) -> str:
 
 
 def run_main(main: Any, smk: Any) -> None:
+    """Run a script's job: ``main`` is ``main(smk, logger)``, or a dict rule name -> such a
+    function; a rule the dict does not name is an error, never some default branch."""
+    if isinstance(main, dict):
+        jobs = main
+        rule = getattr(smk, "rule", None)
+
+        def main(smk: Any, logger: logging.Logger) -> None:
+            if rule not in jobs:
+                raise EmotifyError(
+                    f"{Path(sys.argv[0]).name}: no job for rule {rule!r} (this script runs {', '.join(sorted(jobs))})"
+                )
+            jobs[rule](smk, logger)
+
+    _run(main, smk)
+
+
+def _run(main: Any, smk: Any) -> None:
     """Run a script's ``main(snakemake)``; a :class:`EmotifyError` becomes one clean message.
 
     The message goes to the rule's log and to stderr, and the process exits with status 1

@@ -485,14 +485,15 @@ def usable_tracks(tracks: pd.DataFrame) -> pd.DataFrame:
     return tracks[tracks["status"] == "ok"].reset_index(drop=True)
 
 
-def main(smk: Any, logger: logging.Logger) -> None:
-    if smk.rule == "validate_annotations":
-        data = read_annotations(smk.input.csv)
-        data, report = handle_duplicate_rows(data, smk.params.duplicate_rows, logger)
-        logger.info("%s: %d listening events, %d tracks", smk.input.csv, len(data), data["track id"].nunique())
-        write_csv(data, smk.output.csv)
-        write_json({**report, "file": str(smk.input.csv)}, smk.output.report)
-        return
+def validate_annotations_job(smk: Any, logger: logging.Logger) -> None:
+    data = read_annotations(smk.input.csv)
+    data, report = handle_duplicate_rows(data, smk.params.duplicate_rows, logger)
+    logger.info("%s: %d listening events, %d tracks", smk.input.csv, len(data), data["track id"].nunique())
+    write_csv(data, smk.output.csv)
+    write_json({**report, "file": str(smk.input.csv)}, smk.output.report)
+
+
+def track_table_job(smk: Any, logger: logging.Logger) -> None:
     data = read_annotations(smk.input.annotations)
     table = build_track_table(
         data,
@@ -506,5 +507,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
     write_csv(table, smk.output.tracks)
 
 
+JOBS = {"validate_annotations": validate_annotations_job, "track_table": track_table_job}
+
 if "snakemake" in globals():
-    run_main(main, snakemake)  # noqa: F821
+    run_main(JOBS, snakemake)  # noqa: F821

@@ -6,9 +6,8 @@ keep all songs of one artist (``artist``) or album (``album``) on one side, the 
 the production-bias explanation of the paper's 100 % genre accuracy.
 
 KNN predictions depend on the labels only through the neighbours' votes, so the neighbours of
-every test song (StandardScaler and NearestNeighbors fitted on the training songs, exactly as
-in ``experiments.knn_model``) are computed once per split and reused for the genre, the nine
-emotions and every label permutation.
+every test song (:mod:`knn`, the one home of the classifier) are computed once per split and
+reused for the genre, the nine emotions and every label permutation.
 """
 
 # isort: off
@@ -22,9 +21,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupShuffleSplit, KFold, StratifiedShuffleSplit
+from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
 
 from common_io import EMOTIONS, PAPER_TABLE1, EmotifyError, run_main, write_csv
+from gems_labels import label_matrix, song_shares
+from knn import neighbours, out_of_fold_proba, positive_share, vote
 
 PAPER_GENRE_ACCURACY = {"exp1_genre_from_audio": 1.0}
 
@@ -50,42 +51,6 @@ def make_splits(
         splitter = GroupShuffleSplit(n_splits=repeats, test_size=test_size, random_state=seed)
         it = splitter.split(np.zeros(len(y)), y, groups)
     return [Split(np.sort(tr), np.sort(te)) for tr, te in it]
-
-
-def neighbours(x: np.ndarray, train: np.ndarray, test: np.ndarray, k: int) -> np.ndarray:
-    """Indices (into ``train``) of the k nearest training songs of every test song: (n_test, k).
-
-    The same computation as StandardScaler + NearestNeighbors fitted on the training songs
-    (population standard deviation, constant columns left unscaled, Euclidean distance,
-    stable order among ties), written out with one matrix product so that it is fast for
-    the very wide VGG19 vectors.
-    """
-    if k > len(train):
-        raise EmotifyError(
-            f"knn.k = {k} exceeds the {len(train)} training songs of a split (a grouped split can be small); "
-            "choose a smaller knn.k"
-        )
-    a = np.asarray(x[train], dtype=np.float64)
-    b = np.asarray(x[test], dtype=np.float64)
-    mean = a.mean(axis=0)
-    scale = a.std(axis=0)
-    scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
-    a = (a - mean) / scale
-    b = (b - mean) / scale
-    d = (b**2).sum(axis=1)[:, None] - 2.0 * (b @ a.T) + (a**2).sum(axis=1)[None, :]
-    return np.argsort(d, axis=1, kind="stable")[:, :k]
-
-
-def vote(y_train: np.ndarray, nn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """KNN majority vote as scikit-learn does it (ties -> the first class in sorted order).
-
-    Returns ``(predictions, class probabilities (n_test, n_classes), classes)``.
-    """
-    classes, codes = np.unique(y_train, return_inverse=True)
-    counts = np.zeros((nn.shape[0], len(classes)))
-    for j in range(nn.shape[1]):
-        counts[np.arange(nn.shape[0]), codes[nn[:, j]]] += 1
-    return classes[counts.argmax(axis=1)], counts / nn.shape[1], classes
 
 
 def baselines(y_train: np.ndarray, y_test: np.ndarray) -> tuple[float, float]:
@@ -170,22 +135,23 @@ def summarise(
     return summary, rows
 
 
-def oof_emotion_probabilities(
-    x: np.ndarray, labels: np.ndarray, split: Split, nn_test: np.ndarray, k: int, folds: int, seed: int
+def emotion_probabilities(
+    x: np.ndarray,
+    labels: np.ndarray,
+    genres: np.ndarray,
+    split: Split,
+    nn_test: np.ndarray,
+    k: int,
+    folds: int,
+    seed: int,
 ) -> np.ndarray:
-    """Experiment IV inputs for one split: P(emotion) for every song of the split, out of fold
-    for training songs (inner CV) and from the training songs for test songs. (n, 9)"""
-    n_train = len(split.train)
+    """Experiment IV's inputs for one split: P(emotion) for every song of the split (n, 9) --
+    out of fold for training songs (:func:`knn.out_of_fold_proba`), from the training songs'
+    neighbours ``nn_test`` for test songs; exactly what ``experiments.emotion_experiment`` writes."""
     probs = np.zeros((len(x), labels.shape[1]))
-    n_splits = min(folds, n_train)
-    inner = KFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    k_inner = k  # never capped: neighbours() refuses a k larger than an inner training fold
-    for fit, held in inner.split(split.train):
-        nn = neighbours(x, split.train[fit], split.train[held], k_inner)
-        for e in range(labels.shape[1]):
-            probs[split.train[held], e] = np.mean(labels[split.train[fit], e][nn] == 1, axis=1)
+    probs[split.train] = out_of_fold_proba(x, labels, split.train, genres, k, folds, seed)
     for e in range(labels.shape[1]):
-        probs[split.test, e] = np.mean(labels[split.train, e][nn_test] == 1, axis=1)
+        probs[split.test, e] = positive_share(labels[split.train, e], nn_test)
     return probs
 
 
@@ -196,11 +162,14 @@ def evaluate_all(
     ratings: pd.DataFrame,
     cfg: dict[str, Any],
     logger: logging.Logger | None = None,
+    given_splits: dict[str, list[Split]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Repeated (and grouped) evaluation of Experiments I-IV.
 
     ``meta``: track_id, genre, artist, album for the rows of ``x_audio``. Returns
-    ``(summary, per-repeat accuracies)``.
+    ``(summary, per-repeat accuracies)``. ``given_splits`` (split kind -> splits) replaces the
+    resampled splits, e.g. with the paper's one split: the single-split experiments are this
+    machinery applied to that split (the tests check it).
     """
     y_genre = meta["genre"].to_numpy()
     lab = meta[["track_id"]].merge(labels, on="track_id", how="left")
@@ -223,7 +192,12 @@ def evaluate_all(
                     logger.warning("%s split skipped: no %s tag for track(s) %s", kind, kind, missing[:5])
                 continue
             groups = values.to_numpy()
-        splits = make_splits(y_genre, cfg["repeats"], cfg["test_size"], cfg["seed"], groups)
+        if given_splits is not None:
+            if kind not in given_splits:
+                continue
+            splits = given_splits[kind]
+        else:
+            splits = make_splits(y_genre, cfg["repeats"], cfg["test_size"], cfg["seed"], groups)
         nns = [neighbours(x_audio, s.train, s.test, k) for s in splits]
         targets = [("exp1_genre_from_audio", "genre", y_genre)]
         targets += [("exp2_emotion_from_audio", e, y_emo[:, i]) for i, e in enumerate(EMOTIONS)]
@@ -239,7 +213,7 @@ def evaluate_all(
         rows += per
         nn_iv = []
         for r, (s, nn) in enumerate(zip(splits, nns, strict=True)):
-            probs = oof_emotion_probabilities(x_audio, y_emo, s, nn, k, cfg["inner_folds"], cfg["seed"] + r)
+            probs = emotion_probabilities(x_audio, y_emo, y_genre, s, nn, k, cfg["inner_folds"], cfg["seed"] + r)
             nn_iv.append(neighbours(probs, s.train, s.test, k))
         summary, per = summarise("exp4_genre_from_predicted_emotions", "genre", kind, y_genre, splits, nn_iv, cfg)
         summaries.append(summary)
@@ -272,11 +246,8 @@ def human_ceiling(
         half = np.zeros(len(ids), dtype=bool)
         for st, c in zip(start, counts, strict=True):
             half[st + rng.permutation(c)[: c // 2]] = True
-        mu_a = np.add.reduceat(marks * half[:, None], start) / np.add.reduceat(half.astype(float), start)[:, None]
-        mu_b = np.add.reduceat(marks * ~half[:, None], start) / np.add.reduceat((~half).astype(float), start)[:, None]
-        centre = np.median if rule == "median" else np.mean
-        lab_a = mu_a > centre(mu_a, axis=0)
-        lab_b = mu_b > centre(mu_b, axis=0)
+        lab_a = label_matrix(song_shares(marks, start, half), rule)
+        lab_b = label_matrix(song_shares(marks, start, ~half), rule)
         agree[s] = np.mean(lab_a == lab_b, axis=0)
     rows = []
     for i, e in enumerate(EMOTIONS):
@@ -293,13 +264,15 @@ def human_ceiling(
     return pd.DataFrame(rows)
 
 
-def main(smk: Any, logger: logging.Logger) -> None:
+def human_ceiling_job(smk: Any, logger: logging.Logger) -> None:
     cfg = dict(smk.params.evaluation)
-    if smk.rule == "human_ceiling":
-        annotations = pd.read_csv(smk.input.annotations)
-        table = human_ceiling(annotations, cfg["ceiling_splits"], cfg["seed"], cfg["confidence"], smk.params.threshold)
-        write_csv(table, smk.output.csv)
-        return
+    annotations = pd.read_csv(smk.input.annotations)
+    table = human_ceiling(annotations, cfg["ceiling_splits"], cfg["seed"], cfg["confidence"], smk.params.threshold)
+    write_csv(table, smk.output.csv)
+
+
+def evaluate_repeated_job(smk: Any, logger: logging.Logger) -> None:
+    cfg = dict(smk.params.evaluation)
     from dataset import usable_tracks
     from feature_store import tracks_with_features
 
@@ -313,5 +286,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
     write_csv(per, smk.output.repeats, float_format="%.4f")
 
 
+JOBS = {"human_ceiling": human_ceiling_job, "evaluate_repeated": evaluate_repeated_job}
+
 if "snakemake" in globals():
-    run_main(main, snakemake)  # noqa: F821
+    run_main(JOBS, snakemake)  # noqa: F821

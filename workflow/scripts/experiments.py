@@ -1,5 +1,8 @@
 """Experiments I-IV of the paper: StandardScaler + KNN on one random stratified split.
 
+The classifier (StandardScaler on the training songs + KNN vote) lives in :mod:`knn`; these
+are the repeated evaluation's functions applied to the one split of the paper.
+
 I    genre from audio (VGG19 features)
 II   each GEMS emotion (binary label) from audio, one classifier per emotion
 III  genre from the GEMS rating shares mu(s, k)
@@ -25,11 +28,10 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, classification_report, confusion_matrix
-from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
+import knn
 from common_io import EMOTIONS, GENRES, EmotifyError, run_main, write_csv, write_json
 
 
@@ -50,26 +52,6 @@ def make_split(tracks: pd.DataFrame, test_size: float, seed: int, stratify: bool
     out = tracks.loc[:, ["track_id", "genre"]].copy()
     out["subset"] = np.where(np.isin(ids, test), "test", "train")
     return out.sort_values("track_id").reset_index(drop=True)
-
-
-def knn_model(k: int) -> Pipeline:
-    """The paper's classifier: StandardScaler followed by a k-nearest-neighbour vote."""
-    return make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=k))
-
-
-def _check_k(k: int, n_train: int, what: str) -> None:
-    if k > n_train:
-        raise EmotifyError(f"knn.k = {k} exceeds the {n_train} training songs of {what}; lower knn.k")
-
-
-def classify(
-    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, k: int, what: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fit :func:`knn_model` on the training rows; return ``(pred, proba, classes)`` on test rows."""
-    _check_k(k, len(x_train), what)
-    model = knn_model(k).fit(x_train, y_train)
-    classes = model.classes_
-    return model.predict(x_test), model.predict_proba(x_test), classes
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray, labels: list[Any]) -> dict[str, Any]:
@@ -112,7 +94,7 @@ def genre_experiment(x: np.ndarray, split: pd.DataFrame, k: int, seed: int, name
     train = (split["subset"] == "train").to_numpy()
     y = split["genre"].to_numpy()
     labels = [g for g in GENRES if g in set(y)]
-    pred, proba, classes = classify(x[train], y[train], x[~train], k, name)
+    pred, proba, classes = knn.predict(x, y, np.flatnonzero(train), np.flatnonzero(~train), k)
     preds = split.loc[~train, ["track_id", "genre"]].reset_index(drop=True).rename(columns={"genre": "true"})
     preds["predicted"] = pred
     for j, c in enumerate(classes):
@@ -136,31 +118,6 @@ def genre_experiment(x: np.ndarray, split: pd.DataFrame, k: int, seed: int, name
     }
 
 
-def _positive_proba(proba: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """P(label = 1) from predict_proba, also when the training labels had one class only."""
-    hit = np.flatnonzero(classes == 1)
-    return proba[:, hit[0]] if len(hit) else np.zeros(len(proba))
-
-
-def out_of_fold_proba(x: np.ndarray, y: np.ndarray, k: int, folds: int, seed: int) -> np.ndarray:
-    """P(label = 1) for each training row from a model that did not see that row."""
-    counts = np.bincount(y, minlength=2)
-    n_splits = min(folds, len(y))
-    if counts.min() >= n_splits:
-        cv: Any = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    else:
-        cv = KFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    k_inner = min(k, len(y) - int(np.ceil(len(y) / n_splits)))
-    out = np.zeros(len(y))
-    for fit_idx, held_idx in cv.split(x, y):
-        if len(np.unique(y[fit_idx])) == 1:
-            out[held_idx] = float(y[fit_idx][0])
-            continue
-        model = knn_model(k_inner).fit(x[fit_idx], y[fit_idx])
-        out[held_idx] = _positive_proba(model.predict_proba(x[held_idx]), model.classes_)
-    return out
-
-
 def emotion_experiment(
     x: np.ndarray, split: pd.DataFrame, labels: pd.DataFrame, k: int, seed: int, inner_folds: int
 ) -> dict[str, Any]:
@@ -170,15 +127,18 @@ def emotion_experiment(
         missing = lab.loc[lab[list(EMOTIONS)].isna().any(axis=1), "track_id"].tolist()
         raise EmotifyError(f"no GEMS labels for track id(s) {missing[:5]}")
     train = (lab["subset"] == "train").to_numpy()
+    tr, te = np.flatnonzero(train), np.flatnonzero(~train)
+    y_all = lab[list(EMOTIONS)].to_numpy(dtype=int)
+    nn = knn.neighbours(x, tr, te, k)  # once, for the nine emotions
+    oof = knn.out_of_fold_proba(x, y_all, tr, lab["genre"].to_numpy(), k, inner_folds, seed)
     pred_rows, conf_rows, per_emotion = [], [], {}
     probs = lab.loc[:, ["track_id", "genre", "subset"]].copy()
-    for emotion in EMOTIONS:
-        y = lab[emotion].to_numpy(dtype=int)
-        pred, proba, classes = classify(x[train], y[train], x[~train], k, f"emotion {emotion}")
-        p_test = _positive_proba(proba, classes)
-        p_train = out_of_fold_proba(x[train], y[train], k, inner_folds, seed)
+    for i, emotion in enumerate(EMOTIONS):
+        y = y_all[:, i]
+        pred = knn.vote(y[tr], nn)[0]
+        p_test = knn.positive_share(y[tr], nn)
         col = np.empty(len(lab))
-        col[train], col[~train] = p_train, p_test
+        col[tr], col[te] = oof[:, i], p_test
         probs[emotion] = col
         m = scores(y[~train], pred, [0, 1])
         m["majority_baseline"] = float(max(np.mean(y[~train]), 1 - np.mean(y[~train])))

@@ -13,6 +13,7 @@ import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports 
 import logging
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from common_io import EMOTIONS, EmotifyError, run_main, write_csv
@@ -49,22 +50,41 @@ def rating_shares(annotations: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def song_shares(marks: np.ndarray, starts: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
+    """mu(s, k) from listening events sorted by song: ``marks`` (n_events, 9) of 0/1, ``starts``
+    the first event of each song; ``keep`` (bool per event) uses a subset of the listeners
+    (e.g. half a panel). Returns (n_songs, 9): the same definition as :func:`rating_shares`."""
+    w = np.ones(len(marks)) if keep is None else keep.astype(float)
+    return np.add.reduceat(marks * w[:, None], starts) / np.add.reduceat(w, starts)[:, None]
+
+
+def thresholds_of(mu: np.ndarray, rule: str = "median") -> np.ndarray:
+    """m_k over songs (axis 0): the median (the paper) or the mean of mu(., k)."""
+    if rule == "median":
+        return np.median(mu, axis=0)
+    if rule == "mean":
+        return np.mean(mu, axis=0)
+    raise EmotifyError(f"labels.threshold must be 'median' or 'mean', got {rule!r}")
+
+
+def label_matrix(mu: np.ndarray, rule: str = "median", thresholds: np.ndarray | None = None) -> np.ndarray:
+    """The paper's rule on a (n_songs, 9) array: 1 iff mu(s, k) > m_k (ties at m_k are 0)."""
+    m = thresholds_of(mu, rule) if thresholds is None else thresholds
+    return (mu > m).astype("int64")
+
+
 def median_thresholds(mu: pd.DataFrame, rule: str = "median") -> pd.Series:
     """m_k: the median (the paper) -- or the mean -- of mu(., k) over songs, per emotion."""
-    values = mu.loc[:, list(EMOTIONS)]
-    if rule == "median":
-        return values.median(axis=0)
-    if rule == "mean":
-        return values.mean(axis=0)
-    raise EmotifyError(f"labels.threshold must be 'median' or 'mean', got {rule!r}")
+    return pd.Series(thresholds_of(mu.loc[:, list(EMOTIONS)].to_numpy(dtype=float), rule), index=list(EMOTIONS))
 
 
 def binary_labels(mu: pd.DataFrame, thresholds: pd.Series | None = None, rule: str = "median") -> pd.DataFrame:
     """label(s, k) = 1 iff mu(s, k) > m_k; columns track_id, genre and the nine emotions (int)."""
-    thresholds = median_thresholds(mu, rule) if thresholds is None else thresholds
+    m = (median_thresholds(mu, rule) if thresholds is None else thresholds)[list(EMOTIONS)].to_numpy()
+    values = label_matrix(mu.loc[:, list(EMOTIONS)].to_numpy(dtype=float), thresholds=m)
     labels = mu.loc[:, ["track_id", "genre"]].copy()
-    for emotion in EMOTIONS:
-        labels[emotion] = (mu[emotion] > thresholds[emotion]).astype("int64")
+    for i, emotion in enumerate(EMOTIONS):
+        labels[emotion] = values[:, i]
     return labels
 
 
@@ -83,12 +103,13 @@ def threshold_table(mu: pd.DataFrame, labels: pd.DataFrame, rule: str = "median"
     )
 
 
-def main(smk: Any, logger: logging.Logger) -> None:
-    if smk.rule == "gems_ratings":
-        mu = rating_shares(pd.read_csv(smk.input.annotations))
-        write_csv(mu, smk.output.ratings)
-        logger.info("rating shares of %d songs", len(mu))
-        return
+def gems_ratings_job(smk: Any, logger: logging.Logger) -> None:
+    mu = rating_shares(pd.read_csv(smk.input.annotations))
+    write_csv(mu, smk.output.ratings)
+    logger.info("rating shares of %d songs", len(mu))
+
+
+def gems_labels_job(smk: Any, logger: logging.Logger) -> None:
     mu = pd.read_csv(smk.input.ratings)
     rule = smk.params.threshold
     labels = binary_labels(mu, rule=rule)
@@ -99,5 +120,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
     write_csv(thresholds, smk.output.thresholds)
 
 
+JOBS = {"gems_ratings": gems_ratings_job, "gems_labels": gems_labels_job}
+
 if "snakemake" in globals():
-    run_main(main, snakemake)  # noqa: F821
+    run_main(JOBS, snakemake)  # noqa: F821

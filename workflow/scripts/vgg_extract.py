@@ -31,12 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from common_io import EmotifyError, library_versions, run_main, sha256_file, weights_label
+from common_io import IMAGENET_FILE, IMAGENET_URL, EmotifyError, library_versions, run_main, sha256_file, weights_label
 from feature_store import ShardCheckpoint, StoredRow, merge_shards, rows_in_order, write_feature_h5
 from spectrogram import SpectrogramParams, clip_image_and_seconds
 
-IMAGENET_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
-IMAGENET_FILE = "vgg19-dcbb9e9d.pth"
 POOLINGS = ("flatten", "mean", "max", "mean_std")
 # the settings that change feature values; execution settings (device, batch size, workers,
 # compression) are read from the config by the job itself and rerun nothing
@@ -509,16 +507,15 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
     logger.info("wrote %s: %d clips x %d features (final batch size %d)", smk.output.h5, n, dim, batcher.size)
 
 
-def main(smk: Any, logger: logging.Logger) -> None:
-    if smk.rule == "merge_features":
-        from dataset import usable_tracks
+def merge_job(smk: Any, logger: logging.Logger) -> None:
+    from dataset import usable_tracks
 
-        tracks = usable_tracks(pd.read_csv(smk.input.tracks))
-        n, dim = merge_shards(smk.output.h5, list(smk.input.shards), tracks, smk.config["data"]["on_bad_audio"], logger)
-        logger.info("merged %d shard(s) into %s: %d tracks x %d features", len(smk.input.shards), smk.output.h5, n, dim)
-    else:
-        run_shard(smk, logger)
+    tracks = usable_tracks(pd.read_csv(smk.input.tracks))
+    n, dim = merge_shards(smk.output.h5, list(smk.input.shards), tracks, smk.config["data"]["on_bad_audio"], logger)
+    logger.info("merged %d shard(s) into %s: %d tracks x %d features", len(smk.input.shards), smk.output.h5, n, dim)
 
+
+JOBS = {"extract_shard": run_shard, "merge_features": merge_job}
 
 if "snakemake" in globals():
-    run_main(main, snakemake)  # noqa: F821
+    run_main(JOBS, snakemake)  # noqa: F821

@@ -1,0 +1,117 @@
+"""The paper's classifier, in one place: StandardScaler fitted on the training songs, then a
+k-nearest-neighbour majority vote -- scikit-learn's ``StandardScaler`` +
+``KNeighborsClassifier`` (uniform weights, Euclidean distance), written out so that its
+expensive part is computed once and reused.
+
+A KNN prediction depends on the labels only through the votes of the neighbours, and on k only
+through how many of the sorted neighbours vote. So :func:`neighbours` (standardise on the
+training rows, rank every training row by distance to each test row) runs once per split, and
+:func:`vote` / :func:`positive_share` turn the same neighbour lists into predictions for the
+genre, each of the nine emotions and every label permutation. Every experiment, the repeated
+evaluation and the ablation use these functions; the tests check them against scikit-learn.
+
+Out-of-fold probabilities (Experiment IV's inputs for training songs) have one definition,
+:func:`out_of_fold_proba`: inner folds stratified by genre, the same folds for all emotions.
+"""
+
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from common_io import EmotifyError
+
+
+def standardise(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scale both with the training rows' mean and population standard deviation, as
+    StandardScaler does (constant training columns are centred, not scaled). float64."""
+    a = np.asarray(x_train, dtype=np.float64)
+    b = np.asarray(x_test, dtype=np.float64)
+    mean = a.mean(axis=0)
+    scale = a.std(axis=0)
+    scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
+    return (a - mean) / scale, (b - mean) / scale
+
+
+def neighbours(x: np.ndarray, train: np.ndarray, test: np.ndarray, k: int) -> np.ndarray:
+    """Indices (into ``train``) of the k nearest training rows of every test row: (n_test, k).
+
+    Standardised on the training rows (:func:`standardise`), Euclidean distance from one matrix
+    product (fast for the very wide VGG19 vectors), a stable order among equal distances.
+    Raises :class:`EmotifyError` when ``k`` exceeds the training rows: never capped silently.
+    """
+    if k > len(train):
+        raise EmotifyError(
+            f"knn.k = {k} exceeds the {len(train)} training songs of a split (a grouped split or an inner "
+            "fold can be small); choose a smaller knn.k"
+        )
+    return nearest(*standardise(x[train], x[test]), k)
+
+
+def nearest(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k rows of ``a`` nearest to each row of ``b`` (Euclidean, no scaling; a
+    stable order among equal distances): (len(b), k)."""
+    if k > len(a):
+        raise EmotifyError(f"knn.k = {k} exceeds the {len(a)} training songs of a split; choose a smaller knn.k")
+    d = (b**2).sum(axis=1)[:, None] - 2.0 * (b @ a.T) + (a**2).sum(axis=1)[None, :]
+    return np.argsort(d, axis=1, kind="stable")[:, :k]
+
+
+def vote(y_train: np.ndarray, nn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Majority vote of the neighbours' labels, as scikit-learn does it (a tie goes to the
+    first class in sorted order).
+
+    Returns ``(predictions, class probabilities (n_test, n_classes), classes)``: the shares of
+    the votes, i.e. ``predict_proba`` with uniform weights.
+    """
+    classes, codes = np.unique(y_train, return_inverse=True)
+    counts = np.zeros((nn.shape[0], len(classes)))
+    for j in range(nn.shape[1]):
+        counts[np.arange(nn.shape[0]), codes[nn[:, j]]] += 1
+    return classes[counts.argmax(axis=1)], counts / nn.shape[1], classes
+
+
+def predict(
+    x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`neighbours` then :func:`vote`: the paper's classifier on one split."""
+    return vote(y[train], neighbours(x, train, test, k))
+
+
+def positive_share(y01_train: np.ndarray, nn: np.ndarray) -> np.ndarray:
+    """P(label = 1) of a binary label: the share of the neighbours labelled 1 (n_test,)."""
+    return np.mean(np.asarray(y01_train)[nn] == 1, axis=1)
+
+
+def inner_folds(strata: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The inner folds of a training set: stratified by ``strata`` (the genre) when every
+    stratum has at least ``folds`` rows, plain shuffled folds otherwise. Seeded."""
+    strata = np.asarray(strata)
+    n_splits = min(folds, len(strata))
+    if n_splits < 2:
+        raise EmotifyError(f"inner cross-validation needs at least 2 training songs, got {len(strata)}")
+    _, counts = np.unique(strata, return_counts=True)
+    cv: Any = (
+        StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        if counts.min() >= n_splits
+        else KFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    )
+    return [(fit, held) for fit, held in cv.split(np.zeros(len(strata)), strata)]
+
+
+def out_of_fold_proba(
+    x: np.ndarray, labels: np.ndarray, train: np.ndarray, strata: np.ndarray, k: int, folds: int, seed: int
+) -> np.ndarray:
+    """P(label = 1) for every training row and every binary label column, each from the
+    neighbours among the other inner folds -- never from a model that saw the row.
+
+    ``labels`` (n, n_labels) and ``strata`` (n,) are indexed like ``x``; ``train`` selects the
+    training rows. Returns (len(train), n_labels), rows in ``train`` order.
+    """
+    labels = np.asarray(labels)
+    out = np.zeros((len(train), labels.shape[1]))
+    for fit, held in inner_folds(np.asarray(strata)[train], folds, seed):
+        nn = neighbours(x, train[fit], train[held], k)
+        for e in range(labels.shape[1]):
+            out[held, e] = positive_share(labels[train[fit], e], nn)
+    return out
