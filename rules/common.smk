@@ -173,7 +173,6 @@ def check_local_data():
     """Validate a local copy while the DAG is built, so that invalid annotations or a broken
     id <-> file mapping stop the run before any job starts (jobs re-check, and read tags)."""
     from dataset import check_audio_mapping, read_annotations
-    from snakemake.exceptions import WorkflowError
 
     if config["data"]["source"] != "local" or not os.path.isfile(annotations_path()):
         return  # demo: generated here; download: checked after the download; missing: Snakemake says so
@@ -213,18 +212,29 @@ def audio_probes():
     return _PROBES
 
 
+def audio_policy_params():
+    """audio.* settings that decide which clips are usable and how much each is padded."""
+    return {key: config["audio"][key] for key in ("offset", "duration", "min_duration")}
+
+
+def audio_policy():
+    from dataset import AudioPolicy
+
+    return AudioPolicy(**audio_policy_params())
+
+
 def check_audio_files():
     """Every per-file check that can stop the run, while the DAG is built: all unusable files
     of a local copy in one message, before any job starts (data.on_bad_audio: error). The
     track_table job checks again (for downloads too) and records each file."""
-    from dataset import AudioPolicy, apply_policy
-    from snakemake.exceptions import WorkflowError
+    from dataset import apply_policy
 
     if config["data"]["source"] != "local" or not os.path.isdir(audio_root()):
         return
-    policy = AudioPolicy(**{k: config["audio"][k] for k in ("offset", "duration", "min_duration")})
     probes = audio_probes()
-    problems = [p for path, rec in probes.items() if (p := apply_policy(dict(rec), path, policy))]
+    problems = [
+        p for path, rec in probes.items() if (p := apply_policy(dict(rec), path, audio_policy()))
+    ]
     if problems and config["data"]["on_bad_audio"] == "error":
         listing = "\n  ".join(problems)
         raise WorkflowError(
@@ -255,13 +265,11 @@ def usable_clip_count():
     if source == "demo":
         return 4 * config["demo"]["n_per_genre"]
     if source == "local" and os.path.isdir(audio_root()):
-        from dataset import AudioPolicy, apply_policy
+        from dataset import apply_policy
 
-        policy = AudioPolicy(
-            **{k: config["audio"][k] for k in ("offset", "duration", "min_duration")}
-        )
         return sum(
-            not apply_policy(dict(rec), path, policy) for path, rec in audio_probes().items()
+            not apply_policy(dict(rec), path, audio_policy())
+            for path, rec in audio_probes().items()
         )
     return None
 
@@ -269,8 +277,6 @@ def usable_clip_count():
 def check_k_against_data():
     """knn.k must not exceed the smallest training set any classifier sees: the training part
     of a split, less one inner fold (Experiments II/IV). Checked before any job, never capped."""
-    from snakemake.exceptions import WorkflowError
-
     n = usable_clip_count()
     if n is None:
         return

@@ -90,6 +90,6 @@ rule track_table:
         ext=config["data"]["audio_ext"],
         require_all_audio=config["data"]["require_all_audio"],
         on_bad_audio=config["data"]["on_bad_audio"],
-        audio_policy={key: config["audio"][key] for key in ("offset", "duration", "min_duration")},
+        audio_policy=audio_policy_params(),
     script:
         f"{SCRIPTS}/dataset.py"
