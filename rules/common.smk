@@ -163,10 +163,11 @@ def audio_files():
 
 
 def audio_inputs(wildcards):
-    """The audio files the track table depends on, so that a changed clip reruns what follows."""
+    """The audio files the track table depends on, so that a changed clip reruns what follows
+    (a dangling link is no input: the track table records it as skipped)."""
     if config["data"]["source"] == "download":
         return [audio_root()]
-    return audio_files()
+    return [p for p in audio_files() if os.path.exists(p)]
 
 
 def check_local_data():
@@ -194,7 +195,13 @@ N_SHARDS = config["features"]["shards"]
 
 def shard_paths(wildcards):
     """The audio files of one extraction shard (a stable hash of the path picks the shard)."""
-    return [p for p in audio_files() if shard_of(p, N_SHARDS) == int(wildcards.shard)]
+    if config["data"]["source"] == "download":
+        check_audio_files()  # the files are known only now: check them before any extraction
+    return [
+        p
+        for p in audio_files()
+        if shard_of(p, N_SHARDS) == int(wildcards.shard) and os.path.exists(p)
+    ]
 
 
 AUDIO_PROBE_CACHE = ".snakemake/emotify/audio_probe.json"
@@ -229,7 +236,7 @@ def check_audio_files():
     track_table job checks again (for downloads too) and records each file."""
     from dataset import apply_policy
 
-    if config["data"]["source"] != "local" or not os.path.isdir(audio_root()):
+    if config["data"]["source"] == "demo" or not os.path.isdir(audio_root()):
         return
     probes = audio_probes()
     problems = [
@@ -246,8 +253,9 @@ def check_audio_files():
 def content_digest(paths):
     """sha256 over the paths and the sha256 of each file's bytes, for a rule's params: the
     job reruns exactly when the content of one of its audio files changes, even when a file is
-    restored with an old timestamp (cp -p, rsync). The demo's files are made from config.demo
-    and a download is checked against its sha256, which already rerun what depends on them."""
+    restored with an old timestamp (cp -p, rsync). The demo's files are made from config.demo,
+    whose change already reruns what depends on them; a download is a new folder (Snakemake's
+    own triggers apply; its sha256 is checked when data.download.audio_sha256 is set)."""
     if config["data"]["source"] != "local":
         return f"{config['data']['source']}: files made by this workflow (demo generator or checked download)"
     probes = audio_probes()
@@ -335,24 +343,29 @@ def feature_params():
     by the job from the config: moving to a GPU node or changing the batch size reruns nothing.
     """
     f = config["features"]
-    return {
-        key: f[key]
-        for key in (
-            "weights",
-            "weights_sha256",
-            "seed",
-            "layer",
-            "pooling",
-            "precision",
-            "store_dtype",
-        )
-    }
+    keys = ("weights", "weights_sha256", "seed", "layer", "pooling", "precision", "store_dtype")
+    params = {key: f[key] for key in keys}
+    if f["weights"] != "random":
+        params["seed"] = None  # the seed only shapes random weights
+    return params
 
 
 def audio_params():
     """The decoding settings that change what a classifier sees (audio.min_duration only gates
     which clips are usable: the track table applies it, so it reruns no extraction)."""
     return {key: config["audio"][key] for key in ("sample_rate", "offset", "duration")}
+
+
+def code_digest(*modules):
+    """sha256 of the project modules (workflow/scripts/<name>.py) that a rule's script imports
+    and that shape its result. Snakemake's code trigger covers the rule's own script only; this
+    digest in params reruns the rule when one of those modules changes too."""
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(
+            (Path(workflow.basedir) / "workflow" / "scripts" / f"{module}.py").read_bytes()
+        )
+    return digest.hexdigest()
 
 
 def evaluation_params(*keys):

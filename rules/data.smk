@@ -85,6 +85,7 @@ rule track_table:
     conda:
         "../envs/data.yaml"
     params:
+        code=code_digest("audio_check"),
         audio_root=audio_root(),
         content=all_audio_content,
         ext=config["data"]["audio_ext"],

@@ -38,6 +38,7 @@ rule exp1_genre_from_audio:
     resources:
         mem_mb=8000,
     params:
+        code=code_digest("knn", "feature_store"),
         k=config["knn"]["k"],
         seed=config["split"]["seed"],
     script:
@@ -63,6 +64,7 @@ rule exp2_emotion_from_audio:
     resources:
         mem_mb=8000,
     params:
+        code=code_digest("knn", "feature_store"),
         k=config["knn"]["k"],
         seed=config["split"]["seed"],
         inner_folds=config["experiments"]["inner_folds"],
@@ -86,6 +88,7 @@ rule exp3_genre_from_ratings:
     conda:
         "../envs/ml.yaml"
     params:
+        code=code_digest("knn", "feature_store"),
         k=config["knn"]["k"],
         seed=config["split"]["seed"],
     script:
@@ -108,6 +111,7 @@ rule exp4_genre_from_predicted_emotions:
     conda:
         "../envs/ml.yaml"
     params:
+        code=code_digest("knn", "feature_store"),
         k=config["knn"]["k"],
         seed=config["split"]["seed"],
     script:

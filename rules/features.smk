@@ -33,6 +33,7 @@ rule extract_shard:
         mem_mb=8000,
         runtime=60,
     params:
+        code=code_digest("spectrogram", "feature_store"),
         paths=shard_paths,
         content=shard_content,
         audio=audio_params(),
@@ -56,6 +57,8 @@ rule merge_features:
         "results/benchmarks/merge_features.tsv"
     conda:
         "../envs/features.yaml"
+    params:
+        code=code_digest("feature_store"),
     script:
         f"{SCRIPTS}/vgg_extract.py"
 
@@ -74,6 +77,7 @@ rule reduce_features:
     resources:
         mem_mb=8000,
     params:
+        code=code_digest("feature_store"),
         reduce=config["features"]["reduce"],
     script:
         f"{SCRIPTS}/reduce_features.py"
@@ -93,6 +97,7 @@ rule production_features:
     conda:
         "../envs/features.yaml"
     params:
+        code=code_digest("spectrogram"),
         audio=audio_params(),
         spectrogram=config["spectrogram"],
     script:

@@ -110,3 +110,37 @@ def test_every_real_clip_is_whole_and_a_damaged_one_is_not(tmp_path: Path) -> No
     data[400_000:450_000] = bytes(50_000)  # 50 KB overwritten in the middle
     bad.write_bytes(bytes(data))
     assert _scan(bad).kind == "corrupt"
+
+
+@needs_shared
+def test_frame_boundary_cuts_junk_and_trailers(tmp_path: Path) -> None:
+    from audio_check import parse_header
+
+    data = (SHARED / "emotifymusic" / "rock" / "1.mp3").read_bytes()
+    offset = int(read_tags(SHARED / "emotifymusic" / "rock" / "1.mp3")["frame_offset"])
+    whole = scan_mpeg(data, offset)
+    assert whole.kind == "whole" and whole.verified  # a constant-bitrate clip closed by its ID3v1 tag
+
+    pos = offset  # walk to the start of the frame at about 40 s
+    for _ in range(1530):
+        pos += parse_header(data, pos).length
+    cut = scan_mpeg(data[:pos], offset)  # cut exactly between two frames: looks whole, not provable
+    assert cut.kind == "whole" and not cut.verified and cut.decoded_s == pytest.approx(39.97, abs=0.05)
+    assert scan_mpeg(data[: pos + 2], offset).kind == "truncated"  # 2 bytes of the next header left
+
+    n = 20_000  # zeros between the ID3v2 tag and the first frame: mutagen skips them, decoders may not
+    junk = data[:offset] + bytes(n) + data[offset:]
+    assert scan_mpeg(junk, offset + n).kind == "corrupt"
+
+    lyrics = b"LYRICSBEGIN" + b"IND0000210" + b"EAL00005Title"
+    trailers = {
+        "Lyrics3v2 before ID3v1": data[:-128] + lyrics + f"{len(lyrics):06d}".encode() + b"LYRICS200" + data[-128:],
+        "300 zero bytes after ID3v1": data + bytes(300),
+        "appended ID3v2.4 with footer": data
+        + b"ID3\x04\x00\x10\x00\x00\x00\x05"
+        + bytes(5)
+        + b"3DI\x04\x00\x10\x00\x00\x00\x05",
+    }
+    for what, variant in trailers.items():
+        scan = scan_mpeg(variant, offset)
+        assert scan.kind == "whole" and scan.decoded_s == pytest.approx(whole.decoded_s), what

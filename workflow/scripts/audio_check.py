@@ -6,10 +6,17 @@ milliseconds per one-minute clip and sees what the decoder will see:
 
 - **whole**: the frames run back to back from the first audio frame to the end of the stream
   (an ID3v1 or APEv2 tag may follow). A short clip of the real archive (25.8 s) is whole.
-- **truncated**: the last frame is cut (its header promises more bytes than the file holds), or
-  a VBR header (Xing/Info/VBRI) declares more frames than the file holds.
+- **truncated**: the last frame is cut (its header promises more bytes than the file holds, or
+  only the start of a header is left), or a VBR header (Xing/Info/VBRI) declares more frames
+  than the file holds.
 - **corrupt**: the chain of frame headers breaks in the middle of the stream (overwritten or
-  missing bytes); the decoder would have to skip garbage there.
+  missing bytes), or more than 1 KB of non-frame bytes stand between the ID3 tag and the
+  first frame; the decoder would have to skip garbage there.
+
+A constant-bitrate file without a VBR header, cut exactly between two frames, looks whole: it
+is **verified** only when a VBR header's frame count matches or a tag closes the file (every
+clip of the real archive ends in an ID3v1 tag, which a truncated copy has lost). Unverified
+whole files are used, and flagged in ``tracks.csv`` (``integrity``).
 
 The seconds a decoder outputs are the walked frames times the samples per frame, minus the
 encoder delay and padding that the LAME tag declares (mutagen applies the same to its
@@ -106,16 +113,43 @@ def _vbr_header(data: bytes, pos: int, h: FrameHeader) -> tuple[int | None, int]
     return None, 0
 
 
-def _tag_free_end(data: bytes) -> int:
-    """End of the audio stream: the file length less a trailing ID3v1 and/or APEv2 tag."""
-    end = len(data)
-    if end >= 128 and (data[end - 128 : end - 125]) == b"TAG":
-        end -= 128
-    if end >= 32 and (data[end - 32 : end - 24]) == b"APETAGEX":
-        size = int.from_bytes(data[end - 20 : end - 16], "little")
-        flags = int.from_bytes(data[end - 12 : end - 8], "little")
-        end -= size + (32 if flags & 0x80000000 else 0)
-    return max(end, 0)
+_TRAILING_ZEROS = 1024  # zero padding after the stream that decoders still accept (2 KB they refuse)
+
+
+def _tag_free_end(data: bytes) -> tuple[int, bool]:
+    """End of the audio stream, and whether a tag closes the file.
+
+    Strips, repeatedly and in any order, what may follow the frames of a whole file: an ID3v1
+    tag, an APEv2 tag, a Lyrics3v2 block, an appended ID3v2.4 tag (with its "3DI" footer), and
+    up to 1 KB of zero padding. A tag at the end tells that the file was written to its end (a
+    truncated file has lost it)."""
+    end, tagged = len(data), False
+    while True:
+        before = end
+        if end >= 128 and data[end - 128 : end - 125] == b"TAG":
+            end, tagged = end - 128, True
+        if end >= 32 and data[end - 32 : end - 24] == b"APETAGEX":
+            size = int.from_bytes(data[end - 20 : end - 16], "little")
+            flags = int.from_bytes(data[end - 12 : end - 8], "little")
+            end, tagged = end - size - (32 if flags & 0x80000000 else 0), True
+        if end >= 15 and data[end - 9 : end] == b"LYRICS200" and data[end - 15 : end - 9].isdigit():
+            end, tagged = end - 15 - int(data[end - 15 : end - 9]), True
+        if end >= 10 and data[end - 10 : end - 7] == b"3DI":
+            size = sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(data[end - 4 : end]))
+            end, tagged = end - 20 - size, True
+        stripped = len(data[:end]) - len(data[:end].rstrip(b"\0"))
+        if 0 < stripped <= _TRAILING_ZEROS:
+            end -= stripped
+        if end == before or end <= 0:
+            return max(end, 0), tagged
+
+
+def id3v2_end(data: bytes) -> int:
+    """Where a leading ID3v2 tag ends (10 + size, + 10 with a footer); 0 without one."""
+    if len(data) < 10 or data[:3] != b"ID3":
+        return 0
+    size = sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(data[6:10]))
+    return 10 + size + (10 if data[5] & 0x10 else 0)
 
 
 def _resync(data: bytes, start: int, end: int, first: FrameHeader) -> int | None:
@@ -146,6 +180,7 @@ class MpegScan:
     declared_frames: int | None  # frames a Xing/Info/VBRI header declares, if any
     problem: str  # '' for a whole stream; else what is wrong, in words
     kind: str  # 'whole', 'truncated' or 'corrupt'
+    verified: bool  # whole *and* provably complete: a VBR header's frame count or a closing tag
 
 
 def scan_mpeg(data: bytes, first_frame: int) -> MpegScan:
@@ -157,8 +192,14 @@ def scan_mpeg(data: bytes, first_frame: int) -> MpegScan:
     first = parse_header(data, first_frame)
     if first is None:
         raise ValueError(f"no MPEG frame header at byte {first_frame}")
-    end = _tag_free_end(data)
+    end, tagged = _tag_free_end(data)
     declared, delay_pad = _vbr_header(data, first_frame, first)
+    gap = first_frame - id3v2_end(data)
+    if gap > 1024:  # mutagen skips junk before the first frame; the decoder may not
+        return MpegScan(
+            first.sample_rate, first.channels, 0, 0.0, declared,
+            f"{gap} bytes that are not MPEG frames stand between the ID3 tag and the first frame", "corrupt", False,
+        )  # fmt: skip
     pos = first_frame + first.length if declared is not None else first_frame
     frames = samples = 0
     problem, kind = "", "whole"
@@ -168,7 +209,10 @@ def scan_mpeg(data: bytes, first_frame: int) -> MpegScan:
         if not same:
             resume = _resync(data, pos, end, first)
             if resume is None and end - pos < first.length:
-                break  # a few stray bytes after the last frame: not audio, harmless
+                if data[pos] == 0xFF:  # the start of a frame header, cut off
+                    problem = f"last frame cut: {end - pos} byte(s) of a frame header at byte {pos}, then the file ends"
+                    kind = "truncated"
+                break  # otherwise a few stray bytes after the last frame: not audio, harmless
             seconds = samples / first.sample_rate
             where = f"frame chain breaks at byte {pos} ({seconds:.2f} s into the stream)"
             if resume is None:
@@ -188,5 +232,6 @@ def scan_mpeg(data: bytes, first_frame: int) -> MpegScan:
         missing = (declared - frames) * first.samples / first.sample_rate
         problem = f"the VBR header declares {declared} frames, the file holds {frames} ({missing:.2f} s missing)"
         kind = "truncated"
+    verified = kind == "whole" and (declared is not None or tagged)
     decoded = max(0, samples - (delay_pad if declared is not None else 0)) / first.sample_rate
-    return MpegScan(first.sample_rate, first.channels, frames, decoded, declared, problem, kind)
+    return MpegScan(first.sample_rate, first.channels, frames, decoded, declared, problem, kind, verified)

@@ -31,6 +31,7 @@ TRACK_COLUMNS: tuple[str, ...] = (
     "declared_s",
     "decoded_s",
     "padded_s",
+    "integrity",
     "size_bytes",
     "sha256",
     "sample_rate",
@@ -326,6 +327,7 @@ def probe_audio(path: str | Path) -> dict[str, Any]:
         return rec
     offset = rec.pop("frame_offset")
     rec["decoded_s"] = rec["declared_s"]
+    rec["integrity"] = "unchecked (not MP3)"
     if path.suffix.lower() == ".mp3" and offset is not None:
         try:
             scan = scan_mpeg(data, int(offset))
@@ -333,23 +335,38 @@ def probe_audio(path: str | Path) -> dict[str, Any]:
             rec["problem"] = f"{path}: not an MPEG audio stream ({err})"
             return rec
         rec["decoded_s"] = round(scan.decoded_s, 3)
+        rec["integrity"] = "verified" if scan.verified else "unverified (no VBR header or closing tag)"
         if scan.problem:
             rec["problem"] = f"{path}: {scan.kind} file: {scan.problem}"
     return rec
+
+
+def probe_code_version() -> str:
+    """sha256 of the code that decides a probe (this module and audio_check): a cached probe
+    made by other code is read again."""
+    import audio_check
+
+    digest = hashlib.sha256()
+    for module in (__file__, audio_check.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()
 
 
 def probe_audio_files(paths: list[str], cache: str | Path | None = None) -> dict[str, dict[str, Any]]:
     """:func:`probe_audio` for every path, reusing ``cache`` (JSON) for unchanged files.
 
     A cached probe is reused only while the file's size, mtime, ctime and inode are all the
-    same: ``cp -p`` or rsync can restore an old mtime, never an old ctime or inode, so a
-    restored or replaced file is read again. The cache is rewritten atomically.
+    same (``cp -p`` or rsync can restore an old mtime, never an old ctime or inode, so a
+    restored or replaced file is read again) and the probing code is the same
+    (:func:`probe_code_version`). The cache is rewritten atomically.
     """
+    version = probe_code_version()
     old: dict[str, Any] = {}
     if cache and Path(cache).is_file():
         try:
-            old = json.loads(Path(cache).read_text())
-        except (OSError, ValueError):
+            stored = json.loads(Path(cache).read_text())
+            old = stored["probes"] if stored.get("version") == version else {}
+        except (OSError, ValueError, KeyError, AttributeError):
             old = {}
     new: dict[str, Any] = {}
     for path in paths:
@@ -362,7 +379,7 @@ def probe_audio_files(paths: list[str], cache: str | Path | None = None) -> dict
         new[path] = {"key": key, "probe": hit["probe"] if key and hit and hit["key"] == key else probe_audio(path)}
     if cache and any(old.get(p) != v for p, v in new.items()):
         try:
-            write_json({**old, **new}, cache)
+            write_json({"version": version, "probes": {**old, **new}}, cache)
         except OSError:
             pass  # a read-only checkout still works; it only reads the files again next time
     return {path: dict(value["probe"]) for path, value in new.items()}

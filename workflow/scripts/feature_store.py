@@ -2,7 +2,8 @@
 writing a shard, the per-shard checkpoint, merging shards, and reading features back.
 
 Merged file (``results/features/vgg19.h5``): ``features`` (n_tracks, dim), ``track_id``,
-``genre``, ``path``, ``decoded_s``, in track-id order, self-contained (rows copied from the
+``genre``, ``path``, ``excerpt_s`` (seconds the decoder returned for the excerpt, before
+padding; tracks.csv's ``decoded_s`` is the whole file), in track-id order, self-contained (rows copied from the
 shards), with the shards' provenance attributes. Every reader goes through
 :func:`read_feature_h5` / :func:`tracks_with_features`, which refuse NaN or infinite rows.
 
@@ -17,7 +18,8 @@ of the libraries that compute the values) -- recorded as a key in ``meta.json`` 
 not assumed -- and each stored row only for the same audio file content: its path *and* the
 sha256 of its bytes. Execution settings (device, batch size, workers, compression) are not
 part of the key: a clip's features do not depend on the batch it was computed in (checked
-bitwise by the tests), so a resumed shard equals an uninterrupted one byte for byte.
+bitwise by the tests; a lone clip is run as a pair, since a batch of one takes another code
+path), so a resumed shard equals an uninterrupted one byte for byte.
 
 Layout: ``meta.json`` (the key) and, per finished batch, ``part_<k>.npy`` (rows x dim, store
 dtype) with ``part_<k>.json`` (path, sha256, decoded seconds and failure message per row). Each
@@ -272,7 +274,7 @@ def merge_shards(
                 {"file": shard, "shape": h5["features"].shape, "dtype": h5["features"].dtype, "attrs": dict(h5.attrs)}
             )
             failed = _strings(h5["failed"][:]) if "failed" in h5 else []
-            seconds = h5["decoded_s"][:] if "decoded_s" in h5 else np.full(len(paths), np.nan)
+            seconds = h5["excerpt_s"][:] if "excerpt_s" in h5 else np.full(len(paths), np.nan)
         for r, p in enumerate(paths):
             key = os.path.normpath(p)
             if failed and failed[r]:
@@ -335,7 +337,7 @@ def merge_shards(
                 h5.create_dataset("track_id", data=kept["track_id"].to_numpy(dtype=np.int64))
                 h5.create_dataset("genre", data=kept["genre"].astype(str).tolist(), dtype=h5py.string_dtype())
                 h5.create_dataset("path", data=kept["path"].astype(str).tolist(), dtype=h5py.string_dtype())
-                h5.create_dataset("decoded_s", data=np.array([decoded[paths_norm[i]] for i in keep]))
+                h5.create_dataset("excerpt_s", data=np.array([decoded[paths_norm[i]] for i in keep]))
                 for key, value in shared.items():
                     h5.attrs[key] = value
                 for key in ("device", "device_name", "compression"):

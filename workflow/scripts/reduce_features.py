@@ -98,7 +98,7 @@ def reduce_file(in_path: str | Path, out_path: str | Path, method: str, n_compon
         reduced, info = reduce_matrix(src["features"], method, n_components, seed)
         with atomic_path(out_path, suffix=".h5") as tmp, h5py.File(tmp, "w") as dst:
             dst.create_dataset("features", data=reduced, chunks=(1, reduced.shape[1]))
-            for name in ("track_id", "genre", "path", "decoded_s"):
+            for name in ("track_id", "genre", "path", "excerpt_s"):
                 if name in src:
                     dst.create_dataset(name, data=src[name][:], dtype=src[name].dtype)
             for key, value in src.attrs.items():

@@ -120,6 +120,14 @@ def data_lines(
             + f"; {annotations.get('rows_used', '?')} used."
         )
     ok = tracks[tracks["status"] == "ok"]
+    if "integrity" in ok:
+        unverified = ok[ok["integrity"].astype(str).str.startswith("unverified")]
+        if len(unverified):
+            lines.append(
+                f"- {len(unverified)} usable MP3(s) are whole as far as their frames show, but cannot be proven "
+                "complete (no VBR header or closing tag; a cut between two frames would look the same): "
+                "`integrity` in tracks.csv."
+            )
     padded = ok[ok["padded_s"].fillna(0) > 0].sort_values("padded_s", ascending=False)
     duration = float(spectrogram_params.get("duration", 0.0) or 0.0)
     if not len(padded):

@@ -256,6 +256,10 @@ def make_forward(net: Any, pooling: str, device: str, precision: str) -> Callabl
     cuda = device == "cuda"
 
     def forward(images: Any) -> np.ndarray:
+        if len(images) == 1:
+            # oneDNN takes another code path for a batch of one (differences of ~1e-7): run a
+            # lone clip as a pair, so that a clip's features never depend on its batch
+            return forward(torch.cat([images, images]))[:1]
         x = images.to(device, non_blocking=cuda)
         if cuda:
             x = x.contiguous(memory_format=torch.channels_last)
@@ -387,6 +391,17 @@ def extract_features(
             progress.update(len(idx))
 
 
+def value_code_digest() -> str:
+    """sha256 of the code that computes feature values (this module and spectrogram): a
+    checkpoint made by other code -- say, before a bug fix -- is never resumed."""
+    import spectrogram
+
+    digest = hashlib.sha256()
+    for module in (__file__, spectrogram.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()
+
+
 def execution_settings(config: dict[str, Any]) -> dict[str, Any]:
     """The settings that decide how fast, not what: read from the config by the job itself, so
     moving to a GPU node or changing the batch size reruns nothing (see :data:`VALUE_SETTINGS`)."""
@@ -421,6 +436,7 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
         "weights_sha256": provenance["weights_sha256"],
         "spectrogram_params": {**smk.params.audio, **smk.params.spectrogram},
         "versions": {k: versions[k] for k in ("torch", "torchvision", "librosa", "soundfile", "numpy")},
+        "code": value_code_digest(),
     }
     digests = [sha256_file(p) for p in paths]
     checkpoint = ShardCheckpoint(smk.output.h5, value_settings, logger)
@@ -493,7 +509,7 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
     }
     all_failures = {i: stored[p].failed for i, p in enumerate(paths) if stored[p].failed}
     compression = None if ex["compression"] == "none" else ex["compression"]
-    index = {"path": paths, "sha256": digests, "decoded_s": [stored[p].decoded_s for p in paths]}
+    index = {"path": paths, "sha256": digests, "excerpt_s": [stored[p].decoded_s for p in paths]}
     n, dim = write_feature_h5(
         smk.output.h5,
         index,
