@@ -12,7 +12,7 @@ from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 from common_io import GENRES, IMAGENET_URL, EmotifyError  # noqa: E402
-from feature_store import shard_of  # noqa: E402
+from feature_store import VALUE_SETTINGS, shard_of  # noqa: E402
 from config_tools import coerce_to_schema, config_problem  # noqa: E402
 
 # nested --config values arrive as strings (e.g. --config 'knn={k: 7}'): type them first
@@ -110,6 +110,7 @@ BEYOND_FIGURES = {
     ),
 }
 SCRIPTS = "../workflow/scripts"
+SCRIPTS_DIR = Path(workflow.basedir) / "workflow" / "scripts"
 
 
 # cheap jobs stay on the submitting host when a cluster executor is used
@@ -162,12 +163,20 @@ def audio_files():
     )
 
 
+def present(paths):
+    """Audio files that exist: a dangling link in a local copy is no input (the track table
+    records it as skipped). The demo's files are made by make_demo, later: all are kept."""
+    if config["data"]["source"] != "local":
+        return paths
+    return [p for p in paths if os.path.exists(p)]
+
+
 def audio_inputs(wildcards):
     """The audio files the track table depends on, so that a changed clip reruns what follows
     (a dangling link is no input: the track table records it as skipped)."""
     if config["data"]["source"] == "download":
         return [audio_root()]
-    return [p for p in audio_files() if os.path.exists(p)]
+    return present(audio_files())
 
 
 def check_local_data():
@@ -197,11 +206,7 @@ def shard_paths(wildcards):
     """The audio files of one extraction shard (a stable hash of the path picks the shard)."""
     if config["data"]["source"] == "download":
         check_audio_files()  # the files are known only now: check them before any extraction
-    return [
-        p
-        for p in audio_files()
-        if shard_of(p, N_SHARDS) == int(wildcards.shard) and os.path.exists(p)
-    ]
+    return present([p for p in audio_files() if shard_of(p, N_SHARDS) == int(wildcards.shard)])
 
 
 AUDIO_PROBE_CACHE = ".snakemake/emotify/audio_probe.json"
@@ -230,18 +235,21 @@ def audio_policy():
     return AudioPolicy(**audio_policy_params())
 
 
+def usability():
+    """Path -> '' for a usable clip of a local copy, else why it is not (one line)."""
+    from dataset import apply_policy
+
+    return {p: apply_policy(dict(rec), p, audio_policy()) for p, rec in audio_probes().items()}
+
+
 def check_audio_files():
     """Every per-file check that can stop the run, while the DAG is built: all unusable files
     of a local copy in one message, before any job starts (data.on_bad_audio: error). The
     track_table job checks again (for downloads too) and records each file."""
-    from dataset import apply_policy
-
     if config["data"]["source"] == "demo" or not os.path.isdir(audio_root()):
         return
     probes = audio_probes()
-    problems = [
-        p for path, rec in probes.items() if (p := apply_policy(dict(rec), path, audio_policy()))
-    ]
+    problems = [p for p in usability().values() if p]
     if problems and config["data"]["on_bad_audio"] == "error":
         listing = "\n  ".join(problems)
         raise WorkflowError(
@@ -273,12 +281,7 @@ def usable_clip_count():
     if source == "demo":
         return 4 * config["demo"]["n_per_genre"]
     if source == "local" and os.path.isdir(audio_root()):
-        from dataset import apply_policy
-
-        return sum(
-            not apply_policy(dict(rec), path, audio_policy())
-            for path, rec in audio_probes().items()
-        )
+        return sum(not problem for problem in usability().values())
     return None
 
 
@@ -343,7 +346,7 @@ def feature_params():
     by the job from the config: moving to a GPU node or changing the batch size reruns nothing.
     """
     f = config["features"]
-    keys = ("weights", "weights_sha256", "seed", "layer", "pooling", "precision", "store_dtype")
+    keys = VALUE_SETTINGS
     params = {key: f[key] for key in keys}
     if f["weights"] != "random":
         params["seed"] = None  # the seed only shapes random weights
@@ -356,15 +359,33 @@ def audio_params():
     return {key: config["audio"][key] for key in ("sample_rate", "offset", "duration")}
 
 
-def code_digest(*modules):
-    """sha256 of the project modules (workflow/scripts/<name>.py) that a rule's script imports
-    and that shape its result. Snakemake's code trigger covers the rule's own script only; this
-    digest in params reruns the rule when one of those modules changes too."""
+def project_imports(module, found=None):
+    """The workflow/scripts modules that ``module`` imports, directly or through another one
+    (at any depth, lazy imports inside functions included), read from the source with ast."""
+    import ast
+
+    found = set() if found is None else found
+    source = SCRIPTS_DIR / f"{module}.py"
+    for node in ast.walk(ast.parse(source.read_text())):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name.split(".")[0] for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module.split(".")[0]]
+        for name in names:
+            if name not in found and (SCRIPTS_DIR / f"{name}.py").is_file():
+                found.add(name)
+                project_imports(name, found)
+    return found
+
+
+def code_digest(script):
+    """sha256 of the project modules a rule's script imports (found by :func:`project_imports`).
+    Snakemake's code trigger covers the script itself; this digest in ``params`` reruns the rule
+    when a module it relies on changes too (e.g. spectrogram.py for the extraction)."""
     digest = hashlib.sha256()
-    for module in modules:
-        digest.update(
-            (Path(workflow.basedir) / "workflow" / "scripts" / f"{module}.py").read_bytes()
-        )
+    for module in sorted(project_imports(script) - {script, "quiet_interrupt"}):
+        digest.update(module.encode() + (SCRIPTS_DIR / f"{module}.py").read_bytes())
     return digest.hexdigest()
 
 

@@ -12,6 +12,7 @@ rule make_demo:
     conda:
         "../envs/data.yaml"
     params:
+        code=code_digest("demo_data"),
         demo=config["demo"],
     script:
         f"{SCRIPTS}/demo_data.py"
@@ -63,6 +64,7 @@ rule validate_annotations:
     conda:
         "../envs/data.yaml"
     params:
+        code=code_digest("dataset"),
         duplicate_rows=config["data"]["duplicate_rows"],
     script:
         f"{SCRIPTS}/dataset.py"
@@ -85,7 +87,7 @@ rule track_table:
     conda:
         "../envs/data.yaml"
     params:
-        code=code_digest("audio_check"),
+        code=code_digest("dataset"),
         audio_root=audio_root(),
         content=all_audio_content,
         ext=config["data"]["audio_ext"],

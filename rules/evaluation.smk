@@ -25,7 +25,7 @@ rule evaluate_repeated:
     resources:
         mem_mb=8000,
     params:
-        code=code_digest("knn", "gems_labels", "feature_store"),
+        code=code_digest("evaluation"),
         evaluation=evaluation_params(
             "repeats", "permutations", "permutation_splits", "confidence", "seed", "group_by"
         ),
@@ -52,7 +52,7 @@ rule human_ceiling:
     conda:
         "../envs/ml.yaml"
     params:
-        code=code_digest("gems_labels"),
+        code=code_digest("evaluation"),
         evaluation=evaluation_params("ceiling_splits", "confidence", "seed"),
         threshold=config["labels"]["threshold"],
     script:
@@ -80,7 +80,7 @@ rule ablation_genre:
     resources:
         mem_mb=8000,
     params:
-        code=code_digest("knn", "evaluation", "production_features", "feature_store"),
+        code=code_digest("ablation"),
         evaluation=evaluation_params(
             "ablation_repeats", "pca_components", "confidence", "seed", "group_by"
         ),

@@ -13,6 +13,7 @@ rule split:
     conda:
         "../envs/ml.yaml"
     params:
+        code=code_digest("experiments"),
         test_size=config["split"]["test_size"],
         seed=config["split"]["seed"],
         stratify=config["split"]["stratify"],
@@ -38,7 +39,7 @@ rule exp1_genre_from_audio:
     resources:
         mem_mb=8000,
     params:
-        code=code_digest("knn", "feature_store"),
+        code=code_digest("experiments"),
         k=config["knn"]["k"],
         seed=config["split"]["seed"],
     script:
@@ -64,7 +65,7 @@ rule exp2_emotion_from_audio:
     resources:
         mem_mb=8000,
     params:
-        code=code_digest("knn", "feature_store"),
+        code=code_digest("experiments"),
         k=config["knn"]["k"],
         seed=config["split"]["seed"],
         inner_folds=config["experiments"]["inner_folds"],
@@ -88,7 +89,7 @@ rule exp3_genre_from_ratings:
     conda:
         "../envs/ml.yaml"
     params:
-        code=code_digest("knn", "feature_store"),
+        code=code_digest("experiments"),
         k=config["knn"]["k"],
         seed=config["split"]["seed"],
     script:
@@ -111,7 +112,7 @@ rule exp4_genre_from_predicted_emotions:
     conda:
         "../envs/ml.yaml"
     params:
-        code=code_digest("knn", "feature_store"),
+        code=code_digest("experiments"),
         k=config["knn"]["k"],
         seed=config["split"]["seed"],
     script:

@@ -33,7 +33,7 @@ rule extract_shard:
         mem_mb=8000,
         runtime=60,
     params:
-        code=code_digest("spectrogram", "feature_store"),
+        code=code_digest("vgg_extract"),
         paths=shard_paths,
         content=shard_content,
         audio=audio_params(),
@@ -58,7 +58,7 @@ rule merge_features:
     conda:
         "../envs/features.yaml"
     params:
-        code=code_digest("feature_store"),
+        code=code_digest("vgg_extract"),
     script:
         f"{SCRIPTS}/vgg_extract.py"
 
@@ -77,7 +77,7 @@ rule reduce_features:
     resources:
         mem_mb=8000,
     params:
-        code=code_digest("feature_store"),
+        code=code_digest("reduce_features"),
         reduce=config["features"]["reduce"],
     script:
         f"{SCRIPTS}/reduce_features.py"
@@ -97,7 +97,7 @@ rule production_features:
     conda:
         "../envs/features.yaml"
     params:
-        code=code_digest("spectrogram"),
+        code=code_digest("production_features"),
         audio=audio_params(),
         spectrogram=config["spectrogram"],
     script:

@@ -1,4 +1,4 @@
-# Stage 5 - figures 1-7 of the paper, from the experiment outputs.
+# Stage 5 - figures: 1-7 of the paper from the experiment outputs, 8-10 from the evaluation and ablation.
 
 
 rule figure:
@@ -20,6 +20,7 @@ rule figure:
     conda:
         "../envs/ml.yaml"
     params:
+        code=code_digest("figures"),
         kind=figure_kind,
         title=figure_title,
         data_label=config["run_label"],

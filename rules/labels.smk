@@ -14,6 +14,8 @@ rule gems_ratings:
         "results/benchmarks/gems_ratings.tsv"
     conda:
         "../envs/ml.yaml"
+    params:
+        code=code_digest("gems_labels"),
     script:
         f"{SCRIPTS}/gems_labels.py"
 
@@ -35,6 +37,7 @@ rule gems_labels:
     conda:
         "../envs/ml.yaml"
     params:
+        code=code_digest("gems_labels"),
         threshold=config["labels"]["threshold"],
     script:
         f"{SCRIPTS}/gems_labels.py"

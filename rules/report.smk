@@ -5,7 +5,7 @@ rule summary:
     input:
         exp2="results/experiments/exp2_emotion_from_audio/metrics.json",
         metrics=[f"results/experiments/{name}/metrics.json" for name in EXPERIMENTS],
-        features="results/features/vgg19.h5",
+        features=audio_features,
         repeated="results/evaluation/repeated_summary.csv",
         ceiling="results/evaluation/human_ceiling.csv",
         thresholds="results/tables/gems_thresholds.csv",
@@ -33,6 +33,7 @@ rule summary:
     conda:
         "../envs/ml.yaml"
     params:
+        code=code_digest("summary"),
         run_label=config["run_label"],
     script:
         f"{SCRIPTS}/summary.py"

@@ -72,3 +72,11 @@ def test_command_line_lists_get_the_schema_types() -> None:
     typed = coerce_to_schema({"evaluation": {"pca_components": ["2", "9"]}}, SCHEMA)
     assert typed == {"evaluation": {"pca_components": [2, 9]}}
     _validator().validate(typed)
+
+
+def test_the_schema_offers_exactly_the_layers_and_poolings_the_extractor_knows() -> None:
+    from vgg_extract import FC_LAYERS, LAYERS, POOLINGS
+
+    feats = SCHEMA["properties"]["features"]["properties"]
+    assert sorted(feats["layer"]["enum"]) == sorted([*LAYERS, *FC_LAYERS])
+    assert sorted(feats["pooling"]["enum"]) == sorted(POOLINGS)

@@ -259,3 +259,23 @@ def test_a_checkpoint_is_used_only_for_the_same_settings_and_files(tmp_path: Pat
     assert rows["c.mp3"].features is None and rows["c.mp3"].failed == "cannot decode"
     assert ShardCheckpoint(shard, {**settings, "precision": "bf16"}).load({"a.mp3": "h1"}) == {}
     assert ShardCheckpoint(shard, settings).load({"a.mp3": "h1"}) == {}  # the bf16 run discarded it
+
+
+@pytest.mark.parametrize(
+    ("module", "expected"),
+    [
+        ("knn.py", ALL_EXPERIMENTS | EVALUATION | REPORTING),
+        ("spectrogram.py", AUDIO_JOBS | AUDIO_CLASSIFIERS | EVALUATION | REPORTING),
+        ("gems_labels.py", {"gems_ratings", "gems_labels", "human_ceiling", "evaluate_repeated"} | REPORTING
+         | {"exp2_emotion_from_audio", "exp4_genre_from_predicted_emotions"}),
+    ],
+)  # fmt: skip
+def test_a_change_in_an_imported_module_reruns_what_it_shapes(
+    demo_run: Path, tmp_path: Path, module: str, expected: set[str]
+) -> None:
+    work = tmp_path / "edited"
+    shutil.copytree(demo_run, work, symlinks=True)
+    source = work / "workflow/scripts" / module
+    source.write_text(source.read_text() + "\n# an edit\n")
+    out = snakemake(work, "-n", "--configfile", "config/demo.yaml")
+    assert set(planned_jobs(out.stdout + out.stderr)) == expected

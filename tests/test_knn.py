@@ -10,7 +10,7 @@ from sklearn.preprocessing import StandardScaler
 
 import knn
 from common_io import EMOTIONS, GENRES, EmotifyError
-from evaluation import Split, emotion_probabilities, evaluate_all, make_splits
+from evaluation import Split, evaluate_all, make_splits
 from experiments import emotion_experiment, genre_experiment, make_split
 
 
@@ -79,7 +79,7 @@ def test_single_split_experiments_equal_the_repeated_machinery_on_that_split() -
     probs = exp2["probabilities"][list(EMOTIONS)].to_numpy()
     y_emo = labels[list(EMOTIONS)].to_numpy()
     nn = knn.neighbours(x, one.train, one.test, k)
-    again = emotion_probabilities(x, y_emo, tracks["genre"].to_numpy(), one, nn, k, folds, seed)
+    again = knn.emotion_probabilities(x, y_emo, tracks["genre"].to_numpy(), one.train, one.test, nn, k, folds, seed)
     np.testing.assert_array_equal(probs, again)  # Experiment IV's inputs, bit for bit
     exp4 = genre_experiment(probs, split, k, seed, "exp4", "p")
     assert exp4["metrics"]["accuracy"] == acc["exp4_genre_from_predicted_emotions", "genre"]

@@ -37,7 +37,11 @@ def pca_neighbours(
 
 
 def genre_ablation(
-    x_audio: np.ndarray, production: pd.DataFrame, meta: pd.DataFrame, cfg: dict[str, Any]
+    x_audio: np.ndarray,
+    production: pd.DataFrame,
+    meta: pd.DataFrame,
+    cfg: dict[str, Any],
+    logger: logging.Logger | None = None,
 ) -> pd.DataFrame:
     """Mean genre accuracy and interval of every feature set over repeated splits."""
     y = meta["genre"].to_numpy()
@@ -48,6 +52,9 @@ def genre_ablation(
     for kind in ["random", *[g for g in cfg["group_by"] if g == "artist"]]:
         groups = None if kind == "random" else meta[kind].fillna("").astype(str).to_numpy()
         if groups is not None and (groups == "").any():
+            missing = meta.loc[groups == "", "track_id"].tolist()
+            if logger:
+                logger.warning("%s-grouped ablation skipped: no %s tag for track(s) %s", kind, kind, missing[:5])
             continue
         splits = make_splits(y, cfg["ablation_repeats"], cfg["test_size"], cfg["seed"], groups)
         for label, spec in sets:
@@ -78,24 +85,24 @@ def genre_ablation(
 
 def main(smk: Any, logger: logging.Logger) -> None:
     from dataset import usable_tracks
-    from feature_store import tracks_with_features
+    from feature_store import features_label, read_attrs, tracks_with_features
 
     cfg = dict(smk.params.evaluation)
     cfg.update(k=smk.params.k, test_size=smk.params.test_size)
     tracks = usable_tracks(pd.read_csv(smk.input.tracks, dtype={"artist": str, "album": str}))
-    x, tracks, attrs = tracks_with_features(smk.input.features, tracks, logger)
+    x, tracks, _ = tracks_with_features(smk.input.features, tracks, logger)
     production = pd.read_csv(smk.input.production)
     both = tracks["track_id"].isin(production["track_id"]).to_numpy()
     if not both.all():
         logger.warning("%d track(s) have no production descriptors (decoder refused them): left out", (~both).sum())
         x, tracks = x[both], tracks[both].reset_index(drop=True)
-    table = genre_ablation(x, production, tracks, cfg)
+    table = genre_ablation(x, production, tracks, cfg, logger)
     write_csv(table, smk.output.csv, float_format="%.4f")
     caption = (
         f"Genre accuracy (Experiment I set-up, KNN k = {cfg['k']}) by feature set, mean and "
         f"{int(100 * cfg['confidence'])} % interval over {cfg['ablation_repeats']} resampled splits "
-        f"(random; artist = all songs of an artist on one side). Features: {attrs.get('weights_label', '')}, "
-        f"{attrs.get('layer', '')}/{attrs.get('pooling', '')} (from the feature file). "
+        f"(random; artist = all songs of an artist on one side). Features: {features_label(read_attrs(smk.input.features))} "
+        "(from the feature file). "
         f"Data: {smk.params.run_label}."
     )
     write_text(caption + "\n\n" + markdown_table(table), smk.output.md)
@@ -103,4 +110,4 @@ def main(smk: Any, logger: logging.Logger) -> None:
 
 
 if "snakemake" in globals():
-    run_main(main, snakemake)  # noqa: F821
+    run_main({"ablation_genre": main}, snakemake)  # noqa: F821

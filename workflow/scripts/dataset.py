@@ -407,12 +407,6 @@ def inspect_audio(path: str | Path, policy: AudioPolicy) -> dict[str, Any]:
     return rec
 
 
-def audio_problems(paths: list[str], policy: AudioPolicy, cache: str | Path | None = None) -> list[str]:
-    """Every unusable file among ``paths``, one line each (what the run stops on in error mode)."""
-    probes = probe_audio_files(paths, cache)
-    return [problem for path in paths if (problem := apply_policy(probes[path], path, policy))]
-
-
 def build_track_table(
     annotations: pd.DataFrame,
     audio_root: str | Path,

@@ -328,4 +328,4 @@ def main(smk: Any, logger: logging.Logger) -> None:
 
 
 if "snakemake" in globals():
-    run_main(main, snakemake)  # noqa: F821
+    run_main({"make_demo": main}, snakemake)  # noqa: F821

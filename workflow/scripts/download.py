@@ -103,23 +103,31 @@ def unpack_audio_archive(archive: str | Path, dest: str | Path) -> None:
         shutil.move(str(top), dest)
 
 
-def main(smk: Any, logger: logging.Logger) -> None:
+def download_annotations_job(smk: Any, logger: logging.Logger) -> None:
+    fetch(smk.params.url, smk.output.csv, sha256=smk.params.sha256, logger=logger)
+
+
+def download_audio_job(smk: Any, logger: logging.Logger) -> None:
     p = smk.params
-    if smk.rule == "download_annotations":
-        fetch(p.url, smk.output.csv, sha256=p.sha256, logger=logger)
-    elif smk.rule == "download_audio":
-        digest = fetch(p.url, p.archive, sha256=p.sha256, logger=logger)
-        if not p.sha256:
-            logger.warning("no data.download.audio_sha256 configured; the archive's sha256 is %s", digest)
-        unpack_audio_archive(p.archive, smk.output.audio)
-    elif smk.rule == "fetch_vgg19_weights":
-        import os
+    digest = fetch(p.url, p.archive, sha256=p.sha256, logger=logger)
+    if not p.sha256:
+        logger.warning("no data.download.audio_sha256 configured; the archive's sha256 is %s", digest)
+    unpack_audio_archive(p.archive, smk.output.audio)
 
-        hub = Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "hub" / "checkpoints"
-        fetch_or_copy(p.url, smk.output.weights, [hub / Path(p.url).name], sha256=p.sha256, logger=logger)
-    else:
-        raise EmotifyError(f"download.py has no action for rule {smk.rule!r}")
 
+def fetch_weights_job(smk: Any, logger: logging.Logger) -> None:
+    import os
+
+    p = smk.params
+    hub = Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "hub" / "checkpoints"
+    fetch_or_copy(p.url, smk.output.weights, [hub / Path(p.url).name], sha256=p.sha256, logger=logger)
+
+
+JOBS = {
+    "download_annotations": download_annotations_job,
+    "download_audio": download_audio_job,
+    "fetch_vgg19_weights": fetch_weights_job,
+}
 
 if "snakemake" in globals():
-    run_main(main, snakemake)  # noqa: F821
+    run_main(JOBS, snakemake)  # noqa: F821

@@ -25,7 +25,7 @@ from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
 
 from common_io import EMOTIONS, PAPER_TABLE1, EmotifyError, run_main, write_csv
 from gems_labels import label_matrix, song_shares
-from knn import neighbours, out_of_fold_proba, positive_share, vote
+from knn import emotion_probabilities, neighbours, vote
 
 PAPER_GENRE_ACCURACY = {"exp1_genre_from_audio": 1.0}
 
@@ -135,26 +135,6 @@ def summarise(
     return summary, rows
 
 
-def emotion_probabilities(
-    x: np.ndarray,
-    labels: np.ndarray,
-    genres: np.ndarray,
-    split: Split,
-    nn_test: np.ndarray,
-    k: int,
-    folds: int,
-    seed: int,
-) -> np.ndarray:
-    """Experiment IV's inputs for one split: P(emotion) for every song of the split (n, 9) --
-    out of fold for training songs (:func:`knn.out_of_fold_proba`), from the training songs'
-    neighbours ``nn_test`` for test songs; exactly what ``experiments.emotion_experiment`` writes."""
-    probs = np.zeros((len(x), labels.shape[1]))
-    probs[split.train] = out_of_fold_proba(x, labels, split.train, genres, k, folds, seed)
-    for e in range(labels.shape[1]):
-        probs[split.test, e] = positive_share(labels[split.train, e], nn_test)
-    return probs
-
-
 def evaluate_all(
     x_audio: np.ndarray,
     meta: pd.DataFrame,
@@ -213,7 +193,9 @@ def evaluate_all(
         rows += per
         nn_iv = []
         for r, (s, nn) in enumerate(zip(splits, nns, strict=True)):
-            probs = emotion_probabilities(x_audio, y_emo, y_genre, s, nn, k, cfg["inner_folds"], cfg["seed"] + r)
+            probs = emotion_probabilities(
+                x_audio, y_emo, y_genre, s.train, s.test, nn, k, cfg["inner_folds"], cfg["seed"] + r
+            )
             nn_iv.append(neighbours(probs, s.train, s.test, k))
         summary, per = summarise("exp4_genre_from_predicted_emotions", "genre", kind, y_genre, splits, nn_iv, cfg)
         summaries.append(summary)

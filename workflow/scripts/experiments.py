@@ -21,7 +21,6 @@ import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports 
 # isort: on
 
 import logging
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -130,16 +129,14 @@ def emotion_experiment(
     tr, te = np.flatnonzero(train), np.flatnonzero(~train)
     y_all = lab[list(EMOTIONS)].to_numpy(dtype=int)
     nn = knn.neighbours(x, tr, te, k)  # once, for the nine emotions
-    oof = knn.out_of_fold_proba(x, y_all, tr, lab["genre"].to_numpy(), k, inner_folds, seed)
+    p_all = knn.emotion_probabilities(x, y_all, lab["genre"].to_numpy(), tr, te, nn, k, inner_folds, seed)
     pred_rows, conf_rows, per_emotion = [], [], {}
     probs = lab.loc[:, ["track_id", "genre", "subset"]].copy()
     for i, emotion in enumerate(EMOTIONS):
         y = y_all[:, i]
         pred = knn.vote(y[tr], nn)[0]
-        p_test = knn.positive_share(y[tr], nn)
-        col = np.empty(len(lab))
-        col[tr], col[te] = oof[:, i], p_test
-        probs[emotion] = col
+        p_test = p_all[te, i]
+        probs[emotion] = p_all[:, i]
         m = scores(y[~train], pred, [0, 1])
         m["majority_baseline"] = float(max(np.mean(y[~train]), 1 - np.mean(y[~train])))
         m["positive_share_train"] = float(np.mean(y[train]))
@@ -186,19 +183,12 @@ def write_outputs(result: dict[str, Any], output: Any) -> None:
             write_json(value, path)
 
 
-def load_audio_matrix(
-    h5_path: str | Path, split: pd.DataFrame, logger: logging.Logger | None = None
-) -> tuple[np.ndarray, pd.DataFrame, dict[str, Any]]:
-    """Audio features aligned with ``split`` rows, and the split rows kept (tracks the decoder
-    refused during extraction, with ``data.on_bad_audio: skip``, are left out and logged)."""
-    from feature_store import tracks_with_features
-
-    return tracks_with_features(h5_path, split, logger)
-
-
 def feature_provenance(attrs: dict[str, Any]) -> dict[str, Any]:
     """What the metrics record about the features used, from the feature file's own attributes."""
+    from feature_store import features_label
+
     return {
+        "features": features_label(attrs),
         "weights_label": str(attrs.get("weights_label", "")),
         "feature_layer": str(attrs.get("layer", "")),
         "feature_pooling": str(attrs.get("pooling", "")),
@@ -207,45 +197,78 @@ def feature_provenance(attrs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def main(smk: Any, logger: logging.Logger) -> None:
+def split_job(smk: Any, logger: logging.Logger) -> None:
+    from dataset import usable_tracks
+
     p = smk.params
-    if smk.rule == "split":
-        from dataset import usable_tracks
+    tracks = usable_tracks(pd.read_csv(smk.input.tracks))
+    split = make_split(tracks, p.test_size, p.seed, p.stratify)
+    logger.info("split: %s", split["subset"].value_counts().to_dict())
+    write_csv(split, smk.output.split)
 
-        tracks = usable_tracks(pd.read_csv(smk.input.tracks))
-        split = make_split(tracks, p.test_size, p.seed, p.stratify)
-        logger.info("split: %s", split["subset"].value_counts().to_dict())
-        write_csv(split, smk.output.split)
-        return
+
+def _audio(smk: Any, logger: logging.Logger) -> tuple[np.ndarray, pd.DataFrame, dict[str, Any]]:
+    """Audio features of the split's tracks (tracks the decoder refused are left out, logged)."""
+    from feature_store import tracks_with_features
+
+    return tracks_with_features(smk.input.features, pd.read_csv(smk.input.split), logger)
+
+
+def exp1(smk: Any, logger: logging.Logger) -> dict[str, Any]:
+    x, split, attrs = _audio(smk, logger)
+    result = genre_experiment(x, split, smk.params.k, smk.params.seed, smk.rule, "VGG19 audio features")
+    result["metrics"].update(feature_provenance(attrs))
+    return result
+
+
+def exp2(smk: Any, logger: logging.Logger) -> dict[str, Any]:
+    p = smk.params
+    x, split, attrs = _audio(smk, logger)
+    result = emotion_experiment(x, split, pd.read_csv(smk.input.labels), p.k, p.seed, p.inner_folds)
+    result["metrics"].update(feature_provenance(attrs))
+    return result
+
+
+def exp3(smk: Any, logger: logging.Logger) -> dict[str, Any]:
     split = pd.read_csv(smk.input.split)
-    if smk.rule == "exp1_genre_from_audio":
-        x, split, attrs = load_audio_matrix(smk.input.features, split, logger)
-        result = genre_experiment(x, split, p.k, p.seed, smk.rule, "VGG19 audio features")
-        result["metrics"].update(feature_provenance(attrs))
-    elif smk.rule == "exp2_emotion_from_audio":
-        x, split, attrs = load_audio_matrix(smk.input.features, split, logger)
-        result = emotion_experiment(x, split, pd.read_csv(smk.input.labels), p.k, p.seed, p.inner_folds)
-        result["metrics"].update(feature_provenance(attrs))
-    elif smk.rule == "exp3_genre_from_ratings":
-        mu = split.merge(pd.read_csv(smk.input.ratings).drop(columns=["genre"]), on="track_id", how="left")
-        result = genre_experiment(mu[list(EMOTIONS)].to_numpy(), split, p.k, p.seed, smk.rule, "GEMS rating shares mu")
-    elif smk.rule == "exp4_genre_from_predicted_emotions":
-        probs = split.merge(
-            pd.read_csv(smk.input.probabilities).drop(columns=["genre", "subset"]), on="track_id", how="inner"
-        )
-        if len(probs) < len(split):
-            logger.warning(
-                "%d track(s) of the split have no Experiment II probabilities (left out)", len(split) - len(probs)
-            )
-        split = probs[split.columns]
-        result = genre_experiment(
-            probs[list(EMOTIONS)].to_numpy(), split, p.k, p.seed, smk.rule, "Exp II emotion probabilities (out-of-fold)"
-        )
-    else:
-        raise EmotifyError(f"experiments.py has no experiment for rule {smk.rule!r}")
-    logger.info("%s: accuracy %s", smk.rule, result["metrics"].get("accuracy", result["metrics"].get("mean_accuracy")))
-    write_outputs(result, smk.output)
+    mu = split.merge(pd.read_csv(smk.input.ratings).drop(columns=["genre"]), on="track_id", how="left")
+    x = mu[list(EMOTIONS)].to_numpy()
+    return genre_experiment(x, split, smk.params.k, smk.params.seed, smk.rule, "GEMS rating shares mu")
 
+
+def exp4(smk: Any, logger: logging.Logger) -> dict[str, Any]:
+    split = pd.read_csv(smk.input.split)
+    probs = split.merge(
+        pd.read_csv(smk.input.probabilities).drop(columns=["genre", "subset"]), on="track_id", how="inner"
+    )
+    if len(probs) < len(split):
+        logger.warning(
+            "%d track(s) of the split have no Experiment II probabilities (left out)", len(split) - len(probs)
+        )
+    x = probs[list(EMOTIONS)].to_numpy()
+    inputs = "Exp II emotion probabilities (out-of-fold)"
+    return genre_experiment(x, probs[split.columns], smk.params.k, smk.params.seed, smk.rule, inputs)
+
+
+def experiment_job(run: Any) -> Any:
+    """A rule's job: run one experiment, log its accuracy and write its outputs."""
+
+    def job(smk: Any, logger: logging.Logger) -> None:
+        result = run(smk, logger)
+        m = result["metrics"]
+        logger.info("%s: accuracy %s", smk.rule, m.get("accuracy", m.get("mean_accuracy")))
+        write_outputs(result, smk.output)
+
+    return job
+
+
+JOBS = {
+    "split": split_job,
+    "exp1_genre_from_audio": experiment_job(exp1),
+    "exp2_emotion_from_audio": experiment_job(exp2),
+    "exp3_genre_from_ratings": experiment_job(exp3),
+    "exp4_genre_from_predicted_emotions": experiment_job(exp4),
+}
 
 if "snakemake" in globals():
-    run_main(main, snakemake)  # noqa: F821
+    run_main(JOBS, snakemake)  # noqa: F821

@@ -4,8 +4,9 @@ writing a shard, the per-shard checkpoint, merging shards, and reading features 
 Merged file (``results/features/vgg19.h5``): ``features`` (n_tracks, dim), ``track_id``,
 ``genre``, ``path``, ``excerpt_s`` (seconds the decoder returned for the excerpt, before
 padding; tracks.csv's ``decoded_s`` is the whole file), in track-id order, self-contained (rows copied from the
-shards), with the shards' provenance attributes. Every reader goes through
-:func:`read_feature_h5` / :func:`tracks_with_features`, which refuse NaN or infinite rows.
+shards), with the shards' provenance attributes. Every reader of feature rows goes through
+:func:`read_feature_h5` / :func:`tracks_with_features`, which refuse NaN or infinite rows; every
+reader of provenance through :func:`read_attrs` and :func:`features_label`.
 
 The checkpoint that keeps finished clips:
 
@@ -43,6 +44,10 @@ import pandas as pd
 
 from common_io import EmotifyError, atomic_path, utc_now
 
+# the extraction settings that change feature values (rule params, checkpoint key, merge check)
+VALUE_SETTINGS = ("weights", "weights_sha256", "seed", "layer", "pooling", "precision", "store_dtype")
+# the libraries whose versions can change feature values
+VALUE_LIBRARIES = ("torch", "torchvision", "librosa", "soundfile", "numpy")
 # attributes that may differ between shards: where, when and how fast each ran -- never what
 # the values are (precision, dtype, weights, layer ... must agree, see merge_shards)
 PER_SHARD_ATTRS = ("device", "device_name", "created_utc", "num_workers", "batch_size", "compression", "resumed_clips")
@@ -234,7 +239,7 @@ def _comparable(key: str, value: Any) -> str:
     """An attribute as merge_shards compares it: library versions only where they change values."""
     if key == "versions" and value is not None:
         versions = json.loads(value) if isinstance(value, str) else dict(value)
-        return json.dumps({k: versions.get(k) for k in ("torch", "torchvision", "librosa", "soundfile", "numpy")})
+        return json.dumps({k: versions.get(k) for k in VALUE_LIBRARIES})
     return str(value)
 
 
@@ -416,3 +421,30 @@ def tracks_with_features(
     kept = tracks[~drop].reset_index(drop=True)
     x, _, attrs = read_feature_h5(path, kept["track_id"].astype(int).tolist())
     return x, kept, attrs
+
+
+def read_attrs(path: str | Path) -> dict[str, Any]:
+    """A feature file's provenance attributes (JSON-valued ones decoded)."""
+    import h5py
+
+    with h5py.File(path, "r") as h5:
+        attrs = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in h5.attrs.items()}
+    for key in ("versions", "spectrogram_params", "reduction", "skipped_at_extraction"):
+        if isinstance(attrs.get(key), str):
+            try:
+                attrs[key] = json.loads(attrs[key])
+            except ValueError:
+                pass
+    return attrs
+
+
+def features_label(attrs: dict[str, Any]) -> str:
+    """'<weights label>, <layer>/<pooling>[, reduced by <method> to <n>]': how every figure and
+    table names the features, from the feature file's own attributes, never from the config."""
+    label = f"{attrs.get('weights_label', '?')}, {attrs.get('layer', '?')}/{attrs.get('pooling', '?')}"
+    reduction = attrs.get("reduction")
+    if isinstance(reduction, str):
+        reduction = json.loads(reduction)
+    if isinstance(reduction, dict) and reduction.get("method", "none") != "none":
+        label += f", reduced by {reduction['method']} to {attrs.get('feature_dim', '?')} dimensions"
+    return label

@@ -1,7 +1,9 @@
-"""Figures 1-7 of the paper, drawn from the experiment outputs with seaborn/matplotlib.
+"""The figures, with seaborn/matplotlib: 1-7 of the paper from the experiment outputs, 8-10
+beyond it from the repeated evaluation and the ablation.
 
-Every figure carries, under its title, the run's provenance line (dataset and VGG19 weights,
-e.g. "random-init VGG19 (NOT ImageNet)"), so no figure can be mistaken for the paper's.
+Every figure carries, under its title, the run's data label and -- for figures about audio
+features -- the features' label read from the feature file's own attributes (e.g.
+"random-init VGG19 (NOT ImageNet), pool5/flatten"), so no figure can be mistaken for the paper's.
 """
 
 # isort: off
@@ -22,7 +24,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from common_io import EMOTIONS, GENRES, atomic_path, run_main  # noqa: E402
+from common_io import EMOTIONS, GENRES, EmotifyError, atomic_path, run_main  # noqa: E402
 
 GENRE_PALETTE = dict(zip(GENRES, sns.color_palette("colorblind", len(GENRES)), strict=True))
 
@@ -212,51 +214,42 @@ def ablation_figure(table: pd.DataFrame, title: str, subtitle: str, out: str | P
     _finish(fig, ax, "genre accuracy", title, subtitle, out, dpi)
 
 
-def features_label(h5_path: str | Path) -> str:
-    """'features: <weights label>, <layer>/<pooling>' from a feature file's provenance attributes."""
-    import h5py
+def _metrics(smk: Any) -> dict[str, Any]:
+    return json.loads(Path(smk.input.metrics).read_text())
 
-    with h5py.File(h5_path, "r") as h5:
-        a = dict(h5.attrs)
-    reduced = json.loads(a["reduction"]).get("method", "") if "reduction" in a else ""
-    extra = f", reduced by {reduced}" if reduced and reduced != "none" else ""
-    return f"features: {a.get('weights_label', '?')}, {a.get('layer', '?')}/{a.get('pooling', '?')}{extra}"
+
+def _confusion(smk: Any) -> pd.DataFrame:
+    return pd.read_csv(smk.input.confusion, dtype={"true": str, "predicted": str})
+
+
+# figure kind -> how to draw it from the rule's inputs
+KINDS: dict[str, Any] = {
+    "genre_repeated": lambda smk, t, s, o, d: genre_repeated_figure(pd.read_csv(smk.input.summary), t, s, o, d),
+    "emotion_repeated": lambda smk, t, s, o, d: emotion_repeated_figure(
+        pd.read_csv(smk.input.summary), pd.read_csv(smk.input.ceiling), t, s, o, d
+    ),
+    "ablation": lambda smk, t, s, o, d: ablation_figure(pd.read_csv(smk.input.ablation), t, s, o, d),
+    "pca": lambda smk, t, s, o, d: pca_figure(
+        pd.read_csv(smk.input.pca), _metrics(smk).get("pca_explained_variance", []), t, s, o, d
+    ),
+    "confusion": lambda smk, t, s, o, d: confusion_figure(
+        (conf := _confusion(smk)), [g for g in GENRES if g in set(conf["true"])], t, s, o, d
+    ),
+    "grid": lambda smk, t, s, o, d: emotion_grid_figure(_confusion(smk), _metrics(smk), t, s, o, d),
+}
 
 
 def main(smk: Any, logger: logging.Logger) -> None:
+    from feature_store import features_label, read_attrs
+
     p = smk.params
+    if p.kind not in KINDS:
+        raise EmotifyError(f"figures.py: unknown figure kind {p.kind!r} (known: {', '.join(KINDS)})")
     features = smk.input.get("features") if hasattr(smk.input, "get") else None
-    subtitle = p.data_label + (f"\n{features_label(features)}" if features else "")
-    if p.kind == "genre_repeated":
-        genre_repeated_figure(pd.read_csv(smk.input.summary), p.title, subtitle, smk.output.png, p.dpi)
-        return
-    if p.kind == "emotion_repeated":
-        emotion_repeated_figure(
-            pd.read_csv(smk.input.summary), pd.read_csv(smk.input.ceiling), p.title, subtitle, smk.output.png, p.dpi
-        )
-        return
-    if p.kind == "ablation":
-        ablation_figure(pd.read_csv(smk.input.ablation), p.title, subtitle, smk.output.png, p.dpi)
-        return
-    metrics = json.loads(Path(smk.input.metrics).read_text())
-    if p.kind == "pca":
-        pca_figure(
-            pd.read_csv(smk.input.pca),
-            metrics.get("pca_explained_variance", []),
-            p.title,
-            subtitle,
-            smk.output.png,
-            p.dpi,
-        )
-    elif p.kind == "confusion":
-        conf = pd.read_csv(smk.input.confusion, dtype={"true": str, "predicted": str})
-        labels = [g for g in GENRES if g in set(conf["true"])]
-        confusion_figure(conf, labels, p.title, subtitle, smk.output.png, p.dpi)
-    else:
-        conf = pd.read_csv(smk.input.confusion, dtype={"true": str, "predicted": str})
-        emotion_grid_figure(conf, metrics, p.title, subtitle, smk.output.png, p.dpi)
+    subtitle = p.data_label + (f"\nfeatures: {features_label(read_attrs(features))}" if features else "")
+    KINDS[p.kind](smk, p.title, subtitle, smk.output.png, p.dpi)
     logger.info("wrote %s", smk.output.png)
 
 
 if "snakemake" in globals():
-    run_main(main, snakemake)  # noqa: F821
+    run_main({"figure": main}, snakemake)  # noqa: F821

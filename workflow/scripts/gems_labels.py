@@ -36,17 +36,19 @@ def rating_shares(annotations: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in ("track id", "genre", *EMOTIONS) if c not in annotations.columns]
     if missing:
         raise EmotifyError(f"annotations lack column(s) {missing}")
-    grouped = annotations.groupby("track id", sort=True)
-    mu = grouped[list(EMOTIONS)].mean()
+    ordered = annotations.sort_values("track id", kind="stable")
+    ids = ordered["track id"].to_numpy()
+    songs, starts, counts = np.unique(ids, return_index=True, return_counts=True)
+    mu = song_shares(ordered[list(EMOTIONS)].to_numpy(dtype=float), starts)
     out = pd.DataFrame(
         {
-            "track_id": mu.index.astype("int64"),
-            "genre": grouped["genre"].first().values,
-            "n_ratings": grouped.size().values,
+            "track_id": songs.astype("int64"),
+            "genre": ordered["genre"].to_numpy()[starts],
+            "n_ratings": counts.astype("int64"),
         }
     )
-    for emotion in EMOTIONS:
-        out[emotion] = mu[emotion].to_numpy(dtype=float)
+    for i, emotion in enumerate(EMOTIONS):
+        out[emotion] = mu[:, i]
     return out
 
 
@@ -74,7 +76,7 @@ def label_matrix(mu: np.ndarray, rule: str = "median", thresholds: np.ndarray | 
 
 
 def median_thresholds(mu: pd.DataFrame, rule: str = "median") -> pd.Series:
-    """m_k: the median (the paper) -- or the mean -- of mu(., k) over songs, per emotion."""
+    """m_k per emotion: the median of mu(., k) over songs (the paper), or the mean (``rule``)."""
     return pd.Series(thresholds_of(mu.loc[:, list(EMOTIONS)].to_numpy(dtype=float), rule), index=list(EMOTIONS))
 
 

@@ -40,11 +40,6 @@ def neighbours(x: np.ndarray, train: np.ndarray, test: np.ndarray, k: int) -> np
     product (fast for the very wide VGG19 vectors), a stable order among equal distances.
     Raises :class:`EmotifyError` when ``k`` exceeds the training rows: never capped silently.
     """
-    if k > len(train):
-        raise EmotifyError(
-            f"knn.k = {k} exceeds the {len(train)} training songs of a split (a grouped split or an inner "
-            "fold can be small); choose a smaller knn.k"
-        )
     return nearest(*standardise(x[train], x[test]), k)
 
 
@@ -52,7 +47,10 @@ def nearest(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k rows of ``a`` nearest to each row of ``b`` (Euclidean, no scaling; a
     stable order among equal distances): (len(b), k)."""
     if k > len(a):
-        raise EmotifyError(f"knn.k = {k} exceeds the {len(a)} training songs of a split; choose a smaller knn.k")
+        raise EmotifyError(
+            f"knn.k = {k} exceeds the {len(a)} training songs of a split (a grouped split or an inner fold can be "
+            "small); choose a smaller knn.k"
+        )
     d = (b**2).sum(axis=1)[:, None] - 2.0 * (b @ a.T) + (a**2).sum(axis=1)[None, :]
     return np.argsort(d, axis=1, kind="stable")[:, :k]
 
@@ -115,3 +113,26 @@ def out_of_fold_proba(
         for e in range(labels.shape[1]):
             out[held, e] = positive_share(labels[train[fit], e], nn)
     return out
+
+
+def emotion_probabilities(
+    x: np.ndarray,
+    labels: np.ndarray,
+    strata: np.ndarray,
+    train: np.ndarray,
+    test: np.ndarray,
+    nn_test: np.ndarray,
+    k: int,
+    folds: int,
+    seed: int,
+) -> np.ndarray:
+    """Experiment IV's inputs for one split: P(label = 1) of every binary label column for every
+    row (n, n_labels) -- out of fold for training rows (:func:`out_of_fold_proba`), from the
+    training rows' neighbours ``nn_test`` for test rows. Rows outside the split stay 0. The
+    single-split Experiment II and the repeated evaluation both call this."""
+    labels = np.asarray(labels)
+    probs = np.zeros((len(x), labels.shape[1]))
+    probs[train] = out_of_fold_proba(x, labels, train, strata, k, folds, seed)
+    for e in range(labels.shape[1]):
+        probs[test, e] = positive_share(labels[train, e], nn_test)
+    return probs

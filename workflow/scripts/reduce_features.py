@@ -116,4 +116,4 @@ def main(smk: Any, logger: logging.Logger) -> None:
 
 
 if "snakemake" in globals():
-    run_main(main, snakemake)  # noqa: F821
+    run_main({"reduce_features": main}, snakemake)  # noqa: F821

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from common_io import EMOTIONS, PAPER_TABLE1, run_main, write_csv, write_text
+from feature_store import features_label, read_attrs
 
 PAPER_CLAIMS: dict[str, str] = {
     "exp1_genre_from_audio": "100 % genre accuracy (Fig 1, Fig 2)",
@@ -56,11 +57,12 @@ def table1(exp2_metrics: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def table1_caption(exp2_metrics: dict[str, Any], run_label: str) -> str:
+def table1_caption(exp2_metrics: dict[str, Any], run_label: str, features: str) -> str:
+    """Table 1's caption; ``features`` is :func:`feature_store.features_label` of the feature file."""
     return (
         f"Table 1 -- accuracy of each GEMS emotion predicted from audio (Experiment II; StandardScaler + "
         f"KNN, k = {exp2_metrics['k']}; one random split, {exp2_metrics['n_train']} train / "
-        f"{exp2_metrics['n_test']} test songs). Features: {exp2_metrics.get('weights_label', '')}. "
+        f"{exp2_metrics['n_test']} test songs). Features: {features}. "
         f"Data: {run_label}. The paper's column is its single-split value, shown for comparison only."
     )
 
@@ -162,9 +164,9 @@ def summary_markdown(
     lines = [
         "# emotify-pipeline -- summary",
         "",
-        f"Data: **{run_label}**. Features: **{provenance.get('weights_label', '')}**, layer "
-        f"`{provenance.get('layer', '')}`, pooling `{provenance.get('pooling', '')}`, "
-        f"{provenance.get('feature_dim', '')} dimensions, extracted on `{provenance.get('device', '')}`.",
+        f"Data: **{run_label}**. Features: **{features_label(provenance)}**, "
+        f"{provenance.get('feature_dim', '')} dimensions, extracted on `{provenance.get('device', '')}` "
+        f"({provenance.get('precision', '')}).",
         "All numbers come from one random stratified split, as in the paper; they are what this run measured.",
         "",
         "| experiment | inputs | our accuracy | majority baseline | paper |",
@@ -229,16 +231,13 @@ def summary_markdown(
 
 
 def main(smk: Any, logger: logging.Logger) -> None:
-    import h5py
-
     exp2 = json.loads(Path(smk.input.exp2).read_text())
+    provenance = read_attrs(smk.input.features)
     t1 = table1(exp2)
-    caption = table1_caption(exp2, smk.params.run_label)
+    caption = table1_caption(exp2, smk.params.run_label, features_label(provenance))
     write_csv(t1, smk.output.table1_csv, float_format="%.4f")
     write_text(caption + "\n\n" + markdown_table(t1), smk.output.table1_md)
     metrics = {Path(p).parent.name: json.loads(Path(p).read_text()) for p in smk.input.metrics}
-    with h5py.File(smk.input.features, "r") as h5:
-        provenance = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in h5.attrs.items()}
     repeated = pd.read_csv(smk.input.repeated)
     extended = table1_extended(t1, repeated, pd.read_csv(smk.input.ceiling), pd.read_csv(smk.input.thresholds))
     write_csv(extended, smk.output.extended_csv, float_format="%.4f")
@@ -248,9 +247,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
     )
     write_text(ext_caption + "\n\n" + markdown_table(extended), smk.output.extended_md)
     ablation = pd.read_csv(smk.input.ablation)
-    spectrogram_params = provenance.get("spectrogram_params", "{}")
-    if isinstance(spectrogram_params, str):
-        spectrogram_params = json.loads(spectrogram_params)
+    spectrogram_params = provenance.get("spectrogram_params", {})
     annotations = json.loads(Path(smk.input.annotations_report).read_text())
     data = data_lines(pd.read_csv(smk.input.tracks), spectrogram_params, annotations)
     text = summary_markdown(
@@ -261,4 +258,4 @@ def main(smk: Any, logger: logging.Logger) -> None:
 
 
 if "snakemake" in globals():
-    run_main(main, snakemake)  # noqa: F821
+    run_main({"summary": main}, snakemake)  # noqa: F821

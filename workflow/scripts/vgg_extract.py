@@ -1,4 +1,4 @@
-"""VGG19 feature extraction into sharded HDF5 caches, merged into one view indexed by track id.
+"""VGG19 feature extraction into sharded HDF5 caches, merged into one file indexed by track id.
 
 ``features.weights``: ``imagenet`` (torchvision's IMAGENET1K_V1 file, which must be present
 locally), ``random`` (seeded random initialisation, labelled as such everywhere), or a path
@@ -32,13 +32,18 @@ import numpy as np
 import pandas as pd
 
 from common_io import IMAGENET_FILE, IMAGENET_URL, EmotifyError, library_versions, run_main, sha256_file, weights_label
-from feature_store import ShardCheckpoint, StoredRow, merge_shards, rows_in_order, write_feature_h5
+from feature_store import (
+    VALUE_LIBRARIES,
+    VALUE_SETTINGS,
+    ShardCheckpoint,
+    StoredRow,
+    merge_shards,
+    rows_in_order,
+    write_feature_h5,
+)
 from spectrogram import SpectrogramParams, clip_image_and_seconds
 
 POOLINGS = ("flatten", "mean", "max", "mean_std")
-# the settings that change feature values; execution settings (device, batch size, workers,
-# compression) are read from the config by the job itself and rerun nothing
-VALUE_SETTINGS = ("weights", "weights_sha256", "seed", "layer", "pooling", "precision", "store_dtype")
 
 
 def _layer_indices() -> dict[str, int]:
@@ -115,7 +120,11 @@ def truncated_model(model: Any, layer: str) -> Any:
 
 
 def build_vgg19(
-    weights: str, seed: int, layer: str, weights_file: str | Path | None = None, weights_sha256: str | None = None
+    weights: str,
+    seed: int | None,
+    layer: str,
+    weights_file: str | Path | None = None,
+    weights_sha256: str | None = None,
 ) -> tuple[Any, dict[str, str]]:
     """Build torchvision's VGG19 up to ``layer`` in eval mode; return ``(model, provenance)``.
 
@@ -126,7 +135,7 @@ def build_vgg19(
     import torch
     from torchvision.models import vgg19
 
-    torch.manual_seed(seed)
+    torch.manual_seed(0 if seed is None else seed)  # only random weights keep these values
     model = vgg19(weights=None)
     if weights == "random":
         digest = state_dict_sha256(truncated_model(model, layer).state_dict())
@@ -435,7 +444,7 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
         "precision": precision,
         "weights_sha256": provenance["weights_sha256"],
         "spectrogram_params": {**smk.params.audio, **smk.params.spectrogram},
-        "versions": {k: versions[k] for k in ("torch", "torchvision", "librosa", "soundfile", "numpy")},
+        "versions": {k: versions[k] for k in VALUE_LIBRARIES},
         "code": value_code_digest(),
     }
     digests = [sha256_file(p) for p in paths]
