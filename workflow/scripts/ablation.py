@@ -84,7 +84,7 @@ def genre_ablation(
 
 
 def main(smk: Any, logger: logging.Logger) -> None:
-    from dataset import usable_tracks
+    from common_io import usable_tracks
     from feature_store import features_label, read_attrs, tracks_with_features
 
     cfg = dict(smk.params.evaluation)

@@ -115,6 +115,11 @@ def atomic_path(final: str | os.PathLike[str], suffix: str | None = None) -> Ite
             tmp_path.unlink()
 
 
+def usable_tracks(tracks: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a track table (tracks.csv) whose audio is present and usable."""
+    return tracks[tracks["status"] == "ok"].reset_index(drop=True)
+
+
 def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs: Any) -> None:
     """Write ``df`` as CSV atomically, with a fixed float format for reproducible bytes."""
     kwargs.setdefault("index", False)

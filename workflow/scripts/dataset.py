@@ -491,11 +491,6 @@ def build_track_table(
     return table
 
 
-def usable_tracks(tracks: pd.DataFrame) -> pd.DataFrame:
-    """The rows of a track table whose audio is present and readable."""
-    return tracks[tracks["status"] == "ok"].reset_index(drop=True)
-
-
 def validate_annotations_job(smk: Any, logger: logging.Logger) -> None:
     data = read_annotations(smk.input.csv)
     data, report = handle_duplicate_rows(data, smk.params.duplicate_rows, logger)

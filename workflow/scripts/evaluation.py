@@ -255,7 +255,7 @@ def human_ceiling_job(smk: Any, logger: logging.Logger) -> None:
 
 def evaluate_repeated_job(smk: Any, logger: logging.Logger) -> None:
     cfg = dict(smk.params.evaluation)
-    from dataset import usable_tracks
+    from common_io import usable_tracks
     from feature_store import tracks_with_features
 
     cfg.update(k=smk.params.k, test_size=smk.params.test_size, inner_folds=smk.params.inner_folds)

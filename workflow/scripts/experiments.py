@@ -198,7 +198,7 @@ def feature_provenance(attrs: dict[str, Any]) -> dict[str, Any]:
 
 
 def split_job(smk: Any, logger: logging.Logger) -> None:
-    from dataset import usable_tracks
+    from common_io import usable_tracks
 
     p = smk.params
     tracks = usable_tracks(pd.read_csv(smk.input.tracks))

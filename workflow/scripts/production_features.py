@@ -59,7 +59,7 @@ def feature_columns(frame: pd.DataFrame, feature_set: str) -> list[str]:
 
 
 def main(smk: Any, logger: logging.Logger) -> None:
-    from dataset import usable_tracks
+    from common_io import usable_tracks
 
     sp = SpectrogramParams(**smk.params.audio, **smk.params.spectrogram)
     tracks = usable_tracks(pd.read_csv(smk.input.tracks))

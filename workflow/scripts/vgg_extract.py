@@ -533,7 +533,7 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
 
 
 def merge_job(smk: Any, logger: logging.Logger) -> None:
-    from dataset import usable_tracks
+    from common_io import usable_tracks
 
     tracks = usable_tracks(pd.read_csv(smk.input.tracks))
     n, dim = merge_shards(smk.output.h5, list(smk.input.shards), tracks, smk.config["data"]["on_bad_audio"], logger)
