@@ -50,7 +50,16 @@ VALUE_SETTINGS = ("weights", "weights_sha256", "seed", "layer", "pooling", "prec
 VALUE_LIBRARIES = ("torch", "torchvision", "librosa", "soundfile", "numpy")
 # attributes that may differ between shards: where, when and how fast each ran -- never what
 # the values are (precision, dtype, weights, layer ... must agree, see merge_shards)
-PER_SHARD_ATTRS = ("device", "device_name", "created_utc", "num_workers", "batch_size", "compression", "resumed_clips")
+PER_SHARD_ATTRS = (
+    "device",
+    "device_name",
+    "created_utc",
+    "num_workers",
+    "batch_size",
+    "torch_threads",
+    "compression",
+    "resumed_clips",
+)
 
 
 def shard_of(path: str, n_shards: int) -> int:

@@ -446,6 +446,8 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
         "spectrogram_params": {**smk.params.audio, **smk.params.spectrogram},
         "versions": {k: versions[k] for k in VALUE_LIBRARIES},
         "code": value_code_digest(),
+        # CPU kernels split the work by thread: 1 and 2 threads differ by ~1e-6 in the last bits
+        "torch_threads": threads,
     }
     digests = [sha256_file(p) for p in paths]
     checkpoint = ShardCheckpoint(smk.output.h5, value_settings, logger)
@@ -508,6 +510,7 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
         "precision": precision,
         "num_workers": workers,
         "batch_size": ex["batch_size"],
+        "torch_threads": threads,
         "store_dtype": fp["store_dtype"],
         "compression": ex["compression"],
         "spectrogram_params": {**smk.params.audio, **smk.params.spectrogram},
