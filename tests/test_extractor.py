@@ -310,3 +310,18 @@ def test_decoder_refusals_stop_the_merge_or_are_left_out_and_nan_is_never_read(t
         EmotifyError, match=r"vgg19.h5: 1 row\(s\) hold NaN or infinite feature values \(track ids \[303\]"
     ):
         read_feature_h5(merged, [301, 303])
+
+
+def test_bf16_support_is_detected_and_auto_stays_fp32_on_the_cpu() -> None:
+    from vgg_extract import cpu_bf16_support, resolve_precision
+
+    avx = "processor\t: 0\nflags\t\t: fpu sse avx512f avx512_bf16 avx512_vnni\n"
+    amx = "flags\t\t: fpu avx512f amx_bf16 amx_tile\n"
+    old = "flags\t\t: fpu sse avx2\n"
+    assert cpu_bf16_support(avx) == "avx512_bf16" and cpu_bf16_support(amx) == "amx_bf16"
+    assert cpu_bf16_support(old) == ""
+    assert resolve_precision("auto", "cpu") == "fp32"  # bf16 moved the neighbour lists: opt-in
+    assert resolve_precision("auto", "cuda") == "bf16"
+    assert resolve_precision("bf16", "cpu") == "bf16"
+    with pytest.raises(EmotifyError, match="fp16 needs CUDA"):
+        resolve_precision("fp16", "cpu")

@@ -59,6 +59,7 @@ PER_SHARD_ATTRS = (
     "torch_threads",
     "compression",
     "resumed_clips",
+    "precision_reason",
 )
 
 
