@@ -1,4 +1,5 @@
 # Helpers shared by every stage: config validation, paths, input functions.
+import functools
 import glob
 import hashlib
 import math
@@ -11,7 +12,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
-from common_io import GENRES, IMAGENET_URL, EmotifyError  # noqa: E402
+from common_io import GENRES, IMAGENET_URL, EmotifyError, source_digest  # noqa: E402
 from feature_store import VALUE_SETTINGS, shard_of  # noqa: E402
 from config_tools import coerce_to_schema, config_problem  # noqa: E402
 
@@ -346,8 +347,7 @@ def feature_params():
     by the job from the config: moving to a GPU node or changing the batch size reruns nothing.
     """
     f = config["features"]
-    keys = VALUE_SETTINGS
-    params = {key: f[key] for key in keys}
+    params = {key: f[key] for key in VALUE_SETTINGS}
     if f["weights"] != "random":
         params["seed"] = None  # the seed only shapes random weights
     return params
@@ -379,14 +379,13 @@ def project_imports(module, found=None):
     return found
 
 
+@functools.cache  # one digest per script, however many rules run it
 def code_digest(script):
     """sha256 of the project modules a rule's script imports (found by :func:`project_imports`).
     Snakemake's code trigger covers the script itself; this digest in ``params`` reruns the rule
     when a module it relies on changes too (e.g. spectrogram.py for the extraction)."""
-    digest = hashlib.sha256()
-    for module in sorted(project_imports(script) - {script, "quiet_interrupt"}):
-        digest.update(module.encode() + (SCRIPTS_DIR / f"{module}.py").read_bytes())
-    return digest.hexdigest()
+    modules = sorted(project_imports(script) - {script, "quiet_interrupt"})
+    return source_digest(*(SCRIPTS_DIR / f"{module}.py" for module in modules))
 
 
 def evaluation_params(*keys):

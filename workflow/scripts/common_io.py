@@ -158,6 +158,14 @@ def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def source_digest(*paths: str | os.PathLike[str]) -> str:
+    """sha256 over files' names and bytes: the version of the code they hold."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(Path(path).name.encode() + Path(path).read_bytes())
+    return digest.hexdigest()
+
+
 def library_versions(names: tuple[str, ...] | None = None) -> dict[str, str]:
     """Versions of Python and the libraries that shape the results."""
     from importlib.metadata import PackageNotFoundError, version

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from common_io import ANNOTATION_COLUMNS, EMOTIONS, GENRES, EmotifyError, run_main, write_csv, write_json
+from common_io import ANNOTATION_COLUMNS, EMOTIONS, GENRES, EmotifyError, run_main, source_digest, write_csv, write_json
 
 TRACK_COLUMNS: tuple[str, ...] = (
     "track_id",
@@ -346,10 +346,7 @@ def probe_code_version() -> str:
     made by other code is read again."""
     import audio_check
 
-    digest = hashlib.sha256()
-    for module in (__file__, audio_check.__file__):
-        digest.update(Path(module).read_bytes())
-    return digest.hexdigest()
+    return source_digest(__file__, audio_check.__file__)
 
 
 def probe_audio_files(paths: list[str], cache: str | Path | None = None) -> dict[str, dict[str, Any]]:

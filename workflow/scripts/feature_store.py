@@ -152,8 +152,9 @@ class ShardCheckpoint:
 
     def save(
         self, paths: list[str], digests: list[str], features: np.ndarray, decoded_s: list[float], failed: list[str]
-    ) -> None:
-        """Store one finished batch (rows in ``paths`` order; failed rows hold NaN)."""
+    ) -> np.ndarray:
+        """Store one finished batch (rows in ``paths`` order; failed rows hold NaN); return the
+        stored rows memory-mapped, so that holding every row of a shard costs no memory."""
         stem = self.dir / f"part_{self._next:06d}"
         self._next += 1
 
@@ -164,6 +165,7 @@ class ShardCheckpoint:
         _write_atomic(stem.with_suffix(".npy"), write_array)
         index = {"path": paths, "sha256": digests, "decoded_s": decoded_s, "failed": failed}
         _write_atomic(stem.with_suffix(".json"), lambda p: p.write_text(json.dumps(index)))
+        return np.load(stem.with_suffix(".npy"), mmap_mode="r")
 
     def clear(self) -> None:
         """Delete the checkpoint (after the shard file is complete)."""

@@ -32,7 +32,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from common_io import IMAGENET_FILE, IMAGENET_URL, EmotifyError, library_versions, run_main, sha256_file, weights_label
+from common_io import (
+    IMAGENET_FILE,
+    IMAGENET_URL,
+    EmotifyError,
+    library_versions,
+    run_main,
+    sha256_file,
+    source_digest,
+    weights_label,
+)
 from feature_store import (
     VALUE_LIBRARIES,
     VALUE_SETTINGS,
@@ -434,10 +443,7 @@ def value_code_digest() -> str:
     checkpoint made by other code -- say, before a bug fix -- is never resumed."""
     import spectrogram
 
-    digest = hashlib.sha256()
-    for module in (__file__, spectrogram.__file__):
-        digest.update(Path(module).read_bytes())
-    return digest.hexdigest()
+    return source_digest(__file__, spectrogram.__file__)
 
 
 def execution_settings(config: dict[str, Any]) -> dict[str, Any]:
@@ -521,10 +527,10 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
         rows = range(start, start + len(feats))
         feats = feats.astype(fp["store_dtype"])
         fails = [(failures or {}).get(j, "") for j in rows]
-        checkpoint.save(
+        saved = checkpoint.save(
             [todo_paths[j] for j in rows], [digests[todo[j]] for j in rows], feats, [decoded[j] for j in rows], fails
         )
-        for j, f in zip(rows, feats, strict=True):
+        for j, f in zip(rows, saved, strict=True):  # memory-mapped: a shard's rows never all sit in RAM
             stored[todo_paths[j]] = StoredRow(None if fails[j - start] else f, decoded[j], fails[j - start])
     for j, message in (failures or {}).items():  # a batch in which nothing decoded yields no rows
         stored.setdefault(todo_paths[j], StoredRow(None, 0.0, message))
