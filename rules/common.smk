@@ -35,6 +35,12 @@ def check_config_relations():
             f"invalid configuration: features.weights = {weights!r} is not a file; give the path of a VGG19 "
             "state-dict file, 'imagenet' (read from features.weights_file) or 'random'"
         )
+    evaluation = config["evaluation"]
+    if evaluation["ablation_repeats"] > evaluation["repeats"]:
+        raise WorkflowError(
+            f"invalid configuration: evaluation.ablation_repeats = {evaluation['ablation_repeats']} exceeds "
+            f"evaluation.repeats = {evaluation['repeats']}: the ablation uses the first splits of the repeated evaluation"
+        )
     audio = config["audio"]
     if audio["min_duration"] > audio["duration"]:
         raise WorkflowError(
@@ -395,8 +401,42 @@ def evaluation_params(*keys):
 
 def experiment_outputs(name):
     files = ["predictions.csv", "metrics.json", "confusion.csv"]
-    files.append("probabilities.csv" if name == "exp2_emotion_from_audio" else "pca.csv")
+    files += ["probabilities.csv"] if name == "exp2_emotion_from_audio" else ["pca.csv", "pca.json"]
     return [f"results/experiments/{name}/{f}" for f in files]
+
+
+# the split kinds of the repeated evaluation, and those the ablation uses
+EVALUATION_KINDS = ["random", *config["evaluation"]["group_by"]]
+ABLATION_KINDS = [kind for kind in EVALUATION_KINDS if kind in ("random", "artist")]
+PCA_EXPERIMENTS = [name for name in EXPERIMENTS if name != "exp2_emotion_from_audio"]
+
+
+def resample_inner_folds(wildcards):
+    """Inner folds (Experiment IV) are drawn for the random splits only: changing their number
+    redraws no grouped split."""
+    return config["experiments"]["inner_folds"] if wildcards.kind == "random" else 0
+
+
+def neighbour_inputs(wildcards):
+    """A neighbour file ranks the audio features or the GEMS rating shares (Experiment III) on
+    the splits of one split table."""
+    inputs = {"split": f"results/splits/{wildcards.splits}.csv"}
+    if wildcards.inputs == "audio":
+        inputs["features"] = audio_features(wildcards)
+    else:
+        inputs["ratings"] = "results/tables/gems_ratings.csv"
+    return inputs
+
+
+def pca_inputs(wildcards):
+    inputs = {"split": "results/splits/paper.csv"}
+    if wildcards.exp == "exp1_genre_from_audio":
+        inputs["features"] = audio_features(wildcards)
+    elif wildcards.exp == "exp3_genre_from_ratings":
+        inputs["ratings"] = "results/tables/gems_ratings.csv"
+    else:
+        inputs["probabilities"] = "results/experiments/exp2_emotion_from_audio/probabilities.csv"
+    return inputs
 
 
 def figure_inputs(wildcards):
@@ -404,11 +444,10 @@ def figure_inputs(wildcards):
         return {**BEYOND_FIGURES[wildcards.fig][1], **figure_features(wildcards)}
     kind, exp, _ = FIGURES[wildcards.fig]
     base = f"results/experiments/{exp}"
-    inputs = {"metrics": f"{base}/metrics.json"}
-    if kind == "pca":
-        inputs["pca"] = f"{base}/pca.csv"
+    if kind == "pca":  # no metrics: the PCA figures do not depend on k (Fig. 6 through its inputs)
+        inputs = {"pca": f"{base}/pca.csv", "info": f"{base}/pca.json"}
     else:
-        inputs["confusion"] = f"{base}/confusion.csv"
+        inputs = {"metrics": f"{base}/metrics.json", "confusion": f"{base}/confusion.csv"}
     return {**inputs, **figure_features(wildcards)}
 
 

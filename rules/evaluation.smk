@@ -1,13 +1,14 @@
 # Stage 4b - beyond the paper: repeated and grouped splits with intervals, baselines and
-# permutation tests; the human ceiling; ablations with production descriptors.
+# permutation tests; the human ceiling; ablations with production descriptors. The splits and
+# neighbour rankings come from stage 4a; the jobs here vote.
 
 
 rule evaluate_repeated:
     input:
-        features=audio_features,
-        tracks="results/tables/tracks.csv",
+        split="results/splits/random.csv",
+        neighbours=[f"results/neighbours/{kind}/audio.h5" for kind in EVALUATION_KINDS],
+        ratings="results/neighbours/random/ratings.h5",
         labels="results/tables/gems_labels.csv",
-        ratings="results/tables/gems_ratings.csv",
     output:
         summary=report(
             "results/evaluation/repeated_summary.csv",
@@ -21,17 +22,11 @@ rule evaluate_repeated:
         "results/benchmarks/evaluate_repeated.tsv"
     conda:
         "../envs/ml.yaml"
-    threads: 1
-    resources:
-        mem_mb=8000,
     params:
         code=code_digest("evaluation"),
-        evaluation=evaluation_params(
-            "repeats", "permutations", "permutation_splits", "confidence", "seed", "group_by"
-        ),
+        evaluation=evaluation_params("permutations", "permutation_splits", "confidence", "seed"),
+        kinds=EVALUATION_KINDS,
         k=config["knn"]["k"],
-        test_size=config["split"]["test_size"],
-        inner_folds=config["experiments"]["inner_folds"],
     script:
         f"{SCRIPTS}/evaluation.py"
 
@@ -61,9 +56,10 @@ rule human_ceiling:
 
 rule ablation_genre:
     input:
+        split="results/splits/random.csv",
+        neighbours=[f"results/neighbours/{kind}/audio.h5" for kind in ABLATION_KINDS],
+        ablation=[f"results/neighbours/{kind}/ablation.h5" for kind in ABLATION_KINDS],
         features=audio_features,
-        production="results/features/production.csv",
-        tracks="results/tables/tracks.csv",
     output:
         csv=report(
             "results/tables/ablation_genre.csv",
@@ -77,15 +73,12 @@ rule ablation_genre:
         "results/benchmarks/ablation_genre.tsv"
     conda:
         "../envs/ml.yaml"
-    resources:
-        mem_mb=8000,
     params:
         code=code_digest("ablation"),
-        evaluation=evaluation_params(
-            "ablation_repeats", "pca_components", "confidence", "seed", "group_by"
-        ),
+        kinds=ABLATION_KINDS,
+        pca_components=config["evaluation"]["pca_components"],
+        confidence=config["evaluation"]["confidence"],
         k=config["knn"]["k"],
-        test_size=config["split"]["test_size"],
         run_label=config["run_label"],
     script:
         f"{SCRIPTS}/ablation.py"

@@ -1,8 +1,12 @@
-"""Ablations of Experiment I (genre from audio) over repeated random and artist-grouped splits:
+"""Ablations of Experiment I (genre from audio) over the first ``ablation_repeats`` splits of the
+repeated evaluation (random and artist-grouped):
 
 - the number of PCA components of the VGG19 features (StandardScaler -> PCA(n) -> KNN, fitted
   on the training songs of each split; 0 = all features, no PCA);
-- descriptors that carry mostly production information (see ``production_features``).
+- hand-made descriptors of the spectrum, timbre and loudness (see ``production_features``).
+
+``ablation_neighbours`` ranks the neighbours of every feature set (independent of k);
+``ablation_genre`` only votes.
 """
 
 # isort: off
@@ -15,66 +19,111 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import PCA
 
 import knn
-from common_io import run_main, write_csv, write_text
-from evaluation import interval, make_splits
-from production_features import feature_columns
+from common_io import EmotifyError, library_versions, run_main, utc_now, write_csv, write_text
+from evaluation import interval
+from geometry import Ranking, Rankings, centred_training_grams, ranked, write_rankings
+from production_features import FEATURE_SETS, feature_columns
+from splits import Split, read_splits
 from summary import markdown_table
 
 
-def pca_neighbours(
-    x: np.ndarray, train: np.ndarray, test: np.ndarray, k: int, n: int, seed: int
-) -> tuple[np.ndarray, int]:
-    """Neighbours after StandardScaler -> PCA(n), both fitted on the training songs, in the
-    PCA coordinates (not rescaled). ``n`` cannot exceed the training songs or the features:
-    the components actually used are returned and reported. Returns ``(neighbours, n used)``."""
-    n = min(n, len(train), x.shape[1])
-    a, b = knn.standardise(x[train], x[test])
-    pca = PCA(n_components=n, random_state=seed).fit(a)
-    return knn.nearest(pca.transform(a), pca.transform(b), k), n
+def pca_coordinates(gram: np.ndarray, train: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+    """PCA(n) coordinates of every row from ``gram`` (every row against the training rows, both
+    standardised on the training rows: :func:`geometry.centred_training_grams`), as
+    ``sklearn.decomposition.PCA`` fitted on the standardised training rows gives them (up to the
+    signs of the components, which leave distances unchanged). ``n`` is capped by the
+    components of non-zero variance; returns ``(coordinates (len(gram), used), used)``."""
+    values, vectors = np.linalg.eigh(gram[train])
+    keep = np.argsort(values)[::-1][:n]
+    keep = keep[values[keep] > 1e-10 * max(float(values.max()), 1e-300)]
+    return gram @ (vectors[:, keep] / np.sqrt(values[keep])), len(keep)
+
+
+def ablation_rankings(
+    x: np.ndarray, production: pd.DataFrame, ids: np.ndarray, splits: list[Split], components: list[int]
+) -> tuple[dict[str, Ranking], dict[str, int]]:
+    """Rankings of every ablation feature set on every split: ``<r>/pca<n>`` (n > 0) and
+    ``<r>/<descriptor set>``; and the dimensions each used (the median over splits for PCA)."""
+    items: dict[str, Ranking] = {}
+    dims: dict[str, list[int]] = {}
+    pcs = [n for n in components if n > 0]
+    grams = centred_training_grams(x, [s.train for s in splits]) if pcs else [None] * len(splits)
+    for r, (s, gram) in enumerate(zip(splits, grams, strict=True)):
+        for n in pcs:
+            coords, used = pca_coordinates(gram, s.train, n)
+            order = knn.nearest(coords[s.train], coords[s.test], len(s.train))
+            items[f"{r}/pca{n}"] = Ranking(ids[s.train], ids[s.test], order.astype(np.int16))
+            dims.setdefault(f"pca{n}", []).append(used)
+        for name in (*FEATURE_SETS, "production"):
+            cols = feature_columns(production, name)
+            order = ranked(production[cols].to_numpy(dtype=float), [(s.train, s.test)])[0]
+            items[f"{r}/{name}"] = Ranking(ids[s.train], ids[s.test], order.astype(np.int16))
+            dims[name] = [len(cols)]
+    return items, {name: int(np.median(v)) for name, v in dims.items()}
+
+
+def neighbours_job(smk: Any, logger: logging.Logger) -> None:
+    from feature_store import tracks_with_features
+
+    p = smk.params
+    table = pd.read_csv(smk.input.split)
+    table = table[table["repeat"] < p.repeats]
+    tracks = table.drop_duplicates("track_id").sort_values("track_id")[["track_id"]].reset_index(drop=True)
+    production = tracks.merge(pd.read_csv(smk.input.production), on="track_id", how="left")
+    missing = production.isna().any(axis=1)
+    if missing.any():
+        logger.warning(
+            "%d track(s) have no production descriptors (decoder refused them): left out", int(missing.sum())
+        )
+        production, tracks = production[~missing].reset_index(drop=True), tracks[~missing].reset_index(drop=True)
+    x, kept, _ = tracks_with_features(smk.input.features, tracks, logger)
+    if len(kept) != len(tracks):
+        raise EmotifyError(f"{smk.input.features}: features missing for tracks of {smk.input.split}")
+    ids = tracks["track_id"].to_numpy(dtype=np.int64)
+    splits = read_splits(table, ids)
+    items, dims = ablation_rankings(x, production, ids, splits, list(p.pca_components))
+    attrs = {
+        "repeats": len(splits),
+        "dimensions": str(dims),
+        "created": utc_now(),
+        "numpy": library_versions(("numpy",))["numpy"],
+    }
+    write_rankings(smk.output.h5, items, attrs)
+    logger.info("%d ablation rankings of %d splits -> %s", len(items), len(splits), smk.output.h5)
 
 
 def genre_ablation(
-    x_audio: np.ndarray,
-    production: pd.DataFrame,
     meta: pd.DataFrame,
+    sources: dict[str, tuple[Rankings, Rankings]],
+    components: list[int],
+    dims: dict[str, dict[str, int]],
+    feature_dim: int,
     cfg: dict[str, Any],
-    logger: logging.Logger | None = None,
 ) -> pd.DataFrame:
-    """Mean genre accuracy and interval of every feature set over repeated splits."""
+    """Mean genre accuracy and interval of every feature set over the splits of each kind.
+    ``sources``: kind -> (the evaluation's rankings, the ablation's rankings)."""
     y = meta["genre"].to_numpy()
-    prod = meta[["track_id"]].merge(production, on="track_id", how="left")
-    sets: list[tuple[str, Any]] = [(f"VGG19 PCA {n}" if n else "VGG19 all features", n) for n in cfg["pca_components"]]
-    sets += [(name, name) for name in ("ltas", "mfcc", "loudness", "production")]
+    row = pd.Series(np.arange(len(meta)), index=meta["track_id"].to_numpy())
+    sets = [(f"VGG19 PCA {n}" if n else "VGG19 all features", f"pca{n}" if n else "audio") for n in components]
+    sets += [(name, name) for name in (*FEATURE_SETS, "production")]
     rows = []
-    for kind in ["random", *[g for g in cfg["group_by"] if g == "artist"]]:
-        groups = None if kind == "random" else meta[kind].fillna("").astype(str).to_numpy()
-        if groups is not None and (groups == "").any():
-            missing = meta.loc[groups == "", "track_id"].tolist()
-            if logger:
-                logger.warning("%s-grouped ablation skipped: no %s tag for track(s) %s", kind, kind, missing[:5])
-            continue
-        splits = make_splits(y, cfg["ablation_repeats"], cfg["test_size"], cfg["seed"], groups)
-        for label, spec in sets:
-            accs, dims = [], []
-            for s in splits:
-                if isinstance(spec, int) and spec > 0:
-                    nn, used = pca_neighbours(x_audio, s.train, s.test, cfg["k"], spec, cfg["seed"])
-                    dims.append(used)
-                else:
-                    xs = x_audio if isinstance(spec, int) else prod[feature_columns(prod, spec)].to_numpy(dtype=float)
-                    nn = knn.neighbours(xs, s.train, s.test, cfg["k"])
-                    dims.append(xs.shape[1])
-                accs.append(float(np.mean(knn.vote(y[s.train], nn)[0] == y[s.test])))
+    for kind, (evaluation, ablation) in sources.items():
+        for label, what in sets:
+            accs = []
+            for r in range(ablation.repeats):
+                ranking = (evaluation if what == "audio" else ablation).get(r, what)
+                train, test = ranking.rows(row)
+                pred = knn.vote(y[train], knn.top(ranking.order, cfg["k"], len(train)))[0]
+                accs.append(float(np.mean(pred == y[test])))
             lo, hi = interval(np.array(accs), cfg["confidence"])
             rows.append(
                 {
                     "features": label,
                     "split": kind,
-                    "dimensions": int(np.median(dims)),
-                    "n_repeats": len(splits),
+                    "dimensions": feature_dim if what == "audio" else dims[kind][what],
+                    "n_repeats": len(accs),
                     "mean_accuracy": float(np.mean(accs)),
                     "ci_low": lo,
                     "ci_high": hi,
@@ -84,30 +133,32 @@ def genre_ablation(
 
 
 def main(smk: Any, logger: logging.Logger) -> None:
-    from common_io import usable_tracks
-    from feature_store import features_label, read_attrs, tracks_with_features
+    import ast
 
-    cfg = dict(smk.params.evaluation)
-    cfg.update(k=smk.params.k, test_size=smk.params.test_size)
-    tracks = usable_tracks(pd.read_csv(smk.input.tracks, dtype={"artist": str, "album": str}))
-    x, tracks, _ = tracks_with_features(smk.input.features, tracks, logger)
-    production = pd.read_csv(smk.input.production)
-    both = tracks["track_id"].isin(production["track_id"]).to_numpy()
-    if not both.all():
-        logger.warning("%d track(s) have no production descriptors (decoder refused them): left out", (~both).sum())
-        x, tracks = x[both], tracks[both].reset_index(drop=True)
-    table = genre_ablation(x, production, tracks, cfg, logger)
+    from feature_store import features_label, read_attrs
+
+    p = smk.params
+    cfg = {"k": p.k, "confidence": p.confidence}
+    sources, dims = {}, {}
+    for kind, evaluation, ablation in zip(p.kinds, smk.input.neighbours, smk.input.ablation, strict=True):
+        sources[kind] = (Rankings(evaluation), Rankings(ablation))
+        dims[kind] = ast.literal_eval(str(sources[kind][1].attrs["dimensions"]))
+    meta = pd.read_csv(smk.input.split)[["track_id", "genre"]].drop_duplicates("track_id")
+    meta = meta.sort_values("track_id").reset_index(drop=True)
+    attrs = read_attrs(smk.input.features)
+    table = genre_ablation(meta, sources, list(p.pca_components), dims, int(attrs.get("feature_dim", 0)), cfg)
     write_csv(table, smk.output.csv, float_format="%.4f")
+    repeats = int(table["n_repeats"].max()) if len(table) else 0
     caption = (
-        f"Genre accuracy (Experiment I set-up, KNN k = {cfg['k']}) by feature set, mean and "
-        f"{int(100 * cfg['confidence'])} % interval over {cfg['ablation_repeats']} resampled splits "
-        f"(random; artist = all songs of an artist on one side). Features: {features_label(read_attrs(smk.input.features))} "
+        f"Genre accuracy (Experiment I set-up, KNN k = {p.k}) by feature set, mean and "
+        f"{int(100 * p.confidence)} % interval over {repeats} resampled splits "
+        f"(random; artist = all songs of an artist on one side). Features: {features_label(attrs)} "
         "(from the feature file). "
-        f"Data: {smk.params.run_label}."
+        f"Data: {p.run_label}."
     )
     write_text(caption + "\n\n" + markdown_table(table), smk.output.md)
     logger.info("ablation: %d rows", len(table))
 
 
 if "snakemake" in globals():
-    run_main({"ablation_genre": main}, snakemake)  # noqa: F821
+    run_main({"ablation_genre": main, "ablation_neighbours": neighbours_job}, snakemake)  # noqa: F821

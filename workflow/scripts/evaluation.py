@@ -1,13 +1,10 @@
 """Beyond the paper's single split: repeated and grouped evaluation with intervals, baselines
 and permutation tests, for Experiments I-IV.
 
-Every evaluation draws ``repeats`` stratified 70/30 splits (``random``), or group splits that
-keep all songs of one artist (``artist``) or album (``album``) on one side, the direct test of
-the production-bias explanation of the paper's 100 % genre accuracy.
-
-KNN predictions depend on the labels only through the neighbours' votes, so the neighbours of
-every test song (:mod:`knn`, the one home of the classifier) are computed once per split and
-reused for the genre, the nine emotions and every label permutation.
+The splits are drawn by :mod:`splits` (``repeats`` stratified 70/30 splits, ``random``, or
+group splits that keep all songs of one artist or album on one side) and their neighbour
+rankings computed once by :mod:`geometry`; this module only votes (:mod:`knn`), for the genre,
+the nine emotions and every label permutation, so a change of k reruns in seconds.
 """
 
 # isort: off
@@ -16,41 +13,19 @@ import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports 
 # isort: on
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupShuffleSplit, StratifiedShuffleSplit
 
+import knn
 from common_io import EMOTIONS, PAPER_TABLE1, EmotifyError, run_main, write_csv
 from gems_labels import label_matrix, song_shares
-from knn import emotion_probabilities, neighbours, vote
+from geometry import Rankings
+from knn import vote
+from splits import Split
 
 PAPER_GENRE_ACCURACY = {"exp1_genre_from_audio": 1.0}
-
-
-@dataclass(frozen=True)
-class Split:
-    """Row indices of one train/test split."""
-
-    train: np.ndarray
-    test: np.ndarray
-
-
-def make_splits(
-    y: np.ndarray, repeats: int, test_size: float, seed: int, groups: np.ndarray | None = None
-) -> list[Split]:
-    """``repeats`` stratified shuffle splits, or group shuffle splits when ``groups`` is given."""
-    if groups is None:
-        splitter: Any = StratifiedShuffleSplit(n_splits=repeats, test_size=test_size, random_state=seed)
-        it = splitter.split(np.zeros(len(y)), y)
-    else:
-        if len(np.unique(groups)) < 2:
-            raise EmotifyError("a grouped split needs at least two groups")
-        splitter = GroupShuffleSplit(n_splits=repeats, test_size=test_size, random_state=seed)
-        it = splitter.split(np.zeros(len(y)), y, groups)
-    return [Split(np.sort(tr), np.sort(te)) for tr, te in it]
 
 
 def baselines(y_train: np.ndarray, y_test: np.ndarray) -> tuple[float, float]:
@@ -136,49 +111,34 @@ def summarise(
 
 
 def evaluate_all(
-    x_audio: np.ndarray,
     meta: pd.DataFrame,
     labels: pd.DataFrame,
-    ratings: pd.DataFrame,
+    rankings: dict[str, Rankings],
     cfg: dict[str, Any],
     logger: logging.Logger | None = None,
-    given_splits: dict[str, list[Split]] | None = None,
+    ratings: Rankings | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Repeated (and grouped) evaluation of Experiments I-IV.
+    """Repeated (and grouped) evaluation of Experiments I-IV from cached neighbour rankings.
 
-    ``meta``: track_id, genre, artist, album for the rows of ``x_audio``. Returns
-    ``(summary, per-repeat accuracies)``. ``given_splits`` (split kind -> splits) replaces the
-    resampled splits, e.g. with the paper's one split: the single-split experiments are this
-    machinery applied to that split (the tests check it).
+    ``meta``: track_id and genre of the tracks the rankings refer to; ``rankings``: split kind
+    (``random``, ``artist``, ``album``) -> the audio rankings of its splits
+    (:class:`geometry.Rankings`); ``ratings``: the rating-share rankings of the random splits
+    (Experiment III). Experiment IV uses the random splits' inner folds. Returns
+    ``(summary, per-repeat accuracies)``. Applied to the paper's one split it gives the
+    single-split experiments (the tests check it).
     """
     y_genre = meta["genre"].to_numpy()
     lab = meta[["track_id"]].merge(labels, on="track_id", how="left")
-    mu = meta[["track_id"]].merge(ratings, on="track_id", how="left")
-    if lab[list(EMOTIONS)].isna().any().any() or mu[list(EMOTIONS)].isna().any().any():
-        raise EmotifyError("some tracks with audio features have no GEMS labels or ratings")
+    if lab[list(EMOTIONS)].isna().any().any():
+        raise EmotifyError("some tracks with audio features have no GEMS labels")
     y_emo = lab[list(EMOTIONS)].to_numpy(dtype=int)
-    x_mu = mu[list(EMOTIONS)].to_numpy(dtype=float)
+    row = pd.Series(np.arange(len(meta)), index=meta["track_id"].to_numpy())
     k = cfg["k"]
     summaries, rows = [], []
-    kinds = ["random", *cfg["group_by"]]
-    for kind in kinds:
-        if kind == "random":
-            groups = None
-        else:
-            values = meta[kind].fillna("").astype(str)
-            if (values == "").any():
-                missing = meta.loc[values == "", "track_id"].tolist()
-                if logger:
-                    logger.warning("%s split skipped: no %s tag for track(s) %s", kind, kind, missing[:5])
-                continue
-            groups = values.to_numpy()
-        if given_splits is not None:
-            if kind not in given_splits:
-                continue
-            splits = given_splits[kind]
-        else:
-            splits = make_splits(y_genre, cfg["repeats"], cfg["test_size"], cfg["seed"], groups)
-        nns = [neighbours(x_audio, s.train, s.test, k) for s in splits]
+    for kind, source in rankings.items():
+        audio = [source.get(r, "audio") for r in range(source.repeats)]
+        splits = [Split(*a.rows(row)) for a in audio]
+        nns = [knn.top(a.order, k, len(s.train)) for a, s in zip(audio, splits, strict=True)]
         targets = [("exp1_genre_from_audio", "genre", y_genre)]
         targets += [("exp2_emotion_from_audio", e, y_emo[:, i]) for i, e in enumerate(EMOTIONS)]
         for name, target, y in targets:
@@ -186,17 +146,23 @@ def evaluate_all(
             summaries.append(summary)
             rows += per
         if kind != "random":
-            continue  # grouped splits: Experiments I and II, as the issue of production bias asks
-        nn_mu = [neighbours(x_mu, s.train, s.test, k) for s in splits]
+            continue  # grouped splits: Experiments I and II
+        if ratings is None:
+            raise EmotifyError("the repeated evaluation of Experiment III needs the ratings rankings")
+        nn_mu = []
+        for r, s in enumerate(splits):
+            mu = ratings.get(r, "ratings")
+            if not (np.array_equal(mu.train, audio[r].train) and np.array_equal(mu.test, audio[r].test)):
+                raise EmotifyError(f"{ratings.path}: split {r} holds other songs than in {source.path}")
+            nn_mu.append(knn.top(mu.order, k, len(s.train)))
         summary, per = summarise("exp3_genre_from_ratings", "genre", kind, y_genre, splits, nn_mu, cfg)
         summaries.append(summary)
         rows += per
         nn_iv = []
         for r, (s, nn) in enumerate(zip(splits, nns, strict=True)):
-            probs = emotion_probabilities(
-                x_audio, y_emo, y_genre, s.train, s.test, nn, k, cfg["inner_folds"], cfg["seed"] + r
-            )
-            nn_iv.append(neighbours(probs, s.train, s.test, k))
+            folds = [(*f.rows(row), f.order) for f in source.inner(r)]
+            probs = knn.emotion_probabilities(y_emo, s.train, s.test, nn, folds, k)
+            nn_iv.append(knn.neighbours(probs, s.train, s.test, k))
         summary, per = summarise("exp4_genre_from_predicted_emotions", "genre", kind, y_genre, splits, nn_iv, cfg)
         summaries.append(summary)
         rows += per
@@ -255,15 +221,12 @@ def human_ceiling_job(smk: Any, logger: logging.Logger) -> None:
 
 def evaluate_repeated_job(smk: Any, logger: logging.Logger) -> None:
     cfg = dict(smk.params.evaluation)
-    from common_io import usable_tracks
-    from feature_store import tracks_with_features
-
-    cfg.update(k=smk.params.k, test_size=smk.params.test_size, inner_folds=smk.params.inner_folds)
-    tracks = usable_tracks(pd.read_csv(smk.input.tracks, dtype={"artist": str, "album": str}))
-    x, tracks, _ = tracks_with_features(smk.input.features, tracks, logger)
-    summary, per = evaluate_all(
-        x, tracks, pd.read_csv(smk.input.labels), pd.read_csv(smk.input.ratings).drop(columns=["genre"]), cfg, logger
-    )
+    cfg["k"] = smk.params.k
+    rankings = {kind: Rankings(path) for kind, path in zip(smk.params.kinds, smk.input.neighbours, strict=True)}
+    tracks = pd.read_csv(smk.input.split)[["track_id", "genre"]].drop_duplicates("track_id")
+    meta = tracks.sort_values("track_id").reset_index(drop=True)
+    labels = pd.read_csv(smk.input.labels)
+    summary, per = evaluate_all(meta, labels, rankings, cfg, logger, Rankings(smk.input.ratings))
     write_csv(summary, smk.output.summary, float_format="%.4f")
     write_csv(per, smk.output.repeats, float_format="%.4f")
 

@@ -1,7 +1,9 @@
 """Experiments I-IV of the paper: StandardScaler + KNN on one random stratified split.
 
-The classifier (StandardScaler on the training songs + KNN vote) lives in :mod:`knn`; these
-are the repeated evaluation's functions applied to the one split of the paper.
+The split comes from :mod:`splits` (``results/splits/paper.csv``), the neighbour rankings of
+audio features and ratings from :mod:`geometry` (``results/neighbours/paper/*.h5``, computed once
+and independent of k); these functions only vote (:mod:`knn`), as the repeated evaluation does
+on its splits.
 
 I    genre from audio (VGG19 features)
 II   each GEMS emotion (binary label) from audio, one classifier per emotion
@@ -11,8 +13,9 @@ IV   genre from the emotion probabilities predicted by the Experiment II classif
      set), those of test songs come from the classifiers fitted on the whole training set, so
      no song's emotion probability comes from a model that saw that song.
 
-Every experiment writes predictions.csv, metrics.json, confusion.csv and pca.csv (2-D PCA of
-its standardised inputs, for the figures).
+Every experiment writes predictions.csv, metrics.json and confusion.csv; the 2-D PCA of the
+standardised inputs of Experiments I, III and IV (for the figures) is its own rule (``pca``),
+which does not depend on k except through Experiment IV's inputs.
 """
 
 # isort: off
@@ -27,30 +30,11 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, classification_report, confusion_matrix
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 import knn
 from common_io import EMOTIONS, GENRES, EmotifyError, run_main, write_csv, write_json
-
-
-def make_split(tracks: pd.DataFrame, test_size: float, seed: int, stratify: bool = True) -> pd.DataFrame:
-    """One random train/test split of the usable tracks, stratified by genre when possible.
-
-    Returns columns track_id, genre, subset (``train``/``test``), sorted by track id.
-    """
-    if not 0.0 < test_size < 1.0:
-        raise EmotifyError(f"split.test_size must be in (0, 1), got {test_size}")
-    ids = tracks["track_id"].to_numpy()
-    genres = tracks["genre"].to_numpy()
-    strat = genres if stratify and pd.Series(genres).value_counts().min() >= 2 else None
-    try:
-        train, test = train_test_split(ids, test_size=test_size, random_state=seed, stratify=strat)
-    except ValueError as err:
-        raise EmotifyError(f"cannot split {len(ids)} tracks with test_size={test_size}: {err}") from None
-    out = tracks.loc[:, ["track_id", "genre"]].copy()
-    out["subset"] = np.where(np.isin(ids, test), "test", "train")
-    return out.sort_values("track_id").reset_index(drop=True)
+from geometry import Ranking, Rankings, ranked
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray, labels: list[Any]) -> dict[str, Any]:
@@ -88,80 +72,92 @@ def pca_frame(x: np.ndarray, meta: pd.DataFrame, seed: int) -> tuple[pd.DataFram
     return out, [float(v) for v in pca.explained_variance_ratio_]
 
 
-def genre_experiment(x: np.ndarray, split: pd.DataFrame, k: int, seed: int, name: str, inputs: str) -> dict[str, Any]:
-    """Genre from the rows of ``x`` (aligned with ``split``): predictions, metrics, confusion, PCA."""
-    train = (split["subset"] == "train").to_numpy()
+def genre_votes(split: pd.DataFrame, ranking: Ranking, k: int, name: str, inputs: str) -> dict[str, Any]:
+    """Genre of the test songs of ``split`` by the vote of their k nearest training songs
+    (``ranking``): predictions, metrics, confusion."""
+    row = pd.Series(np.arange(len(split)), index=split["track_id"].to_numpy())
+    train, test = ranking.rows(row)
     y = split["genre"].to_numpy()
     labels = [g for g in GENRES if g in set(y)]
-    pred, proba, classes = knn.predict(x, y, np.flatnonzero(train), np.flatnonzero(~train), k)
-    preds = split.loc[~train, ["track_id", "genre"]].reset_index(drop=True).rename(columns={"genre": "true"})
+    pred, proba, classes = knn.vote(y[train], knn.top(ranking.order, k, len(train)))
+    preds = split.iloc[test][["track_id", "genre"]].reset_index(drop=True).rename(columns={"genre": "true"})
     preds["predicted"] = pred
     for j, c in enumerate(classes):
         preds[f"p_{c}"] = proba[:, j]
     metrics = scores(preds["true"].to_numpy(), pred, labels)
-    pca, evr = pca_frame(x, split.loc[:, ["track_id", "genre", "subset"]], seed)
     metrics.update(
         experiment=name,
         inputs=inputs,
         k=k,
-        n_train=int(train.sum()),
-        n_features=int(x.shape[1]),
-        pca_explained_variance=evr,
-        majority_baseline=float(pd.Series(y[train]).value_counts().iloc[0] / train.sum()) if train.any() else None,
+        n_train=len(train),
+        majority_baseline=float(pd.Series(y[train]).value_counts().iloc[0] / len(train)),
     )
-    return {
-        "predictions": preds,
-        "metrics": metrics,
-        "confusion": confusion_frame(preds["true"], pred, labels),
-        "pca": pca,
-    }
+    return {"predictions": preds, "metrics": metrics, "confusion": confusion_frame(preds["true"], pred, labels)}
 
 
-def emotion_experiment(
-    x: np.ndarray, split: pd.DataFrame, labels: pd.DataFrame, k: int, seed: int, inner_folds: int
+def paper_ranking(x: np.ndarray, split: pd.DataFrame) -> Ranking:
+    """The neighbour ranking of the paper's split for inputs ``x`` (rows aligned with ``split``),
+    computed on the fly (:mod:`geometry`): Experiment IV's inputs depend on k, so they are not cached."""
+    ids = split["track_id"].to_numpy()
+    train = np.flatnonzero(split["subset"] == "train")
+    test = np.flatnonzero(split["subset"] == "test")
+    return Ranking(ids[train], ids[test], ranked(x, [(train, test)])[0])
+
+
+def genre_experiment(x: np.ndarray, split: pd.DataFrame, k: int, name: str, inputs: str) -> dict[str, Any]:
+    """Genre from the rows of ``x`` (aligned with ``split``), ranking computed here."""
+    result = genre_votes(split, paper_ranking(x, split), k, name, inputs)
+    result["metrics"]["n_features"] = int(x.shape[1])
+    return result
+
+
+def emotion_votes(
+    split: pd.DataFrame, labels: pd.DataFrame, ranking: Ranking, inner: list[Ranking], k: int
 ) -> dict[str, Any]:
-    """Experiment II, plus the emotion probabilities Experiment IV consumes."""
+    """Experiment II from the audio rankings of the split (``ranking``) and of its inner folds
+    (``inner``), plus the emotion probabilities Experiment IV consumes."""
     lab = split.merge(labels.drop(columns=["genre"]), on="track_id", how="left", validate="one_to_one")
     if lab[list(EMOTIONS)].isna().any().any():
         missing = lab.loc[lab[list(EMOTIONS)].isna().any(axis=1), "track_id"].tolist()
         raise EmotifyError(f"no GEMS labels for track id(s) {missing[:5]}")
-    train = (lab["subset"] == "train").to_numpy()
-    tr, te = np.flatnonzero(train), np.flatnonzero(~train)
+    row = pd.Series(np.arange(len(lab)), index=lab["track_id"].to_numpy())
+    tr, te = ranking.rows(row)
     y_all = lab[list(EMOTIONS)].to_numpy(dtype=int)
-    nn = knn.neighbours(x, tr, te, k)  # once, for the nine emotions
-    p_all = knn.emotion_probabilities(x, y_all, lab["genre"].to_numpy(), tr, te, nn, k, inner_folds, seed)
+    nn = knn.top(ranking.order, k, len(tr))  # once, for the nine emotions
+    folds = [(*r.rows(row), r.order) for r in inner]
+    p_all = knn.emotion_probabilities(y_all, tr, te, nn, folds, k)
     pred_rows, conf_rows, per_emotion = [], [], {}
-    probs = lab.loc[:, ["track_id", "genre", "subset"]].copy()
+    in_split = np.zeros(len(lab), dtype=bool)
+    in_split[tr] = in_split[te] = True
+    probs = lab.loc[in_split, ["track_id", "genre", "subset"]].copy()
     for i, emotion in enumerate(EMOTIONS):
         y = y_all[:, i]
         pred = knn.vote(y[tr], nn)[0]
-        p_test = p_all[te, i]
-        probs[emotion] = p_all[:, i]
-        m = scores(y[~train], pred, [0, 1])
-        m["majority_baseline"] = float(max(np.mean(y[~train]), 1 - np.mean(y[~train])))
-        m["positive_share_train"] = float(np.mean(y[train]))
+        probs[emotion] = p_all[in_split, i]
+        m = scores(y[te], pred, [0, 1])
+        m["majority_baseline"] = float(max(np.mean(y[te]), 1 - np.mean(y[te])))
+        m["positive_share_train"] = float(np.mean(y[tr]))
         per_emotion[emotion] = m
         pred_rows.append(
             pd.DataFrame(
                 {
-                    "track_id": lab.loc[~train, "track_id"].to_numpy(),
+                    "track_id": lab["track_id"].to_numpy()[te],
                     "emotion": emotion,
-                    "true": y[~train],
+                    "true": y[te],
                     "predicted": pred,
-                    "p_positive": p_test,
+                    "p_positive": p_all[te, i],
                 }
             )
         )
-        cf = confusion_frame(y[~train], pred, [0, 1])
+        cf = confusion_frame(y[te], pred, [0, 1])
         cf.insert(0, "emotion", emotion)
         conf_rows.append(cf)
     metrics = {
         "experiment": "exp2_emotion_from_audio",
         "inputs": "VGG19 audio features",
         "k": k,
-        "n_train": int(train.sum()),
-        "n_test": int((~train).sum()),
-        "n_features": int(x.shape[1]),
+        "n_train": len(tr),
+        "n_test": len(te),
         "mean_accuracy": float(np.mean([m["accuracy"] for m in per_emotion.values()])),
         "emotions": per_emotion,
     }
@@ -169,7 +165,7 @@ def emotion_experiment(
         "predictions": pd.concat(pred_rows, ignore_index=True),
         "metrics": metrics,
         "confusion": pd.concat(conf_rows, ignore_index=True),
-        "probabilities": probs,
+        "probabilities": probs.reset_index(drop=True),
     }
 
 
@@ -197,47 +193,42 @@ def feature_provenance(attrs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def split_job(smk: Any, logger: logging.Logger) -> None:
-    from common_io import usable_tracks
-
-    p = smk.params
-    tracks = usable_tracks(pd.read_csv(smk.input.tracks))
-    split = make_split(tracks, p.test_size, p.seed, p.stratify)
-    logger.info("split: %s", split["subset"].value_counts().to_dict())
-    write_csv(split, smk.output.split)
-
-
-def _audio(smk: Any, logger: logging.Logger) -> tuple[np.ndarray, pd.DataFrame, dict[str, Any]]:
-    """Audio features of the split's tracks (tracks the decoder refused are left out, logged)."""
-    from feature_store import tracks_with_features
-
-    return tracks_with_features(smk.input.features, pd.read_csv(smk.input.split), logger)
+def read_paper_split(path: str) -> pd.DataFrame:
+    """The paper's split (``results/splits/paper.csv``): track_id, genre, subset."""
+    return pd.read_csv(path).query("repeat == 0")[["track_id", "genre", "subset"]].reset_index(drop=True)
 
 
 def exp1(smk: Any, logger: logging.Logger) -> dict[str, Any]:
-    x, split, attrs = _audio(smk, logger)
-    result = genre_experiment(x, split, smk.params.k, smk.params.seed, smk.rule, "VGG19 audio features")
-    result["metrics"].update(feature_provenance(attrs))
+    from feature_store import read_attrs
+
+    attrs = read_attrs(smk.input.features)
+    ranking = Rankings(smk.input.neighbours).get(0, "audio")
+    result = genre_votes(read_paper_split(smk.input.split), ranking, smk.params.k, smk.rule, "VGG19 audio features")
+    result["metrics"].update(feature_provenance(attrs), n_features=int(attrs.get("feature_dim", 0)))
     return result
 
 
 def exp2(smk: Any, logger: logging.Logger) -> dict[str, Any]:
-    p = smk.params
-    x, split, attrs = _audio(smk, logger)
-    result = emotion_experiment(x, split, pd.read_csv(smk.input.labels), p.k, p.seed, p.inner_folds)
-    result["metrics"].update(feature_provenance(attrs))
+    from feature_store import read_attrs
+
+    rankings = Rankings(smk.input.neighbours)
+    split, labels = read_paper_split(smk.input.split), pd.read_csv(smk.input.labels)
+    result = emotion_votes(split, labels, rankings.get(0, "audio"), rankings.inner(0), smk.params.k)
+    attrs = read_attrs(smk.input.features)
+    result["metrics"].update(feature_provenance(attrs), n_features=int(attrs.get("feature_dim", 0)))
     return result
 
 
 def exp3(smk: Any, logger: logging.Logger) -> dict[str, Any]:
-    split = pd.read_csv(smk.input.split)
-    mu = split.merge(pd.read_csv(smk.input.ratings).drop(columns=["genre"]), on="track_id", how="left")
-    x = mu[list(EMOTIONS)].to_numpy()
-    return genre_experiment(x, split, smk.params.k, smk.params.seed, smk.rule, "GEMS rating shares mu")
+    ranking = Rankings(smk.input.ratings_neighbours).get(0, "ratings")
+    result = genre_votes(read_paper_split(smk.input.split), ranking, smk.params.k, smk.rule, "GEMS rating shares mu")
+    result["metrics"]["n_features"] = len(EMOTIONS)
+    return result
 
 
-def exp4(smk: Any, logger: logging.Logger) -> dict[str, Any]:
-    split = pd.read_csv(smk.input.split)
+def exp4_inputs(smk: Any, logger: logging.Logger) -> tuple[np.ndarray, pd.DataFrame]:
+    """Experiment IV's inputs: the Experiment II probabilities of the split's tracks."""
+    split = read_paper_split(smk.input.split)
     probs = split.merge(
         pd.read_csv(smk.input.probabilities).drop(columns=["genre", "subset"]), on="track_id", how="inner"
     )
@@ -245,9 +236,31 @@ def exp4(smk: Any, logger: logging.Logger) -> dict[str, Any]:
         logger.warning(
             "%d track(s) of the split have no Experiment II probabilities (left out)", len(split) - len(probs)
         )
-    x = probs[list(EMOTIONS)].to_numpy()
-    inputs = "Exp II emotion probabilities (out-of-fold)"
-    return genre_experiment(x, probs[split.columns], smk.params.k, smk.params.seed, smk.rule, inputs)
+    return probs[list(EMOTIONS)].to_numpy(), probs[split.columns]
+
+
+def exp4(smk: Any, logger: logging.Logger) -> dict[str, Any]:
+    x, split = exp4_inputs(smk, logger)
+    return genre_experiment(x, split, smk.params.k, smk.rule, "Exp II emotion probabilities (out-of-fold)")
+
+
+def pca_job(smk: Any, logger: logging.Logger) -> None:
+    """2-D PCA of one experiment's standardised inputs (the songs of the paper's split)."""
+    exp = smk.wildcards.exp
+    if exp == "exp1_genre_from_audio":
+        from feature_store import tracks_with_features
+
+        x, split, _ = tracks_with_features(smk.input.features, read_paper_split(smk.input.split), logger)
+    elif exp == "exp3_genre_from_ratings":
+        split = read_paper_split(smk.input.split)
+        mu = split.merge(pd.read_csv(smk.input.ratings).drop(columns=["genre"]), on="track_id", how="left")
+        x = mu[list(EMOTIONS)].to_numpy()
+    else:
+        x, split = exp4_inputs(smk, logger)
+    frame, explained = pca_frame(x, split, smk.params.seed)
+    write_csv(frame, smk.output.pca)
+    write_json({"experiment": exp, "pca_explained_variance": explained, "n_songs": len(frame)}, smk.output.info)
+    logger.info("%s: PCA of %d x %d inputs, explained variance %s", exp, *x.shape, explained)
 
 
 def experiment_job(run: Any) -> Any:
@@ -263,7 +276,7 @@ def experiment_job(run: Any) -> Any:
 
 
 JOBS = {
-    "split": split_job,
+    "pca": pca_job,
     "exp1_genre_from_audio": experiment_job(exp1),
     "exp2_emotion_from_audio": experiment_job(exp2),
     "exp3_genre_from_ratings": experiment_job(exp3),

@@ -435,6 +435,14 @@ def tracks_with_features(
     return x, kept, attrs
 
 
+def feature_track_ids(path: str | Path) -> np.ndarray:
+    """The track ids a feature file holds rows for (tracks refused at extraction are not among them)."""
+    import h5py
+
+    with h5py.File(path, "r") as h5:
+        return h5["track_id"][:].astype(np.int64)
+
+
 def read_attrs(path: str | Path) -> dict[str, Any]:
     """A feature file's provenance attributes (JSON-valued ones decoded)."""
     import h5py

@@ -230,7 +230,7 @@ KINDS: dict[str, Any] = {
     ),
     "ablation": lambda smk, t, s, o, d: ablation_figure(pd.read_csv(smk.input.ablation), t, s, o, d),
     "pca": lambda smk, t, s, o, d: pca_figure(
-        pd.read_csv(smk.input.pca), _metrics(smk).get("pca_explained_variance", []), t, s, o, d
+        pd.read_csv(smk.input.pca), json.loads(Path(smk.input.info).read_text())["pca_explained_variance"], t, s, o, d
     ),
     "confusion": lambda smk, t, s, o, d: confusion_figure(
         (conf := _confusion(smk)), [g for g in GENRES if g in set(conf["true"])], t, s, o, d

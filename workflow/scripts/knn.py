@@ -4,20 +4,19 @@ k-nearest-neighbour majority vote -- scikit-learn's ``StandardScaler`` +
 expensive part is computed once and reused.
 
 A KNN prediction depends on the labels only through the votes of the neighbours, and on k only
-through how many of the sorted neighbours vote. So :func:`neighbours` (standardise on the
-training rows, rank every training row by distance to each test row) runs once per split, and
-:func:`vote` / :func:`positive_share` turn the same neighbour lists into predictions for the
-genre, each of the nine emotions and every label permutation. Every experiment, the repeated
-evaluation and the ablation use these functions; the tests check them against scikit-learn.
+through how many of the sorted neighbours vote. The rankings of all training songs by distance
+come from :mod:`geometry` (cached per split by the ``neighbours`` rules; :func:`neighbours` here
+for narrow inputs computed on the fly); :func:`vote` / :func:`positive_share` turn the first k
+of a ranking into predictions for the genre, each of the nine emotions and every label
+permutation. Every experiment, the repeated evaluation and the ablation use these functions;
+the tests check them against scikit-learn.
 
 Out-of-fold probabilities (Experiment IV's inputs for training songs) have one definition,
-:func:`out_of_fold_proba`: inner folds stratified by genre, the same folds for all emotions.
+:func:`out_of_fold_share`: inner folds stratified by genre (drawn with the split,
+:mod:`splits`), the same folds for all emotions.
 """
 
-from typing import Any
-
 import numpy as np
-from sklearn.model_selection import KFold, StratifiedKFold
 
 from common_io import EmotifyError
 
@@ -45,12 +44,10 @@ def neighbours(x: np.ndarray, train: np.ndarray, test: np.ndarray, k: int) -> np
 
 def nearest(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k rows of ``a`` nearest to each row of ``b`` (Euclidean, no scaling; a
-    stable order among equal distances): (len(b), k)."""
+    stable order among equal distances): (len(b), k). float64, for narrow inputs (wide ones:
+    :mod:`geometry`)."""
     if k > len(a):
-        raise EmotifyError(
-            f"knn.k = {k} exceeds the {len(a)} training songs of a split (a grouped split or an inner fold can be "
-            "small); choose a smaller knn.k"
-        )
+        top(np.zeros((0, 0)), k, len(a))
     d = (b**2).sum(axis=1)[:, None] - 2.0 * (b @ a.T) + (a**2).sum(axis=1)[None, :]
     return np.argsort(d, axis=1, kind="stable")[:, :k]
 
@@ -81,58 +78,53 @@ def positive_share(y01_train: np.ndarray, nn: np.ndarray) -> np.ndarray:
     return np.mean(np.asarray(y01_train)[nn] == 1, axis=1)
 
 
-def inner_folds(strata: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The inner folds of a training set: stratified by ``strata`` (the genre) when every
-    stratum has at least ``folds`` rows, plain shuffled folds otherwise. Seeded."""
-    strata = np.asarray(strata)
-    n_splits = min(folds, len(strata))
-    if n_splits < 2:
-        raise EmotifyError(f"inner cross-validation needs at least 2 training songs, got {len(strata)}")
-    _, counts = np.unique(strata, return_counts=True)
-    cv: Any = (
-        StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-        if counts.min() >= n_splits
-        else KFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    )
-    return [(fit, held) for fit, held in cv.split(np.zeros(len(strata)), strata)]
-
-
-def out_of_fold_proba(
-    x: np.ndarray, labels: np.ndarray, train: np.ndarray, strata: np.ndarray, k: int, folds: int, seed: int
+def out_of_fold_share(
+    labels: np.ndarray, train: np.ndarray, inner: list[tuple[np.ndarray, np.ndarray, np.ndarray]], k: int
 ) -> np.ndarray:
     """P(label = 1) for every training row and every binary label column, each from the
     neighbours among the other inner folds -- never from a model that saw the row.
 
-    ``labels`` (n, n_labels) and ``strata`` (n,) are indexed like ``x``; ``train`` selects the
-    training rows. Returns (len(train), n_labels), rows in ``train`` order.
+    ``labels`` (n, n_labels) is indexed by row; ``inner`` holds each inner fold's
+    ``(fit rows, held rows, ranking)`` (ranking: positions into the fit rows, nearest first,
+    :mod:`geometry`). Returns (len(train), n_labels), rows in ``train`` order.
     """
     labels = np.asarray(labels)
+    position = {int(r): i for i, r in enumerate(train)}
     out = np.zeros((len(train), labels.shape[1]))
-    for fit, held in inner_folds(np.asarray(strata)[train], folds, seed):
-        nn = neighbours(x, train[fit], train[held], k)
+    for fit, held, order in inner:
+        nn = top(order, k, len(fit))
+        at = [position[int(r)] for r in held]
         for e in range(labels.shape[1]):
-            out[held, e] = positive_share(labels[train[fit], e], nn)
+            out[at, e] = positive_share(labels[fit, e], nn)
     return out
 
 
+def top(order: np.ndarray, k: int, n_train: int) -> np.ndarray:
+    """The k nearest of a full ranking; :class:`EmotifyError` when k exceeds the training rows
+    (never capped silently)."""
+    if k > n_train:
+        raise EmotifyError(
+            f"knn.k = {k} exceeds the {n_train} training songs of a split (a grouped split or an inner fold can be "
+            "small); choose a smaller knn.k"
+        )
+    return order[:, :k]
+
+
 def emotion_probabilities(
-    x: np.ndarray,
     labels: np.ndarray,
-    strata: np.ndarray,
     train: np.ndarray,
     test: np.ndarray,
     nn_test: np.ndarray,
+    inner: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
     k: int,
-    folds: int,
-    seed: int,
 ) -> np.ndarray:
     """Experiment IV's inputs for one split: P(label = 1) of every binary label column for every
-    row (n, n_labels) -- out of fold for training rows (:func:`out_of_fold_proba`), from the
+    row (n, n_labels) -- out of fold for training rows (:func:`out_of_fold_share`), from the
     training rows' neighbours ``nn_test`` for test rows. Rows outside the split stay 0. The
     single-split Experiment II and the repeated evaluation both call this."""
     labels = np.asarray(labels)
-    probs = np.zeros((len(x), labels.shape[1]))
-    probs[train] = out_of_fold_proba(x, labels, train, strata, k, folds, seed)
+    probs = np.zeros((len(labels), labels.shape[1]))
+    probs[train] = out_of_fold_share(labels, train, inner, k)
     for e in range(labels.shape[1]):
         probs[test, e] = positive_share(labels[train, e], nn_test)
     return probs

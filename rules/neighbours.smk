@@ -1,0 +1,96 @@
+# Stage 4a - splits and neighbour rankings, drawn and computed once: nothing here depends on
+# knn.k, so a change of k only reruns the votes (experiments, evaluation, ablation).
+
+
+rule split:
+    input:
+        tracks="results/tables/tracks.csv",
+    output:
+        split="results/splits/paper.csv",
+    log:
+        "logs/split.log",
+    benchmark:
+        "results/benchmarks/split.tsv"
+    conda:
+        "../envs/ml.yaml"
+    params:
+        code=code_digest("splits"),
+        test_size=config["split"]["test_size"],
+        seed=config["split"]["seed"],
+        stratify=config["split"]["stratify"],
+        inner_folds=config["experiments"]["inner_folds"],
+    script:
+        f"{SCRIPTS}/splits.py"
+
+
+rule resample_splits:
+    input:
+        tracks="results/tables/tracks.csv",
+        features=audio_features,
+    output:
+        split="results/splits/{kind}.csv",
+    log:
+        "logs/resample_splits/{kind}.log",
+    benchmark:
+        "results/benchmarks/resample_splits/{kind}.tsv"
+    wildcard_constraints:
+        kind="random|artist|album",
+    conda:
+        "../envs/ml.yaml"
+    params:
+        code=code_digest("splits"),
+        repeats=config["evaluation"]["repeats"],
+        test_size=config["split"]["test_size"],
+        seed=config["evaluation"]["seed"],
+        inner_folds=resample_inner_folds,
+    script:
+        f"{SCRIPTS}/splits.py"
+
+
+rule neighbours:
+    input:
+        unpack(neighbour_inputs),
+    output:
+        h5="results/neighbours/{splits}/{inputs}.h5",
+    log:
+        "logs/neighbours/{splits}_{inputs}.log",
+    benchmark:
+        "results/benchmarks/neighbours/{splits}_{inputs}.tsv"
+    wildcard_constraints:
+        splits="paper|random|artist|album",
+        inputs="audio|ratings",
+    conda:
+        "../envs/ml.yaml"
+    threads: 2
+    resources:
+        mem_mb=8000,
+    params:
+        code=code_digest("geometry"),
+    script:
+        f"{SCRIPTS}/geometry.py"
+
+
+rule ablation_neighbours:
+    input:
+        split="results/splits/{kind}.csv",
+        features=audio_features,
+        production="results/features/production.csv",
+    output:
+        h5="results/neighbours/{kind}/ablation.h5",
+    log:
+        "logs/ablation_neighbours/{kind}.log",
+    benchmark:
+        "results/benchmarks/ablation_neighbours/{kind}.tsv"
+    wildcard_constraints:
+        kind="random|artist",
+    conda:
+        "../envs/ml.yaml"
+    threads: 2
+    resources:
+        mem_mb=8000,
+    params:
+        code=code_digest("ablation"),
+        repeats=config["evaluation"]["ablation_repeats"],
+        pca_components=config["evaluation"]["pca_components"],
+    script:
+        f"{SCRIPTS}/ablation.py"

@@ -1,0 +1,289 @@
+"""Geometry once, votes many times: the k-independent half of the paper's classifier.
+
+A KNN prediction (StandardScaler fitted on the training songs, Euclidean distance, uniform
+vote) depends on k only through how many of the sorted neighbours vote. This module ranks,
+for every test song of a split, *all* training songs by their standardised distance -- once
+per split, cached on disk by the ``neighbours`` rules -- and every k-dependent step (the
+experiments, the repeated evaluation, permutations, the ablation) only counts votes
+(:mod:`knn`).
+
+Wide features (VGG19 vectors, 10^5 dimensions) are ranked from a float32 Gram matrix:
+
+- StandardScaler's mean cancels in differences, so only the training scale matters:
+  d(i, j) = sum_d w_d (x_id - x_jd)^2 with w_d = 1 / var_train(d) (1 for a column constant on
+  the training songs, as StandardScaler leaves it unscaled);
+- the training variances of many splits come from two matrix products (indicator rows times
+  the centred features and their squares), the weighted norms from a third;
+- per split, one float32 product ``(x_test * w) @ x_train.T`` gives the cross terms;
+- wherever two adjacent distances of a ranking are closer than the float32 error bound
+  (:func:`error_bound`) they are recomputed exactly in float64 from the differences and
+  re-sorted, so the order -- ties included -- is the one float64 gives: equal distances keep
+  the training songs' row order (a stable sort), as :func:`knn.nearest` does.
+
+Narrow inputs (ratings, production descriptors) go through :func:`knn.nearest` in float64.
+
+A neighbour file (``results/neighbours/<splits>/<inputs>.h5``) holds, for every split of a
+split table (:mod:`splits`), one group per ranking -- ``<repeat>/audio`` and
+``<repeat>/audio_inner<f>`` (the inner folds), or ``<repeat>/ratings`` -- with the training and
+test track ids and the ranking (positions into the training ids). :class:`Rankings` reads it.
+"""
+
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from common_io import EMOTIONS, EmotifyError, atomic_path, library_versions, run_main, utc_now
+from knn import nearest, standardise
+from splits import Split, read_splits
+
+#: inputs with at most this many columns are ranked exactly in float64 (cheap at that width)
+EXACT_MAX_COLUMNS = 2048
+#: splits whose variances and norms are computed together (memory: chunk x columns x 8 bytes)
+CHUNK = 32
+_U32 = float(np.finfo(np.float32).eps) / 2  # unit roundoff of float32
+_EPS64 = float(np.finfo(np.float64).eps)
+
+
+def ranked(x: np.ndarray, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+    """Every training row ranked by standardised distance to every test row, for each
+    ``(train, test)`` pair of row-index arrays into ``x``: a list of (len(test), len(train))
+    arrays of indices into ``train``, nearest first, ties in ``train`` order."""
+    x = np.asarray(x)
+    if x.shape[1] <= EXACT_MAX_COLUMNS:
+        return [nearest(*standardise(x[tr], x[te]), len(tr)) for tr, te in pairs]
+    return ranked_wide(x, pairs)
+
+
+def error_bound(norm_test: np.ndarray, norm_train: np.ndarray, n_columns: int) -> np.ndarray:
+    """A bound on |float32 distance - exact distance| for every test x train pair.
+
+    The cross term sum_d w x_i x_j is accumulated in float32 from float32-rounded inputs: its
+    error is bounded by (3 + n_columns) u sqrt(N_i N_j) in the worst case (u: the float32 unit
+    roundoff, N: the weighted squared norms, Cauchy-Schwarz) and is of order
+    (3 + sqrt(n_columns)) u sqrt(N_i N_j) for the blocked summation of BLAS. The bound used is
+    8x the latter, twice (d = N_i + N_j - 2 cross); tests check it against float64 on data
+    with ties and near-ties.
+    """
+    return 16.0 * (3.0 + np.sqrt(n_columns)) * _U32 * np.sqrt(np.outer(norm_test, norm_train))
+
+
+def _refine(order: np.ndarray, d: np.ndarray, tol: np.ndarray, exact: "_Exact") -> np.ndarray:
+    """Re-sort, in float64, every run of a ranking whose adjacent float32 distances differ by
+    less than their error bounds. ``order``/``d``/``tol`` are one test row's."""
+    ds, ts = d[order], tol[order]
+    close = np.diff(ds) <= ts[1:] + ts[:-1]
+    if not close.any():
+        return order
+    order = order.copy()
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], close.astype(np.int8), [0]))))
+    for start, stop in zip(edges[::2], edges[1::2] + 1, strict=True):
+        members = order[start:stop]
+        exact_d = exact(members)
+        order[start:stop] = members[np.lexsort((members, exact_d))]
+    return order
+
+
+class _Exact:
+    """Exact float64 distances of one test row to chosen training rows (from differences)."""
+
+    def __init__(self, xc: np.ndarray, w: np.ndarray, test_row: int, train: np.ndarray) -> None:
+        self.xc, self.w, self.i, self.train = xc, w, test_row, train
+
+    def __call__(self, members: np.ndarray) -> np.ndarray:
+        diff = self.xc[self.train[members]] - self.xc[self.i]
+        return (diff * diff * self.w).sum(axis=1)  # row by row (a BLAS product may round equal rows apart)
+
+
+def training_scaling(xc: np.ndarray, sq: np.ndarray, trains: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The training mean of every column and 1 / its variance (StandardScaler's scale squared,
+    inverted; 1 where the column is constant on the training rows), for each training set:
+    two (len(trains), columns) arrays.
+
+    ``xc`` are the centred features and ``sq`` their squares; means and variances come from two
+    matrix products. A column counts as constant when its variance is below both the
+    cancellation error of that computation and StandardScaler's own threshold."""
+    m = np.zeros((len(trains), len(xc)))
+    for b, tr in enumerate(trains):
+        m[b, tr] = 1.0 / len(tr)
+    mean = m @ xc
+    meansq = m @ sq
+    var = meansq - mean * mean
+    constant = (var <= 1e-13 * meansq) | (np.sqrt(np.maximum(var, 0.0)) < 10 * _EPS64)
+    return mean, np.where(constant, 1.0, 1.0 / np.where(constant, 1.0, var))
+
+
+def centre(x: np.ndarray) -> np.ndarray:
+    """float64 features without the columns constant on every row (they add 0 to every
+    distance), centred (the mean cancels in differences; centring keeps Gram terms small)."""
+    x64 = np.asarray(x, dtype=np.float64)
+    xc = x64[:, (x64 != x64[:1]).any(axis=0)]
+    xc -= xc.mean(axis=0)
+    return xc
+
+
+def centred_training_grams(x: np.ndarray, trains: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """For each training set T: Z Z_T^T, Z = the rows of ``x`` standardised on T (StandardScaler
+    fitted on T): every row against every training row, (len(x), len(T)), float64. PCA fitted
+    on T is the eigendecomposition of its T x T block (:func:`ablation.pca_coordinates`)."""
+    xc = centre(x)
+    sq = xc * xc
+    out = []
+    for start in range(0, len(trains), CHUNK):
+        block = trains[start : start + CHUNK]
+        mean, w = training_scaling(xc, sq, block)
+        for b, tr in enumerate(block):
+            z = (xc - mean[b]) * np.sqrt(w[b])
+            out.append(z @ z[tr].T)
+    return out
+
+
+def ranked_wide(x: np.ndarray, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+    """:func:`ranked` for wide inputs: float32 Gram products, float64 where the order is in doubt."""
+    xc = centre(x)
+    x32 = xc.astype(np.float32)
+    sq = xc * xc
+    n_columns = xc.shape[1]
+    out: list[np.ndarray] = []
+    for start in range(0, len(pairs), CHUNK):
+        block = pairs[start : start + CHUNK]
+        _, w = training_scaling(xc, sq, [tr for tr, _ in block])
+        norms = sq @ w.T  # weighted squared norm of every row under every split's scaling
+        for b, (tr, te) in enumerate(block):
+            cross = (x32[te] * w[b].astype(np.float32)) @ x32[tr].T
+            d = norms[te, b][:, None] + norms[tr, b][None, :] - 2.0 * cross.astype(np.float64)
+            tol = error_bound(norms[te, b], norms[tr, b], n_columns)
+            order = np.argsort(d, axis=1, kind="stable")
+            ds = np.take_along_axis(d, order, axis=1)
+            ts = np.take_along_axis(tol, order, axis=1)
+            for row in np.flatnonzero((np.diff(ds, axis=1) <= ts[:, 1:] + ts[:, :-1]).any(axis=1)):
+                order[row] = _refine(order[row], d[row], tol[row], _Exact(xc, w[b], te[row], tr))
+            out.append(order)
+    return out
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One split's neighbour ranking: training and test track ids, and for every test track
+    all training tracks, nearest first (positions into ``train``)."""
+
+    train: np.ndarray
+    test: np.ndarray
+    order: np.ndarray
+
+    def rows(self, row_of_id: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """``(train, test)`` as row indices of a matrix whose track ids index ``row_of_id``."""
+        return row_of_id.loc[self.train].to_numpy(), row_of_id.loc[self.test].to_numpy()
+
+
+class Rankings:
+    """The rankings of a neighbour file, by name (``"<repeat>/audio"``, ...)."""
+
+    def __init__(self, path: str | Path | None = None, items: dict[str, Ranking] | None = None) -> None:
+        import h5py
+
+        self.path = str(path)
+        self.items: dict[str, Ranking] = dict(items or {})
+        self.attrs: dict[str, Any] = {"repeats": len({k.split("/")[0] for k in self.items})}
+        self.repeats = int(self.attrs["repeats"])
+        if path is None:
+            return
+        try:
+            with h5py.File(path, "r") as h5:
+                self.attrs = dict(h5.attrs)
+                for r in h5:
+                    for what in h5[r]:
+                        g = h5[r][what]
+                        self.items[f"{r}/{what}"] = Ranking(g["train"][:], g["test"][:], g["order"][:])
+        except OSError as err:
+            raise EmotifyError(f"{path}: cannot read the neighbour file ({err}); rerun its neighbours job") from None
+        self.repeats = int(self.attrs.get("repeats", 0))
+
+    def get(self, repeat: int, what: str) -> Ranking:
+        key = f"{repeat}/{what}"
+        if key not in self.items:
+            raise EmotifyError(f"{self.path}: no ranking {key!r} (stale neighbour file?)")
+        return self.items[key]
+
+    def inner(self, repeat: int, name: str = "audio") -> list[Ranking]:
+        """The inner-fold rankings of one repeat, in fold order."""
+        prefix = f"{repeat}/{name}_inner"
+        found = sorted((int(k[len(prefix) :]), v) for k, v in self.items.items() if k.startswith(prefix))
+        return [v for _, v in found]
+
+
+def compute_rankings(x: np.ndarray, ids: np.ndarray, splits: list[Split], name: str, inner: bool) -> dict[str, Ranking]:
+    """Rank the neighbours of every split of ``splits`` (rows of ``x``, track ids ``ids``): the
+    outer split as ``<r>/<name>`` and, with ``inner``, each inner fold as ``<r>/<name>_inner<f>``."""
+    names, pairs = [], []
+    for r, s in enumerate(splits):
+        names.append(f"{r}/{name}")
+        pairs.append((s.train, s.test))
+        for f, (fit, held) in enumerate(s.inner if inner else ()):
+            names.append(f"{r}/{name}_inner{f}")
+            pairs.append((fit, held))
+    return {
+        key: _ranking(ids, tr, te, order) for key, (tr, te), order in zip(names, pairs, ranked(x, pairs), strict=True)
+    }
+
+
+def _ranking(ids: np.ndarray, train: np.ndarray, test: np.ndarray, order: np.ndarray) -> Ranking:
+    return Ranking(ids[train], ids[test], order.astype(np.int16 if len(train) < 2**15 else np.int32))
+
+
+def write_rankings(path: str | Path, items: dict[str, Ranking], attrs: dict[str, Any]) -> None:
+    """Write rankings to an HDF5 file atomically (temp file, then rename)."""
+    import h5py
+
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+        for key, value in attrs.items():
+            h5.attrs[key] = value
+        for name, item in items.items():
+            g = h5.require_group(name)
+            g["train"], g["test"], g["order"] = item.train, item.test, item.order
+
+
+def neighbours_job(smk: Any, logger: logging.Logger) -> None:
+    """Rank the audio features (with the inner folds, for Experiment IV) or the GEMS rating
+    shares (Experiment III) on every split of a split table."""
+    table = pd.read_csv(smk.input.split)
+    tracks = table.drop_duplicates("track_id").sort_values("track_id")[["track_id", "genre"]].reset_index(drop=True)
+    inputs = smk.wildcards.inputs
+    if inputs == "audio":
+        from feature_store import tracks_with_features
+
+        x, tracks, _ = tracks_with_features(smk.input.features, tracks, logger)
+    else:
+        mu = tracks[["track_id"]].merge(pd.read_csv(smk.input.ratings), on="track_id", how="left")
+        if mu[list(EMOTIONS)].isna().any().any():
+            missing = mu.loc[mu[list(EMOTIONS)].isna().any(axis=1), "track_id"].tolist()
+            raise EmotifyError(f"{smk.input.ratings}: no rating shares for track id(s) {missing[:5]}")
+        x = mu[list(EMOTIONS)].to_numpy(dtype=float)
+    ids = tracks["track_id"].to_numpy(dtype=np.int64)
+    splits = read_splits(table, ids)
+    items = compute_rankings(x, ids, splits, inputs, inner=inputs == "audio")
+    attrs = {
+        "repeats": len(splits),
+        "inputs": inputs,
+        "columns": int(x.shape[1]),
+        "method": "float32 Gram, float64 where in doubt" if x.shape[1] > EXACT_MAX_COLUMNS else "float64",
+        "created": utc_now(),
+        "numpy": library_versions(("numpy",))["numpy"],
+    }
+    write_rankings(smk.output.h5, items, attrs)
+    logger.info(
+        "%d rankings of %d splits (%d tracks, %s) -> %s", len(items), len(splits), len(ids), inputs, smk.output.h5
+    )
+
+
+if "snakemake" in globals():
+    run_main({"neighbours": neighbours_job}, snakemake)  # noqa: F821

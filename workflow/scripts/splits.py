@@ -1,0 +1,179 @@
+"""Every train/test split of the workflow, in one place, written to a table before any
+classifier runs: the paper's one random 70/30 split, and the resampled splits of the repeated
+evaluation (``random``: stratified by genre; ``artist``/``album``: all songs of a group on one
+side), each with the inner folds of its training songs (Experiment IV's out-of-fold
+probabilities). The neighbour rankings (:mod:`geometry`) and every vote (:mod:`knn`) read these
+tables, so a split is drawn once and the same split is used by every analysis.
+
+A split table has one row per (repeat, track): ``repeat``, ``track_id``, ``genre``, ``subset``
+(``train``/``test``) and ``inner_fold`` (the inner fold of a training song, -1 for a test song).
+"""
+
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import (
+    GroupShuffleSplit,
+    KFold,
+    StratifiedKFold,
+    StratifiedShuffleSplit,
+    train_test_split,
+)
+
+from common_io import EmotifyError, run_main, write_csv
+
+
+@dataclass(frozen=True)
+class Split:
+    """Row indices of one train/test split, and of the inner folds of its training rows
+    (``(fit, held)`` pairs of row indices, ``held`` within ``train``)."""
+
+    train: np.ndarray
+    test: np.ndarray
+    inner: tuple[tuple[np.ndarray, np.ndarray], ...] = field(default=())
+
+
+def paper_split(tracks: pd.DataFrame, test_size: float, seed: int, stratify: bool = True) -> pd.DataFrame:
+    """The paper's one random train/test split of the usable tracks, stratified by genre when
+    possible. Returns columns track_id, genre, subset (``train``/``test``), sorted by track id."""
+    if not 0.0 < test_size < 1.0:
+        raise EmotifyError(f"split.test_size must be in (0, 1), got {test_size}")
+    ids = tracks["track_id"].to_numpy()
+    genres = tracks["genre"].to_numpy()
+    strat = genres if stratify and pd.Series(genres).value_counts().min() >= 2 else None
+    try:
+        train, test = train_test_split(ids, test_size=test_size, random_state=seed, stratify=strat)
+    except ValueError as err:
+        raise EmotifyError(f"cannot split {len(ids)} tracks with test_size={test_size}: {err}") from None
+    out = tracks.loc[:, ["track_id", "genre"]].copy()
+    out["subset"] = np.where(np.isin(ids, test), "test", "train")
+    return out.sort_values("track_id").reset_index(drop=True)
+
+
+def resampled_splits(
+    y: np.ndarray, repeats: int, test_size: float, seed: int, groups: np.ndarray | None = None
+) -> list[Split]:
+    """``repeats`` stratified shuffle splits, or group shuffle splits when ``groups`` is given."""
+    if groups is None:
+        splitter: Any = StratifiedShuffleSplit(n_splits=repeats, test_size=test_size, random_state=seed)
+        it = splitter.split(np.zeros(len(y)), y)
+    else:
+        if len(np.unique(groups)) < 2:
+            raise EmotifyError("a grouped split needs at least two groups")
+        splitter = GroupShuffleSplit(n_splits=repeats, test_size=test_size, random_state=seed)
+        it = splitter.split(np.zeros(len(y)), y, groups)
+    return [Split(np.sort(tr), np.sort(te)) for tr, te in it]
+
+
+def inner_folds(strata: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The inner folds of a training set: stratified by ``strata`` (the genre) when every
+    stratum has at least ``folds`` rows, plain shuffled folds otherwise. Seeded. Positions
+    into ``strata``."""
+    strata = np.asarray(strata)
+    n_splits = min(folds, len(strata))
+    if n_splits < 2:
+        raise EmotifyError(f"inner cross-validation needs at least 2 training songs, got {len(strata)}")
+    _, counts = np.unique(strata, return_counts=True)
+    cv: Any = (
+        StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        if counts.min() >= n_splits
+        else KFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    )
+    return [(fit, held) for fit, held in cv.split(np.zeros(len(strata)), strata)]
+
+
+def split_table(tracks: pd.DataFrame, splits: list[Split], folds: int, seeds: list[int]) -> pd.DataFrame:
+    """The long split table of ``splits`` (row indices into ``tracks``), inner folds drawn
+    with ``seeds[r]`` for repeat r (``folds`` = 0: no inner folds)."""
+    genre = tracks["genre"].to_numpy()
+    parts = []
+    for r, s in enumerate(splits):
+        fold = np.full(len(tracks), -1)
+        if folds:
+            for f, (_, held) in enumerate(inner_folds(genre[s.train], folds, seeds[r])):
+                fold[s.train[held]] = f
+        rows = np.concatenate([s.train, s.test])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "repeat": r,
+                    "track_id": tracks["track_id"].to_numpy()[rows],
+                    "genre": genre[rows],
+                    "subset": np.where(np.isin(rows, s.test), "test", "train"),
+                    "inner_fold": fold[rows],
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True).sort_values(["repeat", "track_id"], ignore_index=True)
+
+
+def read_splits(table: pd.DataFrame, track_ids: np.ndarray) -> list[Split]:
+    """The splits of a split table as row indices into ``track_ids`` (the rows of a feature
+    matrix). Tracks of the table that are not in ``track_ids`` (refused by the decoder) are left
+    out of every split; inner folds come back as ``(fit, held)`` row indices."""
+    row = pd.Series(np.arange(len(track_ids)), index=np.asarray(track_ids, dtype=np.int64))
+    out = []
+    for _, part in table.groupby("repeat", sort=True):
+        part = part[part["track_id"].isin(row.index)]
+        rows = row.loc[part["track_id"].to_numpy()].to_numpy()
+        is_train = (part["subset"] == "train").to_numpy()
+        fold = part["inner_fold"].to_numpy()
+        train, test = rows[is_train], rows[~is_train]
+        inner = tuple(
+            (rows[is_train & (fold != f)], rows[is_train & (fold == f)]) for f in np.unique(fold[is_train]) if f >= 0
+        )
+        order_tr, order_te = np.argsort(train), np.argsort(test)
+        out.append(Split(train[order_tr], test[order_te], tuple((np.sort(a), np.sort(b)) for a, b in inner)))
+    return out
+
+
+def paper_split_job(smk: Any, logger: logging.Logger) -> None:
+    from common_io import usable_tracks
+
+    p = smk.params
+    tracks = usable_tracks(pd.read_csv(smk.input.tracks))
+    split = paper_split(tracks, p.test_size, p.seed, p.stratify)
+    s = Split(np.flatnonzero(split["subset"] == "train"), np.flatnonzero(split["subset"] == "test"))
+    table = split_table(split, [s], p.inner_folds, [p.seed])
+    logger.info("split: %s", split["subset"].value_counts().to_dict())
+    write_csv(table, smk.output.split)
+
+
+def resample_job(smk: Any, logger: logging.Logger) -> None:
+    from common_io import usable_tracks
+    from feature_store import feature_track_ids
+
+    p = smk.params
+    tracks = usable_tracks(pd.read_csv(smk.input.tracks, dtype={"artist": str, "album": str}))
+    tracks = tracks[tracks["track_id"].isin(feature_track_ids(smk.input.features))].reset_index(drop=True)
+    kind = smk.wildcards.kind
+    groups = None
+    if kind != "random":
+        values = tracks[kind].fillna("").astype(str)
+        if (values == "").any():
+            missing = tracks.loc[values == "", "track_id"].tolist()
+            raise EmotifyError(
+                f"{smk.input.tracks}: no {kind} tag for track(s) {missing[:5]}: {kind}-grouped splits need "
+                f"it for every track; drop '{kind}' from evaluation.group_by"
+            )
+        groups = values.to_numpy()
+    splits = resampled_splits(tracks["genre"].to_numpy(), p.repeats, p.test_size, p.seed, groups)
+    folds = p.inner_folds if kind == "random" else 0  # Experiment IV is evaluated on random splits
+    table = split_table(tracks, splits, folds, [p.seed + r for r in range(len(splits))])
+    sizes = table[table["subset"] == "test"].groupby("repeat").size()
+    logger.info("%s: %d splits, test sizes %d-%d of %d", kind, len(splits), sizes.min(), sizes.max(), len(tracks))
+    write_csv(table, smk.output.split)
+
+
+JOBS = {"split": paper_split_job, "resample_splits": resample_job}
+
+if "snakemake" in globals():
+    run_main(JOBS, snakemake)  # noqa: F821
