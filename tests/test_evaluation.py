@@ -4,11 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import geometry
 from common_io import EMOTIONS, GENRES
-from evaluation import baselines, evaluate_all, human_ceiling, make_splits, permutation_p_value
+from evaluation import baselines, evaluate_all, human_ceiling, permutation_p_value
 from knn import neighbours, vote
 from production_features import feature_columns, production_features
 from spectrogram import SpectrogramParams
+from splits import read_splits, split_table
+from splits import resampled_splits as make_splits
 
 
 def _meta(per_genre: int = 12, artists: int = 3) -> pd.DataFrame:
@@ -55,6 +58,23 @@ def test_permutation_p_value_separates_signal_from_noise() -> None:
     assert out["noise"] > 0.05
 
 
+def _evaluate(x: np.ndarray, meta: pd.DataFrame, labels: pd.DataFrame, ratings: pd.DataFrame, cfg: dict):
+    """The workflow's path: split tables -> neighbour rankings -> votes."""
+    ids, y = meta["track_id"].to_numpy(), meta["genre"].to_numpy()
+    audio, mu = {}, None
+    for kind in ["random", *cfg["group_by"]]:
+        groups = None if kind == "random" else meta[kind].to_numpy()
+        splits = make_splits(y, cfg["repeats"], cfg["test_size"], cfg["seed"], groups)
+        folds = cfg["inner_folds"] if kind == "random" else 0
+        table = split_table(meta, splits, folds, [cfg["seed"] + r for r in range(len(splits))])
+        back = read_splits(table, ids)
+        audio[kind] = geometry.Rankings(items=geometry.compute_rankings(x, ids, back, "audio", inner=True))
+        if kind == "random":
+            mu_x = ratings[list(EMOTIONS)].to_numpy()
+            mu = geometry.Rankings(items=geometry.compute_rankings(mu_x, ids, back, "ratings", inner=False))
+    return evaluate_all(meta, labels, audio, cfg, ratings=mu)
+
+
 def test_evaluate_all_reports_every_experiment_and_split_kind() -> None:
     meta = _meta()
     rng = np.random.default_rng(2)
@@ -76,7 +96,7 @@ def test_evaluate_all_reports_every_experiment_and_split_kind() -> None:
         "test_size": 0.3,
         "inner_folds": 3,
     }
-    summary, per = evaluate_all(x, meta, labels, ratings, cfg)
+    summary, per = _evaluate(x, meta, labels, ratings, cfg)
     kinds = summary.groupby("experiment")["split"].apply(set).to_dict()
     assert kinds["exp1_genre_from_audio"] == {"random", "artist", "album"}
     assert kinds["exp3_genre_from_ratings"] == {"random"} and kinds["exp4_genre_from_predicted_emotions"] == {"random"}
@@ -87,7 +107,7 @@ def test_evaluate_all_reports_every_experiment_and_split_kind() -> None:
     assert len(per) == summary["n_repeats"].sum()
     exp1 = summary[(summary["experiment"] == "exp1_genre_from_audio") & (summary["split"] == "random")].iloc[0]
     assert exp1["mean_accuracy"] > 0.8 and exp1["paper"] == 1.0 and exp1["permutation_p"] == pytest.approx(0.1)
-    again, _ = evaluate_all(x, meta, labels, ratings, cfg)
+    again, _ = _evaluate(x, meta, labels, ratings, cfg)
     pd.testing.assert_frame_equal(summary, again)
 
 

@@ -4,8 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import geometry
 from common_io import EMOTIONS, GENRES, EmotifyError
-from experiments import emotion_experiment, genre_experiment, make_split
+from experiments import emotion_votes, genre_experiment
+from splits import Split, read_splits, split_table
+from splits import paper_split as make_split
 
 
 def _tracks(per_genre: int = 10) -> pd.DataFrame:
@@ -32,20 +35,19 @@ def test_separable_genres_are_recognised_perfectly() -> None:
     rng = np.random.default_rng(0)
     centres = {g: rng.normal(0, 10, size=20) for g in GENRES}
     x = np.stack([centres[g] + rng.normal(0, 0.1, size=20) for g in split["genre"]])
-    out = genre_experiment(x, split, k=5, seed=0, name="t", inputs="synthetic")
+    out = genre_experiment(x, split, k=5, name="t", inputs="synthetic")
     assert out["metrics"]["accuracy"] == 1.0
     assert out["metrics"]["n_train"] == 28 and out["metrics"]["n_test"] == 12
     conf = out["confusion"]
     assert len(conf) == 16 and conf["count"].sum() == 12
     assert conf[conf["true"] == conf["predicted"]]["count"].sum() == 12
-    assert out["pca"].shape == (40, 5) and len(out["metrics"]["pca_explained_variance"]) == 2
     assert set(out["predictions"].columns) >= {"track_id", "true", "predicted", *(f"p_{g}" for g in GENRES)}
 
 
 def test_k_larger_than_training_set_is_a_clear_error() -> None:
     split = make_split(_tracks(2), 0.5, seed=0)
     with pytest.raises(EmotifyError, match=r"knn.k = 9 exceeds the 4 training songs"):
-        genre_experiment(np.zeros((8, 3)), split, k=9, seed=0, name="t", inputs="x")
+        genre_experiment(np.zeros((8, 3)), split, k=9, name="t", inputs="x")
 
 
 def test_emotion_experiment_outputs() -> None:
@@ -56,11 +58,25 @@ def test_emotion_experiment_outputs() -> None:
     labels = split[["track_id", "genre"]].copy()
     for i, e in enumerate(EMOTIONS):
         labels[e] = (x[:, i % 6] > 0).astype(int)
-    out = emotion_experiment(x, split, labels, k=3, seed=0, inner_folds=4)
+    one = Split(np.flatnonzero(split["subset"] == "train"), np.flatnonzero(split["subset"] == "test"))
+    ids = split["track_id"].to_numpy()
+    splits = read_splits(split_table(split, [one], 4, [0]), ids)
+    audio = geometry.Rankings(items=geometry.compute_rankings(x, ids, splits, "audio", inner=True))
+    out = emotion_votes(split, labels, audio.get(0, "audio"), audio.inner(0), k=3)
     assert set(out["metrics"]["emotions"]) == set(EMOTIONS)
     probs = out["probabilities"]
     values = probs[list(EMOTIONS)].to_numpy()
     assert len(probs) == 40 and ((values >= 0) & (values <= 1)).all()
     assert len(out["predictions"]) == 12 * 9 and len(out["confusion"]) == 4 * 9
+    assert len(audio.inner(0)) == 4
     with pytest.raises(EmotifyError, match="no GEMS labels"):
-        emotion_experiment(x, split, labels.iloc[1:], k=3, seed=0, inner_folds=4)
+        emotion_votes(split, labels.iloc[1:], audio.get(0, "audio"), audio.inner(0), k=3)
+
+
+def test_pca_frame_keeps_the_split_columns() -> None:
+    from experiments import pca_frame
+
+    split = make_split(_tracks(), 0.3, seed=0)
+    x = np.random.default_rng(2).normal(size=(40, 7))
+    frame, explained = pca_frame(x, split, seed=0)
+    assert frame.shape == (40, 5) and len(explained) == 2 and explained[0] >= explained[1]

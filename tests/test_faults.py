@@ -22,34 +22,48 @@ AUDIO_CLASSIFIERS = {"exp1_genre_from_audio", "exp2_emotion_from_audio", "exp4_g
 ALL_EXPERIMENTS = AUDIO_CLASSIFIERS | {"exp3_genre_from_ratings"}
 EVALUATION = {"evaluate_repeated", "ablation_genre"}
 REPORTING = {"figure", "summary", "all"}
+# the k-independent geometry: split tables and neighbour rankings (stage 4a), the PCA figures' inputs
+AUDIO_GEOMETRY = {"resample_splits", "neighbours", "ablation_neighbours", "pca"}
 
 
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ("audio={sample_rate: 16000}", AUDIO_JOBS | AUDIO_CLASSIFIERS | EVALUATION | REPORTING),
-        ("spectrogram={n_mels: 64}", AUDIO_JOBS | AUDIO_CLASSIFIERS | EVALUATION | REPORTING),
-        ("features={layer: conv5_4}", {"extract_shard", "merge_features"} | AUDIO_CLASSIFIERS | EVALUATION | REPORTING),
-        ("features={pooling: mean}", {"extract_shard", "merge_features"} | AUDIO_CLASSIFIERS | EVALUATION | REPORTING),
+        ("audio={sample_rate: 16000}", AUDIO_JOBS | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING),
+        ("spectrogram={n_mels: 64}", AUDIO_JOBS | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING),
+        (
+            "features={layer: conv5_4}",
+            {"extract_shard", "merge_features"} | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
+        ),
+        (
+            "features={pooling: mean}",
+            {"extract_shard", "merge_features"} | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
+        ),
         (
             "labels={threshold: mean}",
             {"gems_labels", "human_ceiling", "exp2_emotion_from_audio", "exp4_genre_from_predicted_emotions"}
-            | {"evaluate_repeated"}
+            | {"evaluate_repeated", "pca"}
             | REPORTING,
         ),
-        ("knn={k: 3}", ALL_EXPERIMENTS | EVALUATION | REPORTING),
-        ("split={seed: 7}", {"split"} | ALL_EXPERIMENTS | REPORTING),
-        ("split={test_size: 0.25}", {"split"} | ALL_EXPERIMENTS | EVALUATION | REPORTING),
+        # a new k only votes again: no split, no neighbour ranking, only Experiment IV's PCA (its inputs)
+        ("knn={k: 3}", ALL_EXPERIMENTS | EVALUATION | REPORTING | {"pca"}),
+        ("split={seed: 7}", {"split", "neighbours", "pca"} | ALL_EXPERIMENTS | REPORTING),
+        ("split={test_size: 0.25}", {"split"} | AUDIO_GEOMETRY | ALL_EXPERIMENTS | EVALUATION | REPORTING),
         ("figures={dpi: 100}", {"figure", "all"}),
-        ("evaluation={repeats: 12}", {"evaluate_repeated", "summary", "figure", "all"}),
+        (
+            "evaluation={repeats: 12}",
+            {"resample_splits", "neighbours", "ablation_neighbours"} | EVALUATION | REPORTING,
+        ),
+        ("evaluation={permutations: 5}", {"evaluate_repeated", "summary", "figure", "all"}),
+        ("evaluation={pca_components: [2, 0]}", {"ablation_neighbours", "ablation_genre", "summary", "figure", "all"}),
         # value-changing extraction settings rerun the extraction ...
         (
             "features={precision: bf16}",
-            {"extract_shard", "merge_features"} | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
+            {"extract_shard", "merge_features"} | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
         ),
         (
             "features={store_dtype: float16}",
-            {"extract_shard", "merge_features"} | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
+            {"extract_shard", "merge_features"} | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
         ),
         # ... execution settings rerun nothing: moving to a GPU node or another batch size is free
         ("features={device: cpu}", set()),
@@ -61,6 +75,7 @@ REPORTING = {"figure", "summary", "all"}
         (
             "audio={min_duration: 2.0}",
             {"track_table", "merge_features", "split", "production_features"}
+            | AUDIO_GEOMETRY
             | ALL_EXPERIMENTS
             | EVALUATION
             | REPORTING,
@@ -269,6 +284,7 @@ LABEL_JOBS = {"gems_ratings", "gems_labels"}
     [
         # a module reruns every rule whose script imports it (directly or through another module)
         ("knn.py", ALL_EXPERIMENTS | EVALUATION | REPORTING, AUDIO_JOBS | LABEL_JOBS | {"track_table"}),
+        ("geometry.py", {"neighbours", "ablation_neighbours"} | ALL_EXPERIMENTS | EVALUATION, AUDIO_JOBS | {"split"}),
         ("spectrogram.py", AUDIO_JOBS | AUDIO_CLASSIFIERS | EVALUATION | REPORTING, LABEL_JOBS | {"track_table"}),
         ("gems_labels.py", LABEL_JOBS | {"human_ceiling", "evaluate_repeated"} | REPORTING, AUDIO_JOBS),
         ("audio_check.py", {"track_table"} | AUDIO_CLASSIFIERS | REPORTING, {"extract_shard"}),

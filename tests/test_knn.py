@@ -8,17 +8,19 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import geometry
 import knn
 from common_io import EMOTIONS, GENRES, EmotifyError
-from evaluation import Split, evaluate_all, make_splits
-from experiments import emotion_experiment, genre_experiment, make_split
+from evaluation import evaluate_all
+from experiments import emotion_votes, genre_experiment, genre_votes
+from splits import Split, inner_folds, paper_split, read_splits, resampled_splits, split_table
 
 
 def test_neighbour_vote_equals_the_sklearn_pipeline() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(60, 30))
     y = rng.choice(["a", "b", "c"], size=60)
-    for s in make_splits(y, 5, 0.3, seed=1):
+    for s in resampled_splits(y, 5, 0.3, seed=1):
         pred, proba, classes = knn.predict(x, y, s.train, s.test, 5)
         model = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=5)).fit(x[s.train], y[s.train])
         np.testing.assert_array_equal(pred, model.predict(x[s.test]))
@@ -29,6 +31,8 @@ def test_neighbour_vote_equals_the_sklearn_pipeline() -> None:
 def test_k_is_never_capped() -> None:
     with pytest.raises(EmotifyError, match=r"knn.k = 6 exceeds the 5 training songs"):
         knn.neighbours(np.zeros((8, 2)), np.arange(5), np.arange(5, 8), 6)
+    with pytest.raises(EmotifyError, match=r"knn.k = 6 exceeds the 5 training songs"):
+        knn.top(np.zeros((3, 5), dtype=int), 6, 5)
 
 
 def test_out_of_fold_probabilities_never_see_their_own_row() -> None:
@@ -36,10 +40,12 @@ def test_out_of_fold_probabilities_never_see_their_own_row() -> None:
     x = np.repeat(np.arange(12)[:, None] * 100.0, 2, axis=1)
     y = np.array([[0, 1] * 6, [1, 0] * 6]).T
     strata = np.array(["a", "b"] * 6)
-    p = knn.out_of_fold_proba(x, y, np.arange(12), strata, k=1, folds=3, seed=0)
+    train = np.arange(12)
+    folds = inner_folds(strata, 3, seed=0)
+    ranked = geometry.ranked(x, [(train[fit], train[held]) for fit, held in folds])
+    p = knn.out_of_fold_share(y, train, [(fit, held, o) for (fit, held), o in zip(folds, ranked, strict=True)], k=1)
     assert p.shape == (12, 2)
     assert not np.array_equal((p > 0.5).astype(int), y)
-    folds = knn.inner_folds(strata, 3, seed=0)
     assert all(pd.Series(strata[held]).value_counts().tolist() == [2, 2] for _, held in folds)  # stratified
 
 
@@ -54,32 +60,44 @@ def _data(per_genre: int = 12):
     for i, e in enumerate(EMOTIONS):
         labels[e] = (x[:, i] + rng.normal(size=len(tracks)) > 0).astype(int)
         ratings[e] = rng.random(len(tracks))
-    tracks["artist"], tracks["album"] = tracks["genre"], tracks["genre"]
     return tracks, x, labels, ratings
 
 
 def test_single_split_experiments_equal_the_repeated_machinery_on_that_split() -> None:
     tracks, x, labels, ratings = _data()
     seed, k, folds = 42, 5, 5
-    split = make_split(tracks, 0.3, seed=seed)  # sorted by track id, as tracks are
+    split = paper_split(tracks, 0.3, seed=seed)  # sorted by track id, as tracks are
     one = Split(np.flatnonzero(split["subset"] == "train"), np.flatnonzero(split["subset"] == "test"))
-    cfg = {"permutations": 0, "permutation_splits": 1, "confidence": 0.9, "seed": seed, "group_by": []}
-    cfg.update(k=k, test_size=0.3, inner_folds=folds, repeats=1)
-    summary, per = evaluate_all(x, tracks, labels, ratings, cfg, given_splits={"random": [one]})
+    table = split_table(split, [one], folds, [seed])
+    ids = tracks["track_id"].to_numpy()
+    splits = read_splits(table, ids)
+    audio = geometry.Rankings(items=geometry.compute_rankings(x, ids, splits, "audio", inner=True))
+    mu_x = ratings[list(EMOTIONS)].to_numpy()
+    mu = geometry.Rankings(items=geometry.compute_rankings(mu_x, ids, splits, "ratings", inner=False))
+    cfg = {"permutations": 0, "permutation_splits": 1, "confidence": 0.9, "seed": seed, "k": k}
+    summary, per = evaluate_all(tracks, labels, {"random": audio}, cfg, ratings=mu)
     acc = per.set_index(["experiment", "target"])["accuracy"]
 
-    exp1 = genre_experiment(x, split, k, seed, "exp1", "x")
+    exp1 = genre_votes(split, audio.get(0, "audio"), k, "exp1", "x")
     assert exp1["metrics"]["accuracy"] == acc["exp1_genre_from_audio", "genre"]
-    exp2 = emotion_experiment(x, split, labels, k, seed, folds)
+    assert exp1["metrics"]["accuracy"] == genre_experiment(x, split, k, "exp1", "x")["metrics"]["accuracy"]
+    exp2 = emotion_votes(split, labels, audio.get(0, "audio"), audio.inner(0), k)
     for e in EMOTIONS:
         assert exp2["metrics"]["emotions"][e]["accuracy"] == acc["exp2_emotion_from_audio", e]
-    mu = split.merge(ratings, on="track_id")[list(EMOTIONS)].to_numpy()
-    exp3 = genre_experiment(mu, split, k, seed, "exp3", "mu")
+    exp3 = genre_votes(split, mu.get(0, "ratings"), k, "exp3", "mu")
     assert exp3["metrics"]["accuracy"] == acc["exp3_genre_from_ratings", "genre"]
+    # Experiment IV's inputs are the out-of-fold probabilities of inner folds stratified by genre
     probs = exp2["probabilities"][list(EMOTIONS)].to_numpy()
     y_emo = labels[list(EMOTIONS)].to_numpy()
-    nn = knn.neighbours(x, one.train, one.test, k)
-    again = knn.emotion_probabilities(x, y_emo, tracks["genre"].to_numpy(), one.train, one.test, nn, k, folds, seed)
-    np.testing.assert_array_equal(probs, again)  # Experiment IV's inputs, bit for bit
-    exp4 = genre_experiment(probs, split, k, seed, "exp4", "p")
+    train, test = one.train, one.test
+    want = np.zeros_like(probs)
+    for fit, held in inner_folds(tracks["genre"].to_numpy()[train], folds, seed):
+        model = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=k)).fit(
+            x[train[fit]], y_emo[train[fit]]
+        )
+        want[train[held]] = np.stack([p[:, 1] for p in model.predict_proba(x[train[held]])], axis=1)
+    model = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=k)).fit(x[train], y_emo[train])
+    want[test] = np.stack([p[:, 1] for p in model.predict_proba(x[test])], axis=1)
+    np.testing.assert_allclose(probs, want)  # scikit-learn's out-of-fold probabilities
+    exp4 = genre_experiment(probs, split, k, "exp4", "p")
     assert exp4["metrics"]["accuracy"] == acc["exp4_genre_from_predicted_emotions", "genre"]

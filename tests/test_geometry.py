@@ -1,0 +1,173 @@
+"""Geometry once: the cached neighbour rankings equal StandardScaler + exact distances (float64,
+ties in training-row order) and scikit-learn's neighbours, on wide data with exact ties,
+near-ties and constant columns; the split tables carry every split and inner fold."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.decomposition import PCA
+from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
+from sklearn.preprocessing import StandardScaler
+
+import geometry
+import knn
+from ablation import pca_coordinates
+from common_io import GENRES
+from splits import Split, inner_folds, read_splits, resampled_splits, split_table
+
+
+def _wide(n: int = 90, d: int = 6000, seed: int = 0) -> np.ndarray:
+    """ReLU-like sparse features with the warts of real ones: all-zero columns, a column that is
+    constant except on one row, identical rows (exact distance ties), a near-duplicate row."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(6, d))
+    x = np.maximum(base[rng.integers(0, 6, n)] + rng.normal(scale=0.8, size=(n, d)), 0) * rng.lognormal(size=d)
+    x[:, :500] = 0.0
+    x[5, :10] = 1.0
+    x[10] = x[11] = x[3]
+    x[12] = x[4] * (1 + 1e-7)
+    return x.astype(np.float32).astype(np.float64)  # features are stored as float32
+
+
+def _exact(x: np.ndarray, train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Reference: StandardScaler on the training rows, distances from differences in float64,
+    ties in training-row order. Returns (ranking, sorted distances)."""
+    a, b = knn.standardise(x[train], x[test])
+    d = np.stack([((a - row) ** 2).sum(axis=1) for row in b])
+    order = np.stack([np.lexsort((np.arange(len(train)), di)) for di in d])
+    return order, np.take_along_axis(d, order, axis=1)
+
+
+def _pairs(n: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    pairs = []
+    for _ in range(4):
+        p = rng.permutation(n)
+        pairs.append((np.sort(p[: int(0.7 * n)]), np.sort(p[int(0.7 * n) :])))
+    pairs.append((np.r_[0:3, 5:60], np.r_[3:5, 60:n]))  # the duplicates 3, 10, 11 split apart
+    pairs.append((np.r_[6:n], np.r_[0:6]))  # row 5's odd column constant on the training rows
+    return pairs
+
+
+def test_wide_rankings_equal_exact_float64_ties_included() -> None:
+    x = _wide()
+    pairs = _pairs(len(x), seed=1)
+    got = geometry.ranked(x, pairs)
+    for (train, test), order in zip(pairs, got, strict=True):
+        want, _ = _exact(x, train, test)
+        np.testing.assert_array_equal(order, want)
+    assert geometry.EXACT_MAX_COLUMNS < x.shape[1]  # the float32 path was the one tested
+
+
+def test_rankings_agree_with_scikit_learn_up_to_the_order_of_equal_distances() -> None:
+    x = _wide(seed=2)
+    y = np.array(GENRES * (len(x) // 4 + 1))[: len(x)]
+    ties = 0
+    for train, test in _pairs(len(x), seed=3):
+        order = geometry.ranked(x, [(train, test)])[0]
+        _, dist = _exact(x, train, test)
+        scaler = StandardScaler().fit(x[train])
+        nn = NearestNeighbors(n_neighbors=len(train), algorithm="brute").fit(scaler.transform(x[train]))
+        sk_dist, sk_idx = nn.kneighbors(scaler.transform(x[test]))
+        np.testing.assert_allclose(dist, sk_dist**2, rtol=1e-6, atol=1e-9 * dist.max())  # sklearn rounds in its Gram
+        tied = np.isclose(dist[:, 1:], dist[:, :-1], rtol=1e-9)
+        tie = np.zeros_like(order, dtype=bool)
+        tie[:, 1:] |= tied
+        tie[:, :-1] |= tied
+        np.testing.assert_array_equal(order[~tie], sk_idx[~tie])  # every untied position identical
+        for row in range(len(test)):  # tied runs hold the same training songs
+            for pos in np.flatnonzero(tie[row]):
+                assert sk_idx[row, pos] in order[row, tie[row]]
+        ties += int(tie.sum())
+        # predictions equal KNeighborsClassifier's wherever no tie straddles the k-th neighbour
+        k = 5
+        model = KNeighborsClassifier(n_neighbors=k, algorithm="brute").fit(scaler.transform(x[train]), y[train])
+        clear = ~np.isclose(dist[:, k - 1], dist[:, k], rtol=1e-9)
+        pred = knn.vote(y[train], order[:, :k])[0]
+        np.testing.assert_array_equal(pred[clear], model.predict(scaler.transform(x[test]))[clear])
+    assert ties > 0  # the identical rows were ranked
+
+
+def test_the_gram_error_bound_holds() -> None:
+    x = _wide(seed=4)
+    xc = geometry.centre(x)
+    sq = xc * xc
+    for train, test in _pairs(len(x), seed=5):
+        _, w = geometry.training_scaling(xc, sq, [train])
+        w = w[0]
+        norms = sq @ w
+        gram = norms[test][:, None] + norms[train][None, :] - 2.0 * ((xc[test] * w) @ xc[train].T)
+        exact = np.stack([(((xc[train] - xc[i]) ** 2) * w).sum(axis=1) for i in test])
+        bound = geometry.error_bound(norms[test], norms[train], xc.shape[1])
+        assert (np.abs(gram - exact) <= bound).all()
+        assert np.median(bound[exact > 0] / exact[exact > 0]) < 1e-9  # tight: only near-ties are recomputed
+
+
+def test_training_scaling_is_standard_scalers() -> None:
+    x = _wide(n=40, d=3000, seed=6)
+    xc = geometry.centre(x)
+    train = np.arange(3, 40)
+    mean, w = geometry.training_scaling(xc, xc * xc, [train])
+    scaler = StandardScaler().fit(xc[train])
+    np.testing.assert_allclose(w[0], 1.0 / scaler.scale_**2, rtol=1e-8)
+    np.testing.assert_allclose(mean[0], scaler.mean_, atol=1e-9 * np.abs(xc).max())
+
+
+def test_narrow_inputs_rank_exactly_like_before() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 5, size=(50, 9)) / 5.0  # lattice values, as Experiment IV's inputs
+    train, test = np.arange(35), np.arange(35, 50)
+    order = geometry.ranked(x, [(train, test)])[0]
+    np.testing.assert_array_equal(order[:, :5], knn.neighbours(x, train, test, 5))
+    assert order.shape == (15, 35)
+
+
+def test_pca_from_the_training_gram_equals_scikit_learn() -> None:
+    x = _wide(n=60, d=4000, seed=8)
+    train = np.arange(0, 56, 2)  # the other rows are projected as test songs
+    gram = geometry.centred_training_grams(x, [train])[0]
+    coords, used = pca_coordinates(gram, train, 5)
+    scaler = StandardScaler().fit(x[train])
+    pca = PCA(n_components=5, svd_solver="full").fit(scaler.transform(x[train]))
+    want = pca.transform(scaler.transform(x))
+    assert used == 5
+    np.testing.assert_allclose(np.abs(coords), np.abs(want), rtol=1e-6, atol=1e-6 * np.abs(want).max())
+
+
+def test_rankings_round_trip_through_the_file(tmp_path: Path) -> None:
+    x = _wide(n=40, d=3000)
+    ids = np.arange(101, 141)
+    strata = np.array(GENRES * 10)
+    splits = [
+        Split(s.train, s.test, tuple((s.train[a], s.train[b]) for a, b in inner_folds(strata[s.train], 3, seed=r)))
+        for r, s in enumerate(resampled_splits(strata, 2, 0.3, seed=0))
+    ]
+    items = geometry.compute_rankings(x, ids, splits, "audio", inner=True)
+    geometry.write_rankings(tmp_path / "r.h5", items, {"repeats": 2})
+    back = geometry.Rankings(tmp_path / "r.h5")
+    assert back.repeats == 2 and len(back.inner(1)) == 3
+    for key, item in items.items():
+        np.testing.assert_array_equal(back.items[key].order, item.order)
+        np.testing.assert_array_equal(back.items[key].train, item.train)
+    with pytest.raises(Exception, match="no ranking '5/audio'"):
+        back.get(5, "audio")
+
+
+def test_split_tables_carry_every_split_and_inner_fold() -> None:
+    tracks = pd.DataFrame({"track_id": np.arange(1, 41) * 3, "genre": GENRES * 10})
+    strata = tracks["genre"].to_numpy()
+    splits = resampled_splits(strata, 3, 0.3, seed=4)
+    table = split_table(tracks, splits, folds=4, seeds=[10, 11, 12])
+    back = read_splits(table, tracks["track_id"].to_numpy())
+    for r, (s, t) in enumerate(zip(splits, back, strict=True)):
+        np.testing.assert_array_equal(s.train, t.train)
+        np.testing.assert_array_equal(s.test, t.test)
+        want = inner_folds(strata[s.train], 4, seed=10 + r)
+        assert [np.sort(s.train[held]).tolist() for _, held in want] == [h.tolist() for _, h in t.inner]
+        for fit, held in t.inner:
+            assert not set(fit) & set(held) and set(fit) | set(held) == set(s.train)
+    # a track missing from the feature matrix (refused by the decoder) leaves every split
+    fewer = read_splits(table, tracks["track_id"].to_numpy()[1:])
+    assert all(len(a.train) + len(a.test) == 39 for a in fewer)
