@@ -3,7 +3,8 @@
 Writes an HDF5 store shaped like ``results/features/vgg19.h5`` (``--n`` tracks x ``--dim``
 features, 4 balanced genres, chunked one row per chunk) and runs, each in a fresh process:
 
-- ``exp1``   Experiment I as the workflow runs it (read the rows, StandardScaler + KNN, PCA);
+- ``neighbours`` the neighbour rankings of ``--repeats`` random 70/30 splits and their five
+  inner folds, as the ``neighbours`` rule computes them (read the rows, float64 Gram);
 - ``reduce`` the streamed random projection of ``features.reduce`` to ``--components``.
 
 Usage::
@@ -40,20 +41,23 @@ def make_store(path: Path, n: int, dim: int, dtype: str) -> None:
         h5.create_dataset("genre", data=[genres[i % 4] for i in range(n)], dtype=h5py.string_dtype())
 
 
-def run_mode(mode: str, store: Path, components: int) -> dict:
+def run_mode(mode: str, store: Path, components: int, repeats: int) -> dict:
     import h5py
     import pandas as pd
 
     t0 = time.perf_counter()
-    if mode == "exp1":
-        from experiments import genre_experiment, load_audio_matrix, make_split
+    if mode == "neighbours":
+        from feature_store import read_feature_h5
+        from geometry import compute_rankings
+        from splits import read_splits, resampled_splits, split_table
 
         with h5py.File(store) as h5:
             tracks = pd.DataFrame({"track_id": h5["track_id"][:], "genre": h5["genre"].asstr()[:]})
-        split = make_split(tracks, 0.3, seed=42)
-        x, _ = load_audio_matrix(store, split)
-        acc = genre_experiment(x, split, 5, 42, "exp1", "synthetic")["metrics"]["accuracy"]
-        extra = {"accuracy": acc}
+        x, ids, _ = read_feature_h5(store)
+        splits = resampled_splits(tracks["genre"].to_numpy(), repeats, 0.3, seed=0)
+        table = split_table(tracks, splits, 5, list(range(repeats)))
+        items = compute_rankings(x, ids, read_splits(table, ids), "audio", inner=True)
+        extra = {"rankings": len(items), "splits": repeats}
     else:
         from reduce_features import reduce_file
 
@@ -73,12 +77,13 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=163_840)
     parser.add_argument("--dtype", default="float32")
     parser.add_argument("--components", type=int, default=256)
-    parser.add_argument("--modes", default="exp1,reduce")
+    parser.add_argument("--repeats", type=int, default=10, help="random splits of the neighbours mode")
+    parser.add_argument("--modes", default="neighbours,reduce")
     parser.add_argument("--mode", help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mode:
-        print(json.dumps(run_mode(args.mode, Path(args.store), args.components)))
+        print(json.dumps(run_mode(args.mode, Path(args.store), args.components, args.repeats)))
         return
     with tempfile.TemporaryDirectory(dir=".") as tmp:
         store = Path(tmp) / "features.h5"
@@ -96,6 +101,8 @@ def main() -> None:
                 str(store),
                 "--components",
                 str(args.components),
+                "--repeats",
+                str(args.repeats),
             ]
             r = json.loads(
                 subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]

@@ -33,9 +33,9 @@ def main() -> None:
     import knn
     from common_io import EMOTIONS
     from dataset import build_track_table, read_annotations
-    from evaluation import make_splits
     from gems_labels import binary_labels, rating_shares
     from spectrogram import SpectrogramParams
+    from splits import resampled_splits
     from vgg_extract import build_vgg19, extract_features
 
     torch.set_num_threads(args.threads)
@@ -61,7 +61,7 @@ def main() -> None:
     y = tracks["genre"].to_numpy()
     y_emo = labels[list(EMOTIONS)].to_numpy()
     overlap, acc = [], {p: {"genre": [], "emotions": []} for p in feats}
-    for s in make_splits(y, args.repeats, 0.3, seed=0):
+    for s in resampled_splits(y, args.repeats, 0.3, seed=0):
         nn = {p: knn.neighbours(x, s.train, s.test, args.k) for p, x in feats.items()}
         overlap.append(np.mean([len(set(u) & set(v)) / args.k for u, v in zip(nn["fp32"], nn["bf16"], strict=True)]))
         for p in feats:

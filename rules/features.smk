@@ -84,7 +84,10 @@ rule reduce_features:
 
 
 # Production descriptors (long-term average spectrum, MFCC statistics, loudness): a second
-# feature set beside VGG19, used by the ablation.
+# feature set beside VGG19, used by the ablation. It decodes the clips again, in parallel,
+# rather than sharing the extraction's decode: a decoded-audio cache would hold 2.1 GB per
+# 400 one-minute clips, and computing the descriptors inside extract_shard would rerun VGG19
+# whenever a descriptor changes.
 rule production_features:
     input:
         tracks="results/tables/tracks.csv",
@@ -96,6 +99,7 @@ rule production_features:
         "results/benchmarks/production_features.tsv"
     conda:
         "../envs/features.yaml"
+    threads: 2
     params:
         code=code_digest("production_features"),
         audio=audio_params(),

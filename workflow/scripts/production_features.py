@@ -58,24 +58,52 @@ def feature_columns(frame: pd.DataFrame, feature_set: str) -> list[str]:
     return [c for c in frame.columns if c.split("_")[0] in prefixes]
 
 
+def clip_descriptors(item: tuple[int, str, SpectrogramParams]) -> tuple[int, dict[str, float] | str]:
+    """Decode one clip and compute its descriptors: ``(track id, descriptors or the decoder's
+    error message)``. Runs in a worker process."""
+    tid, path, sp = item
+    try:
+        return tid, production_features(load_clip(path, sp), sp)
+    except EmotifyError as err:
+        return tid, str(err)
+
+
+def descriptor_table(
+    tracks: pd.DataFrame, sp: SpectrogramParams, workers: int, skip: bool, logger: logging.Logger | None = None
+) -> pd.DataFrame:
+    """The descriptors of every track (rows in track order), decoded by ``workers`` processes.
+    A clip the decoder refuses is an error naming it, or is left out and logged with ``skip``."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    import production_features as module  # by module name, so worker processes can import it
+
+    items = [(int(t), str(p), sp) for t, p in zip(tracks["track_id"], tracks["path"], strict=True)]
+    if workers > 1 and len(items) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(module.clip_descriptors, items, chunksize=4))
+    else:
+        results = [clip_descriptors(item) for item in items]
+    rows = []
+    for tid, out in results:
+        if isinstance(out, str):
+            if not skip:
+                raise EmotifyError(out)
+            if logger:
+                logger.warning("skipping track %d, which the decoder refused: %s", tid, out)
+            continue
+        rows.append({"track_id": tid, **out})
+    return pd.DataFrame(rows)
+
+
 def main(smk: Any, logger: logging.Logger) -> None:
     from common_io import usable_tracks
 
     sp = SpectrogramParams(**smk.params.audio, **smk.params.spectrogram)
     tracks = usable_tracks(pd.read_csv(smk.input.tracks))
     skip = smk.config["data"]["on_bad_audio"] == "skip"
-    rows = []
-    for tid, path in zip(tracks["track_id"], tracks["path"], strict=True):
-        try:
-            y = load_clip(path, sp)
-        except EmotifyError as err:
-            if not skip:
-                raise
-            logger.warning("skipping track %d, which the decoder refused: %s", tid, err)
-            continue
-        rows.append({"track_id": int(tid), **production_features(y, sp)})
-    write_csv(pd.DataFrame(rows), smk.output.csv)
-    logger.info("production descriptors of %d clips -> %s", len(rows), smk.output.csv)
+    table = descriptor_table(tracks, sp, smk.threads, skip, logger)
+    write_csv(table, smk.output.csv)
+    logger.info("production descriptors of %d clips (%d processes) -> %s", len(table), smk.threads, smk.output.csv)
 
 
 if "snakemake" in globals():
