@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 import geometry
 import knn
 from ablation import pca_coordinates
-from common_io import GENRES
+from common_io import GENRES, EmotifyError
 from splits import Split, inner_folds, read_splits, resampled_splits, split_table
 
 
@@ -48,6 +48,8 @@ def _pairs(n: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
         pairs.append((np.sort(p[: int(0.7 * n)]), np.sort(p[int(0.7 * n) :])))
     pairs.append((np.r_[0:3, 5:60], np.r_[3:5, 60:n]))  # the duplicates 3, 10, 11 split apart
     pairs.append((np.r_[6:n], np.r_[0:6]))  # row 5's odd column constant on the training rows
+    outer = pairs[0][0]  # inner folds after their outer split: the block of training rows is reused
+    pairs += [(np.setdiff1d(outer, outer[f::3]), outer[f::3]) for f in range(3)]
     return pairs
 
 
@@ -92,10 +94,11 @@ def test_rankings_agree_with_scikit_learn_up_to_the_order_of_equal_distances() -
 
 def test_the_gram_error_bound_holds() -> None:
     x = _wide(seed=4)
-    xc = geometry.centre(x)
+    x[60] = x[:60].mean(axis=0)  # a test row at the training mean: its norm is tiny, the others' are not
+    xc, raw = geometry.centre(x)
     sq = xc * xc
     for train, test in _pairs(len(x), seed=5):
-        _, w = geometry.training_scaling(xc, sq, [train])
+        _, w = geometry.training_scaling(raw, xc, sq, [train])
         w = w[0]
         norms = sq @ w
         gram = norms[test][:, None] + norms[train][None, :] - 2.0 * ((xc[test] * w) @ xc[train].T)
@@ -105,23 +108,37 @@ def test_the_gram_error_bound_holds() -> None:
         assert np.median(bound[exact > 0] / exact[exact > 0]) < 1e-9  # tight: only near-ties are recomputed
 
 
-def test_training_scaling_is_standard_scalers() -> None:
+def test_training_scaling_is_standard_scalers_near_constant_columns_included() -> None:
     x = _wide(n=40, d=3000, seed=6)
-    xc = geometry.centre(x)
     train = np.arange(3, 40)
-    mean, w = geometry.training_scaling(xc, xc * xc, [train])
-    scaler = StandardScaler().fit(xc[train])
-    np.testing.assert_allclose(w[0], 1.0 / scaler.scale_**2, rtol=1e-8)
-    np.testing.assert_allclose(mean[0], scaler.mean_, atol=1e-9 * np.abs(xc).max())
+    x[train, 1000] = 0.0
+    x[7, 1000] = 3e-8  # nearly constant on the training rows, large on the test rows
+    x[:3, 1000] = 5.0
+    x[train, 1001] = 1e5 + np.arange(len(train)) * 1e-4  # tiny spread far from the mean
+    x[:3, 1001] = 0.0
+    xc, raw = geometry.centre(x)
+    _, w = geometry.training_scaling(raw, xc, xc * xc, [train])
+    kept = (x != x[:1]).any(axis=0)
+    scaler = StandardScaler().fit(x[train][:, kept])
+    np.testing.assert_allclose(w[0], 1.0 / scaler.scale_**2, rtol=1e-7)
+    order = geometry.ranked(x, [(train, np.arange(3))])[0]
+    want, _ = _exact(x, train, np.arange(3))
+    np.testing.assert_array_equal(order, want)
+    model = NearestNeighbors(n_neighbors=len(train), algorithm="brute").fit(scaler.transform(x[train][:, kept]))
+    assert (model.kneighbors(scaler.transform(x[:3][:, kept]))[1][:, 0] == order[:, 0]).all()
 
 
-def test_narrow_inputs_rank_exactly_like_before() -> None:
+def test_narrow_lattice_inputs_keep_equidistant_neighbours_in_training_order() -> None:
     rng = np.random.default_rng(7)
-    x = rng.integers(0, 5, size=(50, 9)) / 5.0  # lattice values, as Experiment IV's inputs
-    train, test = np.arange(35), np.arange(35, 50)
+    x = rng.integers(0, 6, size=(60, 9)) / 5.0  # vote shares, as Experiment IV's inputs
+    train, test = np.arange(40), np.arange(40, 60)
     order = geometry.ranked(x, [(train, test)])[0]
-    np.testing.assert_array_equal(order[:, :5], knn.neighbours(x, train, test, 5))
-    assert order.shape == (15, 35)
+    a, b = knn.standardise(x[train], x[test])
+    for row in range(len(test)):
+        d = ((a - b[row]) ** 2).sum(axis=1)
+        key = np.round(d / d.max(), 9)  # equal up to rounding
+        np.testing.assert_array_equal(order[row], np.lexsort((np.arange(len(train)), key)))
+    assert order.shape == (20, 40)
 
 
 def test_pca_from_the_training_gram_equals_scikit_learn() -> None:
@@ -151,7 +168,7 @@ def test_rankings_round_trip_through_the_file(tmp_path: Path) -> None:
     for key, item in items.items():
         np.testing.assert_array_equal(back.items[key].order, item.order)
         np.testing.assert_array_equal(back.items[key].train, item.train)
-    with pytest.raises(Exception, match="no ranking '5/audio'"):
+    with pytest.raises(EmotifyError, match="no ranking '5/audio'"):
         back.get(5, "audio")
 
 

@@ -55,6 +55,8 @@ def _data(per_genre: int = 12):
     tracks = pd.DataFrame(rows, columns=["track_id", "genre"])
     x = np.stack([np.eye(4)[GENRES.index(g)] + rng.normal(scale=1.5, size=4) for g in tracks["genre"]])
     x = np.hstack([x, rng.normal(size=(len(tracks), 8))])
+    wide = np.maximum(rng.normal(size=(len(tracks), 3000)) + x[:, :1], 0)  # ReLU-like, as VGG19 pool5
+    x = np.hstack([x, wide]).astype(np.float32).astype(np.float64)  # wider than geometry.EXACT_MAX_COLUMNS
     labels = tracks.copy()
     ratings = tracks[["track_id"]].copy()
     for i, e in enumerate(EMOTIONS):
@@ -80,6 +82,9 @@ def test_single_split_experiments_equal_the_repeated_machinery_on_that_split() -
 
     exp1 = genre_votes(split, audio.get(0, "audio"), k, "exp1", "x")
     assert exp1["metrics"]["accuracy"] == acc["exp1_genre_from_audio", "genre"]
+    y = tracks["genre"].to_numpy()
+    sk = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=k)).fit(x[one.train], y[one.train])
+    np.testing.assert_array_equal(exp1["predictions"]["predicted"], sk.predict(x[one.test]))  # the wide path
     assert exp1["metrics"]["accuracy"] == genre_experiment(x, split, k, "exp1", "x")["metrics"]["accuracy"]
     exp2 = emotion_votes(split, labels, audio.get(0, "audio"), audio.inner(0), k)
     for e in EMOTIONS:

@@ -23,7 +23,7 @@ import pandas as pd
 import knn
 from common_io import EmotifyError, library_versions, run_main, utc_now, write_csv, write_text
 from evaluation import interval
-from geometry import Ranking, Rankings, centred_training_grams, ranked, write_rankings
+from geometry import Ranking, Rankings, as_ranking, centred_training_grams, ranked, write_rankings
 from production_features import FEATURE_SETS, feature_columns
 from splits import Split, read_splits
 from summary import markdown_table
@@ -54,12 +54,12 @@ def ablation_rankings(
         for n in pcs:
             coords, used = pca_coordinates(gram, s.train, n)
             order = knn.nearest(coords[s.train], coords[s.test], len(s.train))
-            items[f"{r}/pca{n}"] = Ranking(ids[s.train], ids[s.test], order.astype(np.int16))
+            items[f"{r}/pca{n}"] = as_ranking(ids, s.train, s.test, order)
             dims.setdefault(f"pca{n}", []).append(used)
         for name in (*FEATURE_SETS, "production"):
             cols = feature_columns(production, name)
             order = ranked(production[cols].to_numpy(dtype=float), [(s.train, s.test)])[0]
-            items[f"{r}/{name}"] = Ranking(ids[s.train], ids[s.test], order.astype(np.int16))
+            items[f"{r}/{name}"] = as_ranking(ids, s.train, s.test, order)
             dims[name] = [len(cols)]
     return items, {name: int(np.median(v)) for name, v in dims.items()}
 

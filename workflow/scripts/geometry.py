@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from common_io import EMOTIONS, EmotifyError, atomic_path, library_versions, run_main, utc_now
-from knn import nearest, standardise
+from knn import constant_columns, nearest, standardise, tie_order
 from splits import Split, read_splits
 
 #: inputs with at most this many columns are ranked exactly in float64 (cheap at that width)
@@ -73,13 +73,14 @@ def error_bound(norm_test: np.ndarray, norm_train: np.ndarray, n_columns: int) -
     """A bound on |Gram distance - distance from differences| for every test x train pair.
 
     d = N_i + N_j - 2 sum_d w x_id x_jd (N: the weighted squared norms), all in float64. The
-    cross term's rounding error is bounded by (3 + n_columns) u sqrt(N_i N_j) in the worst case
-    (u: the float64 unit roundoff; Cauchy-Schwarz) and is of order (3 + sqrt(n_columns)) u
-    sqrt(N_i N_j) for BLAS's blocked summation; the bound used is 64x the latter (the norms'
-    own errors included). Adjacent distances closer than their bounds are recomputed from the
+    cross term's rounding error is at most (3 + n_columns) u sqrt(N_i N_j) (u: the float64 unit
+    roundoff; Cauchy-Schwarz) and of order (3 + sqrt(n_columns)) u sqrt(N_i N_j) for BLAS's
+    blocked summation; each norm's own error is of order (3 + sqrt(n_columns)) u N. The bound
+    used is 64 (3 + sqrt(n_columns)) u (N_i + N_j), which covers all three (sqrt(N_i N_j) <=
+    (N_i + N_j) / 2). Adjacent distances closer than their bounds are recomputed from the
     differences (:func:`_refine`); the tests check the bound and the resulting order.
     """
-    return 64.0 * (3.0 + np.sqrt(n_columns)) * _U64 * np.sqrt(np.outer(norm_test, norm_train))
+    return 64.0 * (3.0 + np.sqrt(n_columns)) * _U64 * np.add.outer(norm_test, norm_train)
 
 
 def _refine(order: np.ndarray, d: np.ndarray, tol: np.ndarray, exact: "_Exact") -> np.ndarray:
@@ -92,9 +93,8 @@ def _refine(order: np.ndarray, d: np.ndarray, tol: np.ndarray, exact: "_Exact") 
     order = order.copy()
     edges = np.flatnonzero(np.diff(np.concatenate(([0], close.astype(np.int8), [0]))))
     for start, stop in zip(edges[::2], edges[1::2] + 1, strict=True):
-        members = order[start:stop]
-        exact_d = exact(members)
-        order[start:stop] = members[np.lexsort((members, exact_d))]
+        members = np.sort(order[start:stop])
+        order[start:stop] = members[tie_order(exact(members)[None, :])[0]]
     return order
 
 
@@ -109,43 +109,58 @@ class _Exact:
         return (diff * diff * self.w).sum(axis=1)  # row by row (a BLAS product may round equal rows apart)
 
 
-def training_scaling(xc: np.ndarray, sq: np.ndarray, trains: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The training mean of every column and 1 / its variance (StandardScaler's scale squared,
-    inverted; 1 where the column is constant on the training rows), for each training set:
-    two (len(trains), columns) arrays.
+def training_scaling(
+    x: np.ndarray, xc: np.ndarray, sq: np.ndarray, trains: Sequence[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training mean of every column (of the centred ``xc``) and 1 / its variance
+    (StandardScaler's scale squared, inverted; 1 where StandardScaler deems the column constant
+    on the training rows), for each training set: two (len(trains), columns) arrays.
 
-    ``xc`` are the centred features and ``sq`` their squares; means and variances come from two
-    matrix products. A column counts as constant when its variance is below both the
-    cancellation error of that computation and StandardScaler's own threshold."""
+    Means and variances come from two matrix products (indicator rows times ``xc`` and its
+    squares ``sq``). Where that variance is small against the mean square (below 1e-6, where
+    E[x^2] - E[x]^2 loses digits) it is recomputed by two passes over the training rows of the
+    raw features ``x`` (the columns of ``xc``), and StandardScaler's constant test
+    (:func:`knn.constant_columns`) is applied to the raw training mean, as scikit-learn does."""
     m = np.zeros((len(trains), len(xc)))
     for b, tr in enumerate(trains):
         m[b, tr] = 1.0 / len(tr)
     mean = m @ xc
     meansq = m @ sq
-    var = meansq - mean * mean
-    constant = (var <= 1e-13 * meansq) | (np.sqrt(np.maximum(var, 0.0)) < 10 * _EPS64)
-    return mean, np.where(constant, 1.0, 1.0 / np.where(constant, 1.0, var))
+    var = np.maximum(meansq - mean * mean, 0.0)
+    w = np.empty_like(var)
+    for b, tr in enumerate(trains):
+        doubt = np.flatnonzero(var[b] <= 1e-6 * meansq[b])
+        raw = x[np.ix_(tr, doubt)].astype(np.float64)
+        raw_mean = raw.mean(axis=0)
+        exact = ((raw - raw_mean) ** 2).mean(axis=0)
+        var[b, doubt] = exact
+        constant = np.zeros(var.shape[1], dtype=bool)
+        constant[doubt] = constant_columns(raw_mean, exact, len(tr))
+        w[b] = np.where(constant, 1.0, 1.0 / np.where(constant, 1.0, var[b]))
+    return mean, w
 
 
-def centre(x: np.ndarray) -> np.ndarray:
+def centre(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """float64 features without the columns constant on every row (they add 0 to every
-    distance), centred (the mean cancels in differences; centring keeps Gram terms small)."""
-    x64 = np.asarray(x, dtype=np.float64)
-    xc = x64[:, (x64 != x64[:1]).any(axis=0)]
+    distance), centred (the mean cancels in differences; centring keeps Gram terms small); and
+    the raw values of those columns (as given)."""
+    x = np.asarray(x)
+    raw = x[:, (x != x[:1]).any(axis=0)]
+    xc = raw.astype(np.float64)
     xc -= xc.mean(axis=0)
-    return xc
+    return xc, raw
 
 
 def centred_training_grams(x: np.ndarray, trains: Sequence[np.ndarray]) -> list[np.ndarray]:
     """For each training set T: Z Z_T^T, Z = the rows of ``x`` standardised on T (StandardScaler
     fitted on T): every row against every training row, (len(x), len(T)), float64. PCA fitted
     on T is the eigendecomposition of its T x T block (:func:`ablation.pca_coordinates`)."""
-    xc = centre(x)
+    xc, raw = centre(x)
     sq = xc * xc
     out = []
     for start in range(0, len(trains), CHUNK):
         block = trains[start : start + CHUNK]
-        mean, w = training_scaling(xc, sq, block)
+        mean, w = training_scaling(raw, xc, sq, block)
         for b, tr in enumerate(block):
             z = (xc - mean[b]) * np.sqrt(w[b])
             out.append(z @ z[tr].T)
@@ -156,7 +171,7 @@ def ranked_wide(x: np.ndarray, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -
     """:func:`ranked` for wide inputs: float64 Gram products, exact differences where the
     order is in doubt. A pair whose training rows lie within the previous pair's (an inner fold
     after its outer split) reuses that block of rows instead of gathering it again."""
-    xc = centre(x)
+    xc, raw = centre(x)
     sq = xc * xc
     n_columns = xc.shape[1]
     out: list[np.ndarray] = []
@@ -164,7 +179,7 @@ def ranked_wide(x: np.ndarray, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -
     pool = xc[:0]
     for start in range(0, len(pairs), CHUNK):
         block = pairs[start : start + CHUNK]
-        _, w = training_scaling(xc, sq, [tr for tr, _ in block])
+        _, w = training_scaling(raw, xc, sq, [tr for tr, _ in block])
         norms = sq @ w.T  # weighted squared norm of every row under every split's scaling
         for b, (tr, te) in enumerate(block):
             if not _within(tr, pool_rows):
@@ -251,11 +266,12 @@ def compute_rankings(x: np.ndarray, ids: np.ndarray, splits: list[Split], name: 
             names.append(f"{r}/{name}_inner{f}")
             pairs.append((fit, held))
     return {
-        key: _ranking(ids, tr, te, order) for key, (tr, te), order in zip(names, pairs, ranked(x, pairs), strict=True)
+        key: as_ranking(ids, tr, te, order) for key, (tr, te), order in zip(names, pairs, ranked(x, pairs), strict=True)
     }
 
 
-def _ranking(ids: np.ndarray, train: np.ndarray, test: np.ndarray, order: np.ndarray) -> Ranking:
+def as_ranking(ids: np.ndarray, train: np.ndarray, test: np.ndarray, order: np.ndarray) -> Ranking:
+    """A ranking of positions into ``train`` (rows of ``ids``), stored compactly."""
     return Ranking(ids[train], ids[test], order.astype(np.int16 if len(train) < 2**15 else np.int32))
 
 

@@ -21,14 +21,22 @@ import numpy as np
 from common_io import EmotifyError
 
 
+def constant_columns(mean: np.ndarray, var: np.ndarray, n: int) -> np.ndarray:
+    """StandardScaler's test for a column indistinguishable from a constant (scikit-learn's
+    ``_is_constant_feature``: the error bound of the two-pass variance); such columns are
+    centred, not scaled."""
+    eps = np.finfo(np.float64).eps
+    return var <= n * eps * var + (n * mean * eps) ** 2
+
+
 def standardise(x_train: np.ndarray, x_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Scale both with the training rows' mean and population standard deviation, as
     StandardScaler does (constant training columns are centred, not scaled). float64."""
     a = np.asarray(x_train, dtype=np.float64)
     b = np.asarray(x_test, dtype=np.float64)
     mean = a.mean(axis=0)
-    scale = a.std(axis=0)
-    scale[scale < 10 * np.finfo(np.float64).eps] = 1.0
+    var = ((a - mean) ** 2).mean(axis=0)
+    scale = np.where(constant_columns(mean, var, len(a)), 1.0, np.sqrt(var))
     return (a - mean) / scale, (b - mean) / scale
 
 
@@ -48,8 +56,25 @@ def nearest(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     :mod:`geometry`)."""
     if k > len(a):
         top(np.zeros((0, 0)), k, len(a))
-    d = (b**2).sum(axis=1)[:, None] - 2.0 * (b @ a.T) + (a**2).sum(axis=1)[None, :]
-    return np.argsort(d, axis=1, kind="stable")[:, :k]
+    order = np.empty((len(b), len(a)), dtype=np.int64)
+    step = max(1, 2**24 // max(1, a.size))  # test rows per block: blocks of about 128 MB
+    for start in range(0, len(b), step):
+        d = ((b[start : start + step, None, :] - a[None, :, :]) ** 2).sum(axis=2)  # from differences
+        order[start : start + step] = tie_order(d)
+    return order[:, :k]
+
+
+def tie_order(d: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
+    """Row-wise ranking of the distances ``d``: ascending, and distances equal up to rounding
+    (``rtol`` of the larger) in column (training-row) order -- so equidistant neighbours on a
+    lattice (Experiment IV's vote shares) are ordered like identical ones, not by rounding noise."""
+    order = np.argsort(d, axis=1, kind="stable")
+    ds = np.take_along_axis(d, order, axis=1)
+    close = np.diff(ds, axis=1) <= rtol * np.maximum(np.abs(ds[:, 1:]), 1e-300)
+    for row in np.flatnonzero(close.any(axis=1)):
+        run = np.concatenate(([0], np.cumsum(~close[row])))  # run id of each position
+        order[row] = order[row][np.lexsort((order[row], run))]
+    return order
 
 
 def vote(y_train: np.ndarray, nn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -90,6 +115,12 @@ def out_of_fold_share(
     """
     labels = np.asarray(labels)
     position = {int(r): i for i, r in enumerate(train)}
+    held_out = sorted(int(r) for _, held, _ in inner for r in held)
+    if held_out != sorted(int(r) for r in train):
+        raise EmotifyError(
+            f"the inner folds hold out {len(held_out)} rows, not each of the {len(train)} training rows once "
+            "(stale neighbour file? rerun its neighbours job)"
+        )
     out = np.zeros((len(train), labels.shape[1]))
     for fit, held, order in inner:
         nn = top(order, k, len(fit))

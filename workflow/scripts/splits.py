@@ -73,6 +73,48 @@ def resampled_splits(
     return [Split(np.sort(tr), np.sort(te)) for tr, te in it]
 
 
+def grouped_splits(y: np.ndarray, groups: np.ndarray, repeats: int, test_size: float, seed: int) -> list[Split]:
+    """``repeats`` splits that keep every group (artist, album) on one side and approach the
+    song-level test share and genre balance: for each split, the groups in a seeded random order
+    join the test side whenever that brings the test side's per-genre song counts closer to
+    ``test_size`` x each genre's songs (squared distance). A genre is never emptied from the
+    training side (taking all its songs would move its count further from the target)."""
+    y, groups = np.asarray(y), np.asarray(groups)
+    names, codes = np.unique(groups, return_inverse=True)
+    if len(names) < 2:
+        raise EmotifyError("a grouped split needs at least two groups")
+    classes, y_codes = np.unique(y, return_inverse=True)
+    composition = np.zeros((len(names), len(classes)))
+    np.add.at(composition, (codes, y_codes), 1.0)
+    target = test_size * composition.sum(axis=0)
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(repeats):
+        counts = np.zeros(len(classes))
+        in_test = np.zeros(len(names), dtype=bool)
+        for g in rng.permutation(len(names)):
+            new = counts + composition[g]
+            if ((new - target) ** 2).sum() < ((counts - target) ** 2).sum():
+                counts, in_test[g] = new, True
+        test = np.flatnonzero(in_test[codes])
+        train = np.flatnonzero(~in_test[codes])
+        if len(test) == 0 or len(train) == 0:
+            raise EmotifyError(f"cannot split {len(names)} groups into training and test sides")
+        out.append(Split(train, test))
+    return out
+
+
+def split_sizes(table: pd.DataFrame) -> pd.DataFrame:
+    """Per split of a split table: test songs, test share, and test songs per genre -- how far a
+    (grouped) split is from the nominal share and the genre balance."""
+    test = table[table["subset"] == "test"]
+    sizes = test.groupby("repeat").size().rename("n_test").to_frame()
+    sizes["n_songs"] = table.groupby("repeat").size()
+    sizes["test_share"] = sizes["n_test"] / sizes["n_songs"]
+    per_genre = test.groupby(["repeat", "genre"]).size().unstack(fill_value=0).add_prefix("test_")
+    return sizes.join(per_genre).fillna(0).reset_index()
+
+
 def inner_folds(strata: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """The inner folds of a training set: stratified by ``strata`` (the genre) when every
     stratum has at least ``folds`` rows, plain shuffled folds otherwise. Seeded. Positions

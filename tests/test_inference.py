@@ -1,0 +1,111 @@
+"""The statistics: baselines by their definitions, the corrected interval, and permutation
+p-values calibrated under nulls with the structure of the splits they test."""
+
+import inference
+import numpy as np
+import pytest
+from scipy import stats
+
+import knn
+from splits import grouped_splits, resampled_splits
+
+
+def test_baselines_by_definition() -> None:
+    y_train = np.array(["a"] * 6 + ["b"] * 2)
+    y_test = np.array(["a", "b", "b", "b"])
+    assert inference.majority_baseline(y_train, y_test) == 0.25  # the training majority, scored on test
+    assert inference.chance_baseline(y_train, y_test) == pytest.approx(0.75 * 0.25 + 0.25 * 0.75)
+    g_train = np.array(["x"] * 4 + ["y"] * 4)
+    y2 = np.array([1, 1, 1, 0, 0, 0, 0, 1])
+    # genre x -> 1, genre y -> 0; a genre absent from training gets the overall majority (0: tie -> first)
+    assert inference.genre_baseline(y2, np.array([1, 0, 1]), g_train, np.array(["x", "y", "z"])) == pytest.approx(2 / 3)
+
+
+def test_corrected_interval_is_wider_than_the_naive_one_and_covers() -> None:
+    values = np.array([0.5, 0.55, 0.6, 0.52, 0.58, 0.61, 0.49, 0.57])
+    lo, hi = inference.corrected_t_interval(values, 280, 120, 0.95)
+    half_naive = stats.t.ppf(0.975, 7) * values.std(ddof=1) / np.sqrt(8)
+    assert hi - lo > 2 * half_naive and lo < values.mean() < hi
+    assert inference.split_range(values, 0.5) == (np.quantile(values, 0.25), np.quantile(values, 0.75))
+
+
+def _grouped_null(seed: int, shuffle: str, permutations: int = 49) -> float:
+    """No real signal: 24 artists x 5 songs, genre drawn per artist independently of the
+    features, features clustered by artist. p-value of genre accuracy over grouped splits."""
+    rng = np.random.default_rng(seed)
+    artists = np.repeat(np.arange(24), 5)
+    genre = rng.choice(["classical", "rock", "electronic", "pop"], size=24)[artists]
+    x = rng.normal(size=(24, 6))[artists] + 0.3 * rng.normal(size=(120, 6))
+    splits = grouped_splits(genre, artists, 4, 0.3, seed)
+    nns = [knn.neighbours(x, s.train, s.test, 5) for s in splits]
+
+    def statistic(y: np.ndarray) -> float:
+        return float(
+            np.mean([np.mean(knn.vote(y[s.train], nn)[0] == y[s.test]) for s, nn in zip(splits, nns, strict=True)])
+        )
+
+    how = inference.group_permutation(artists) if shuffle == "group" else inference.song_permutation
+    return inference.permutation_p_value(genre, statistic, statistic(genre), permutations, seed, how)
+
+
+def test_grouped_permutation_p_values_are_calibrated_and_song_shuffles_are_not() -> None:
+    seeds = range(120)
+    grouped = np.array([_grouped_null(s, "group") for s in seeds])
+    songwise = np.array([_grouped_null(s, "song") for s in seeds])
+    # under the null the p-values are roughly uniform: 5 % below 0.05 (binomial sd 2 %) ...
+    assert np.mean(grouped <= 0.05) <= 0.10 and np.mean(grouped >= 0.95) <= 0.10
+    assert 0.3 <= np.mean(grouped <= 0.5) <= 0.7
+    # ... while shuffling song by song breaks the artist clustering and piles them up at the ends
+    assert np.mean(songwise <= 0.05) + np.mean(songwise >= 0.95) > 0.2
+
+
+def test_within_genre_permutation_keeps_each_genres_labels_and_is_calibrated() -> None:
+    rng = np.random.default_rng(1)
+    strata = np.repeat(["a", "b", "c", "d"], 30)
+    y = rng.integers(0, 2, 120)
+    shuffled = inference.within_permutation(strata)(y, rng)
+    for g in "abcd":
+        assert sorted(shuffled[strata == g]) == sorted(y[strata == g])
+    # null with the structure of the test: the label depends on genre only, the features carry genre
+    pvals = []
+    for seed in range(100):
+        r = np.random.default_rng(seed)
+        rate = {"a": 0.2, "b": 0.4, "c": 0.6, "d": 0.8}
+        lab = (r.random(120) < np.array([rate[g] for g in strata])).astype(int)
+        x = np.stack([np.eye(4)["abcd".index(g)] * 2 for g in strata]) + r.normal(size=(120, 4))
+        splits = resampled_splits(strata, 3, 0.3, seed)
+        nns = [knn.neighbours(x, s.train, s.test, 5) for s in splits]
+
+        def statistic(y_: np.ndarray, splits=splits, nns=nns) -> float:
+            return float(
+                np.mean(
+                    [np.mean(knn.vote(y_[s.train], nn)[0] == y_[s.test]) for s, nn in zip(splits, nns, strict=True)]
+                )
+            )
+
+        pvals.append(
+            inference.permutation_p_value(
+                lab, statistic, statistic(lab), 49, seed, inference.within_permutation(strata)
+            )
+        )
+    pvals = np.array(pvals)
+    assert np.mean(pvals <= 0.05) <= 0.12 and 0.3 <= np.mean(pvals <= 0.5) <= 0.7
+
+
+def test_cohen_kappa() -> None:
+    a = np.array([1, 1, 0, 0, 1, 0])
+    assert inference.cohen_kappa(a, a) == 1.0
+    assert inference.cohen_kappa(a, 1 - a) == pytest.approx(-1.0)
+
+
+def test_beta_binomial_ceiling_matches_a_simulated_oracle() -> None:
+    rng = np.random.default_rng(0)
+    for a, b in [(2.0, 5.0), (20.0, 20.0)]:
+        p = rng.beta(a, b, 4000)
+        n = rng.integers(8, 30, 4000)
+        x = rng.binomial(n, p)
+        threshold = float(np.median(x / n))
+        labels = (x / n > threshold).astype(int)
+        q = stats.binom.sf(np.floor(threshold * n + 1e-12), n, p)
+        oracle = np.mean((q > 0.5).astype(int) == labels)  # knows p, predicts the likelier label
+        assert inference.beta_binomial_ceiling(x, n, threshold) == pytest.approx(oracle, abs=0.02)
