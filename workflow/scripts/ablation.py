@@ -65,6 +65,13 @@ def ablation_rankings(
 
 
 def neighbours_job(smk: Any, logger: logging.Logger) -> None:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=smk.threads):  # BLAS uses the job's threads, not the node's cores
+        _neighbours(smk, logger)
+
+
+def _neighbours(smk: Any, logger: logging.Logger) -> None:
     from feature_store import tracks_with_features
 
     p = smk.params

@@ -146,7 +146,7 @@ def centre(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     the raw values of those columns (as given)."""
     x = np.asarray(x)
     raw = x[:, (x != x[:1]).any(axis=0)]
-    xc = raw.astype(np.float64)
+    xc = np.ascontiguousarray(raw, dtype=np.float64)  # rows contiguous (column selection gives columns)
     xc -= xc.mean(axis=0)
     return xc, raw
 
@@ -157,13 +157,15 @@ def centred_training_grams(x: np.ndarray, trains: Sequence[np.ndarray]) -> list[
     on T is the eigendecomposition of its T x T block (:func:`ablation.pca_coordinates`)."""
     xc, raw = centre(x)
     sq = xc * xc
+    z = np.empty_like(xc)  # reused: fresh arrays of this size cost more in page faults than the product
     out = []
     for start in range(0, len(trains), CHUNK):
         block = trains[start : start + CHUNK]
         mean, w = training_scaling(raw, xc, sq, block)
         for b, tr in enumerate(block):
-            z = (xc - mean[b]) * np.sqrt(w[b])
-            out.append(z @ z[tr].T)
+            np.subtract(xc, mean[b], out=z)
+            z *= np.sqrt(w[b])
+            out.append((z @ z.T)[:, tr])  # a symmetric product (syrk) beats gathering the training rows
     return out
 
 
@@ -175,18 +177,24 @@ def ranked_wide(x: np.ndarray, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -
     sq = xc * xc
     n_columns = xc.shape[1]
     out: list[np.ndarray] = []
+    # buffers reused across splits: fresh arrays of this size cost more in page faults than the products
+    pool_buf = np.empty((max(len(tr) for tr, _ in pairs), n_columns))
+    test_buf = np.empty((max(len(te) for _, te in pairs), n_columns))
     pool_rows = np.zeros(0, dtype=np.int64)
-    pool = xc[:0]
     for start in range(0, len(pairs), CHUNK):
         block = pairs[start : start + CHUNK]
         _, w = training_scaling(raw, xc, sq, [tr for tr, _ in block])
         norms = sq @ w.T  # weighted squared norm of every row under every split's scaling
         for b, (tr, te) in enumerate(block):
-            if not _within(tr, pool_rows):
-                pool_rows, pool = tr, xc[tr]
-            cols = np.searchsorted(pool_rows, tr)
-            cross = (xc[te] * w[b]) @ pool.T
-            d = norms[te, b][:, None] + norms[tr, b][None, :] - 2.0 * cross[:, cols]
+            if not _within(tr, pool_rows):  # an inner fold reuses its outer split's training rows
+                pool_rows = tr
+                for i, r in enumerate(tr):
+                    pool_buf[i] = xc[r]
+            scaled = test_buf[: len(te)]
+            for i, r in enumerate(te):
+                np.multiply(xc[r], w[b], out=scaled[i])
+            cross = (scaled @ pool_buf[: len(pool_rows)].T)[:, np.searchsorted(pool_rows, tr)]
+            d = norms[te, b][:, None] + norms[tr, b][None, :] - 2.0 * cross
             tol = error_bound(norms[te, b], norms[tr, b], n_columns)
             order = np.argsort(d, axis=1, kind="stable")
             ds = np.take_along_axis(d, order, axis=1)
@@ -201,8 +209,8 @@ def _within(rows: np.ndarray, pool: np.ndarray) -> bool:
     """Whether every one of the sorted ``rows`` is in the sorted ``pool``."""
     if len(pool) == 0:
         return False
-    at = np.searchsorted(pool, rows)
-    return bool((at < len(pool)).all() and (pool[np.minimum(at, len(pool) - 1)] == rows).all())
+    at = np.minimum(np.searchsorted(pool, rows), len(pool) - 1)
+    return bool((pool[at] == rows).all())
 
 
 @dataclass(frozen=True)
@@ -290,6 +298,13 @@ def write_rankings(path: str | Path, items: dict[str, Ranking], attrs: dict[str,
 def neighbours_job(smk: Any, logger: logging.Logger) -> None:
     """Rank the audio features (with the inner folds, for Experiment IV) or the GEMS rating
     shares (Experiment III) on every split of a split table."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=smk.threads):  # BLAS uses the job's threads, not the node's cores
+        _neighbours(smk, logger)
+
+
+def _neighbours(smk: Any, logger: logging.Logger) -> None:
     table = pd.read_csv(smk.input.split)
     tracks = table.drop_duplicates("track_id").sort_values("track_id")[["track_id", "genre"]].reset_index(drop=True)
     inputs = smk.wildcards.inputs
