@@ -113,7 +113,12 @@ BEYOND_FIGURES = {
     "fig10_ablation_genre": (
         "ablation",
         {"ablation": "results/tables/ablation_genre.csv"},
-        "Fig. 10 - Genre accuracy by feature set: PCA sizes and production descriptors",
+        "Fig. 10 - Genre accuracy by feature set: PCA sizes and hand-made descriptors",
+    ),
+    "fig11_k_sensitivity": (
+        "k_sensitivity",
+        {"k_sensitivity": "results/evaluation/k_sensitivity.csv"},
+        "Fig. 11 - Accuracy against k over resampled splits",
     ),
 }
 SCRIPTS = "../workflow/scripts"
@@ -399,6 +404,13 @@ def evaluation_params(*keys):
     return {key: config["evaluation"][key] for key in keys}
 
 
+def vote_params(*keys, with_k=True):
+    """:func:`evaluation_params` and the vote's settings (knn.ties, and knn.k unless the rule
+    sweeps k itself)."""
+    params = {**evaluation_params(*keys), "ties": config["knn"]["ties"]}
+    return {**params, "k": config["knn"]["k"]} if with_k else params
+
+
 def experiment_outputs(name):
     files = ["predictions.csv", "metrics.json", "confusion.csv"]
     files += ["probabilities.csv"] if name == "exp2_emotion_from_audio" else ["pca.csv", "pca.json"]
@@ -480,6 +492,9 @@ def get_final_output():
         "results/tables/ablation_genre.md",
         "results/evaluation/repeated_summary.csv",
         "results/evaluation/human_ceiling.csv",
+        "results/evaluation/emotion_beyond_genre.csv",
+        "results/evaluation/genre_claims.csv",
+        "results/evaluation/k_sensitivity.csv",
         "results/summary.md",
     ]
     outputs += [p for name in EXPERIMENTS for p in experiment_outputs(name)]

@@ -21,6 +21,8 @@ rule exp1_genre_from_audio:
     params:
         code=code_digest("experiments"),
         k=config["knn"]["k"],
+        ties=config["knn"]["ties"],
+        seed=config["split"]["seed"],
     script:
         f"{SCRIPTS}/experiments.py"
 
@@ -45,6 +47,8 @@ rule exp2_emotion_from_audio:
     params:
         code=code_digest("experiments"),
         k=config["knn"]["k"],
+        ties=config["knn"]["ties"],
+        seed=config["split"]["seed"],
     script:
         f"{SCRIPTS}/experiments.py"
 
@@ -66,6 +70,8 @@ rule exp3_genre_from_ratings:
     params:
         code=code_digest("experiments"),
         k=config["knn"]["k"],
+        ties=config["knn"]["ties"],
+        seed=config["split"]["seed"],
     script:
         f"{SCRIPTS}/experiments.py"
 
@@ -87,6 +93,8 @@ rule exp4_genre_from_predicted_emotions:
     params:
         code=code_digest("experiments"),
         k=config["knn"]["k"],
+        ties=config["knn"]["ties"],
+        seed=config["split"]["seed"],
     script:
         f"{SCRIPTS}/experiments.py"
 

@@ -29,6 +29,7 @@ rule resample_splits:
         features=audio_features,
     output:
         split="results/splits/{kind}.csv",
+        sizes="results/splits/{kind}_sizes.csv",
     log:
         "logs/resample_splits/{kind}.log",
     benchmark:

@@ -10,6 +10,9 @@ rule summary:
         ceiling="results/evaluation/human_ceiling.csv",
         thresholds="results/tables/gems_thresholds.csv",
         ablation="results/tables/ablation_genre.csv",
+        beyond="results/evaluation/emotion_beyond_genre.csv",
+        claims="results/evaluation/genre_claims.csv",
+        k_sensitivity="results/evaluation/k_sensitivity.csv",
         tracks="results/tables/tracks.csv",
         annotations_report="results/data/annotations_report.json",
     output:
@@ -35,5 +38,6 @@ rule summary:
     params:
         code=code_digest("summary"),
         run_label=config["run_label"],
+        confidence=config["evaluation"]["confidence"],
     script:
         f"{SCRIPTS}/summary.py"

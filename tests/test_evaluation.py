@@ -1,16 +1,17 @@
 """Repeated/grouped evaluation, permutation tests, the human ceiling, production descriptors."""
 
+import inference
 import numpy as np
 import pandas as pd
 import pytest
 
 import geometry
 from common_io import EMOTIONS, GENRES
-from evaluation import baselines, evaluate_all, human_ceiling, permutation_p_value
+from evaluation import evaluate_all, human_ceiling
 from knn import neighbours, vote
 from production_features import feature_columns, production_features
 from spectrogram import SpectrogramParams
-from splits import read_splits, split_table
+from splits import grouped_splits, read_splits, split_table
 from splits import resampled_splits as make_splits
 
 
@@ -37,12 +38,6 @@ def test_grouped_splits_keep_groups_apart_and_are_seeded() -> None:
     assert all(len(c) == 4 and c.max() - c.min() <= 1 for c in counts)  # stratified
 
 
-def test_baselines() -> None:
-    majority, chance = baselines(np.array(["a"] * 6 + ["b"] * 2), np.array(["a", "b", "b", "b"]))
-    assert majority == 0.25
-    assert chance == pytest.approx(0.75 * 0.25 + 0.25 * 0.75)
-
-
 def test_permutation_p_value_separates_signal_from_noise() -> None:
     rng = np.random.default_rng(0)
     y = np.repeat(np.array(GENRES), 10)
@@ -52,8 +47,15 @@ def test_permutation_p_value_separates_signal_from_noise() -> None:
     for name, x in (("signal", signal), ("noise", noise)):
         splits = make_splits(y, 5, 0.3, seed=0)
         nns = [neighbours(x, s.train, s.test, 5) for s in splits]
-        observed = np.mean([np.mean(vote(y[s.train], nn)[0] == y[s.test]) for s, nn in zip(splits, nns, strict=True)])
-        out[name] = permutation_p_value(y, splits, nns, observed, 99, seed=0)
+
+        def statistic(labels: np.ndarray, splits=splits, nns=nns) -> float:
+            return float(
+                np.mean(
+                    [np.mean(vote(labels[s.train], nn)[0] == labels[s.test]) for s, nn in zip(splits, nns, strict=True)]
+                )
+            )
+
+        out[name] = inference.permutation_p_value(y, statistic, statistic(y), 99, seed=0)
     assert out["signal"] == pytest.approx(0.01)
     assert out["noise"] > 0.05
 
@@ -61,10 +63,13 @@ def test_permutation_p_value_separates_signal_from_noise() -> None:
 def _evaluate(x: np.ndarray, meta: pd.DataFrame, labels: pd.DataFrame, ratings: pd.DataFrame, cfg: dict):
     """The workflow's path: split tables -> neighbour rankings -> votes."""
     ids, y = meta["track_id"].to_numpy(), meta["genre"].to_numpy()
-    audio, mu = {}, None
+    audio, mu, groups = {}, None, {}
     for kind in ["random", *cfg["group_by"]]:
-        groups = None if kind == "random" else meta[kind].to_numpy()
-        splits = make_splits(y, cfg["repeats"], cfg["test_size"], cfg["seed"], groups)
+        if kind == "random":
+            splits = make_splits(y, cfg["repeats"], cfg["test_size"], cfg["seed"])
+        else:
+            groups[kind] = meta[kind].to_numpy()
+            splits = grouped_splits(y, groups[kind], cfg["repeats"], cfg["test_size"], cfg["seed"])
         folds = cfg["inner_folds"] if kind == "random" else 0
         table = split_table(meta, splits, folds, [cfg["seed"] + r for r in range(len(splits))])
         back = read_splits(table, ids)
@@ -72,7 +77,7 @@ def _evaluate(x: np.ndarray, meta: pd.DataFrame, labels: pd.DataFrame, ratings: 
         if kind == "random":
             mu_x = ratings[list(EMOTIONS)].to_numpy()
             mu = geometry.Rankings(items=geometry.compute_rankings(mu_x, ids, back, "ratings", inner=False))
-    return evaluate_all(meta, labels, audio, cfg, ratings=mu)
+    return evaluate_all(meta, labels, audio, cfg, ratings=mu, groups=groups)
 
 
 def test_evaluate_all_reports_every_experiment_and_split_kind() -> None:
@@ -101,9 +106,14 @@ def test_evaluate_all_reports_every_experiment_and_split_kind() -> None:
     assert kinds["exp1_genre_from_audio"] == {"random", "artist", "album"}
     assert kinds["exp3_genre_from_ratings"] == {"random"} and kinds["exp4_genre_from_predicted_emotions"] == {"random"}
     assert set(summary[summary["experiment"] == "exp2_emotion_from_audio"]["target"]) == set(EMOTIONS)
-    assert (summary["ci_low"] <= summary["mean_accuracy"]).all() and (
-        summary["mean_accuracy"] <= summary["ci_high"]
-    ).all()
+    for low, high in (("split_range_low", "split_range_high"), ("ci_low", "ci_high")):
+        assert (summary[low] <= summary["mean_accuracy"]).all() and (summary["mean_accuracy"] <= summary[high]).all()
+    assert ((summary["ci_high"] - summary["ci_low"]) > 0).all()
+    assert set(summary["permutation"]) == {"by song", "by group"}
+    emo = summary[summary["experiment"] == "exp2_emotion_from_audio"]
+    assert emo["genre_baseline"].between(0, 1).all()
+    assert summary[summary["experiment"] != "exp2_emotion_from_audio"]["genre_baseline"].isna().all()
+    assert summary["distance_tie_rate"].between(0, 1).all() and summary["vote_tie_rate"].between(0, 1).all()
     assert len(per) == summary["n_repeats"].sum()
     exp1 = summary[(summary["experiment"] == "exp1_genre_from_audio") & (summary["split"] == "random")].iloc[0]
     assert exp1["mean_accuracy"] > 0.8 and exp1["paper"] == 1.0 and exp1["permutation_p"] == pytest.approx(0.1)
@@ -111,7 +121,7 @@ def test_evaluate_all_reports_every_experiment_and_split_kind() -> None:
     pd.testing.assert_frame_equal(summary, again)
 
 
-def test_human_ceiling_is_one_for_unanimous_listeners_and_lower_for_noise() -> None:
+def test_half_panel_agreement_kappa_and_ceiling_for_unanimous_and_noisy_listeners() -> None:
     rng = np.random.default_rng(0)
     rows = []
     for song in range(30):
@@ -120,10 +130,16 @@ def test_human_ceiling_is_one_for_unanimous_listeners_and_lower_for_noise() -> N
             rows.append({"track id": song, **{e: int(truth[i]) for i, e in enumerate(EMOTIONS)}})
     unanimous = pd.DataFrame(rows)
     table = human_ceiling(unanimous, 5, seed=0, confidence=0.9)
-    assert table["split_half_agreement"].tolist() == [1.0] * len(EMOTIONS)
+    assert table["half_panel_agreement"].tolist() == [1.0] * len(EMOTIONS)
+    kappa = table["half_panel_kappa"]  # undefined where every label is the same
+    assert ((kappa == 1.0) | kappa.isna()).all() and (kappa == 1.0).any()
+    assert (table["ceiling"] > 0.95).all()
     noisy = unanimous.copy()
     noisy[list(EMOTIONS)] = (rng.random((len(noisy), len(EMOTIONS))) < 0.3).astype(int)
-    assert (human_ceiling(noisy, 20, seed=0, confidence=0.9)["split_half_agreement"] < 0.8).all()
+    noise = human_ceiling(noisy, 20, seed=0, confidence=0.9)
+    assert (noise["half_panel_agreement"] < 0.8).all() and (noise["half_panel_kappa"].abs() < 0.4).all()
+    # no song differs from another beyond chance: the ceiling is near what guessing the median gives
+    assert (noise["ceiling"] < 0.75).all()
 
 
 def test_production_descriptors() -> None:

@@ -17,13 +17,14 @@ import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports 
 import logging
 from typing import Any
 
+import inference
 import numpy as np
 import pandas as pd
 
 import knn
 from common_io import EmotifyError, library_versions, run_main, utc_now, write_csv, write_text
-from evaluation import interval
-from geometry import Ranking, Rankings, as_ranking, centred_training_grams, ranked, write_rankings
+from evaluation import predict, votes_of
+from geometry import Ranking, Rankings, as_ranking, centred_training_grams, ranked_with_ties, write_rankings
 from production_features import FEATURE_SETS, feature_columns
 from splits import Split, read_splits
 from summary import markdown_table
@@ -53,13 +54,14 @@ def ablation_rankings(
     for r, (s, gram) in enumerate(zip(splits, grams, strict=True)):
         for n in pcs:
             coords, used = pca_coordinates(gram, s.train, n)
-            order = knn.nearest(coords[s.train], coords[s.test], len(s.train))
-            items[f"{r}/pca{n}"] = as_ranking(ids, s.train, s.test, order)
+            items[f"{r}/pca{n}"] = as_ranking(
+                ids, s.train, s.test, *knn.nearest_with_ties(coords[s.train], coords[s.test])
+            )
             dims.setdefault(f"pca{n}", []).append(used)
         for name in (*FEATURE_SETS, "production"):
             cols = feature_columns(production, name)
-            order = ranked(production[cols].to_numpy(dtype=float), [(s.train, s.test)])[0]
-            items[f"{r}/{name}"] = as_ranking(ids, s.train, s.test, order)
+            ranking = ranked_with_ties(production[cols].to_numpy(dtype=float), [(s.train, s.test)])[0]
+            items[f"{r}/{name}"] = as_ranking(ids, s.train, s.test, *ranking)
             dims[name] = [len(cols)]
     return items, {name: int(np.median(v)) for name, v in dims.items()}
 
@@ -118,13 +120,15 @@ def genre_ablation(
     rows = []
     for kind, (evaluation, ablation) in sources.items():
         for label, what in sets:
-            accs = []
+            accs, sizes = [], []
             for r in range(ablation.repeats):
-                ranking = (evaluation if what == "audio" else ablation).get(r, what)
-                train, test = ranking.rows(row)
-                pred = knn.vote(y[train], knn.top(ranking.order, cfg["k"], len(train)))[0]
-                accs.append(float(np.mean(pred == y[test])))
-            lo, hi = interval(np.array(accs), cfg["confidence"])
+                v = votes_of((evaluation if what == "audio" else ablation).get(r, what), row)
+                pred = predict(y, v, cfg["k"], cfg["ties"], cfg["seed"] + r)
+                accs.append(float(np.mean(pred == y[v.test])))
+                sizes.append((len(v.train), len(v.test)))
+            lo, hi = inference.split_range(np.array(accs), cfg["confidence"])
+            n_train, n_test = np.mean(sizes, axis=0)
+            ci_lo, ci_hi = inference.corrected_t_interval(np.array(accs), n_train, n_test, cfg["confidence"])
             rows.append(
                 {
                     "features": label,
@@ -132,8 +136,10 @@ def genre_ablation(
                     "dimensions": feature_dim if what == "audio" else dims[kind][what],
                     "n_repeats": len(accs),
                     "mean_accuracy": float(np.mean(accs)),
-                    "ci_low": lo,
-                    "ci_high": hi,
+                    "split_range_low": lo,
+                    "split_range_high": hi,
+                    "ci_low": ci_lo,
+                    "ci_high": ci_hi,
                 }
             )
     return pd.DataFrame(rows)
@@ -145,7 +151,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
     from feature_store import features_label, read_attrs
 
     p = smk.params
-    cfg = {"k": p.k, "confidence": p.confidence}
+    cfg = {"k": p.k, "ties": p.ties, "seed": p.seed, "confidence": p.confidence}
     sources, dims = {}, {}
     for kind, evaluation, ablation in zip(p.kinds, smk.input.neighbours, smk.input.ablation, strict=True):
         sources[kind] = (Rankings(evaluation), Rankings(ablation))
@@ -157,9 +163,11 @@ def main(smk: Any, logger: logging.Logger) -> None:
     write_csv(table, smk.output.csv, float_format="%.4f")
     repeats = int(table["n_repeats"].max()) if len(table) else 0
     caption = (
-        f"Genre accuracy (Experiment I set-up, KNN k = {p.k}) by feature set, mean and "
-        f"{int(100 * p.confidence)} % interval over {repeats} resampled splits "
-        f"(random; artist = all songs of an artist on one side). Features: {features_label(attrs)} "
+        f"Genre accuracy (Experiment I set-up, KNN k = {p.k}, ties: {p.ties}) by feature set over the first "
+        f"{repeats} resampled splits of the repeated evaluation (random; artist = all songs of an artist on "
+        f"one side): mean, the central {int(100 * p.confidence)} % range of the split accuracies "
+        f"(split_range) and the {int(100 * p.confidence)} % corrected resampled t interval of the mean (ci). "
+        f"Features: {features_label(attrs)} "
         "(from the feature file). "
         f"Data: {p.run_label}."
     )

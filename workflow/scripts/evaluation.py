@@ -13,53 +13,76 @@ import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports 
 # isort: on
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
+import inference
 import numpy as np
 import pandas as pd
 
 import knn
 from common_io import EMOTIONS, PAPER_TABLE1, EmotifyError, run_main, write_csv
-from gems_labels import label_matrix, song_shares
-from geometry import Rankings
-from knn import vote
-from splits import Split
+from gems_labels import label_matrix, song_shares, thresholds_of
+from geometry import Ranking, Rankings, ranked_with_ties
 
 PAPER_GENRE_ACCURACY = {"exp1_genre_from_audio": 1.0}
 
 
-def baselines(y_train: np.ndarray, y_test: np.ndarray) -> tuple[float, float]:
-    """Accuracy of always predicting the training majority class, and the expected accuracy
-    of guessing with the training class frequencies (stratified chance)."""
-    classes, counts = np.unique(y_train, return_counts=True)
-    majority = float(np.mean(y_test == classes[counts.argmax()]))
-    p_train = dict(zip(classes, counts / counts.sum(), strict=True))
-    chance = float(sum(p_train.get(c, 0.0) * np.mean(y_test == c) for c in np.unique(y_test)))
-    return majority, chance
+@dataclass(frozen=True)
+class Votes:
+    """One split's rankings for a target: the rows of the split and, per test row, the ranked
+    training rows (positions into ``train``) with their tie mask."""
+
+    train: np.ndarray
+    test: np.ndarray
+    order: np.ndarray
+    tied: np.ndarray
 
 
-def interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    """The central ``confidence`` interval of the accuracies over resampled splits."""
-    lo = (1 - confidence) / 2
-    return float(np.quantile(values, lo)), float(np.quantile(values, 1 - lo))
+def votes_of(ranking: Ranking, row: pd.Series) -> Votes:
+    train, test = ranking.rows(row)
+    return Votes(train, test, ranking.order, ranking.tied)
 
 
-def permutation_p_value(
-    y: np.ndarray, splits: list[Split], nns: list[np.ndarray], observed: float, permutations: int, seed: int
-) -> float:
-    """P(mean accuracy with shuffled labels >= observed), with the usual +1 correction.
+def knn_vote(y: np.ndarray, v: Votes, k: int, ties: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The KNN vote for the test rows of ``v`` with labels ``y`` (indexed by row), ties broken as
+    ``knn.ties`` says: ``sklearn`` (equidistant neighbours in training-row order, a vote tie to
+    the first class) or ``random`` (both at random, seeded). Returns :func:`knn.vote`'s triple."""
+    if ties == "random":
+        rng = np.random.default_rng(seed)
+        nn = knn.top(knn.break_ties(v.order, v.tied, rng), k, len(v.train))
+        return knn.vote(y[v.train], nn, rng)
+    return knn.vote(y[v.train], knn.top(v.order, k, len(v.train)))
 
-    The statistic is the mean accuracy over ``splits`` (the same for observed and shuffled).
-    """
-    if permutations <= 0:
-        return float("nan")
-    rng = np.random.default_rng(seed)
-    hits = 0
-    for _ in range(permutations):
-        yp = rng.permutation(y)
-        acc = np.mean([np.mean(vote(yp[s.train], nn)[0] == yp[s.test]) for s, nn in zip(splits, nns, strict=True)])
-        hits += acc >= observed - 1e-12
-    return (hits + 1) / (permutations + 1)
+
+def predict(y: np.ndarray, v: Votes, k: int, ties: str, seed: int) -> np.ndarray:
+    """The predictions of :func:`knn_vote`."""
+    return knn_vote(y, v, k, ties, seed)[0]
+
+
+def split_scores(
+    y: np.ndarray, v: Votes, pred: np.ndarray, k: int, genre: np.ndarray | None = None
+) -> dict[str, float]:
+    """Accuracy, balanced accuracy, macro-F1, the baselines (defined in :mod:`inference`) and the
+    tie rates of one split's predictions."""
+    from sklearn.metrics import balanced_accuracy_score, f1_score
+
+    y_train, y_test = y[v.train], y[v.test]
+    distance_ties, vote_ties = knn.tie_rates(y_train, v.order, v.tied, k)
+    out = {
+        "accuracy": float(np.mean(pred == y_test)),
+        "balanced_accuracy": float(balanced_accuracy_score(y_test, pred)),
+        "macro_f1": float(f1_score(y_test, pred, average="macro", zero_division=0)),
+        "majority_baseline": inference.majority_baseline(y_train, y_test),
+        "chance_baseline": inference.chance_baseline(y_train, y_test),
+        "distance_tie_rate": distance_ties,
+        "vote_tie_rate": vote_ties,
+        "n_train": len(v.train),
+        "n_test": len(v.test),
+    }
+    if genre is not None:
+        out["genre_baseline"] = inference.genre_baseline(y_train, y_test, genre[v.train], genre[v.test])
+    return out
 
 
 def summarise(
@@ -67,44 +90,55 @@ def summarise(
     target: str,
     split_kind: str,
     y: np.ndarray,
-    splits: list[Split],
-    nns: list[np.ndarray],
+    votes: list[Votes],
     cfg: dict[str, Any],
+    shuffle: Any = inference.song_permutation,
+    genre: np.ndarray | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Accuracy over the splits, baselines, interval and permutation p-value for one target."""
+    """Per-split scores and their summary for one target over one kind of split: means,
+    split-to-split range, corrected confidence interval of the mean, permutation p-value
+    (labels shuffled by ``shuffle``: song by song, or by group for grouped splits)."""
+    k, ties, seed = cfg["k"], cfg.get("ties", "sklearn"), cfg["seed"]
     rows = []
-    for r, (s, nn) in enumerate(zip(splits, nns, strict=True)):
-        pred = vote(y[s.train], nn)[0]
-        majority, chance = baselines(y[s.train], y[s.test])
-        rows.append(
-            {
-                "experiment": name,
-                "target": target,
-                "split": split_kind,
-                "repeat": r,
-                "accuracy": float(np.mean(pred == y[s.test])),
-                "majority": majority,
-                "chance": chance,
-            }
+    for r, v in enumerate(votes):
+        pred = predict(y, v, k, ties, seed + r)
+        rows.append({"experiment": name, "target": target, "split": split_kind, "repeat": r})
+        rows[-1].update(split_scores(y, v, pred, k, genre))
+    per = pd.DataFrame(rows)
+    acc = per["accuracy"].to_numpy()
+    m = min(len(votes), cfg["permutation_splits"])
+
+    def statistic(labels: np.ndarray) -> float:
+        return float(
+            np.mean([np.mean(predict(labels, v, k, ties, seed + r) == labels[v.test]) for r, v in enumerate(votes[:m])])
         )
-    acc = np.array([row["accuracy"] for row in rows])
-    lo, hi = interval(acc, cfg["confidence"])
-    m = min(len(splits), cfg["permutation_splits"])
-    observed = float(acc[:m].mean())
-    p = permutation_p_value(y, splits[:m], nns[:m], observed, cfg["permutations"], cfg["seed"])
+
+    lo, hi = inference.split_range(acc, cfg["confidence"])
+    ci_lo, ci_hi = inference.corrected_t_interval(acc, per["n_train"].mean(), per["n_test"].mean(), cfg["confidence"])
     paper = PAPER_TABLE1.get(target) if name == "exp2_emotion_from_audio" else PAPER_GENRE_ACCURACY.get(name)
     summary = {
         "experiment": name,
         "target": target,
         "split": split_kind,
-        "n_repeats": len(splits),
+        "n_repeats": len(votes),
         "mean_accuracy": float(acc.mean()),
         "std_accuracy": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
-        "ci_low": lo,
-        "ci_high": hi,
-        "majority_baseline": float(np.mean([row["majority"] for row in rows])),
-        "chance_baseline": float(np.mean([row["chance"] for row in rows])),
-        "permutation_p": p,
+        "split_range_low": lo,
+        "split_range_high": hi,
+        "ci_low": ci_lo,
+        "ci_high": ci_hi,
+        "mean_balanced_accuracy": float(per["balanced_accuracy"].mean()),
+        "mean_macro_f1": float(per["macro_f1"].mean()),
+        "majority_baseline": float(per["majority_baseline"].mean()),
+        "chance_baseline": float(per["chance_baseline"].mean()),
+        "genre_baseline": float(per["genre_baseline"].mean()) if "genre_baseline" in per else np.nan,
+        "distance_tie_rate": float(per["distance_tie_rate"].mean()),
+        "vote_tie_rate": float(per["vote_tie_rate"].mean()),
+        "mean_test_share": float((per["n_test"] / (per["n_train"] + per["n_test"])).mean()),
+        "permutation_p": inference.permutation_p_value(
+            y, statistic, float(acc[:m].mean()), cfg["permutations"], seed, shuffle
+        ),
+        "permutation": "by group" if shuffle is not inference.song_permutation else "by song",
         "paper": paper if paper is not None else np.nan,
     }
     return summary, rows
@@ -117,15 +151,17 @@ def evaluate_all(
     cfg: dict[str, Any],
     logger: logging.Logger | None = None,
     ratings: Rankings | None = None,
+    groups: dict[str, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Repeated (and grouped) evaluation of Experiments I-IV from cached neighbour rankings.
 
     ``meta``: track_id and genre of the tracks the rankings refer to; ``rankings``: split kind
     (``random``, ``artist``, ``album``) -> the audio rankings of its splits
     (:class:`geometry.Rankings`); ``ratings``: the rating-share rankings of the random splits
-    (Experiment III). Experiment IV uses the random splits' inner folds. Returns
-    ``(summary, per-repeat accuracies)``. Applied to the paper's one split it gives the
-    single-split experiments (the tests check it).
+    (Experiment III); ``groups``: split kind -> each track's group (rows of ``meta``), so that
+    the permutation test of a grouped split shuffles labels group by group. Experiment IV uses
+    the random splits' inner folds. Returns ``(summary, per-split scores)``. Applied to the
+    paper's one split it gives the single-split experiments (the tests check it).
     """
     y_genre = meta["genre"].to_numpy()
     lab = meta[["track_id"]].merge(labels, on="track_id", how="left")
@@ -136,50 +172,61 @@ def evaluate_all(
     k = cfg["k"]
     summaries, rows = [], []
     for kind, source in rankings.items():
-        audio = [source.get(r, "audio") for r in range(source.repeats)]
-        splits = [Split(*a.rows(row)) for a in audio]
-        nns = [knn.top(a.order, k, len(s.train)) for a, s in zip(audio, splits, strict=True)]
-        targets = [("exp1_genre_from_audio", "genre", y_genre)]
-        targets += [("exp2_emotion_from_audio", e, y_emo[:, i]) for i, e in enumerate(EMOTIONS)]
-        for name, target, y in targets:
-            summary, per = summarise(name, target, kind, y, splits, nns, cfg)
+        audio = [votes_of(source.get(r, "audio"), row) for r in range(source.repeats)]
+        group = (groups or {}).get(kind)
+        shuffle = inference.song_permutation if group is None else inference.group_permutation(group)
+        targets = [("exp1_genre_from_audio", "genre", y_genre, None)]
+        targets += [("exp2_emotion_from_audio", e, y_emo[:, i], y_genre) for i, e in enumerate(EMOTIONS)]
+        for name, target, y, genre in targets:
+            summary, per = summarise(name, target, kind, y, audio, cfg, shuffle, genre)
             summaries.append(summary)
             rows += per
         if kind != "random":
             continue  # grouped splits: Experiments I and II
         if ratings is None:
             raise EmotifyError("the repeated evaluation of Experiment III needs the ratings rankings")
-        nn_mu = []
-        for r, s in enumerate(splits):
-            mu = ratings.get(r, "ratings")
-            if not (np.array_equal(mu.train, audio[r].train) and np.array_equal(mu.test, audio[r].test)):
+        mu = [votes_of(ratings.get(r, "ratings"), row) for r in range(source.repeats)]
+        for r, (a, b) in enumerate(zip(audio, mu, strict=True)):
+            if not (np.array_equal(a.train, b.train) and np.array_equal(a.test, b.test)):
                 raise EmotifyError(f"{ratings.path}: split {r} holds other songs than in {source.path}")
-            nn_mu.append(knn.top(mu.order, k, len(s.train)))
-        summary, per = summarise("exp3_genre_from_ratings", "genre", kind, y_genre, splits, nn_mu, cfg)
+        summary, per = summarise("exp3_genre_from_ratings", "genre", kind, y_genre, mu, cfg)
         summaries.append(summary)
         rows += per
-        nn_iv = []
-        for r, (s, nn) in enumerate(zip(splits, nns, strict=True)):
-            folds = [(*f.rows(row), f.order) for f in source.inner(r)]
-            probs = knn.emotion_probabilities(y_emo, s.train, s.test, nn, folds, k)
-            nn_iv.append(knn.neighbours(probs, s.train, s.test, k))
-        summary, per = summarise("exp4_genre_from_predicted_emotions", "genre", kind, y_genre, splits, nn_iv, cfg)
+        summary, per = summarise(
+            "exp4_genre_from_predicted_emotions", "genre", kind, y_genre, exp4_votes(source, audio, y_emo, row, k), cfg
+        )
         summaries.append(summary)
         rows += per
         if logger:
-            logger.info("%s splits: %d repeats evaluated", kind, len(splits))
+            logger.info("%s splits: %d repeats evaluated", kind, len(audio))
     return pd.DataFrame(summaries), pd.DataFrame(rows)
+
+
+def exp4_votes(source: Rankings, audio: list[Votes], y_emo: np.ndarray, row: pd.Series, k: int) -> list[Votes]:
+    """Experiment IV's rankings on each split: its inputs (the emotion probabilities, out of
+    fold for training songs) depend on k, so they are ranked here, not cached."""
+    out = []
+    for r, v in enumerate(audio):
+        folds = [(*f.rows(row), f.order) for f in source.inner(r)]
+        probs = knn.emotion_probabilities(y_emo, v.train, v.test, knn.top(v.order, k, len(v.train)), folds, k)
+        order, tied = ranked_with_ties(probs, [(v.train, v.test)])[0]
+        out.append(Votes(v.train, v.test, order, tied))
+    return out
 
 
 def human_ceiling(
     annotations: pd.DataFrame, n_splits: int, seed: int, confidence: float, rule: str = "median"
 ) -> pd.DataFrame:
-    """Split-half reliability of the paper's labels, per emotion.
+    """How well the paper's labels can be predicted at all, per emotion.
 
-    For each of ``n_splits`` random splits, every song's listeners are shuffled into two halves
-    (sizes differing by at most one); each half gives mu and labels by the paper's rule (its
-    own median); the agreement is the share of songs whose two labels coincide. Half panels
-    are noisier than the full one, so this is a conservative ceiling.
+    - ``half_panel_agreement`` (and Cohen's ``half_panel_kappa``): every song's listeners are
+      shuffled into two halves (sizes differing by at most one), each half gives labels by the
+      paper's rule (its own median), and the share of songs whose two labels coincide is
+      averaged over ``n_splits`` halvings (with its split-to-split range). Half panels are noisier
+      than the full panel, so this is a *lower* bound of the attainable accuracy, not a ceiling.
+    - ``ceiling``: the beta-binomial ceiling of accuracy against the full-panel labels
+      (:func:`inference.beta_binomial_ceiling`): what a predictor that knew every song's true
+      rating rate could expect -- the estimate of the actual ceiling.
     """
     rng = np.random.default_rng(seed)
     ids = annotations["track id"].to_numpy()
@@ -190,6 +237,7 @@ def human_ceiling(
     if counts.min() < 2:
         raise EmotifyError("the human ceiling needs at least two listeners per song")
     agree = np.zeros((n_splits, len(EMOTIONS)))
+    kappa = np.zeros((n_splits, len(EMOTIONS)))
     for s in range(n_splits):
         half = np.zeros(len(ids), dtype=bool)
         for st, c in zip(start, counts, strict=True):
@@ -197,16 +245,23 @@ def human_ceiling(
         lab_a = label_matrix(song_shares(marks, start, half), rule)
         lab_b = label_matrix(song_shares(marks, start, ~half), rule)
         agree[s] = np.mean(lab_a == lab_b, axis=0)
+        kappa[s] = [inference.cohen_kappa(lab_a[:, i], lab_b[:, i]) for i in range(len(EMOTIONS))]
+    successes = np.add.reduceat(marks, start)
+    mu = song_shares(marks, start)
+    thresholds = thresholds_of(mu, rule)
     rows = []
     for i, e in enumerate(EMOTIONS):
-        lo, hi = interval(agree[:, i], confidence)
+        lo, hi = inference.split_range(agree[:, i], confidence)
         rows.append(
             {
                 "emotion": e,
-                "split_half_agreement": float(agree[:, i].mean()),
-                "ci_low": lo,
-                "ci_high": hi,
+                "half_panel_agreement": float(agree[:, i].mean()),
+                "half_panel_range_low": lo,
+                "half_panel_range_high": hi,
+                "half_panel_kappa": float(np.nanmean(kappa[:, i])) if np.isfinite(kappa[:, i]).any() else np.nan,
+                "ceiling": inference.beta_binomial_ceiling(successes[:, i], counts, float(thresholds[i])),
                 "n_splits": n_splits,
+                "n_songs": len(songs),
             }
         )
     return pd.DataFrame(rows)
@@ -221,12 +276,18 @@ def human_ceiling_job(smk: Any, logger: logging.Logger) -> None:
 
 def evaluate_repeated_job(smk: Any, logger: logging.Logger) -> None:
     cfg = dict(smk.params.evaluation)
-    cfg["k"] = smk.params.k
+    cfg.update(k=smk.params.k, ties=smk.params.ties)
     rankings = {kind: Rankings(path) for kind, path in zip(smk.params.kinds, smk.input.neighbours, strict=True)}
-    tracks = pd.read_csv(smk.input.split)[["track_id", "genre"]].drop_duplicates("track_id")
-    meta = tracks.sort_values("track_id").reset_index(drop=True)
+    tables = {kind: pd.read_csv(path) for kind, path in zip(smk.params.kinds, smk.input.splits, strict=True)}
+    meta = tables["random"][["track_id", "genre"]].drop_duplicates("track_id").sort_values("track_id")
+    meta = meta.reset_index(drop=True)
+    groups = {}
+    for kind, table in tables.items():
+        if kind != "random":
+            group = table.drop_duplicates("track_id").set_index("track_id")["group"]
+            groups[kind] = group.loc[meta["track_id"]].astype(str).to_numpy()
     labels = pd.read_csv(smk.input.labels)
-    summary, per = evaluate_all(meta, labels, rankings, cfg, logger, Rankings(smk.input.ratings))
+    summary, per = evaluate_all(meta, labels, rankings, cfg, logger, Rankings(smk.input.ratings), groups)
     write_csv(summary, smk.output.summary, float_format="%.4f")
     write_csv(per, smk.output.repeats, float_format="%.4f")
 

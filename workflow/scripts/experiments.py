@@ -26,6 +26,7 @@ import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports 
 import logging
 from typing import Any
 
+import inference
 import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
@@ -34,7 +35,8 @@ from sklearn.preprocessing import StandardScaler
 
 import knn
 from common_io import EMOTIONS, GENRES, EmotifyError, run_main, write_csv, write_json
-from geometry import Ranking, Rankings, ranked
+from evaluation import knn_vote, predict, votes_of
+from geometry import Ranking, Rankings, as_ranking, ranked_with_ties
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray, labels: list[Any]) -> dict[str, Any]:
@@ -72,25 +74,34 @@ def pca_frame(x: np.ndarray, meta: pd.DataFrame, seed: int) -> tuple[pd.DataFram
     return out, [float(v) for v in pca.explained_variance_ratio_]
 
 
-def genre_votes(split: pd.DataFrame, ranking: Ranking, k: int, name: str, inputs: str) -> dict[str, Any]:
+def genre_votes(
+    split: pd.DataFrame, ranking: Ranking, k: int, name: str, inputs: str, ties: str = "sklearn", seed: int = 0
+) -> dict[str, Any]:
     """Genre of the test songs of ``split`` by the vote of their k nearest training songs
-    (``ranking``): predictions, metrics, confusion."""
+    (``ranking``; ties broken as ``knn.ties`` says): predictions, metrics, confusion."""
     row = pd.Series(np.arange(len(split)), index=split["track_id"].to_numpy())
-    train, test = ranking.rows(row)
+    v = votes_of(ranking, row)
+    train, test = v.train, v.test
     y = split["genre"].to_numpy()
     labels = [g for g in GENRES if g in set(y)]
-    pred, proba, classes = knn.vote(y[train], knn.top(ranking.order, k, len(train)))
+    pred, proba, classes = knn_vote(y, v, k, ties, seed)
     preds = split.iloc[test][["track_id", "genre"]].reset_index(drop=True).rename(columns={"genre": "true"})
     preds["predicted"] = pred
     for j, c in enumerate(classes):
         preds[f"p_{c}"] = proba[:, j]
     metrics = scores(preds["true"].to_numpy(), pred, labels)
+    distance_ties, vote_ties = knn.tie_rates(y[train], v.order, v.tied, k)
     metrics.update(
         experiment=name,
         inputs=inputs,
         k=k,
+        ties=ties,
         n_train=len(train),
-        majority_baseline=float(pd.Series(y[train]).value_counts().iloc[0] / len(train)),
+        majority_baseline=inference.majority_baseline(y[train], y[test]),
+        chance_baseline=inference.chance_baseline(y[train], y[test]),
+        prediction_share={c: float(np.mean(pred == c)) for c in labels},
+        distance_tie_rate=distance_ties,
+        vote_tie_rate=vote_ties,
     )
     return {"predictions": preds, "metrics": metrics, "confusion": confusion_frame(preds["true"], pred, labels)}
 
@@ -101,18 +112,26 @@ def paper_ranking(x: np.ndarray, split: pd.DataFrame) -> Ranking:
     ids = split["track_id"].to_numpy()
     train = np.flatnonzero(split["subset"] == "train")
     test = np.flatnonzero(split["subset"] == "test")
-    return Ranking(ids[train], ids[test], ranked(x, [(train, test)])[0])
+    return as_ranking(ids, train, test, *ranked_with_ties(x, [(train, test)])[0])
 
 
-def genre_experiment(x: np.ndarray, split: pd.DataFrame, k: int, name: str, inputs: str) -> dict[str, Any]:
+def genre_experiment(
+    x: np.ndarray, split: pd.DataFrame, k: int, name: str, inputs: str, ties: str = "sklearn", seed: int = 0
+) -> dict[str, Any]:
     """Genre from the rows of ``x`` (aligned with ``split``), ranking computed here."""
-    result = genre_votes(split, paper_ranking(x, split), k, name, inputs)
+    result = genre_votes(split, paper_ranking(x, split), k, name, inputs, ties, seed)
     result["metrics"]["n_features"] = int(x.shape[1])
     return result
 
 
 def emotion_votes(
-    split: pd.DataFrame, labels: pd.DataFrame, ranking: Ranking, inner: list[Ranking], k: int
+    split: pd.DataFrame,
+    labels: pd.DataFrame,
+    ranking: Ranking,
+    inner: list[Ranking],
+    k: int,
+    ties: str = "sklearn",
+    seed: int = 0,
 ) -> dict[str, Any]:
     """Experiment II from the audio rankings of the split (``ranking``) and of its inner folds
     (``inner``), plus the emotion probabilities Experiment IV consumes."""
@@ -130,12 +149,15 @@ def emotion_votes(
     in_split = np.zeros(len(lab), dtype=bool)
     in_split[tr] = in_split[te] = True
     probs = lab.loc[in_split, ["track_id", "genre", "subset"]].copy()
+    v = votes_of(ranking, row)
+    genre = lab["genre"].to_numpy()
     for i, emotion in enumerate(EMOTIONS):
         y = y_all[:, i]
-        pred = knn.vote(y[tr], nn)[0]
+        pred = predict(y, v, k, ties, seed + i)
         probs[emotion] = p_all[in_split, i]
         m = scores(y[te], pred, [0, 1])
-        m["majority_baseline"] = float(max(np.mean(y[te]), 1 - np.mean(y[te])))
+        m["majority_baseline"] = inference.majority_baseline(y[tr], y[te])
+        m["genre_baseline"] = inference.genre_baseline(y[tr], y[te], genre[tr], genre[te])
         m["positive_share_train"] = float(np.mean(y[tr]))
         per_emotion[emotion] = m
         pred_rows.append(
@@ -156,6 +178,7 @@ def emotion_votes(
         "experiment": "exp2_emotion_from_audio",
         "inputs": "VGG19 audio features",
         "k": k,
+        "ties": ties,
         "n_train": len(tr),
         "n_test": len(te),
         "mean_accuracy": float(np.mean([m["accuracy"] for m in per_emotion.values()])),
@@ -203,7 +226,10 @@ def exp1(smk: Any, logger: logging.Logger) -> dict[str, Any]:
 
     attrs = read_attrs(smk.input.features)
     ranking = Rankings(smk.input.neighbours).get(0, "audio")
-    result = genre_votes(read_paper_split(smk.input.split), ranking, smk.params.k, smk.rule, "VGG19 audio features")
+    p = smk.params
+    result = genre_votes(
+        read_paper_split(smk.input.split), ranking, p.k, smk.rule, "VGG19 audio features", p.ties, p.seed
+    )
     result["metrics"].update(feature_provenance(attrs), n_features=int(attrs.get("feature_dim", 0)))
     return result
 
@@ -213,7 +239,8 @@ def exp2(smk: Any, logger: logging.Logger) -> dict[str, Any]:
 
     rankings = Rankings(smk.input.neighbours)
     split, labels = read_paper_split(smk.input.split), pd.read_csv(smk.input.labels)
-    result = emotion_votes(split, labels, rankings.get(0, "audio"), rankings.inner(0), smk.params.k)
+    p = smk.params
+    result = emotion_votes(split, labels, rankings.get(0, "audio"), rankings.inner(0), p.k, p.ties, p.seed)
     attrs = read_attrs(smk.input.features)
     result["metrics"].update(feature_provenance(attrs), n_features=int(attrs.get("feature_dim", 0)))
     return result
@@ -221,7 +248,10 @@ def exp2(smk: Any, logger: logging.Logger) -> dict[str, Any]:
 
 def exp3(smk: Any, logger: logging.Logger) -> dict[str, Any]:
     ranking = Rankings(smk.input.ratings_neighbours).get(0, "ratings")
-    result = genre_votes(read_paper_split(smk.input.split), ranking, smk.params.k, smk.rule, "GEMS rating shares mu")
+    p = smk.params
+    result = genre_votes(
+        read_paper_split(smk.input.split), ranking, p.k, smk.rule, "GEMS rating shares mu", p.ties, p.seed
+    )
     result["metrics"]["n_features"] = len(EMOTIONS)
     return result
 
@@ -240,8 +270,21 @@ def exp4_inputs(smk: Any, logger: logging.Logger) -> tuple[np.ndarray, pd.DataFr
 
 
 def exp4(smk: Any, logger: logging.Logger) -> dict[str, Any]:
+    """Experiment IV with ``knn.ties``, and the share of each predicted genre under both tie rules
+    (the paper's "polarised towards Classical" could be scikit-learn's tie-breaking: on these
+    lattice-valued inputs equidistant neighbours and tied votes are common, and both go to
+    classical, the lowest track ids and the first class in sorted order)."""
+    p = smk.params
     x, split = exp4_inputs(smk, logger)
-    return genre_experiment(x, split, smk.params.k, smk.rule, "Exp II emotion probabilities (out-of-fold)")
+    ranking = paper_ranking(x, split)
+    inputs = "Exp II emotion probabilities (out-of-fold)"
+    result = genre_votes(split, ranking, p.k, smk.rule, inputs, p.ties, p.seed)
+    result["metrics"]["n_features"] = int(x.shape[1])
+    both = {t: genre_votes(split, ranking, p.k, smk.rule, inputs, t, p.seed)["metrics"] for t in ("sklearn", "random")}
+    result["metrics"]["by_ties"] = {
+        t: {"accuracy": m["accuracy"], "prediction_share": m["prediction_share"]} for t, m in both.items()
+    }
+    return result
 
 
 def pca_job(smk: Any, logger: logging.Logger) -> None:

@@ -120,23 +120,44 @@ EXP_LABELS = {
 def _errorbars(
     ax: plt.Axes, data: pd.DataFrame, x: str, hue_order: list[str], palette: dict[str, Any], width: float = 0.6
 ) -> None:
-    """Mean with the interval [ci_low, ci_high] as error bars, one offset series per split kind."""
+    """Mean accuracy per category and split kind: a thin bar for the central range of the split
+    accuracies (split_range), a thick one for the confidence interval of the mean (ci). The split
+    kinds present in a category are centred on its tick (Experiments III and IV have only random
+    splits); every category keeps its tick."""
     cats = list(dict.fromkeys(data[x]))
     kinds = [h for h in hue_order if h in set(data["split"])]
-    for j, kind in enumerate(kinds):
-        sub = data[data["split"] == kind].set_index(x).reindex(cats)
-        pos = np.arange(len(cats)) + (j - (len(kinds) - 1) / 2) * width / max(1, len(kinds))
-        ax.errorbar(
-            pos,
-            sub["mean_accuracy"],
-            yerr=[sub["mean_accuracy"] - sub["ci_low"], sub["ci_high"] - sub["mean_accuracy"]],
-            fmt="o",
-            capsize=4,
-            color=palette[kind],
-            label=f"{kind} splits (mean, interval)",
-        )
+    labelled: set[str] = set()
+    for i, cat in enumerate(cats):
+        sub = data[data[x] == cat].set_index("split")
+        present = [kind for kind in kinds if kind in sub.index]
+        for j, kind in enumerate(present):
+            r = sub.loc[kind]
+            pos = i + (j - (len(present) - 1) / 2) * width / max(1, len(kinds))
+            mean = r["mean_accuracy"]
+            ax.errorbar(
+                pos,
+                mean,
+                yerr=[[mean - r["split_range_low"]], [r["split_range_high"] - mean]],
+                fmt="o",
+                capsize=4,
+                color=palette[kind],
+                elinewidth=1,
+                label=None if kind in labelled else f"{kind} splits: mean, range of split accuracies",
+            )
+            if np.isfinite(r.get("ci_low", np.nan)):
+                ax.errorbar(
+                    pos,
+                    mean,
+                    yerr=[[mean - r["ci_low"]], [r["ci_high"] - mean]],
+                    fmt="none",
+                    color=palette[kind],
+                    elinewidth=4,
+                    alpha=0.6,
+                )
+            labelled.add(kind)
     ax.set_xticks(np.arange(len(cats)))
     ax.set_xticklabels([c.replace("_", " ") for c in cats], rotation=30, ha="right")
+    ax.set_xlim(-0.5, len(cats) - 0.5)
 
 
 def _finish(
@@ -178,8 +199,8 @@ def genre_repeated_figure(summary: pd.DataFrame, title: str, subtitle: str, out:
 def emotion_repeated_figure(
     summary: pd.DataFrame, ceiling: pd.DataFrame, title: str, subtitle: str, out: str | Path, dpi: int = 150
 ) -> None:
-    """Per emotion: repeated-split accuracy (random / grouped), the paper's Table 1, the
-    majority baseline and the human split-half ceiling."""
+    """Per emotion: repeated-split accuracy (random / grouped), the paper's Table 1, the majority
+    and emotion-from-genre baselines, the half-panel agreement and the beta-binomial ceiling."""
     sns.set_theme(style="whitegrid", context="notebook")
     data = summary[summary["experiment"] == "exp2_emotion_from_audio"].copy()
     palette = dict(zip(SPLIT_ORDER, sns.color_palette("deep", 3), strict=True))
@@ -188,17 +209,13 @@ def emotion_repeated_figure(
     rnd = data[data["split"] == "random"].set_index("target").reindex(list(EMOTIONS))
     x = np.arange(len(EMOTIONS))
     ax.scatter(x, rnd["paper"], marker="*", s=160, color="crimson", zorder=5, label="paper Table 1 (one split)")
-    ax.scatter(x, rnd["majority_baseline"], marker="_", s=400, color="black", zorder=4, label="majority-class baseline")
+    ax.scatter(x, rnd["majority_baseline"], marker="_", s=400, color="black", zorder=4, label="majority baseline")
+    ax.scatter(x, rnd["genre_baseline"], marker="x", s=60, color="purple", zorder=4, label="emotion from genre alone")
     ceil = ceiling.set_index("emotion").reindex(list(EMOTIONS))
     ax.scatter(
-        x,
-        ceil["split_half_agreement"],
-        marker="^",
-        s=70,
-        color="darkgreen",
-        zorder=4,
-        label="human split-half agreement",
+        x, ceil["half_panel_agreement"], marker="v", s=60, color="darkgreen", zorder=4, label="half-panel agreement"
     )
+    ax.scatter(x, ceil["ceiling"], marker="^", s=70, color="darkgreen", zorder=4, label="ceiling (beta-binomial)")
     _finish(fig, ax, "test accuracy / agreement", title, subtitle, out, dpi, ncol=2)
 
 
@@ -222,6 +239,25 @@ def _confusion(smk: Any) -> pd.DataFrame:
     return pd.read_csv(smk.input.confusion, dtype={"true": str, "predicted": str})
 
 
+def k_sensitivity_figure(table: pd.DataFrame, title: str, subtitle: str, out: str | Path, dpi: int = 150) -> None:
+    """Accuracy against k: mean and central range of the split accuracies, per target."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    for (target, sub), colour in zip(table.groupby("target", sort=False), sns.color_palette("deep"), strict=False):
+        ax.plot(sub["k"], sub["mean_accuracy"], marker="o", color=colour, label=f"{target}: mean")
+        ax.fill_between(
+            sub["k"],
+            sub["split_range_low"],
+            sub["split_range_high"],
+            color=colour,
+            alpha=0.15,
+            label=f"{target}: range of split accuracies",
+        )
+    ax.set_xticks(sorted(table["k"].unique()))
+    ax.set_xlabel("k (neighbours)")
+    _finish(fig, ax, "test accuracy", title, subtitle, out, dpi)
+
+
 # figure kind -> how to draw it from the rule's inputs
 KINDS: dict[str, Any] = {
     "genre_repeated": lambda smk, t, s, o, d: genre_repeated_figure(pd.read_csv(smk.input.summary), t, s, o, d),
@@ -229,6 +265,7 @@ KINDS: dict[str, Any] = {
         pd.read_csv(smk.input.summary), pd.read_csv(smk.input.ceiling), t, s, o, d
     ),
     "ablation": lambda smk, t, s, o, d: ablation_figure(pd.read_csv(smk.input.ablation), t, s, o, d),
+    "k_sensitivity": lambda smk, t, s, o, d: k_sensitivity_figure(pd.read_csv(smk.input.k_sensitivity), t, s, o, d),
     "pca": lambda smk, t, s, o, d: pca_figure(
         pd.read_csv(smk.input.pca), json.loads(Path(smk.input.info).read_text())["pca_explained_variance"], t, s, o, d
     ),

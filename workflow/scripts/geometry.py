@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from common_io import EMOTIONS, EmotifyError, atomic_path, library_versions, run_main, utc_now
-from knn import constant_columns, nearest, standardise, tie_order
+from knn import constant_columns, nearest_with_ties, standardise, tie_order
 from splits import Split, read_splits
 
 #: inputs with at most this many columns are ranked exactly in float64 (cheap at that width)
@@ -63,9 +63,16 @@ def ranked(x: np.ndarray, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> lis
     """Every training row ranked by standardised distance to every test row, for each
     ``(train, test)`` pair of row-index arrays into ``x``: a list of (len(test), len(train))
     arrays of indices into ``train``, nearest first, ties in ``train`` order."""
+    return [order for order, _ in ranked_with_ties(x, pairs)]
+
+
+def ranked_with_ties(
+    x: np.ndarray, pairs: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`ranked`, with each ranking's tie mask (position p equidistant with p - 1)."""
     x = np.asarray(x)
     if x.shape[1] <= EXACT_MAX_COLUMNS:
-        return [nearest(*standardise(x[tr], x[te]), len(tr)) for tr, te in pairs]
+        return [nearest_with_ties(*standardise(x[tr], x[te])) for tr, te in pairs]
     return ranked_wide(x, pairs)
 
 
@@ -83,19 +90,22 @@ def error_bound(norm_test: np.ndarray, norm_train: np.ndarray, n_columns: int) -
     return 64.0 * (3.0 + np.sqrt(n_columns)) * _U64 * np.add.outer(norm_test, norm_train)
 
 
-def _refine(order: np.ndarray, d: np.ndarray, tol: np.ndarray, exact: "_Exact") -> np.ndarray:
-    """Re-sort, in float64, every run of a ranking whose adjacent float32 distances differ by
-    less than their error bounds. ``order``/``d``/``tol`` are one test row's."""
+def _refine(order: np.ndarray, d: np.ndarray, tol: np.ndarray, exact: "_Exact") -> tuple[np.ndarray, np.ndarray]:
+    """Re-sort, from the differences, every run of a ranking whose adjacent Gram distances
+    differ by less than their error bounds. ``order``/``d``/``tol`` are one test row's.
+    Returns the order and its tie mask (equal exact distances)."""
     ds, ts = d[order], tol[order]
     close = np.diff(ds) <= ts[1:] + ts[:-1]
+    tied = np.zeros(len(order), dtype=bool)
     if not close.any():
-        return order
+        return order, tied
     order = order.copy()
     edges = np.flatnonzero(np.diff(np.concatenate(([0], close.astype(np.int8), [0]))))
     for start, stop in zip(edges[::2], edges[1::2] + 1, strict=True):
         members = np.sort(order[start:stop])
-        order[start:stop] = members[tie_order(exact(members)[None, :])[0]]
-    return order
+        run_order, run_tied = tie_order(exact(members)[None, :])
+        order[start:stop], tied[start:stop] = members[run_order[0]], run_tied[0]
+    return order, tied
 
 
 class _Exact:
@@ -169,14 +179,14 @@ def centred_training_grams(x: np.ndarray, trains: Sequence[np.ndarray]) -> list[
     return out
 
 
-def ranked_wide(x: np.ndarray, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+def ranked_wide(x: np.ndarray, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
     """:func:`ranked` for wide inputs: float64 Gram products, exact differences where the
     order is in doubt. A pair whose training rows lie within the previous pair's (an inner fold
     after its outer split) reuses that block of rows instead of gathering it again."""
     xc, raw = centre(x)
     sq = xc * xc
     n_columns = xc.shape[1]
-    out: list[np.ndarray] = []
+    out: list[tuple[np.ndarray, np.ndarray]] = []
     # buffers reused across splits: fresh arrays of this size cost more in page faults than the products
     pool_buf = np.empty((max(len(tr) for tr, _ in pairs), n_columns))
     test_buf = np.empty((max(len(te) for _, te in pairs), n_columns))
@@ -197,11 +207,12 @@ def ranked_wide(x: np.ndarray, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -
             d = norms[te, b][:, None] + norms[tr, b][None, :] - 2.0 * cross
             tol = error_bound(norms[te, b], norms[tr, b], n_columns)
             order = np.argsort(d, axis=1, kind="stable")
+            tied = np.zeros(order.shape, dtype=bool)
             ds = np.take_along_axis(d, order, axis=1)
             ts = np.take_along_axis(tol, order, axis=1)
             for row in np.flatnonzero((np.diff(ds, axis=1) <= ts[:, 1:] + ts[:, :-1]).any(axis=1)):
-                order[row] = _refine(order[row], d[row], tol[row], _Exact(xc, w[b], te[row], tr))
-            out.append(order)
+                order[row], tied[row] = _refine(order[row], d[row], tol[row], _Exact(xc, w[b], te[row], tr))
+            out.append((order, tied))
     return out
 
 
@@ -221,6 +232,7 @@ class Ranking:
     train: np.ndarray
     test: np.ndarray
     order: np.ndarray
+    tied: np.ndarray  # tied[i, p]: the p-th neighbour of test song i is as far as the (p-1)-th
 
     def rows(self, row_of_id: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """``(train, test)`` as row indices of a matrix whose track ids index ``row_of_id``."""
@@ -245,7 +257,7 @@ class Rankings:
                 for r in h5:
                     for what in h5[r]:
                         g = h5[r][what]
-                        self.items[f"{r}/{what}"] = Ranking(g["train"][:], g["test"][:], g["order"][:])
+                        self.items[f"{r}/{what}"] = Ranking(g["train"][:], g["test"][:], g["order"][:], g["tied"][:])
         except OSError as err:
             raise EmotifyError(f"{path}: cannot read the neighbour file ({err}); rerun its neighbours job") from None
         self.repeats = int(self.attrs.get("repeats", 0))
@@ -274,13 +286,17 @@ def compute_rankings(x: np.ndarray, ids: np.ndarray, splits: list[Split], name: 
             names.append(f"{r}/{name}_inner{f}")
             pairs.append((fit, held))
     return {
-        key: as_ranking(ids, tr, te, order) for key, (tr, te), order in zip(names, pairs, ranked(x, pairs), strict=True)
+        key: as_ranking(ids, tr, te, *ranking)
+        for key, (tr, te), ranking in zip(names, pairs, ranked_with_ties(x, pairs), strict=True)
     }
 
 
-def as_ranking(ids: np.ndarray, train: np.ndarray, test: np.ndarray, order: np.ndarray) -> Ranking:
+def as_ranking(
+    ids: np.ndarray, train: np.ndarray, test: np.ndarray, order: np.ndarray, tied: np.ndarray | None = None
+) -> Ranking:
     """A ranking of positions into ``train`` (rows of ``ids``), stored compactly."""
-    return Ranking(ids[train], ids[test], order.astype(np.int16 if len(train) < 2**15 else np.int32))
+    tied = np.zeros(order.shape, dtype=bool) if tied is None else tied
+    return Ranking(ids[train], ids[test], order.astype(np.int16 if len(train) < 2**15 else np.int32), tied)
 
 
 def write_rankings(path: str | Path, items: dict[str, Ranking], attrs: dict[str, Any]) -> None:
@@ -292,7 +308,7 @@ def write_rankings(path: str | Path, items: dict[str, Ranking], attrs: dict[str,
             h5.attrs[key] = value
         for name, item in items.items():
             g = h5.require_group(name)
-            g["train"], g["test"], g["order"] = item.train, item.test, item.order
+            g["train"], g["test"], g["order"], g["tied"] = item.train, item.test, item.order, item.tied
 
 
 def neighbours_job(smk: Any, logger: logging.Logger) -> None:

@@ -51,44 +51,84 @@ def neighbours(x: np.ndarray, train: np.ndarray, test: np.ndarray, k: int) -> np
 
 
 def nearest(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k rows of ``a`` nearest to each row of ``b`` (Euclidean, no scaling; a
-    stable order among equal distances): (len(b), k). float64, for narrow inputs (wide ones:
-    :mod:`geometry`)."""
+    """Indices of the k rows of ``a`` nearest to each row of ``b`` (Euclidean, no scaling;
+    equal distances in row order): (len(b), k). float64 from differences, for narrow inputs
+    (wide ones: :mod:`geometry`)."""
     if k > len(a):
         top(np.zeros((0, 0)), k, len(a))
+    return nearest_with_ties(a, b)[0][:, :k]
+
+
+def nearest_with_ties(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every row of ``a`` ranked by distance to each row of ``b`` (:func:`nearest`), and where
+    each ranked distance equals the one before it (:func:`tie_order`)."""
     order = np.empty((len(b), len(a)), dtype=np.int64)
+    tied = np.zeros((len(b), len(a)), dtype=bool)
     step = max(1, 2**24 // max(1, a.size))  # test rows per block: blocks of about 128 MB
     for start in range(0, len(b), step):
         d = ((b[start : start + step, None, :] - a[None, :, :]) ** 2).sum(axis=2)  # from differences
-        order[start : start + step] = tie_order(d)
-    return order[:, :k]
+        order[start : start + step], tied[start : start + step] = tie_order(d)
+    return order, tied
 
 
-def tie_order(d: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
+def tie_order(d: np.ndarray, rtol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise ranking of the distances ``d``: ascending, and distances equal up to rounding
     (``rtol`` of the larger) in column (training-row) order -- so equidistant neighbours on a
-    lattice (Experiment IV's vote shares) are ordered like identical ones, not by rounding noise."""
+    lattice (Experiment IV's vote shares) are ordered like identical ones, not by rounding noise.
+    Returns ``(order, tied)``: ``tied[i, p]`` when the p-th distance equals the (p-1)-th."""
     order = np.argsort(d, axis=1, kind="stable")
     ds = np.take_along_axis(d, order, axis=1)
     close = np.diff(ds, axis=1) <= rtol * np.maximum(np.abs(ds[:, 1:]), 1e-300)
     for row in np.flatnonzero(close.any(axis=1)):
         run = np.concatenate(([0], np.cumsum(~close[row])))  # run id of each position
         order[row] = order[row][np.lexsort((order[row], run))]
-    return order
+    tied = np.zeros(d.shape, dtype=bool)
+    tied[:, 1:] = close
+    return order, tied
 
 
-def vote(y_train: np.ndarray, nn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Majority vote of the neighbours' labels, as scikit-learn does it (a tie goes to the
-    first class in sorted order).
+def break_ties(order: np.ndarray, tied: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``order`` with every run of equal distances shuffled (seeded): ``knn.ties: random``."""
+    run = np.cumsum(~tied, axis=1)  # run id per position (a position tied to the one before shares its id)
+    key = run + 0.5 * rng.random(order.shape)
+    return np.take_along_axis(order, np.argsort(key, axis=1, kind="stable"), axis=1)
+
+
+def vote(
+    y_train: np.ndarray, nn: np.ndarray, rng: np.random.Generator | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Majority vote of the neighbours' labels. A tie goes to the first class in sorted order,
+    as scikit-learn's vote does, or, with ``rng`` (``knn.ties: random``), to a random one of the
+    tied classes.
 
     Returns ``(predictions, class probabilities (n_test, n_classes), classes)``: the shares of
     the votes, i.e. ``predict_proba`` with uniform weights.
     """
+    classes, counts = vote_counts(y_train, nn)
+    if rng is None:
+        winner = counts.argmax(axis=1)
+    else:
+        best = counts == counts.max(axis=1, keepdims=True)
+        winner = np.argmax(best * rng.random(counts.shape), axis=1)
+    return classes[winner], counts / nn.shape[1], classes
+
+
+def vote_counts(y_train: np.ndarray, nn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The classes and each test row's vote count per class."""
     classes, codes = np.unique(y_train, return_inverse=True)
     counts = np.zeros((nn.shape[0], len(classes)))
     for j in range(nn.shape[1]):
         counts[np.arange(nn.shape[0]), codes[nn[:, j]]] += 1
-    return classes[counts.argmax(axis=1)], counts / nn.shape[1], classes
+    return classes, counts
+
+
+def tie_rates(y_train: np.ndarray, order: np.ndarray, tied: np.ndarray, k: int) -> tuple[float, float]:
+    """Share of test songs whose k-th and (k+1)-th neighbours are equidistant (a distance tie
+    decides who votes), and share whose vote has two or more classes with the top count."""
+    distance = float(np.mean(tied[:, k])) if k < tied.shape[1] else 0.0
+    _, counts = vote_counts(y_train, order[:, :k])
+    vote_tie = float(np.mean((counts == counts.max(axis=1, keepdims=True)).sum(axis=1) > 1))
+    return distance, vote_tie
 
 
 def predict(

@@ -207,12 +207,27 @@ def resample_job(smk: Any, logger: logging.Logger) -> None:
                 f"it for every track; drop '{kind}' from evaluation.group_by"
             )
         groups = values.to_numpy()
-    splits = resampled_splits(tracks["genre"].to_numpy(), p.repeats, p.test_size, p.seed, groups)
+    y = tracks["genre"].to_numpy()
+    if groups is None:
+        splits = resampled_splits(y, p.repeats, p.test_size, p.seed)
+    else:
+        splits = grouped_splits(y, groups, p.repeats, p.test_size, p.seed)
     folds = p.inner_folds if kind == "random" else 0  # Experiment IV is evaluated on random splits
     table = split_table(tracks, splits, folds, [p.seed + r for r in range(len(splits))])
-    sizes = table[table["subset"] == "test"].groupby("repeat").size()
-    logger.info("%s: %d splits, test sizes %d-%d of %d", kind, len(splits), sizes.min(), sizes.max(), len(tracks))
+    if groups is not None:
+        table["group"] = table["track_id"].map(dict(zip(tracks["track_id"], groups, strict=True)))
+    sizes = split_sizes(table)
+    logger.info(
+        "%s: %d splits, test share %.3f-%.3f (nominal %.2f) of %d songs",
+        kind,
+        len(splits),
+        sizes["test_share"].min(),
+        sizes["test_share"].max(),
+        p.test_size,
+        len(tracks),
+    )
     write_csv(table, smk.output.split)
+    write_csv(sizes, smk.output.sizes, float_format="%.4f")
 
 
 JOBS = {"split": paper_split_job, "resample_splits": resample_job}

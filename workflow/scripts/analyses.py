@@ -1,0 +1,216 @@
+"""The paper's own question, tested on the repeated random splits (each analysis its own rule,
+all from the cached neighbour rankings, so each reruns in seconds):
+
+- ``emotion_beyond_genre``: does audio predict emotion beyond genre? Experiment II's accuracy
+  beside the emotion-from-genre baseline (the training majority label of the test song's
+  genre), within each genre, and a permutation test that shuffles the emotion labels *within*
+  each genre (keeping what genre says about emotion, breaking anything beyond it);
+- ``genre_claims``: the paper's claims about Experiments III ("Pop best recognised") and IV
+  ("polarised towards Classical"): per-genre recall and share of predictions, Experiment III
+  from the rating shares mu and from the binary labels, Experiment IV under both tie rules;
+- ``k_sensitivity``: genre and mean emotion accuracy against k.
+"""
+
+# isort: off
+import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
+
+# isort: on
+
+import logging
+from typing import Any
+
+import inference
+import numpy as np
+import pandas as pd
+
+import knn
+from common_io import EMOTIONS, GENRES, EmotifyError, run_main, write_csv
+from evaluation import Votes, exp4_votes, predict, votes_of
+from geometry import Rankings, ranked_with_ties
+
+
+def _load(smk: Any) -> tuple[pd.DataFrame, np.ndarray, pd.Series, Rankings, list[Votes]]:
+    """The random splits' songs (genre, labels by row), row lookup, rankings and audio votes."""
+    table = pd.read_csv(smk.input.split)
+    meta = table[["track_id", "genre"]].drop_duplicates("track_id").sort_values("track_id").reset_index(drop=True)
+    lab = meta[["track_id"]].merge(pd.read_csv(smk.input.labels), on="track_id", how="left")
+    if lab[list(EMOTIONS)].isna().any().any():
+        raise EmotifyError(f"{smk.input.labels}: no labels for some tracks of {smk.input.split}")
+    row = pd.Series(np.arange(len(meta)), index=meta["track_id"].to_numpy())
+    source = Rankings(smk.input.neighbours)
+    audio = [votes_of(source.get(r, "audio"), row) for r in range(source.repeats)]
+    return meta, lab[list(EMOTIONS)].to_numpy(dtype=int), row, source, audio
+
+
+def emotion_beyond_genre(y_emo: np.ndarray, genre: np.ndarray, audio: list[Votes], cfg: dict[str, Any]) -> pd.DataFrame:
+    """Per emotion (and per emotion x genre): audio accuracy, the emotion-from-genre baseline,
+    and the within-genre permutation p-value of the audio accuracy."""
+    k, ties, seed = cfg["k"], cfg["ties"], cfg["seed"]
+    m = min(len(audio), cfg["permutation_splits"])
+    shuffle = inference.within_permutation(genre)
+    rows = []
+    for e, emotion in enumerate(EMOTIONS):
+        y = y_emo[:, e]
+        preds = [predict(y, v, k, ties, seed + r) for r, v in enumerate(audio)]
+
+        def statistic(labels: np.ndarray) -> float:
+            return float(
+                np.mean(
+                    [np.mean(predict(labels, v, k, ties, seed + r) == labels[v.test]) for r, v in enumerate(audio[:m])]
+                )
+            )
+
+        p = inference.permutation_p_value(
+            y,
+            statistic,
+            float(np.mean([np.mean(preds[r] == y[v.test]) for r, v in enumerate(audio[:m])])),
+            cfg["permutations"],
+            seed,
+            shuffle,
+        )
+        for g in [None, *[g for g in GENRES if g in set(genre)]]:
+            acc, base, n = [], [], []
+            for v, pred in zip(audio, preds, strict=True):
+                keep = np.ones(len(v.test), dtype=bool) if g is None else genre[v.test] == g
+                if not keep.any():
+                    continue
+                test = v.test[keep]
+                acc.append(float(np.mean(pred[keep] == y[test])))
+                base.append(inference.genre_baseline(y[v.train], y[test], genre[v.train], genre[test]))
+                n.append(int(keep.sum()))
+            lo, hi = inference.split_range(np.array(acc), cfg["confidence"])
+            rows.append(
+                {
+                    "emotion": emotion,
+                    "genre": "all" if g is None else g,
+                    "n_repeats": len(acc),
+                    "mean_test_songs": float(np.mean(n)),
+                    "audio_accuracy": float(np.mean(acc)),
+                    "genre_baseline": float(np.mean(base)),
+                    "audio_minus_genre": float(np.mean(acc) - np.mean(base)),
+                    "split_range_low": lo,
+                    "split_range_high": hi,
+                    "within_genre_permutation_p": p if g is None else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def class_shares(y: np.ndarray, votes: list[Votes], preds: list[np.ndarray], classes: list[str]) -> dict[str, Any]:
+    """Per class: recall and share of the predictions, averaged over the splits, and its share
+    of the test songs."""
+    out: dict[str, Any] = {}
+    for c in classes:
+        recall = [np.mean(p[y[v.test] == c] == c) for v, p in zip(votes, preds, strict=True) if (y[v.test] == c).any()]
+        out[c] = {
+            "recall": float(np.mean(recall)) if recall else np.nan,
+            "prediction_share": float(np.mean([np.mean(p == c) for p in preds])),
+            "test_share": float(np.mean([np.mean(y[v.test] == c) for v in votes])),
+        }
+    return out
+
+
+def genre_claims(
+    y_genre: np.ndarray,
+    y_emo: np.ndarray,
+    variants: dict[str, list[Votes]],
+    cfg: dict[str, Any],
+) -> pd.DataFrame:
+    """Recall and prediction share of every genre for each experiment variant and tie rule."""
+    classes = [g for g in GENRES if g in set(y_genre)]
+    rows = []
+    for variant, votes in variants.items():
+        for ties in ("sklearn", "random"):
+            preds = [predict(y_genre, v, cfg["k"], ties, cfg["seed"] + r) for r, v in enumerate(votes)]
+            accuracy = float(np.mean([np.mean(p == y_genre[v.test]) for v, p in zip(votes, preds, strict=True)]))
+            distance, vote = np.mean(
+                [knn.tie_rates(y_genre[v.train], v.order, v.tied, cfg["k"]) for v in votes], axis=0
+            )
+            for c, values in class_shares(y_genre, votes, preds, classes).items():
+                rows.append(
+                    {
+                        "experiment": variant,
+                        "ties": ties,
+                        "genre": c,
+                        **values,
+                        "accuracy": accuracy,
+                        "distance_tie_rate": float(distance),
+                        "vote_tie_rate": float(vote),
+                        "n_repeats": len(votes),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def k_sensitivity(y_genre: np.ndarray, y_emo: np.ndarray, audio: list[Votes], cfg: dict[str, Any]) -> pd.DataFrame:
+    """Genre accuracy (Experiment I) and mean emotion accuracy (Experiment II) for each k."""
+    rows = []
+    for k in cfg["k_values"]:
+        if k > min(len(v.train) for v in audio):
+            raise EmotifyError(f"evaluation.k_values: k = {k} exceeds the training songs of a split")
+        genre = [
+            np.mean(predict(y_genre, v, k, cfg["ties"], cfg["seed"] + r) == y_genre[v.test])
+            for r, v in enumerate(audio)
+        ]
+        emotion = [
+            np.mean(
+                [
+                    np.mean(predict(y_emo[:, e], v, k, cfg["ties"], cfg["seed"] + r) == y_emo[v.test, e])
+                    for e in range(y_emo.shape[1])
+                ]
+            )
+            for r, v in enumerate(audio)
+        ]
+        for target, acc in (("genre (Exp I)", genre), ("mean of 9 emotions (Exp II)", emotion)):
+            lo, hi = inference.split_range(np.array(acc), cfg["confidence"])
+            rows.append(
+                {
+                    "k": k,
+                    "target": target,
+                    "n_repeats": len(acc),
+                    "mean_accuracy": float(np.mean(acc)),
+                    "split_range_low": lo,
+                    "split_range_high": hi,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def emotion_beyond_genre_job(smk: Any, logger: logging.Logger) -> None:
+    meta, y_emo, _, _, audio = _load(smk)
+    table = emotion_beyond_genre(y_emo, meta["genre"].to_numpy(), audio, dict(smk.params.cfg))
+    write_csv(table, smk.output.csv, float_format="%.4f")
+    logger.info("emotion beyond genre: %d rows", len(table))
+
+
+def genre_claims_job(smk: Any, logger: logging.Logger) -> None:
+    meta, y_emo, row, source, audio = _load(smk)
+    cfg = dict(smk.params.cfg)
+    ratings = Rankings(smk.input.ratings)
+    variants = {
+        "exp3_genre_from_ratings (mu)": [votes_of(ratings.get(r, "ratings"), row) for r in range(ratings.repeats)],
+        "exp3_genre_from_ratings (binary labels)": [
+            Votes(v.train, v.test, *ranked_with_ties(y_emo.astype(float), [(v.train, v.test)])[0]) for v in audio
+        ],
+        "exp4_genre_from_predicted_emotions": exp4_votes(source, audio, y_emo, row, cfg["k"]),
+    }
+    table = genre_claims(meta["genre"].to_numpy(), y_emo, variants, cfg)
+    write_csv(table, smk.output.csv, float_format="%.4f")
+    logger.info("genre claims: %d rows", len(table))
+
+
+def k_sensitivity_job(smk: Any, logger: logging.Logger) -> None:
+    meta, y_emo, _, _, audio = _load(smk)
+    table = k_sensitivity(meta["genre"].to_numpy(), y_emo, audio, dict(smk.params.cfg))
+    write_csv(table, smk.output.csv, float_format="%.4f")
+    logger.info("k sensitivity: %d rows", len(table))
+
+
+JOBS = {
+    "emotion_beyond_genre": emotion_beyond_genre_job,
+    "genre_claims": genre_claims_job,
+    "k_sensitivity": k_sensitivity_job,
+}
+
+if "snakemake" in globals():
+    run_main(JOBS, snakemake)  # noqa: F821
