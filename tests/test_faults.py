@@ -20,7 +20,9 @@ pytestmark = pytest.mark.slow
 AUDIO_JOBS = {"extract_shard", "merge_features", "production_features"}
 AUDIO_CLASSIFIERS = {"exp1_genre_from_audio", "exp2_emotion_from_audio", "exp4_genre_from_predicted_emotions"}
 ALL_EXPERIMENTS = AUDIO_CLASSIFIERS | {"exp3_genre_from_ratings"}
-EVALUATION = {"evaluate_repeated", "ablation_genre"}
+EVALUATION = {"evaluate_repeated", "ablation_genre", "emotion_beyond_genre", "genre_claims", "k_sensitivity"}
+K_VOTES = EVALUATION - {"k_sensitivity"}  # the analyses that vote with knn.k (the sensitivity sweeps its own k)
+LABEL_ANALYSES = {"evaluate_repeated", "emotion_beyond_genre", "genre_claims", "k_sensitivity"}
 REPORTING = {"figure", "summary", "all"}
 # the k-independent geometry: split tables and neighbour rankings (stage 4a), the PCA figures' inputs
 AUDIO_GEOMETRY = {"resample_splits", "neighbours", "ablation_neighbours", "pca"}
@@ -42,11 +44,13 @@ AUDIO_GEOMETRY = {"resample_splits", "neighbours", "ablation_neighbours", "pca"}
         (
             "labels={threshold: mean}",
             {"gems_labels", "human_ceiling", "exp2_emotion_from_audio", "exp4_genre_from_predicted_emotions"}
-            | {"evaluate_repeated", "pca"}
+            | LABEL_ANALYSES
+            | {"pca"}
             | REPORTING,
         ),
         # a new k only votes again: no split, no neighbour ranking, only Experiment IV's PCA (its inputs)
-        ("knn={k: 3}", ALL_EXPERIMENTS | EVALUATION | REPORTING | {"pca"}),
+        ("knn={k: 3}", ALL_EXPERIMENTS | K_VOTES | REPORTING | {"pca"}),
+        ("knn={ties: random}", ALL_EXPERIMENTS | EVALUATION | REPORTING | {"pca"}),
         ("split={seed: 7}", {"split", "neighbours", "pca"} | ALL_EXPERIMENTS | REPORTING),
         ("split={test_size: 0.25}", {"split"} | AUDIO_GEOMETRY | ALL_EXPERIMENTS | EVALUATION | REPORTING),
         ("figures={dpi: 100}", {"figure", "all"}),
@@ -54,7 +58,8 @@ AUDIO_GEOMETRY = {"resample_splits", "neighbours", "ablation_neighbours", "pca"}
             "evaluation={repeats: 12}",
             {"resample_splits", "neighbours", "ablation_neighbours"} | EVALUATION | REPORTING,
         ),
-        ("evaluation={permutations: 5}", {"evaluate_repeated", "summary", "figure", "all"}),
+        ("evaluation={permutations: 5}", {"evaluate_repeated", "emotion_beyond_genre", "summary", "figure", "all"}),
+        ("evaluation={k_values: [1, 5]}", {"k_sensitivity", "summary", "figure", "all"}),
         ("evaluation={pca_components: [2, 0]}", {"ablation_neighbours", "ablation_genre", "summary", "figure", "all"}),
         # value-changing extraction settings rerun the extraction ...
         (

@@ -25,6 +25,7 @@ FIGURES = [
     "fig8_genre_repeated_splits",
     "fig9_emotions_repeated_vs_paper",
     "fig10_ablation_genre",
+    "fig11_k_sensitivity",
 ]
 EXPERIMENTS = [
     "exp1_genre_from_audio",
@@ -181,14 +182,20 @@ def test_evaluation_outputs(demo_run: Path) -> None:
     assert summary["permutation_p"].between(0, 1).all()
     ceiling = pd.read_csv(demo_run / "results/evaluation/human_ceiling.csv")
     assert ceiling["emotion"].tolist() == list(EMOTIONS)
+    assert set(summary.loc[summary["split"] != "random", "permutation"]) == {"by group"}
+    sizes = pd.read_csv(demo_run / "results/splits/artist_sizes.csv")
+    assert len(sizes) == 10 and sizes["test_share"].between(0.1, 0.5).all()
     ext = pd.read_csv(demo_run / "results/tables/table1_extended.csv")
-    assert {"paper_accuracy", "random_mean", "artist_mean", "human_ceiling", "positive_share_all_songs"} <= set(
+    assert {"paper_accuracy", "random_mean", "artist_mean", "genre_baseline", "ceiling", "half_panel_agreement"} <= set(
         ext.columns
     )
     ablation = pd.read_csv(demo_run / "results/tables/ablation_genre.csv")
     assert {"VGG19 PCA 2", "VGG19 all features", "ltas", "mfcc", "loudness"} <= set(ablation["features"])
+    for name in ("emotion_beyond_genre", "genre_claims", "k_sensitivity"):
+        assert len(pd.read_csv(demo_run / f"results/evaluation/{name}.csv")) > 0, name
     text = (demo_run / "results/summary.md").read_text()
-    assert "Beyond the single split" in text and "Ablation" in text
+    assert "Genre over resampled splits" in text and "Ablation" in text and "Choice of k" in text
+    assert "All numbers come from one random" not in text and "direct test" not in text
 
 
 def test_report_holds_every_figure_and_table(demo_run: Path) -> None:
@@ -201,6 +208,9 @@ def test_report_holds_every_figure_and_table(demo_run: Path) -> None:
         "repeated_summary",
         "human_ceiling",
         "ablation_genre",
+        "emotion_beyond_genre",
+        "genre_claims",
+        "k_sensitivity",
     ]:
         assert name in html, name
 

@@ -15,7 +15,8 @@ Intervals:
   resampled splits -- what a single split, as in the paper, may give. Not a confidence interval.
 - ``ci_low/high``: a confidence interval of the *mean* accuracy over the resampled splits,
   the corrected resampled t interval of Nadeau & Bengio (2003), which widens the naive
-  interval for the overlap of the training sets (variance factor 1/R + n_test/n_train).
+  interval for the overlap of the training sets (variance factor 1/R + n_test/n_train),
+  clipped to [0, 1].
 
 Permutation tests (:func:`permutation_p_value`) shuffle labels in a way that keeps the
 structure the splits keep: songs one by one for random splits, whole groups for grouped splits
@@ -64,16 +65,19 @@ def split_range(values: np.ndarray, confidence: float) -> tuple[float, float]:
     return float(np.quantile(values, lo)), float(np.quantile(values, 1 - lo))
 
 
-def corrected_t_interval(values: np.ndarray, n_train: float, n_test: float, confidence: float) -> tuple[float, float]:
+def corrected_t_interval(
+    values: np.ndarray, n_train: float, n_test: float, confidence: float, bounds: tuple[float, float] = (0.0, 1.0)
+) -> tuple[float, float]:
     """Nadeau & Bengio's corrected resampled t interval of the mean of ``values`` (one per
-    resampled split with about ``n_train`` training and ``n_test`` test songs)."""
+    resampled split with about ``n_train`` training and ``n_test`` test songs), clipped to
+    ``bounds`` (an accuracy lies in [0, 1])."""
     values = np.asarray(values, dtype=float)
     r = len(values)
     if r < 2:
         return float("nan"), float("nan")
     se = np.sqrt((1.0 / r + n_test / n_train) * values.var(ddof=1))
     half = stats.t.ppf(0.5 + confidence / 2, df=r - 1) * se
-    return float(values.mean() - half), float(values.mean() + half)
+    return float(max(bounds[0], values.mean() - half)), float(min(bounds[1], values.mean() + half))
 
 
 def group_permutation(groups: np.ndarray) -> Callable[[np.ndarray, np.random.Generator], np.ndarray]:

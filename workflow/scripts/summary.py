@@ -48,6 +48,7 @@ def table1(exp2_metrics: dict[str, Any]) -> pd.DataFrame:
                 "accuracy": m["accuracy"],
                 "balanced_accuracy": m["balanced_accuracy"],
                 "majority_baseline": m["majority_baseline"],
+                "genre_baseline": m.get("genre_baseline", float("nan")),
                 "positive_share_train": m["positive_share_train"],
                 "n_test": m["n_test"],
                 "paper_accuracy": PAPER_TABLE1[emotion],
