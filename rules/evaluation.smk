@@ -133,7 +133,7 @@ rule genre_claims:
         "../envs/ml.yaml"
     params:
         code=code_digest("analyses"),
-        cfg=vote_params("seed"),
+        cfg=vote_params("seed", "confidence"),
     script:
         f"{SCRIPTS}/analyses.py"
 

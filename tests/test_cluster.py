@@ -64,7 +64,7 @@ def test_demo_runs_end_to_end_through_the_slurm_executor(slurm_cluster: dict, tm
     assert out.returncode == 0, text[-6000:]
     assert "Job " in text and "has been submitted with SLURM jobid" in text, text[-3000:]
     assert (work / "results/summary.md").is_file()
-    assert len(list((work / "results/figures").glob("*.png"))) == 10
+    assert len(list((work / "results/figures").glob("*.png"))) == 11
     assert len(pd.read_csv(work / "results/tables/tracks.csv")) == 40
     # nothing left to do afterwards, through the same executor
     dry = snakemake(work, "-n", "--configfile", "config/demo.yaml", "--config", QUICK)

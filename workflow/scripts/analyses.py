@@ -56,18 +56,16 @@ def emotion_beyond_genre(y_emo: np.ndarray, genre: np.ndarray, audio: list[Votes
         def statistic(labels: np.ndarray) -> float:
             return float(
                 np.mean(
-                    [np.mean(predict(labels, v, k, ties, seed + r) == labels[v.test]) for r, v in enumerate(audio[:m])]
+                    [
+                        inference.excess_accuracy(
+                            labels[v.test], predict(labels, v, k, ties, seed + r), labels[v.train]
+                        )
+                        for r, v in enumerate(audio[:m])
+                    ]
                 )
             )
 
-        p = inference.permutation_p_value(
-            y,
-            statistic,
-            float(np.mean([np.mean(preds[r] == y[v.test]) for r, v in enumerate(audio[:m])])),
-            cfg["permutations"],
-            seed,
-            shuffle,
-        )
+        p = inference.permutation_p_value(y, statistic, statistic(y), cfg["permutations"], seed, shuffle)
         for g in [None, *[g for g in GENRES if g in set(genre)]]:
             acc, base, n = [], [], []
             for v, pred in zip(audio, preds, strict=True):
@@ -93,19 +91,44 @@ def emotion_beyond_genre(y_emo: np.ndarray, genre: np.ndarray, audio: list[Votes
                     "within_genre_permutation_p": p if g is None else np.nan,
                 }
             )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    overall = table["genre"] == "all"
+    table.loc[overall, "within_genre_p_holm"] = inference.holm(
+        table.loc[overall, "within_genre_permutation_p"].to_numpy()
+    )
+    return table
 
 
-def class_shares(y: np.ndarray, votes: list[Votes], preds: list[np.ndarray], classes: list[str]) -> dict[str, Any]:
-    """Per class: recall and share of the predictions, averaged over the splits, and its share
-    of the test songs."""
+def class_shares(
+    y: np.ndarray, votes: list[Votes], preds: list[np.ndarray], classes: list[str], confidence: float
+) -> dict[str, Any]:
+    """Per class over the splits: mean recall, the share of splits in which it has the highest
+    recall, mean share of the predictions, its share of the test songs, and the excess of
+    predictions (prediction share minus test share) with its split-to-split range."""
+    recall = np.full((len(votes), len(classes)), np.nan)
+    excess = np.zeros((len(votes), len(classes)))
+    pred_share = np.zeros((len(votes), len(classes)))
+    test_share = np.zeros((len(votes), len(classes)))
+    for r, (v, p) in enumerate(zip(votes, preds, strict=True)):
+        for j, c in enumerate(classes):
+            truth = y[v.test] == c
+            if truth.any():
+                recall[r, j] = np.mean(p[truth] == c)
+            pred_share[r, j], test_share[r, j] = np.mean(p == c), np.mean(truth)
+    excess = pred_share - test_share
+    best = np.nanargmax(np.where(np.isnan(recall), -1.0, recall), axis=1)
     out: dict[str, Any] = {}
-    for c in classes:
-        recall = [np.mean(p[y[v.test] == c] == c) for v, p in zip(votes, preds, strict=True) if (y[v.test] == c).any()]
+    for j, c in enumerate(classes):
+        lo, hi = inference.split_range(excess[:, j], confidence)
         out[c] = {
-            "recall": float(np.mean(recall)) if recall else np.nan,
-            "prediction_share": float(np.mean([np.mean(p == c) for p in preds])),
-            "test_share": float(np.mean([np.mean(y[v.test] == c) for v in votes])),
+            "recall": float(np.nanmean(recall[:, j])),
+            "top_recall_share": float(np.mean(best == j)),
+            "prediction_share": float(pred_share[:, j].mean()),
+            "test_share": float(test_share[:, j].mean()),
+            "excess_share": float(excess[:, j].mean()),
+            "excess_range_low": lo,
+            "excess_range_high": hi,
+            "excess_positive_share": float(np.mean(excess[:, j] > 0)),
         }
     return out
 
@@ -126,7 +149,7 @@ def genre_claims(
             distance, vote = np.mean(
                 [knn.tie_rates(y_genre[v.train], v.order, v.tied, cfg["k"]) for v in votes], axis=0
             )
-            for c, values in class_shares(y_genre, votes, preds, classes).items():
+            for c, values in class_shares(y_genre, votes, preds, classes, cfg.get("confidence", 0.95)).items():
                 rows.append(
                     {
                         "experiment": variant,

@@ -135,9 +135,7 @@ def summarise(
         "distance_tie_rate": float(per["distance_tie_rate"].mean()),
         "vote_tie_rate": float(per["vote_tie_rate"].mean()),
         "mean_test_share": float((per["n_test"] / (per["n_train"] + per["n_test"])).mean()),
-        "permutation_p": inference.permutation_p_value(
-            y, statistic, float(acc[:m].mean()), cfg["permutations"], seed, shuffle
-        ),
+        "permutation_p": inference.permutation_p_value(y, statistic, statistic(y), cfg["permutations"], seed, shuffle),
         "permutation": "by group" if shuffle is not inference.song_permutation else "by song",
         "paper": paper if paper is not None else np.nan,
     }
