@@ -66,6 +66,31 @@ def test_grouped_permutation_p_values_are_calibrated_and_song_shuffles_are_not()
     assert plain.mean() < grouped.mean() - 0.04
 
 
+def test_song_permutation_on_stratified_random_splits_is_calibrated() -> None:
+    # the random splits are stratified by the genre labels they test, as the workflow draws them
+    pvals = []
+    for seed in range(120):
+        rng = np.random.default_rng(seed)
+        genre = rng.choice(["classical", "rock", "electronic", "pop"], size=120)
+        x = rng.normal(size=(120, 6))
+        splits = resampled_splits(genre, 4, 0.3, seed)
+        nns = [knn.neighbours(x, s.train, s.test, 5) for s in splits]
+
+        def value(y: np.ndarray, splits=splits, nns=nns) -> float:
+            return float(
+                np.mean(
+                    [
+                        inference.excess_accuracy(y[s.test], knn.vote(y[s.train], nn)[0], y[s.train])
+                        for s, nn in zip(splits, nns, strict=True)
+                    ]
+                )
+            )
+
+        pvals.append(inference.permutation_p_value(genre, value, value(genre), 49, seed))
+    pvals = np.array(pvals)
+    assert np.mean(pvals <= 0.05) <= 0.10 and abs(pvals.mean() - 0.5) <= 0.06
+
+
 def test_within_genre_permutation_keeps_each_genres_labels_and_is_calibrated() -> None:
     rng = np.random.default_rng(1)
     strata = np.repeat(["a", "b", "c", "d"], 30)
