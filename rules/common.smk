@@ -316,6 +316,12 @@ def check_k_against_data():
             f"clips -> {n_train} training songs (split.test_size = {test_size}) -> {n_inner} in an inner fold "
             f"(experiments.inner_folds = {folds}); choose knn.k <= {n_inner}"
         )
+    largest = max(config["evaluation"]["k_values"])
+    if largest > n_train:
+        raise WorkflowError(
+            f"invalid configuration: evaluation.k_values holds k = {largest}, more than the {n_train} training songs "
+            f"of a random split ({n} usable clips, split.test_size = {test_size})"
+        )
 
 
 check_k_against_data()

@@ -217,6 +217,9 @@ def test_config_errors_name_the_key(demo_run: Path) -> None:
         ("features={weights: /tmp/nope.pth}", "features.weights = '/tmp/nope.pth' is not a file"),
         ("knn={k: 40}", "knn.k = 40 exceeds the smallest training set of the workflow: 40 usable clips"),
         ("audio={min_duration: 9}", "audio.min_duration = 9.0 s exceeds audio.duration = 6.0 s"),
+        ("evaluation={k_values: [1, 40]}", "evaluation.k_values holds k = 40, more than the 28 training songs"),
+        ("evaluation={ablation_repeats: 11}", "evaluation.ablation_repeats = 11 exceeds evaluation.repeats = 10"),
+        ("knn={ties: coin}", "'coin' is not one of ['sklearn', 'random']"),
     ):
         out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", config, check=False)
         text = out.stdout + out.stderr
