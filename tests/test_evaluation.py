@@ -28,11 +28,13 @@ def _meta(per_genre: int = 12, artists: int = 3) -> pd.DataFrame:
 def test_grouped_splits_keep_groups_apart_and_are_seeded() -> None:
     meta = _meta()
     y, groups = meta["genre"].to_numpy(), meta["artist"].to_numpy()
-    a = make_splits(y, 8, 0.3, seed=3, groups=groups)
-    b = make_splits(y, 8, 0.3, seed=3, groups=groups)
+    a = grouped_splits(y, groups, 8, 0.3, seed=3)
+    b = grouped_splits(y, groups, 8, 0.3, seed=3)
     for s, t in zip(a, b, strict=True):
         np.testing.assert_array_equal(s.test, t.test)
         assert not set(groups[s.train]) & set(groups[s.test])
+        # 3 artists of 4 songs per genre: the closest to 30 % is one artist per genre, 12 of 48 songs
+        assert pd.Series(y[s.test]).value_counts().to_dict() == {g: 4 for g in GENRES}
     random = make_splits(y, 8, 0.3, seed=3)
     counts = [pd.Series(y[s.test]).value_counts() for s in random]
     assert all(len(c) == 4 and c.max() - c.min() <= 1 for c in counts)  # stratified

@@ -1,4 +1,5 @@
-"""Hand-made features that carry mostly production (recording, mixing, mastering) information.
+"""Hand-made descriptors of the spectrum, timbre and loudness of a clip (the ablation's second
+feature set beside VGG19).
 
 - ``ltas``: long-term average spectrum -- the time average of the log-mel power in absolute dB
   (not normalised to the clip's peak), one value per mel band;
@@ -6,8 +7,10 @@
 - ``loudness``: frame RMS level in dBFS (mean, standard deviation, 95th percentile), peak
   level and crest factor (peak over RMS, dB) -- what mastering compresses and limits.
 
-If these simple descriptors recognise genre nearly as well as VGG19 features, the genre
-accuracy need not come from musical content.
+Loudness statistics and the long-term spectrum are shaped by mixing and mastering, but also by
+instrumentation and style; MFCCs are classic timbre features. If these descriptors recognise
+genre nearly as well as VGG19 features, a few global properties of the sound suffice -- which
+does not separate production from musical content.
 """
 
 # isort: off

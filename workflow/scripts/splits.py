@@ -20,13 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import (
-    GroupShuffleSplit,
-    KFold,
-    StratifiedKFold,
-    StratifiedShuffleSplit,
-    train_test_split,
-)
+from sklearn.model_selection import KFold, StratifiedKFold, StratifiedShuffleSplit, train_test_split
 
 from common_io import EmotifyError, run_main, write_csv
 
@@ -58,19 +52,10 @@ def paper_split(tracks: pd.DataFrame, test_size: float, seed: int, stratify: boo
     return out.sort_values("track_id").reset_index(drop=True)
 
 
-def resampled_splits(
-    y: np.ndarray, repeats: int, test_size: float, seed: int, groups: np.ndarray | None = None
-) -> list[Split]:
-    """``repeats`` stratified shuffle splits, or group shuffle splits when ``groups`` is given."""
-    if groups is None:
-        splitter: Any = StratifiedShuffleSplit(n_splits=repeats, test_size=test_size, random_state=seed)
-        it = splitter.split(np.zeros(len(y)), y)
-    else:
-        if len(np.unique(groups)) < 2:
-            raise EmotifyError("a grouped split needs at least two groups")
-        splitter = GroupShuffleSplit(n_splits=repeats, test_size=test_size, random_state=seed)
-        it = splitter.split(np.zeros(len(y)), y, groups)
-    return [Split(np.sort(tr), np.sort(te)) for tr, te in it]
+def resampled_splits(y: np.ndarray, repeats: int, test_size: float, seed: int) -> list[Split]:
+    """``repeats`` shuffle splits stratified by ``y`` (grouped ones: :func:`grouped_splits`)."""
+    splitter = StratifiedShuffleSplit(n_splits=repeats, test_size=test_size, random_state=seed)
+    return [Split(np.sort(tr), np.sort(te)) for tr, te in splitter.split(np.zeros(len(y)), y)]
 
 
 def grouped_splits(y: np.ndarray, groups: np.ndarray, repeats: int, test_size: float, seed: int) -> list[Split]:
