@@ -152,3 +152,24 @@ def test_beta_binomial_ceiling_matches_a_simulated_oracle() -> None:
         q = stats.binom.sf(np.floor(threshold * n + 1e-12), n, p)
         oracle = np.mean((q > 0.5).astype(int) == labels)  # knows p, predicts the likelier label
         assert inference.beta_binomial_ceiling(x, n, threshold) == pytest.approx(oracle, abs=0.02)
+
+
+def test_the_evaluations_own_grouped_p_values_are_calibrated() -> None:
+    # the repeated evaluation's summarise(), on the null of _grouped_null: its p-values must average 0.5
+    from evaluation import Votes, summarise
+
+    pvals = []
+    for seed in range(120):
+        rng = np.random.default_rng(seed)
+        artists = np.repeat(np.arange(30), rng.integers(1, 11, size=30))
+        genre = rng.choice(["classical", "rock", "electronic", "pop"], size=30)[artists]
+        x = rng.normal(size=(30, 6))[artists] + 0.3 * rng.normal(size=(len(artists), 6))
+        votes = []
+        for s in grouped_splits(genre, artists, 4, 0.3, seed):
+            order, tied = knn.nearest_with_ties(*knn.standardise(x[s.train], x[s.test]))
+            votes.append(Votes(s.train, s.test, order, tied))
+        cfg = {"k": 5, "seed": seed, "permutations": 49, "permutation_splits": 4, "confidence": 0.95}
+        summary, _ = summarise("exp1", "genre", "artist", genre, votes, cfg, inference.group_permutation(artists))
+        pvals.append(summary["permutation_p"])
+    pvals = np.array(pvals)
+    assert np.mean(pvals <= 0.05) <= 0.10 and abs(pvals.mean() - 0.5) <= 0.06

@@ -25,7 +25,7 @@ import pandas as pd
 
 import knn
 from common_io import EMOTIONS, GENRES, EmotifyError, run_main, write_csv
-from evaluation import Votes, exp4_votes, predict, votes_of
+from evaluation import Votes, excess_statistic, exp4_votes, predict, votes_of
 from geometry import Rankings, ranked_with_ties
 
 
@@ -53,18 +53,7 @@ def emotion_beyond_genre(y_emo: np.ndarray, genre: np.ndarray, audio: list[Votes
         y = y_emo[:, e]
         preds = [predict(y, v, k, ties, seed + r) for r, v in enumerate(audio)]
 
-        def statistic(labels: np.ndarray) -> float:
-            return float(
-                np.mean(
-                    [
-                        inference.excess_accuracy(
-                            labels[v.test], predict(labels, v, k, ties, seed + r), labels[v.train]
-                        )
-                        for r, v in enumerate(audio[:m])
-                    ]
-                )
-            )
-
+        statistic = excess_statistic(audio[:m], k, ties, seed)
         p = inference.permutation_p_value(y, statistic, statistic(y), cfg["permutations"], seed, shuffle)
         for g in [None, *[g for g in GENRES if g in set(genre)]]:
             acc, base, n = [], [], []

@@ -13,6 +13,7 @@ import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports 
 # isort: on
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,23 @@ def knn_vote(y: np.ndarray, v: Votes, k: int, ties: str, seed: int) -> tuple[np.
 def predict(y: np.ndarray, v: Votes, k: int, ties: str, seed: int) -> np.ndarray:
     """The predictions of :func:`knn_vote`."""
     return knn_vote(y, v, k, ties, seed)[0]
+
+
+def excess_statistic(votes: list[Votes], k: int, ties: str, seed: int) -> Callable[[np.ndarray], float]:
+    """The permutation tests' statistic on these splits: the mean over them of accuracy minus
+    the stratified chance baseline of the same labels (:func:`inference.excess_accuracy`)."""
+
+    def statistic(labels: np.ndarray) -> float:
+        return float(
+            np.mean(
+                [
+                    inference.excess_accuracy(labels[v.test], predict(labels, v, k, ties, seed + r), labels[v.train])
+                    for r, v in enumerate(votes)
+                ]
+            )
+        )
+
+    return statistic
 
 
 def split_scores(
@@ -108,11 +126,7 @@ def summarise(
     acc = per["accuracy"].to_numpy()
     m = min(len(votes), cfg["permutation_splits"])
 
-    def statistic(labels: np.ndarray) -> float:
-        return float(
-            np.mean([np.mean(predict(labels, v, k, ties, seed + r) == labels[v.test]) for r, v in enumerate(votes[:m])])
-        )
-
+    statistic = excess_statistic(votes[:m], k, ties, seed)
     lo, hi = inference.split_range(acc, cfg["confidence"])
     ci_lo, ci_hi = inference.corrected_t_interval(acc, per["n_train"].mean(), per["n_test"].mean(), cfg["confidence"])
     paper = PAPER_TABLE1.get(target) if name == "exp2_emotion_from_audio" else PAPER_GENRE_ACCURACY.get(name)
