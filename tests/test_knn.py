@@ -21,7 +21,7 @@ def test_neighbour_vote_equals_the_sklearn_pipeline() -> None:
     x = rng.normal(size=(60, 30))
     y = rng.choice(["a", "b", "c"], size=60)
     for s in resampled_splits(y, 5, 0.3, seed=1):
-        pred, proba, classes = knn.predict(x, y, s.train, s.test, 5)
+        pred, proba, classes = knn.vote(y[s.train], knn.neighbours(x, s.train, s.test, 5))
         model = make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=5)).fit(x[s.train], y[s.train])
         np.testing.assert_array_equal(pred, model.predict(x[s.test]))
         np.testing.assert_allclose(proba, model.predict_proba(x[s.test]))

@@ -26,7 +26,7 @@ from common_io import EmotifyError, library_versions, run_main, utc_now, write_c
 from evaluation import predict, votes_of
 from geometry import Ranking, Rankings, as_ranking, centred_training_grams, ranked_with_ties, write_rankings
 from production_features import FEATURE_SETS, feature_columns
-from splits import Split, read_splits
+from splits import Split, read_splits, row_lookup, table_tracks
 from summary import markdown_table
 
 
@@ -79,7 +79,7 @@ def _neighbours(smk: Any, logger: logging.Logger) -> None:
     p = smk.params
     table = pd.read_csv(smk.input.split)
     table = table[table["repeat"] < p.repeats]
-    tracks = table.drop_duplicates("track_id").sort_values("track_id")[["track_id"]].reset_index(drop=True)
+    tracks = table_tracks(table)[["track_id"]]
     production = tracks.merge(pd.read_csv(smk.input.production), on="track_id", how="left")
     missing = production.isna().any(axis=1)
     if missing.any():
@@ -114,7 +114,7 @@ def genre_ablation(
     """Mean genre accuracy and interval of every feature set over the splits of each kind.
     ``sources``: kind -> (the evaluation's rankings, the ablation's rankings)."""
     y = meta["genre"].to_numpy()
-    row = pd.Series(np.arange(len(meta)), index=meta["track_id"].to_numpy())
+    row = row_lookup(meta["track_id"])
     sets = [(f"VGG19 PCA {n}" if n else "VGG19 all features", f"pca{n}" if n else "audio") for n in components]
     sets += [(name, name) for name in (*FEATURE_SETS, "production")]
     rows = []
@@ -156,8 +156,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
     for kind, evaluation, ablation in zip(p.kinds, smk.input.neighbours, smk.input.ablation, strict=True):
         sources[kind] = (Rankings(evaluation), Rankings(ablation))
         dims[kind] = ast.literal_eval(str(sources[kind][1].attrs["dimensions"]))
-    meta = pd.read_csv(smk.input.split)[["track_id", "genre"]].drop_duplicates("track_id")
-    meta = meta.sort_values("track_id").reset_index(drop=True)
+    meta = table_tracks(pd.read_csv(smk.input.split))
     attrs = read_attrs(smk.input.features)
     table = genre_ablation(meta, sources, list(p.pca_components), dims, int(attrs.get("feature_dim", 0)), cfg)
     write_csv(table, smk.output.csv, float_format="%.4f")

@@ -27,16 +27,17 @@ import knn
 from common_io import EMOTIONS, GENRES, EmotifyError, run_main, write_csv
 from evaluation import Votes, excess_statistic, exp4_votes, predict, votes_of
 from geometry import Rankings, ranked_with_ties
+from splits import row_lookup, table_tracks
 
 
 def _load(smk: Any) -> tuple[pd.DataFrame, np.ndarray, pd.Series, Rankings, list[Votes]]:
     """The random splits' songs (genre, labels by row), row lookup, rankings and audio votes."""
     table = pd.read_csv(smk.input.split)
-    meta = table[["track_id", "genre"]].drop_duplicates("track_id").sort_values("track_id").reset_index(drop=True)
+    meta = table_tracks(table)
     lab = meta[["track_id"]].merge(pd.read_csv(smk.input.labels), on="track_id", how="left")
     if lab[list(EMOTIONS)].isna().any().any():
         raise EmotifyError(f"{smk.input.labels}: no labels for some tracks of {smk.input.split}")
-    row = pd.Series(np.arange(len(meta)), index=meta["track_id"].to_numpy())
+    row = row_lookup(meta["track_id"])
     source = Rankings(smk.input.neighbours)
     audio = [votes_of(source.get(r, "audio"), row) for r in range(source.repeats)]
     return meta, lab[list(EMOTIONS)].to_numpy(dtype=int), row, source, audio

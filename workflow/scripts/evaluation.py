@@ -25,6 +25,7 @@ import knn
 from common_io import EMOTIONS, PAPER_TABLE1, EmotifyError, run_main, write_csv
 from gems_labels import label_matrix, song_shares, thresholds_of
 from geometry import Ranking, Rankings, ranked_with_ties
+from splits import row_lookup, table_tracks
 
 PAPER_GENRE_ACCURACY = {"exp1_genre_from_audio": 1.0}
 
@@ -180,7 +181,7 @@ def evaluate_all(
     if lab[list(EMOTIONS)].isna().any().any():
         raise EmotifyError("some tracks with audio features have no GEMS labels")
     y_emo = lab[list(EMOTIONS)].to_numpy(dtype=int)
-    row = pd.Series(np.arange(len(meta)), index=meta["track_id"].to_numpy())
+    row = row_lookup(meta["track_id"])
     k = cfg["k"]
     summaries, rows = [], []
     for kind, source in rankings.items():
@@ -291,8 +292,7 @@ def evaluate_repeated_job(smk: Any, logger: logging.Logger) -> None:
     cfg.update(k=smk.params.k, ties=smk.params.ties)
     rankings = {kind: Rankings(path) for kind, path in zip(smk.params.kinds, smk.input.neighbours, strict=True)}
     tables = {kind: pd.read_csv(path) for kind, path in zip(smk.params.kinds, smk.input.splits, strict=True)}
-    meta = tables["random"][["track_id", "genre"]].drop_duplicates("track_id").sort_values("track_id")
-    meta = meta.reset_index(drop=True)
+    meta = table_tracks(tables["random"])
     groups = {}
     for kind, table in tables.items():
         if kind != "random":

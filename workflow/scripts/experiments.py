@@ -37,6 +37,7 @@ import knn
 from common_io import EMOTIONS, GENRES, EmotifyError, run_main, write_csv, write_json
 from evaluation import knn_vote, predict, votes_of
 from geometry import Ranking, Rankings, as_ranking, ranked_with_ties
+from splits import row_lookup
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray, labels: list[Any]) -> dict[str, Any]:
@@ -79,7 +80,7 @@ def genre_votes(
 ) -> dict[str, Any]:
     """Genre of the test songs of ``split`` by the vote of their k nearest training songs
     (``ranking``; ties broken as ``knn.ties`` says): predictions, metrics, confusion."""
-    row = pd.Series(np.arange(len(split)), index=split["track_id"].to_numpy())
+    row = row_lookup(split["track_id"])
     v = votes_of(ranking, row)
     train, test = v.train, v.test
     y = split["genre"].to_numpy()
@@ -139,7 +140,7 @@ def emotion_votes(
     if lab[list(EMOTIONS)].isna().any().any():
         missing = lab.loc[lab[list(EMOTIONS)].isna().any(axis=1), "track_id"].tolist()
         raise EmotifyError(f"no GEMS labels for track id(s) {missing[:5]}")
-    row = pd.Series(np.arange(len(lab)), index=lab["track_id"].to_numpy())
+    row = row_lookup(lab["track_id"])
     tr, te = ranking.rows(row)
     y_all = lab[list(EMOTIONS)].to_numpy(dtype=int)
     nn = knn.top(ranking.order, k, len(tr))  # once, for the nine emotions

@@ -49,7 +49,7 @@ import pandas as pd
 
 from common_io import EMOTIONS, EmotifyError, atomic_path, library_versions, run_main, utc_now
 from knn import constant_columns, nearest_with_ties, standardise, tie_order
-from splits import Split, read_splits
+from splits import Split, read_splits, table_tracks
 
 #: inputs with at most this many columns are ranked exactly in float64 (cheap at that width)
 EXACT_MAX_COLUMNS = 2048
@@ -322,7 +322,7 @@ def neighbours_job(smk: Any, logger: logging.Logger) -> None:
 
 def _neighbours(smk: Any, logger: logging.Logger) -> None:
     table = pd.read_csv(smk.input.split)
-    tracks = table.drop_duplicates("track_id").sort_values("track_id")[["track_id", "genre"]].reset_index(drop=True)
+    tracks = table_tracks(table)
     inputs = smk.wildcards.inputs
     if inputs == "audio":
         from feature_store import tracks_with_features

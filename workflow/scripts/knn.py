@@ -54,9 +54,7 @@ def nearest(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k rows of ``a`` nearest to each row of ``b`` (Euclidean, no scaling;
     equal distances in row order): (len(b), k). float64 from differences, for narrow inputs
     (wide ones: :mod:`geometry`)."""
-    if k > len(a):
-        top(np.zeros((0, 0)), k, len(a))
-    return nearest_with_ties(a, b)[0][:, :k]
+    return top(nearest_with_ties(a, b)[0], k, len(a))
 
 
 def nearest_with_ties(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -129,13 +127,6 @@ def tie_rates(y_train: np.ndarray, order: np.ndarray, tied: np.ndarray, k: int) 
     _, counts = vote_counts(y_train, order[:, :k])
     vote_tie = float(np.mean((counts == counts.max(axis=1, keepdims=True)).sum(axis=1) > 1))
     return distance, vote_tie
-
-
-def predict(
-    x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`neighbours` then :func:`vote`: the paper's classifier on one split."""
-    return vote(y[train], neighbours(x, train, test, k))
 
 
 def positive_share(y01_train: np.ndarray, nn: np.ndarray) -> np.ndarray:

@@ -142,11 +142,21 @@ def split_table(tracks: pd.DataFrame, splits: list[Split], folds: int, seeds: li
     return pd.concat(parts, ignore_index=True).sort_values(["repeat", "track_id"], ignore_index=True)
 
 
+def table_tracks(table: pd.DataFrame) -> pd.DataFrame:
+    """The songs of a split table, one row each, sorted by track id: track_id, genre."""
+    return table[["track_id", "genre"]].drop_duplicates("track_id").sort_values("track_id").reset_index(drop=True)
+
+
+def row_lookup(track_ids: Any) -> pd.Series:
+    """Track id -> row of a matrix whose rows are ``track_ids``, in that order."""
+    return pd.Series(np.arange(len(track_ids)), index=np.asarray(track_ids, dtype=np.int64))
+
+
 def read_splits(table: pd.DataFrame, track_ids: np.ndarray) -> list[Split]:
     """The splits of a split table as row indices into ``track_ids`` (the rows of a feature
     matrix). Tracks of the table that are not in ``track_ids`` (refused by the decoder) are left
     out of every split; inner folds come back as ``(fit, held)`` row indices."""
-    row = pd.Series(np.arange(len(track_ids)), index=np.asarray(track_ids, dtype=np.int64))
+    row = row_lookup(track_ids)
     out = []
     for _, part in table.groupby("repeat", sort=True):
         part = part[part["track_id"].isin(row.index)]
