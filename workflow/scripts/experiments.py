@@ -203,11 +203,13 @@ def write_outputs(result: dict[str, Any], output: Any) -> None:
             write_json(value, path)
 
 
-def feature_provenance(attrs: dict[str, Any]) -> dict[str, Any]:
+def feature_provenance(path: str) -> dict[str, Any]:
     """What the metrics record about the features used, from the feature file's own attributes."""
-    from feature_store import features_label
+    from feature_store import features_label, read_attrs
 
+    attrs = read_attrs(path)
     return {
+        "n_features": int(attrs.get("feature_dim", 0)),
         "features": features_label(attrs),
         "weights_label": str(attrs.get("weights_label", "")),
         "feature_layer": str(attrs.get("layer", "")),
@@ -223,27 +225,21 @@ def read_paper_split(path: str) -> pd.DataFrame:
 
 
 def exp1(smk: Any, logger: logging.Logger) -> dict[str, Any]:
-    from feature_store import read_attrs
-
-    attrs = read_attrs(smk.input.features)
     ranking = Rankings(smk.input.neighbours).get(0, "audio")
     p = smk.params
     result = genre_votes(
         read_paper_split(smk.input.split), ranking, p.k, smk.rule, "VGG19 audio features", p.ties, p.seed
     )
-    result["metrics"].update(feature_provenance(attrs), n_features=int(attrs.get("feature_dim", 0)))
+    result["metrics"].update(feature_provenance(smk.input.features))
     return result
 
 
 def exp2(smk: Any, logger: logging.Logger) -> dict[str, Any]:
-    from feature_store import read_attrs
-
     rankings = Rankings(smk.input.neighbours)
     split, labels = read_paper_split(smk.input.split), pd.read_csv(smk.input.labels)
     p = smk.params
     result = emotion_votes(split, labels, rankings.get(0, "audio"), rankings.inner(0), p.k, p.ties, p.seed)
-    attrs = read_attrs(smk.input.features)
-    result["metrics"].update(feature_provenance(attrs), n_features=int(attrs.get("feature_dim", 0)))
+    result["metrics"].update(feature_provenance(smk.input.features))
     return result
 
 
@@ -279,11 +275,12 @@ def exp4(smk: Any, logger: logging.Logger) -> dict[str, Any]:
     x, split = exp4_inputs(smk, logger)
     ranking = paper_ranking(x, split)
     inputs = "Exp II emotion probabilities (out-of-fold)"
-    result = genre_votes(split, ranking, p.k, smk.rule, inputs, p.ties, p.seed)
+    both = {t: genre_votes(split, ranking, p.k, smk.rule, inputs, t, p.seed) for t in ("sklearn", "random")}
+    result = both[p.ties]
     result["metrics"]["n_features"] = int(x.shape[1])
-    both = {t: genre_votes(split, ranking, p.k, smk.rule, inputs, t, p.seed)["metrics"] for t in ("sklearn", "random")}
     result["metrics"]["by_ties"] = {
-        t: {"accuracy": m["accuracy"], "prediction_share": m["prediction_share"]} for t, m in both.items()
+        t: {"accuracy": r["metrics"]["accuracy"], "prediction_share": r["metrics"]["prediction_share"]}
+        for t, r in both.items()
     }
     return result
 
