@@ -173,3 +173,26 @@ def test_the_evaluations_own_grouped_p_values_are_calibrated() -> None:
         pvals.append(summary["permutation_p"])
     pvals = np.array(pvals)
     assert np.mean(pvals <= 0.05) <= 0.10 and abs(pvals.mean() - 0.5) <= 0.06
+
+
+def test_emotion_p_values_on_grouped_splits_are_calibrated() -> None:
+    # emotion labels vary within an artist (an artist-level rate) and are independent of the features:
+    # the group shuffle transplants whole groups' labels, recycled or subsampled to the other size
+    from evaluation import Votes, summarise
+
+    pvals = []
+    for seed in range(120):
+        rng = np.random.default_rng(seed)
+        artists = np.repeat(np.arange(30), rng.integers(1, 11, size=30))
+        genre = rng.choice(["classical", "rock", "electronic", "pop"], size=30)[artists]
+        y = (rng.random(len(artists)) < rng.random(30)[artists]).astype(int)
+        x = rng.normal(size=(30, 6))[artists] + 0.3 * rng.normal(size=(len(artists), 6))
+        votes = []
+        for s in grouped_splits(genre, artists, 4, 0.3, seed):
+            order, tied = knn.nearest_with_ties(*knn.standardise(x[s.train], x[s.test]))
+            votes.append(Votes(s.train, s.test, order, tied))
+        cfg = {"k": 5, "seed": seed, "permutations": 49, "permutation_splits": 4, "confidence": 0.95}
+        summary, _ = summarise("exp2", "e", "artist", y, votes, cfg, inference.group_permutation(artists), genre)
+        pvals.append(summary["permutation_p"])
+    pvals = np.array(pvals)
+    assert np.mean(pvals <= 0.05) <= 0.10 and abs(pvals.mean() - 0.5) <= 0.06
