@@ -200,7 +200,7 @@ def check_local_data():
         return  # demo: generated here; download: checked after the download; missing: Snakemake says so
     try:
         annotations = read_annotations(annotations_path())
-        check_audio_mapping(
+        unlabelled = check_audio_mapping(
             annotations,
             audio_root(),
             config["data"]["audio_ext"],
@@ -209,6 +209,22 @@ def check_local_data():
         )
     except EmotifyError as err:
         raise WorkflowError(f"invalid input data: {err}")
+    _UNLABELLED.update(os.path.normpath(p) for p in unlabelled)
+
+
+# archive files of a local copy that data.csv holds no rows for: never decoded (the track
+# table logs them); filled by check_local_data
+_UNLABELLED = set()
+
+
+def extraction_paths():
+    """The audio files the extraction decodes: present, with rows in data.csv, and usable
+    (a file that data.on_bad_audio: skip leaves out is recorded in tracks.csv, never decoded)."""
+    paths = present(audio_files())
+    if config["data"]["source"] == "demo":
+        return paths
+    unusable = usability()
+    return [p for p in paths if p not in _UNLABELLED and not unusable.get(p)]
 
 
 N_SHARDS = config["features"]["shards"]
@@ -218,7 +234,7 @@ def shard_paths(wildcards):
     """The audio files of one extraction shard (a stable hash of the path picks the shard)."""
     if config["data"]["source"] == "download":
         check_audio_files()  # the files are known only now: check them before any extraction
-    return present([p for p in audio_files() if shard_of(p, N_SHARDS) == int(wildcards.shard)])
+    return [p for p in extraction_paths() if shard_of(p, N_SHARDS) == int(wildcards.shard)]
 
 
 AUDIO_PROBE_CACHE = ".snakemake/emotify/audio_probe.json"
@@ -247,11 +263,17 @@ def audio_policy():
     return AudioPolicy(**audio_policy_params())
 
 
+def check_catalogue():
+    """Whether clips are checked against the archive's catalogue (never for the demo)."""
+    return config["data"]["check_catalogue"] and config["data"]["source"] != "demo"
+
+
 def usability():
     """Path -> '' for a usable clip of a local copy, else why it is not (one line)."""
-    from dataset import apply_policy
+    from dataset import apply_policy, read_catalogue
 
-    return {p: apply_policy(dict(rec), p, audio_policy()) for p, rec in audio_probes().items()}
+    catalogue = read_catalogue() if check_catalogue() else None
+    return {p: apply_policy(dict(rec), p, audio_policy(), catalogue) for p, rec in audio_probes().items()}
 
 
 def check_audio_files():
@@ -293,7 +315,7 @@ def usable_clip_count():
     if source == "demo":
         return 4 * config["demo"]["n_per_genre"]
     if source == "local" and os.path.isdir(audio_root()):
-        return sum(not problem for problem in usability().values())
+        return len(extraction_paths())
     return None
 
 

@@ -93,6 +93,7 @@ rule track_table:
         ext=config["data"]["audio_ext"],
         require_all_audio=config["data"]["require_all_audio"],
         on_bad_audio=config["data"]["on_bad_audio"],
+        check_catalogue=check_catalogue(),
         audio_policy=audio_policy_params(),
     script:
         f"{SCRIPTS}/dataset.py"

@@ -61,16 +61,87 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
         read_annotations(tmp_path / "nope.csv")
 
 
-def test_rank_rule_uses_ids_within_genre_not_folder_order() -> None:
+def test_id_rule_is_the_archive_block_not_folder_order_nor_the_rows_present() -> None:
     data = pd.DataFrame(
         {"track id": [150, 101, 120, 7, 3, 301], "genre": ["rock", "rock", "rock", "classical", "classical", "pop"]}
     )
     mapped = expected_audio_paths(data, "music", "mp3").set_index("track_id")
     assert mapped.loc[101, "path"] == str(Path("music/rock/1.mp3"))
-    assert mapped.loc[120, "path"] == str(Path("music/rock/2.mp3"))
-    assert mapped.loc[150, "path"] == str(Path("music/rock/3.mp3"))
-    assert mapped.loc[3, "path"] == str(Path("music/classical/1.mp3"))
+    assert mapped.loc[120, "path"] == str(Path("music/rock/20.mp3"))
+    assert mapped.loc[150, "path"] == str(Path("music/rock/50.mp3"))
+    assert mapped.loc[3, "path"] == str(Path("music/classical/3.mp3"))
     assert mapped.loc[301, "rank"] == 1
+    # dropping rows moves no other id onto another file
+    fewer = expected_audio_paths(data[data["track id"] != 101], "music", "mp3").set_index("track_id")
+    assert (fewer["path"] == mapped.loc[fewer.index, "path"]).all()
+
+
+@pytest.mark.parametrize(("track_id", "genre"), [(101, "classical"), (401, "pop"), (100, "rock")])
+def test_an_id_outside_its_genre_block_stops_naming_the_line(tmp_path: Path, track_id: int, genre: str) -> None:
+    csv = tmp_path / "data.csv"
+    row = f"{track_id}, {genre}, " + ", ".join(["0"] * 9) + ", 1, 0, 0, 30, 1, English"
+    csv.write_text(", ".join(ANNOTATION_COLUMNS) + "\n" + row + "\n")
+    with pytest.raises(EmotifyError, match=rf"outside its genre's id range.*line 2: track {track_id} \({genre}"):
+        read_annotations(csv)
+
+
+@needs_shared
+def test_every_remaining_id_keeps_its_own_file_when_rows_and_files_go(tmp_path: Path) -> None:
+    """Remove tracks' rows from data.csv, drop one file and put another under a second id's
+    name: no remaining id is paired with another song (the catalogue names the swap)."""
+    from dataset import read_catalogue
+
+    lines = (SHARED / "data.csv").read_text().splitlines()
+    kept = [lines[0], *(ln for ln in lines[1:] if ln.split(",")[0].strip() not in ("4", "105", "301"))]
+    (tmp_path / "data.csv").write_text("\n".join(kept) + "\n")
+    audio = tmp_path / "emotifymusic"
+    for src in (SHARED / "emotifymusic").glob("*/*.mp3"):
+        (audio / src.parent.name).mkdir(parents=True, exist_ok=True)
+        (audio / src.parent.name / src.name).symlink_to(src)
+    (audio / "classical" / "4.mp3").unlink()  # its rows are gone too
+    (audio / "pop" / "1.mp3").unlink()  # its rows are gone too
+    # rock/5.mp3 stays: track 105 has no rows, so its file is left out (logged), not given to 106
+    (audio / "electronic" / "9.mp3").unlink()  # rows kept, file dropped: no_audio
+    data = read_annotations(tmp_path / "data.csv")
+    catalogue = read_catalogue()
+    table = build_track_table(data, audio, "mp3", require_all_audio=False, catalogue=catalogue)
+    ok = table[table["status"] == "ok"].set_index("track_id")
+    assert len(ok) == 36 and 209 not in ok.index and {4, 105, 301}.isdisjoint(table["track_id"])
+    truth = pd.read_csv(SHARED / "groups.csv").set_index("track_id")
+    for track_id, row in ok.iterrows():  # every id's audio is its own song: artist, album, file
+        assert row["path"].endswith(truth.loc[track_id, "file"]), (track_id, row["path"])
+        assert (row["artist"], row["album"]) == (truth.loc[track_id, "artist"], truth.loc[track_id, "album"])
+    # a file renamed onto another id's name is another song: named, never paired silently
+    (audio / "classical" / "6.mp3").unlink()
+    (audio / "classical" / "6.mp3").symlink_to(SHARED / "emotifymusic" / "classical" / "7.mp3")
+    with pytest.raises(EmotifyError, match=r"classical/6.mp3: the file's tags say .*but track 6 of the archive"):
+        build_track_table(data, audio, "mp3", require_all_audio=False, catalogue=catalogue)
+    skipped = build_track_table(data, audio, "mp3", require_all_audio=False, on_bad_audio="skip", catalogue=catalogue)
+    assert skipped.set_index("track_id").loc[6, "status"] == "skipped"
+
+
+@needs_shared
+def test_a_cut_copy_with_its_id3v1_tag_appended_again_is_caught_by_the_archive_duration(tmp_path: Path) -> None:
+    from dataset import catalogue_problem, probe_audio, read_catalogue
+
+    data = (SHARED / "emotifymusic" / "rock" / "3.mp3").read_bytes()
+    assert data[-128:-125] == b"TAG"
+    from audio_check import parse_header
+    from mutagen.mp3 import MP3
+
+    pos = MP3(SHARED / "emotifymusic" / "rock" / "3.mp3").info.frame_offset
+    for _ in range(1000):  # whole frames, cut between two of them, then the tag again
+        pos += parse_header(data, pos).length
+    cut = data[:pos] + data[-128:]
+    path = tmp_path / "rock" / "3.mp3"
+    path.parent.mkdir()
+    path.write_bytes(cut)
+    rec = probe_audio(path)
+    assert rec["problem"] == "" and rec["integrity"] == "whole: closing tag"  # the file alone cannot tell
+    assert "a cut (truncated) or different file" in catalogue_problem(rec, path, read_catalogue())
+    whole = probe_audio(SHARED / "emotifymusic" / "rock" / "3.mp3")
+    assert catalogue_problem(whole, SHARED / "emotifymusic" / "rock" / "3.mp3", read_catalogue()) == ""
+    assert whole["integrity"] == "verified: archive duration and tags"
 
 
 def test_orphan_audio_and_missing_audio_are_errors(tmp_path: Path) -> None:
@@ -87,7 +158,11 @@ def test_orphan_audio_and_missing_audio_are_errors(tmp_path: Path) -> None:
     assert table.set_index("track_id")["status"].to_dict() == {101: "ok", 102: "no_audio"}
     assert table.loc[0, "artist"] == "a" and table.loc[0, "year"] == "2001"
     write_mp3(audio / "rock" / "5.mp3", tone, 22050, tags)
-    with pytest.raises(EmotifyError, match=r"no track id.*rock/5.mp3"):
+    with pytest.raises(EmotifyError, match=r"1 audio file\(s\) have no rows in the annotations: \S*rock/5.mp3"):
+        build_track_table(data, audio, "mp3", policy=SHORT)  # the complete archive must match
+    assert set(build_track_table(data, audio, "mp3", require_all_audio=False, policy=SHORT)["track_id"]) == {101, 102}
+    write_mp3(audio / "rock" / "101.mp3", tone, 22050, tags)
+    with pytest.raises(EmotifyError, match=r"not named as the archive names its clips.*rock/101.mp3"):
         build_track_table(data, audio, "mp3", require_all_audio=False, policy=SHORT)
 
 

@@ -182,7 +182,7 @@ BAD_INPUTS = {
     ),
     "orphan audio file": (
         lambda w: shutil.copy(w / "mydata/emotifymusic/pop/1.mp3", w / "mydata/emotifymusic/pop/11.mp3"),
-        "have no track id in the annotations",
+        r"1 audio file\(s\) have no rows in the annotations: \S*pop/11.mp3 \(track 311\)",
     ),
 }
 

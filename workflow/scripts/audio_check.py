@@ -14,9 +14,11 @@ milliseconds per one-minute clip and sees what the decoder will see:
   first frame; the decoder would have to skip garbage there.
 
 A constant-bitrate file without a VBR header, cut exactly between two frames, looks whole: it
-is **verified** only when a VBR header's frame count matches or a tag closes the file (every
-clip of the real archive ends in an ID3v1 tag, which a truncated copy has lost). Unverified
-whole files are used, and flagged in ``tracks.csv`` (``integrity``).
+is **verified** when a VBR header's frame count matches; a tag closing the file is weaker proof
+(every clip of the real archive ends in an ID3v1 tag, which a truncated copy has lost -- unless
+someone appends it again). The track table therefore also checks each clip's duration against
+the archive's catalogue (:func:`dataset.catalogue_problem`). Unverified whole files are used,
+and flagged in ``tracks.csv`` (``integrity``).
 
 The seconds a decoder outputs are the walked frames times the samples per frame, minus the
 encoder delay and padding that the LAME tag declares (mutagen applies the same to its
@@ -181,6 +183,18 @@ class MpegScan:
     problem: str  # '' for a whole stream; else what is wrong, in words
     kind: str  # 'whole', 'truncated' or 'corrupt'
     verified: bool  # whole *and* provably complete: a VBR header's frame count or a closing tag
+
+    @property
+    def integrity(self) -> str:
+        """The track table's ``integrity``: how far the file itself proves it is complete. A
+        closing tag is weaker proof than a VBR frame count: a copy cut between two frames with
+        its ID3v1 tag appended again looks the same (only an external duration, such as the
+        archive's catalogue, tells them apart)."""
+        if self.kind != "whole":
+            return self.kind
+        if self.declared_frames is not None:
+            return "verified: VBR frame count"
+        return "whole: closing tag" if self.verified else "unverified (no VBR header or closing tag)"
 
 
 def scan_mpeg(data: bytes, first_frame: int) -> MpegScan:

@@ -22,6 +22,11 @@ import pandas as pd
 GENRES: tuple[str, ...] = ("classical", "rock", "electronic", "pop")
 """The four Emotify genres, in track-id order (classical 1-100, rock 101-200, ...)."""
 
+GENRE_ID_BASE: dict[str, int] = {"classical": 0, "rock": 100, "electronic": 200, "pop": 300}
+"""The archive's id ranges: track id ``GENRE_ID_BASE[genre] + n`` is ``<genre>/<n>.mp3``, n = 1..100."""
+CLIPS_PER_GENRE = 100
+"""Clips per genre in the archive (the width of each genre's id range)."""
+
 EMOTIONS: tuple[str, ...] = (
     "amazement",
     "solemnity",

@@ -1,7 +1,12 @@
 """Ingestion of an Emotify copy: validate data.csv, map track ids to audio files, read ID3 tags.
 
-Mapping rule (from the dataset's documentation): within each genre, the n-th smallest track id
-of that genre in data.csv is ``emotifymusic/<genre>/<n>.<ext>``. Folder order is never used.
+Mapping rule: within each genre, the n-th smallest track id of that genre in the *official*
+data.csv is ``emotifymusic/<genre>/<n>.<ext>``. The archive numbers the genres in blocks of 100
+(classical 1-100, rock 101-200, electronic 201-300, pop 301-400), so that rule is
+``<genre>/<id - base>.<ext>`` with the genre's base 0, 100, 200, 300 -- a property of the
+archive, not of whichever rows a given data.csv holds: removing a track's rows moves no other
+track onto another file. An id outside its genre's block stops the run (the mapping cannot be
+established). Folder order is never used.
 """
 
 # isort: off
@@ -19,7 +24,18 @@ from typing import Any
 
 import pandas as pd
 
-from common_io import ANNOTATION_COLUMNS, EMOTIONS, GENRES, EmotifyError, run_main, source_digest, write_csv, write_json
+from common_io import (
+    ANNOTATION_COLUMNS,
+    CLIPS_PER_GENRE,
+    EMOTIONS,
+    GENRE_ID_BASE,
+    GENRES,
+    EmotifyError,
+    run_main,
+    source_digest,
+    write_csv,
+    write_json,
+)
 
 TRACK_COLUMNS: tuple[str, ...] = (
     "track_id",
@@ -52,6 +68,22 @@ def _first(items: list[str], total: int | None = None) -> str:
     return shown + more
 
 
+def _undecodable_lines(data: bytes) -> list[str]:
+    """'line N: <the offending bytes>' for every line that is not UTF-8 (1-based, header = 1)."""
+    try:
+        data.decode("utf-8")
+        return []
+    except UnicodeDecodeError:
+        pass
+    found = []
+    for n, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            found.append(f"line {n} byte {err.start + 1} ({raw[err.start : err.end]!r})")
+    return found
+
+
 def read_annotations(path: str | Path) -> pd.DataFrame:
     """Read and validate an Emotify ``data.csv``.
 
@@ -70,6 +102,12 @@ def read_annotations(path: str | Path) -> pd.DataFrame:
         raise EmotifyError(f"{path}: annotations file not found")
     if path.stat().st_size == 0:
         raise EmotifyError(f"{path}: annotations file is empty")
+    bad_lines = _undecodable_lines(path.read_bytes())
+    if bad_lines:
+        raise EmotifyError(
+            f"{path}: {len(bad_lines)} line(s) are not valid UTF-8 (saved as Latin-1 or another encoding?): "
+            f"{_first(bad_lines)}; convert the file, e.g. iconv -f latin1 -t utf-8"
+        )
     try:
         raw = pd.read_csv(path, skipinitialspace=True, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
@@ -132,6 +170,18 @@ def read_annotations(path: str | Path) -> pd.DataFrame:
         raise EmotifyError(
             f"{path}: track id(s) listed under more than one genre: {_first([str(i) for i in conflicting])}"
         )
+    base = data["genre"].map(GENRE_ID_BASE)
+    outside = (data["track id"] <= base) | (data["track id"] > base + CLIPS_PER_GENRE)
+    if outside.any():
+        items = [
+            f"line {n}: track {t} ({g}, whose ids are {GENRE_ID_BASE[g] + 1}-{GENRE_ID_BASE[g] + CLIPS_PER_GENRE})"
+            for n, t, g in zip(line[outside], data.loc[outside, "track id"], data.loc[outside, "genre"], strict=True)
+        ]
+        raise EmotifyError(
+            f"{path}: {int(outside.sum())} row(s) with a track id outside its genre's id range, so no audio file "
+            f"can be assigned to it (the archive numbers classical 1-100, rock 101-200, electronic 201-300, "
+            f"pop 301-400; <genre>/<n>.mp3 is id base + n): {_first(items)}"
+        )
     return data.loc[:, list(ANNOTATION_COLUMNS)]
 
 
@@ -176,34 +226,75 @@ def handle_duplicate_rows(
 
 
 def expected_audio_paths(annotations: pd.DataFrame, audio_root: str | Path, ext: str) -> pd.DataFrame:
-    """Apply the per-genre rank rule: track id -> ``<audio_root>/<genre>/<rank>.<ext>``.
+    """Apply the archive's rule: track id -> ``<audio_root>/<genre>/<id - base>.<ext>``.
 
+    ``rank`` is the id's place in its genre's block of the *complete* archive (the n-th
+    smallest id of the genre in the official data.csv), so it does not depend on which rows
+    ``annotations`` holds. :func:`read_annotations` has checked that every id lies in its block.
     Returns a frame with columns track_id, genre, rank, path, sorted by track id.
     """
     tracks = annotations.groupby("track id", sort=True)["genre"].first().reset_index()
     tracks.columns = ["track_id", "genre"]
-    tracks["rank"] = tracks.groupby("genre")["track_id"].rank(method="first").astype("int64")
+    tracks["rank"] = (tracks["track_id"] - tracks["genre"].map(GENRE_ID_BASE)).astype("int64")
+    if not tracks["rank"].between(1, CLIPS_PER_GENRE).all():  # annotations that bypassed read_annotations
+        bad = tracks[~tracks["rank"].between(1, CLIPS_PER_GENRE)]
+        raise EmotifyError(
+            f"track id(s) outside their genre's id range: {_first([f'{t} ({g})' for t, g in zip(bad.track_id, bad.genre, strict=True)])}"
+        )
     root = Path(audio_root)
     tracks["path"] = [str(root / g / f"{r}.{ext}") for g, r in zip(tracks["genre"], tracks["rank"], strict=True)]
     return tracks
 
 
+def archive_track_id(path: str | Path) -> int | None:
+    """The track id the archive gives ``<genre>/<n>.<ext>`` (base + n), or None for a name that
+    is not one of its 100 files of a genre."""
+    path = Path(path)
+    genre, stem = path.parent.name, path.stem
+    if genre not in GENRE_ID_BASE or not stem.isdigit() or not 1 <= int(stem) <= CLIPS_PER_GENRE or stem[0] == "0":
+        return None
+    return GENRE_ID_BASE[genre] + int(stem)
+
+
 def check_audio_mapping(
-    annotations: pd.DataFrame, audio_root: str | Path, ext: str, found: list[str], require_all_audio: bool = True
-) -> None:
-    """Every audio file in ``found`` must map to a track id (rank rule) and, when
-    ``require_all_audio``, every track id to an existing file; and no two genre folders may
-    be one folder (a genre folder that is a link to another genre's would relabel its clips);
-    raise :class:`EmotifyError`."""
+    annotations: pd.DataFrame,
+    audio_root: str | Path,
+    ext: str,
+    found: list[str],
+    require_all_audio: bool = True,
+    logger: logging.Logger | None = None,
+) -> list[str]:
+    """Check the id <-> file mapping; return the archive files that data.csv holds no rows for.
+
+    Every audio file in ``found`` must be one of the archive's names (``<genre>/<n>.<ext>``,
+    n = 1..100); no two genre folders may be one folder (a genre folder that is a link to
+    another genre's would relabel its clips). When ``require_all_audio`` the annotations and the
+    files must match completely (every id has its file, every file its rows); otherwise a file
+    without rows is left out and logged. Raises :class:`EmotifyError`.
+    """
     root = Path(audio_root)
     check_genre_folders(root)
     expected = expected_audio_paths(annotations, root, ext)
-    norm = {os.path.normpath(p) for p in expected["path"]}
-    orphans = sorted(p for p in found if os.path.normpath(p) not in norm)
-    if orphans:
+    unnamed = sorted(p for p in found if archive_track_id(p) is None)
+    if unnamed:
         raise EmotifyError(
-            f"{root}: {len(orphans)} audio file(s) have no track id in the annotations (n-th smallest id of a "
-            f"genre is <genre>/<n>.{ext}): {_first(orphans)}"
+            f"{root}: {len(unnamed)} audio file(s) are not named as the archive names its clips (<genre>/<n>.{ext}, "
+            f"n = 1..{CLIPS_PER_GENRE}, track id = base + n with bases classical 0, rock 100, electronic 200, "
+            f"pop 300), so no track id can be assigned: {_first(unnamed)}"
+        )
+    norm = {os.path.normpath(p) for p in expected["path"]}
+    unlabelled = sorted(p for p in found if os.path.normpath(p) not in norm)
+    if unlabelled and require_all_audio:
+        items = [f"{p} (track {archive_track_id(p)})" for p in unlabelled]
+        raise EmotifyError(
+            f"{root}: {len(unlabelled)} audio file(s) have no rows in the annotations: {_first(items)} "
+            "(set data.require_all_audio: false to run on the tracks that have both)"
+        )
+    if unlabelled and logger:
+        logger.warning(
+            "%d audio file(s) have no rows in the annotations and are left out: %s",
+            len(unlabelled),
+            _first([f"{p} (track {archive_track_id(p)})" for p in unlabelled]),
         )
     present = {os.path.normpath(p) for p in found}
     missing = expected[[os.path.normpath(p) not in present for p in expected["path"]]]
@@ -213,6 +304,7 @@ def check_audio_mapping(
             f"{root}: {len(missing)} track id(s) in the annotations have no audio file: {_first(items)} "
             "(set data.require_all_audio: false to run on the clips present)"
         )
+    return unlabelled
 
 
 def check_genre_folders(audio_root: str | Path) -> None:
@@ -283,6 +375,57 @@ def read_tags(path: str | Path) -> dict[str, Any]:
     }
 
 
+CATALOGUE = Path(__file__).resolve().parents[2] / "resources" / "emotify_catalogue.csv"
+"""The archive's 400 tracks with their file, ID3 artist and album (see resources/README.md)."""
+
+
+def read_catalogue(path: str | Path = CATALOGUE) -> dict[str, dict[str, str]]:
+    """``'<genre>/<n>'`` -> {track_id, artist, album} of the complete archive."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return {
+        str(Path(f).with_suffix("")): {"track_id": t, "artist": a, "album": b, "duration_s": d}
+        for t, f, a, b, d in zip(
+            table["track_id"], table["file"], table["artist"], table["album"], table["duration_s"], strict=True
+        )
+    }
+
+
+CATALOGUE_DURATION_TOLERANCE_S = 0.05
+"""How far a clip's header duration may lie from the catalogue's (measured: at most 0.011 s on the 40 real clips)."""
+
+
+def catalogue_problem(rec: dict[str, Any], path: str | Path, catalogue: dict[str, dict[str, str]]) -> str:
+    """'' when the file's ID3 artist and album are those of its track in the archive's
+    catalogue (or the file has no such tags to compare) and its header duration is the
+    archive's, else one line naming the file, what it holds and what its track id should hold:
+    a renamed or swapped clip, or a cut one (a truncated copy with its ID3v1 tag appended again
+    walks as a whole file; only the archive's duration tells). A match upgrades ``integrity``."""
+    path = Path(path)
+    entry = catalogue.get(f"{path.parent.name}/{path.stem}")
+    if entry is None:
+        return ""
+    expected_s = float(entry["duration_s"])
+    declared_s = float(rec.get("declared_s") or 0.0)
+    if abs(declared_s - expected_s) > CATALOGUE_DURATION_TOLERANCE_S:
+        return (
+            f"{path}: lasts {declared_s:.2f} s by its MPEG header, but track {entry['track_id']} of the archive "
+            f"lasts {expected_s:.2f} s: a cut (truncated) or different file; put the archive's file back"
+        )
+    found = {key: str(rec.get(key) or "").strip() for key in ("artist", "album")}
+    wrong = [key for key, value in found.items() if value and value.casefold() != entry[key].strip().casefold()]
+    if not wrong:
+        if rec.get("integrity") != "unchecked (not MP3)":
+            rec["integrity"] = "verified: archive duration and tags"
+        return ""
+    holds = ", ".join(f"{key} {found[key]!r}" for key in wrong)
+    should = ", ".join(f"{key} {entry[key]!r}" for key in wrong)
+    return (
+        f"{path}: the file's tags say {holds}, but track {entry['track_id']} of the archive ({path.parent.name}/"
+        f"{path.name}) is {should}: a renamed or swapped file would give this track another song's labels "
+        "(put the right file back, or set data.check_catalogue: false for a re-tagged copy)"
+    )
+
+
 @dataclass(frozen=True)
 class AudioPolicy:
     """How the excerpt is cut from each clip (``audio.*``): what counts as too short, what is padded."""
@@ -335,7 +478,7 @@ def probe_audio(path: str | Path) -> dict[str, Any]:
             rec["problem"] = f"{path}: not an MPEG audio stream ({err})"
             return rec
         rec["decoded_s"] = round(scan.decoded_s, 3)
-        rec["integrity"] = "verified" if scan.verified else "unverified (no VBR header or closing tag)"
+        rec["integrity"] = scan.integrity
         if scan.problem:
             rec["problem"] = f"{path}: {scan.kind} file: {scan.problem}"
     return rec
@@ -382,10 +525,16 @@ def probe_audio_files(paths: list[str], cache: str | Path | None = None) -> dict
     return {path: dict(value["probe"]) for path, value in new.items()}
 
 
-def apply_policy(rec: dict[str, Any], path: str | Path, policy: AudioPolicy) -> str:
-    """Set ``rec['padded_s']`` for a usable clip; return '' or why the clip is unusable."""
+def apply_policy(
+    rec: dict[str, Any], path: str | Path, policy: AudioPolicy, catalogue: dict[str, dict[str, str]] | None = None
+) -> str:
+    """Set ``rec['padded_s']`` for a usable clip; return '' or why the clip is unusable
+    (a broken file, too short a clip, or -- with ``catalogue`` -- tags of another track)."""
     if rec.get("problem"):
         return str(rec["problem"])
+    wrong_file = catalogue_problem(rec, path, catalogue) if catalogue else ""
+    if wrong_file:
+        return wrong_file
     usable = rec["decoded_s"] - policy.offset
     if usable < policy.min_duration:
         return (
@@ -412,6 +561,7 @@ def build_track_table(
     on_bad_audio: str = "error",
     policy: AudioPolicy | None = None,
     logger: logging.Logger | None = None,
+    catalogue: dict[str, dict[str, str]] | None = None,
 ) -> pd.DataFrame:
     """Join annotation ids to audio files, read their metadata and check every file.
 
@@ -428,6 +578,8 @@ def build_track_table(
     policy : the excerpt settings; a whole clip shorter than ``policy.duration`` is usable and
         zero-padded (``padded_s``), one with less than ``policy.min_duration`` seconds after
         the offset is not; truncated or corrupt files never are (see :func:`inspect_audio`).
+    catalogue : the archive's catalogue (:func:`read_catalogue`); a file whose ID3 artist or
+        album is not its track's is unusable (renamed or swapped). None for the demo.
 
     Returns
     -------
@@ -440,7 +592,7 @@ def build_track_table(
     if not root.is_dir():
         raise EmotifyError(f"{root}: audio folder not found (expected <genre>/<n>.{ext} inside)")
     found = [str(p) for p in find_audio_files(root, ext)]
-    check_audio_mapping(annotations, root, ext, found, require_all_audio)
+    check_audio_mapping(annotations, root, ext, found, require_all_audio, logger)
     tracks = expected_audio_paths(annotations, root, ext)
 
     records, problems = [], []
@@ -451,7 +603,7 @@ def build_track_table(
             rec.update(status="no_audio", reason="audio file not present")
         else:
             info = probe_audio(path)
-            problem = apply_policy(info, path, policy)
+            problem = apply_policy(info, path, policy, catalogue)
             info.pop("problem")
             rec.update(info)
             if problem:
@@ -506,6 +658,7 @@ def track_table_job(smk: Any, logger: logging.Logger) -> None:
         on_bad_audio=smk.params.on_bad_audio,
         policy=AudioPolicy(**smk.params.audio_policy),
         logger=logger,
+        catalogue=read_catalogue() if smk.params.check_catalogue else None,
     )
     write_csv(table, smk.output.tracks)
 

@@ -28,9 +28,8 @@ import soundfile as sf
 from mutagen.id3 import ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK
 from scipy.signal import lfilter
 
-from common_io import ANNOTATION_COLUMNS, EMOTIONS, GENRES, EmotifyError, atomic_path, run_main
+from common_io import ANNOTATION_COLUMNS, EMOTIONS, GENRE_ID_BASE, GENRES, EmotifyError, atomic_path, run_main
 
-GENRE_ID_BASE: dict[str, int] = {"classical": 0, "rock": 100, "electronic": 200, "pop": 300}
 """Track ids start at base + 1 in each genre, as in the real data.csv."""
 
 _TEMPO = {"classical": (56, 84), "rock": (108, 144), "electronic": (122, 132), "pop": (92, 118)}
