@@ -126,8 +126,9 @@ def test_a_cut_copy_with_its_id3v1_tag_appended_again_is_caught_by_the_archive_d
 
     data = (SHARED / "emotifymusic" / "rock" / "3.mp3").read_bytes()
     assert data[-128:-125] == b"TAG"
-    from audio_check import parse_header
     from mutagen.mp3 import MP3
+
+    from audio_check import parse_header
 
     pos = MP3(SHARED / "emotifymusic" / "rock" / "3.mp3").info.frame_offset
     for _ in range(1000):  # whole frames, cut between two of them, then the tag again
