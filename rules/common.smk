@@ -273,7 +273,10 @@ def usability():
     from dataset import apply_policy, read_catalogue
 
     catalogue = read_catalogue() if check_catalogue() else None
-    return {p: apply_policy(dict(rec), p, audio_policy(), catalogue) for p, rec in audio_probes().items()}
+    return {
+        p: apply_policy(dict(rec), p, audio_policy(), catalogue)
+        for p, rec in audio_probes().items()
+    }
 
 
 def check_audio_files():
