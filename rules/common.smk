@@ -24,6 +24,50 @@ if _PROBLEM:
     raise WorkflowError(f"invalid configuration: {_PROBLEM}")
 validate(config, schema="../config/schema.yaml")  # fills in the defaults
 
+from run_guard import clear_run, guard_message, invocation, live_run, record_run  # noqa: E402
+
+
+def guard_against_a_live_run():
+    """Stop before Snakemake's lock check when another run is alive here: its advice to use
+    --unlock would break that run (see run_guard)."""
+    mode = invocation(sys.argv[1:])
+    if not workflow.is_main_process or mode == "read-only":
+        return
+    record = live_run()
+    if record:
+        raise WorkflowError(guard_message(record, unlocking=mode == "unlock"))
+
+
+guard_against_a_live_run()
+
+
+def check_cluster_status_command():
+    """Before any job is submitted: a SLURM executor that would poll a sacct which cannot
+    answer stops with one message (instead of waiting, then a traceback from the plugin)."""
+    from run_guard import sacct_problem, slurm_status_message
+
+    plugin = getattr(workflow, "executor_plugin", None)
+    executor = getattr(plugin, "name", "") if plugin else ""
+    if executor != "slurm":
+        return
+    status = getattr(workflow.executor_settings, "status_command", None)
+    message = slurm_status_message(executor, status, sacct_problem() if status in (None, "sacct") else "")
+    if message:
+        raise WorkflowError(message)
+
+
+onstart:
+    check_cluster_status_command()
+    record_run()
+
+
+onsuccess:
+    clear_run()
+
+
+onerror:
+    clear_run()
+
 
 def check_config_relations():
     """Settings that are valid alone but not together, or that name a missing file: stop
@@ -293,6 +337,11 @@ def check_audio_files():
             f"invalid input data: {len(problems)} of {len(probes)} audio file(s) cannot be used:\n  {listing}\n"
             "(set data.on_bad_audio: skip to record such files in tracks.csv and run without them)"
         )
+    from dataset import missing_group_tags
+
+    missing = missing_group_tags({p: probes[p] for p in extraction_paths()}, config["evaluation"]["group_by"])
+    if missing:
+        raise WorkflowError(f"invalid input data: {missing}")
 
 
 def content_digest(paths):
@@ -513,6 +562,10 @@ def figure_features(wildcards):
 
 def get_final_output():
     outputs = [
+        # the feature cache is a target itself: a merged file deleted by a kill (or moved aside
+        # as damaged) is rebuilt by the next plain run, even when every consumer is up to date
+        "results/features/vgg19.h5",
+        audio_features(None),
         "results/tables/tracks.csv",
         "results/tables/gems_ratings.csv",
         "results/tables/gems_labels.csv",

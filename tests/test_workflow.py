@@ -239,9 +239,9 @@ def test_feature_labels_come_from_the_feature_file(demo_run: Path) -> None:
     from feature_store import features_label, read_attrs
 
     h5 = demo_run / "results/features/vgg19.h5"
-    assert features_label(read_attrs(h5)) == "random-init VGG19 (NOT ImageNet), pool5/flatten"
+    assert features_label(read_attrs(h5)) == "random-init VGG19 (NOT ImageNet), pool5/flatten in fp32"
     md = (demo_run / "results/tables/ablation_genre.md").read_text()
-    assert "random-init VGG19 (NOT ImageNet), pool5/flatten (from the feature file)" in md
+    assert "random-init VGG19 (NOT ImageNet), pool5/flatten in fp32 (from the feature file)" in md
     exp1 = json.loads((demo_run / "results/experiments/exp1_genre_from_audio/metrics.json").read_text())
     assert exp1["feature_layer"] == "pool5" and exp1["weights_label"].startswith("random-init")
 

@@ -227,6 +227,41 @@ def run_main(main: Any, smk: Any) -> None:
     _run(main, smk)
 
 
+def explain_failure(err: BaseException, outputs: list[str] | None = None) -> str | None:
+    """One sentence for a failure of the machine rather than of the code -- a full disk, a
+    decoding worker that died, memory exhausted -- saying what happened and what to do; None
+    for anything else (a bug, whose traceback is kept)."""
+    import errno
+
+    text = str(err)
+    where = Path(outputs[0]).parent if outputs else Path(".")
+    if isinstance(err, OSError) and (
+        err.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in text or "errno = 28" in text
+    ):
+        return (
+            f"the disk is full (or the quota is reached) while writing {err.filename or where}: nothing was written "
+            f"under a final name. Free space where {where} lives (df -h {where}) and run again; an extraction "
+            "resumes from the batches it had finished"
+        )
+    if isinstance(err, RuntimeError) and "DataLoader worker" in text:
+        return (
+            f"a decoding worker process died ({text.splitlines()[0].strip()}): killed from outside, or out of "
+            "memory. The batches finished so far are kept: run again to resume; if it recurs, lower "
+            "features.num_workers or give the job more memory (mem_mb in the profile)"
+        )
+    if type(err).__name__ == "BrokenProcessPool":
+        return (
+            "a decoding worker process died (killed from outside, or out of memory): nothing was written under a "
+            "final name. Run again; if it recurs, give the job more memory (mem_mb in the profile) or fewer threads"
+        )
+    if isinstance(err, MemoryError):
+        return (
+            "out of memory: nothing was written under a final name. Give the job more memory (mem_mb in the "
+            "profile), fewer threads, or smaller feature blocks, and run again"
+        )
+    return None
+
+
 def _run(main: Any, smk: Any) -> None:
     """Run a script's ``main(snakemake)``; a :class:`EmotifyError` becomes one clean message.
 
@@ -245,7 +280,11 @@ def _run(main: Any, smk: Any) -> None:
     except KeyboardInterrupt:
         logger.error("interrupted (Ctrl-C); nothing was written under a final name, rerun to continue")
         sys.exit(130)
-    except Exception:
+    except Exception as err:
+        message = explain_failure(err, [str(p) for p in (getattr(smk, "output", []) or [])])
+        if message:
+            logger.error("rule %s: %s", getattr(smk, "rule", "?"), message)
+            sys.exit(1)
         # not the user's input: keep the whole traceback, in the rule's log too
         logger.exception("unexpected error in rule %s", getattr(smk, "rule", "?"))
         raise

@@ -50,6 +50,7 @@ TRACK_COLUMNS: tuple[str, ...] = (
     "integrity",
     "size_bytes",
     "sha256",
+    "duplicate_of",
     "sample_rate",
     "channels",
     "title",
@@ -426,6 +427,45 @@ def catalogue_problem(rec: dict[str, Any], path: str | Path, catalogue: dict[str
     )
 
 
+def missing_group_tags(probes: dict[str, dict[str, Any]], group_by: list[str]) -> str:
+    """'' when every clip has the ID3 tag of every grouping in ``group_by`` (artist, album),
+    else one message listing the clips without it: grouped splits need the tag of every song,
+    and this is known from the files before any extraction."""
+    problems = []
+    for kind in group_by:
+        without = sorted(p for p, rec in probes.items() if not str(rec.get(kind) or "").strip())
+        if without:
+            problems.append(f"{len(without)} clip(s) have no ID3 {kind} tag: {_first(without)}")
+    if not problems:
+        return ""
+    kinds = ", ".join(repr(k) for k in group_by)
+    return (
+        f"{'; '.join(problems)}. Grouped splits (evaluation.group_by: [{kinds}]) need the tag of every song: tag "
+        "the files (e.g. with mid3v2), or drop the grouping from evaluation.group_by"
+    )
+
+
+def flag_duplicate_audio(table: pd.DataFrame, logger: logging.Logger | None = None) -> pd.DataFrame:
+    """Fill ``duplicate_of``: for a track whose audio bytes (sha256) equal those of another
+    track, the other track ids (';'-joined), else ''. The same recording under two ids would sit
+    on both sides of a split; the summary reports it."""
+    table = table.copy()
+    digests = table["sha256"].where(table["status"] == "ok")
+    ids_by_digest = table.groupby(digests)["track_id"].apply(list).to_dict()
+    table["duplicate_of"] = [
+        ";".join(str(o) for o in ids_by_digest.get(d, []) if o != t) if isinstance(d, str) else ""
+        for t, d in zip(table["track_id"], digests, strict=True)
+    ]
+    dup = table[table["duplicate_of"] != ""]
+    if logger and len(dup):
+        logger.warning(
+            "%d track(s) share their audio bytes (sha256) with another track: %s",
+            len(dup),
+            _first([f"track {t} = {o}" for t, o in zip(dup["track_id"], dup["duplicate_of"], strict=True)]),
+        )
+    return table
+
+
 @dataclass(frozen=True)
 class AudioPolicy:
     """How the excerpt is cut from each clip (``audio.*``): what counts as too short, what is padded."""
@@ -619,7 +659,7 @@ def build_track_table(
             f"{len(problems)} of {len(records)} audio file(s) cannot be used:\n  {listing}\n"
             "(set data.on_bad_audio: skip to record such files in tracks.csv and run without them)"
         )
-    table = pd.DataFrame.from_records(records).reindex(columns=list(TRACK_COLUMNS))
+    table = flag_duplicate_audio(pd.DataFrame.from_records(records).reindex(columns=list(TRACK_COLUMNS)), logger)
     for col in ("sample_rate", "channels", "size_bytes"):
         table[col] = table[col].astype("Int64")
 

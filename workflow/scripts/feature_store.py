@@ -1,6 +1,12 @@
 """The storage side of feature extraction (h5py and numpy only, no torch): shard membership,
 writing a shard, the per-shard checkpoint, merging shards, and reading features back.
 
+Every ``features`` dataset is written with HDF5's fletcher32 checksum per chunk (one row per
+chunk), which the library verifies on every read: a flipped byte in a shard, the merged file or
+the reduced file stops the job that reads it, naming the file and the rows (:class:`DamagedFeatures`),
+and the file is moved aside (``<file>.damaged``) so that the next plain run rebuilds exactly that
+file. A checkpoint part carries the sha256 of its array, checked when a shard resumes.
+
 Merged file (``results/features/vgg19.h5``): ``features`` (n_tracks, dim), ``track_id``,
 ``genre``, ``path``, ``excerpt_s`` (seconds the decoder returned for the excerpt, before
 padding; tracks.csv's ``decoded_s`` is the whole file), in track-id order, self-contained (rows copied from the
@@ -28,6 +34,7 @@ file is written to a temporary name and renamed; the ``.json`` is renamed last, 
 exists only once complete.
 """
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -61,6 +68,99 @@ PER_SHARD_ATTRS = (
     "resumed_clips",
     "precision_reason",
 )
+
+
+class DamagedFeatures(EmotifyError):
+    """A feature file whose bytes fail their checksum, or that HDF5 cannot open."""
+
+
+def quarantine(path: str | Path) -> Path:
+    """Move a damaged file aside to ``<path>.damaged`` (replacing an older one), so that
+    Snakemake sees it missing and the next plain run rebuilds exactly this file."""
+    path = Path(path)
+    moved = path.with_name(path.name + ".damaged")
+    os.replace(path, moved)
+    return moved
+
+
+def _damaged(path: str | Path, what: str) -> DamagedFeatures:
+    try:
+        moved = f"moved aside to {quarantine(path)}"
+    except OSError as err:
+        moved = f"could not be moved aside ({err.strerror}): delete it"
+    return DamagedFeatures(
+        f"{path}: {what}; the file is damaged and was {moved}. Run the workflow again: it rebuilds this file "
+        "(and what depends on it) and nothing else"
+    )
+
+
+@contextlib.contextmanager
+def open_features(path: str | Path) -> Iterator[Any]:
+    """Open a feature file for reading; an unreadable one (a corrupt header, not HDF5 at all)
+    raises :class:`DamagedFeatures` naming it, never a traceback from inside h5py."""
+    import h5py
+
+    try:
+        h5 = h5py.File(path, "r")
+    except FileNotFoundError:
+        raise EmotifyError(f"{path}: feature file not found") from None
+    except OSError as err:
+        raise _damaged(path, f"HDF5 cannot open it ({str(err).split('(')[0].strip()})") from None
+    try:
+        yield h5
+    finally:
+        h5.close()
+
+
+def checked_rows(h5: Any, rows: np.ndarray | slice | None, path: str | Path, dataset: str = "features") -> np.ndarray:
+    """``h5[dataset][rows]`` (all rows for None; an array of ascending rows, or a slice),
+    verifying each row's fletcher32 checksum. A row that fails raises :class:`DamagedFeatures`
+    naming the file, the rows and their track ids (when the file has them)."""
+    dset = h5[dataset]
+    rows = slice(None) if rows is None else rows
+    try:
+        return dset[rows]
+    except OSError:
+        pass
+    if isinstance(rows, slice):
+        candidates: Any = range(*rows.indices(dset.shape[0]))
+    else:
+        candidates = [int(r) for r in rows]
+    bad = []
+    for r in candidates:
+        try:
+            dset[r]
+        except OSError:
+            bad.append(r)
+    ids = ""
+    if "track_id" in h5:
+        try:
+            ids = f" (track ids {[int(h5['track_id'][r]) for r in bad[:10]]})"
+        except OSError:
+            ids = ""
+    shown = ", ".join(str(r) for r in bad[:10]) + (f" and {len(bad) - 10} more" if len(bad) > 10 else "")
+    raise _damaged(path, f"{len(bad)} row(s) of '{dataset}' fail their checksum: rows {shown or '?'}{ids}")
+
+
+class CheckedFeatures:
+    """The ``features`` of an open feature file as an (n, d) array-like whose slices are read
+    with :func:`checked_rows` and refused when a row holds NaN or infinite values: for readers
+    that stream row blocks (the reduction) instead of loading the matrix."""
+
+    def __init__(self, h5: Any, path: str | Path) -> None:
+        self.h5, self.path = h5, path
+        self.shape = tuple(h5["features"].shape)
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        block = checked_rows(self.h5, rows, self.path)
+        bad = ~np.isfinite(block).all(axis=1) if block.size else np.zeros(len(block), dtype=bool)
+        if bad.any():
+            first = range(*rows.indices(self.shape[0]))[int(np.argmax(bad))]
+            raise EmotifyError(
+                f"{self.path}: {int(bad.sum())} row(s) from row {first} hold NaN or infinite feature values; the "
+                "file is damaged or stale: rerun with --forcerun merge_features (or extract_shard)"
+            )
+        return block
 
 
 def shard_of(path: str, n_shards: int) -> int:
@@ -133,8 +233,19 @@ class ShardCheckpoint:
         stale = 0
         for index_file in sorted(self.dir.glob("part_*.json")):
             self._next = max(self._next, int(index_file.stem.split("_")[1]) + 1)
-            info = json.loads(index_file.read_text())
-            array = np.load(index_file.with_suffix(".npy"), mmap_mode="r")
+            try:
+                info = json.loads(index_file.read_text())
+                array = np.load(index_file.with_suffix(".npy"), mmap_mode="r")
+                intact = info.get("values_sha256") == hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+            except (OSError, ValueError):
+                intact = False
+            if not intact:  # a damaged part is computed again, never reused
+                if self.logger:
+                    self.logger.warning(
+                        "checkpoint part %s is damaged (checksum): its clips are extracted again", index_file
+                    )
+                index_file.unlink(missing_ok=True)
+                continue
             for j, (path, digest) in enumerate(zip(info["path"], info["sha256"], strict=True)):
                 if files.get(path) != digest:
                     stale += 1
@@ -163,7 +274,13 @@ class ShardCheckpoint:
                 np.save(handle, features)
 
         _write_atomic(stem.with_suffix(".npy"), write_array)
-        index = {"path": paths, "sha256": digests, "decoded_s": decoded_s, "failed": failed}
+        index = {
+            "path": paths,
+            "sha256": digests,
+            "decoded_s": decoded_s,
+            "failed": failed,
+            "values_sha256": hashlib.sha256(np.ascontiguousarray(features).tobytes()).hexdigest(),
+        }
         _write_atomic(stem.with_suffix(".json"), lambda p: p.write_text(json.dumps(index)))
         return np.load(stem.with_suffix(".npy"), mmap_mode="r")
 
@@ -231,6 +348,7 @@ def write_feature_h5(
                         dtype=dtype,
                         chunks=(1, dim),
                         compression=compression,
+                        fletcher32=True,  # checked by HDF5 on every read
                         fillvalue=np.nan,  # a row never written reads as NaN, never as zeros
                     )
                 dset[start : start + len(feats)] = feats.astype(dtype)
@@ -285,7 +403,9 @@ def merge_shards(
     decoded: dict[str, float] = {}
     infos = []
     for s, shard in enumerate(shard_paths):
-        with h5py.File(shard, "r") as h5:
+        with open_features(shard) as h5:
+            if "path" not in h5 or "features" not in h5:
+                raise _damaged(shard, "it holds no 'path' or 'features' dataset")
             paths = _strings(h5["path"][:])
             infos.append(
                 {"file": shard, "shape": h5["features"].shape, "dtype": h5["features"].dtype, "attrs": dict(h5.attrs)}
@@ -346,18 +466,29 @@ def merge_shards(
         with atomic_path(out_path, suffix=".h5") as tmp:
             with h5py.File(tmp, "w") as h5:
                 dset = h5.create_dataset(
-                    "features", shape=(len(kept), dim), dtype=dtype, chunks=(1, max(dim, 1)), fillvalue=np.nan
+                    "features",
+                    shape=(len(kept), dim),
+                    dtype=dtype,
+                    chunks=(1, max(dim, 1)),
+                    fletcher32=True,
+                    fillvalue=np.nan,
                 )
+                rows_of: dict[int, list[tuple[int, int]]] = {}
                 for row, i in enumerate(keep):
                     s, r = where[paths_norm[i]]
-                    dset[row] = handles[s]["features"][r]
+                    rows_of.setdefault(s, []).append((r, row))
+                for s, pairs in rows_of.items():  # every shard row verified by its checksum
+                    pairs.sort()
+                    values = checked_rows(handles[s], np.array([r for r, _ in pairs]), shard_paths[s])
+                    for (_, row), value in zip(pairs, values, strict=True):
+                        dset[row] = value
                 h5.create_dataset("track_id", data=kept["track_id"].to_numpy(dtype=np.int64))
                 h5.create_dataset("genre", data=kept["genre"].astype(str).tolist(), dtype=h5py.string_dtype())
                 h5.create_dataset("path", data=kept["path"].astype(str).tolist(), dtype=h5py.string_dtype())
                 h5.create_dataset("excerpt_s", data=np.array([decoded[paths_norm[i]] for i in keep]))
                 for key, value in shared.items():
                     h5.attrs[key] = value
-                for key in ("device", "device_name", "compression"):
+                for key in ("device", "device_name", "compression", "precision_reason"):
                     h5.attrs[key] = ",".join(sorted({str(i["attrs"].get(key, "")) for i in infos}))
                 h5.attrs["shard_devices"] = json.dumps([str(i["attrs"].get("device_name", "")) for i in infos])
                 h5.attrs["shard_files"] = json.dumps([Path(p).name for p in shard_paths])
@@ -380,13 +511,11 @@ def read_feature_h5(
     :class:`EmotifyError` naming the file and the rows when a requested id is missing or a
     row holds NaN or infinite values (a damaged or stale feature file is never used).
     """
-    import h5py
-
-    with h5py.File(path, "r") as h5:
+    with open_features(path) as h5:
         ids = h5["track_id"][:]
         attrs = dict(h5.attrs)
         if track_ids is None:
-            feats, out_ids = h5["features"][:].astype(np.float32), ids
+            feats, out_ids = checked_rows(h5, None, path).astype(np.float32), ids
         else:
             pos = {int(t): i for i, t in enumerate(ids)}
             missing = [t for t in track_ids if int(t) not in pos]
@@ -395,7 +524,7 @@ def read_feature_h5(
             rows = np.array([pos[int(t)] for t in track_ids], dtype=np.int64)
             order = np.argsort(rows)
             feats = np.empty((len(rows), h5["features"].shape[1]), dtype=np.float32)
-            feats[order] = h5["features"][np.sort(rows)]
+            feats[order] = checked_rows(h5, np.sort(rows), path)
             out_ids = np.asarray(track_ids, dtype=np.int64)
     bad = ~np.isfinite(feats).all(axis=1) if feats.size else np.zeros(len(feats), dtype=bool)
     if bad.any():
@@ -421,9 +550,7 @@ def tracks_with_features(
     Tracks the decoder refused during extraction (``data.on_bad_audio: skip``) are dropped and
     logged with the reason; any other missing track is an error (:func:`read_feature_h5`).
     """
-    import h5py
-
-    with h5py.File(path, "r") as h5:
+    with open_features(path) as h5:
         attrs = dict(h5.attrs)
     skipped = skipped_at_extraction(attrs)
     drop = tracks["track_id"].astype(int).isin(list(skipped))
@@ -437,17 +564,13 @@ def tracks_with_features(
 
 def feature_track_ids(path: str | Path) -> np.ndarray:
     """The track ids a feature file holds rows for (tracks refused at extraction are not among them)."""
-    import h5py
-
-    with h5py.File(path, "r") as h5:
+    with open_features(path) as h5:
         return h5["track_id"][:].astype(np.int64)
 
 
 def read_attrs(path: str | Path) -> dict[str, Any]:
     """A feature file's provenance attributes (JSON-valued ones decoded)."""
-    import h5py
-
-    with h5py.File(path, "r") as h5:
+    with open_features(path) as h5:
         attrs = {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in h5.attrs.items()}
     for key in ("versions", "spectrogram_params", "reduction", "skipped_at_extraction"):
         if isinstance(attrs.get(key), str):
@@ -459,9 +582,11 @@ def read_attrs(path: str | Path) -> dict[str, Any]:
 
 
 def features_label(attrs: dict[str, Any]) -> str:
-    """'<weights label>, <layer>/<pooling>[, reduced by <method> to <n>]': how every figure and
+    """'<weights label>, <layer>/<pooling> in <precision>[, reduced by <method> to <n>]': how every figure and
     table names the features, from the feature file's own attributes, never from the config."""
     label = f"{attrs.get('weights_label', '?')}, {attrs.get('layer', '?')}/{attrs.get('pooling', '?')}"
+    if attrs.get("precision"):  # the arithmetic the forward pass ran in (fp32 or bf16)
+        label += f" in {attrs['precision']}"
     reduction = attrs.get("reduction")
     if isinstance(reduction, str):
         reduction = json.loads(reduction)

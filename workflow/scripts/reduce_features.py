@@ -11,7 +11,8 @@
 - ``pca``: standardise, then ``IncrementalPCA`` over row blocks. Its components take
   n_components x dim x 8 bytes, so use it for moderate dimensions (pool5 and above).
 
-Rows are read block by block; the full matrix is never in memory.
+Rows are read block by block, each verified by its checksum and refused when not finite
+(:class:`feature_store.CheckedFeatures`); the full matrix is never in memory.
 """
 
 # isort: off
@@ -94,10 +95,12 @@ def reduce_file(in_path: str | Path, out_path: str | Path, method: str, n_compon
 
     import h5py
 
-    with h5py.File(in_path, "r") as src:
-        reduced, info = reduce_matrix(src["features"], method, n_components, seed)
+    from feature_store import CheckedFeatures, open_features
+
+    with open_features(in_path) as src:
+        reduced, info = reduce_matrix(CheckedFeatures(src, in_path), method, n_components, seed)
         with atomic_path(out_path, suffix=".h5") as tmp, h5py.File(tmp, "w") as dst:
-            dst.create_dataset("features", data=reduced, chunks=(1, reduced.shape[1]))
+            dst.create_dataset("features", data=reduced, chunks=(1, reduced.shape[1]), fletcher32=True)
             for name in ("track_id", "genre", "path", "excerpt_s"):
                 if name in src:
                     dst.create_dataset(name, data=src[name][:], dtype=src[name].dtype)

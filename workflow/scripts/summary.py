@@ -204,6 +204,21 @@ def data_lines(
                 "complete (no VBR header or closing tag; a cut between two frames would look the same): "
                 "`integrity` in tracks.csv."
             )
+        whole = ok[ok["integrity"].astype(str).str.startswith("whole: closing tag")]
+        if len(whole):
+            lines.append(
+                f"- {len(whole)} usable MP3(s) are whole and closed by a tag, but not checked against the archive's "
+                "catalogue (a copy cut between two frames with its tag appended again would look the same): "
+                "`integrity` in tracks.csv."
+            )
+    if "duplicate_of" in ok:
+        dup = ok[ok["duplicate_of"].fillna("").astype(str) != ""]
+        if len(dup):
+            pairs = ", ".join(f"track {t} = {o}" for t, o in zip(dup["track_id"], dup["duplicate_of"], strict=True))
+            lines.append(
+                f"- **{len(dup)} usable track(s) share their audio bytes with another track** ({pairs}): the same "
+                "recording counts twice and can sit on both sides of a split. `duplicate_of` in tracks.csv."
+            )
     padded = ok[ok["padded_s"].fillna(0) > 0].sort_values("padded_s", ascending=False)
     duration = float(spectrogram_params.get("duration", 0.0) or 0.0)
     if not len(padded):
