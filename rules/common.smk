@@ -51,7 +51,9 @@ def check_cluster_status_command():
     if executor != "slurm":
         return
     status = getattr(workflow.executor_settings, "status_command", None)
-    message = slurm_status_message(executor, status, sacct_problem() if status in (None, "sacct") else "")
+    message = slurm_status_message(
+        executor, status, sacct_problem() if status in (None, "sacct") else ""
+    )
     if message:
         raise WorkflowError(message)
 
@@ -308,19 +310,17 @@ def audio_policy():
 
 
 def check_catalogue():
-    """Whether clips are checked against the archive's catalogue (never for the demo)."""
-    return config["data"]["check_catalogue"] and config["data"]["source"] != "demo"
+    """data.check_catalogue, never for the demo (its own tags, made here)."""
+    return config["data"]["check_catalogue"] if config["data"]["source"] != "demo" else False
 
 
 def usability():
     """Path -> '' for a usable clip of a local copy, else why it is not (one line)."""
-    from dataset import apply_policy, read_catalogue
+    from dataset import apply_policy, catalogue_for
 
-    catalogue = read_catalogue() if check_catalogue() else None
-    return {
-        p: apply_policy(dict(rec), p, audio_policy(), catalogue)
-        for p, rec in audio_probes().items()
-    }
+    probes = audio_probes()
+    catalogue = catalogue_for(probes, check_catalogue())
+    return {p: apply_policy(dict(rec), p, audio_policy(), catalogue) for p, rec in probes.items()}
 
 
 def check_audio_files():
@@ -339,7 +339,9 @@ def check_audio_files():
         )
     from dataset import missing_group_tags
 
-    missing = missing_group_tags({p: probes[p] for p in extraction_paths()}, config["evaluation"]["group_by"])
+    missing = missing_group_tags(
+        {p: probes[p] for p in extraction_paths()}, config["evaluation"]["group_by"]
+    )
     if missing:
         raise WorkflowError(f"invalid input data: {missing}")
 
@@ -421,14 +423,23 @@ def audio_features(wildcards):
     return "results/features/vgg19_reduced.h5"
 
 
-def weights_input(wildcards):
-    """The VGG19 weights file the extraction needs (none for random weights)."""
+def weights_path():
+    """The VGG19 weights file of the configuration ('' for random weights)."""
     weights = config["features"]["weights"]
     if weights == "random":
+        return ""
+    return config["features"]["weights_file"] if weights == "imagenet" else weights
+
+
+def weights_file_input(wildcards):
+    return weights_path() or []
+
+
+def weights_input(wildcards):
+    """The VGG19 weights file the extraction needs, and its check (none for random weights)."""
+    if not weights_path():
         return {}
-    if weights == "imagenet":
-        return {"weights": config["features"]["weights_file"]}
-    return {"weights": weights}
+    return {"weights": weights_path(), "weights_check": "results/features/weights_check.json"}
 
 
 def feature_params():

@@ -17,6 +17,26 @@ rule fetch_vgg19_weights:
         f"{SCRIPTS}/download.py"
 
 
+# The weights are loaded and checked by their own job: a wrong or broken file fails here,
+# before Snakemake deletes a good shard to rerun its extraction.
+rule check_weights:
+    input:
+        weights=weights_file_input,
+    output:
+        json="results/features/weights_check.json",
+    log:
+        "logs/check_weights.log",
+    benchmark:
+        "results/benchmarks/check_weights.tsv"
+    conda:
+        "../envs/features.yaml"
+    params:
+        code=code_digest("vgg_extract"),
+        features=feature_params(),
+    script:
+        f"{SCRIPTS}/vgg_extract.py"
+
+
 rule extract_shard:
     input:
         unpack(shard_inputs),

@@ -89,7 +89,6 @@ def test_an_id_outside_its_genre_block_stops_naming_the_line(tmp_path: Path, tra
 def test_every_remaining_id_keeps_its_own_file_when_rows_and_files_go(tmp_path: Path) -> None:
     """Remove tracks' rows from data.csv, drop one file and put another under a second id's
     name: no remaining id is paired with another song (the catalogue names the swap)."""
-    from dataset import read_catalogue
 
     lines = (SHARED / "data.csv").read_text().splitlines()
     kept = [lines[0], *(ln for ln in lines[1:] if ln.split(",")[0].strip() not in ("4", "105", "301"))]
@@ -103,8 +102,8 @@ def test_every_remaining_id_keeps_its_own_file_when_rows_and_files_go(tmp_path: 
     # rock/5.mp3 stays: track 105 has no rows, so its file is left out (logged), not given to 106
     (audio / "electronic" / "9.mp3").unlink()  # rows kept, file dropped: no_audio
     data = read_annotations(tmp_path / "data.csv")
-    catalogue = read_catalogue()
-    table = build_track_table(data, audio, "mp3", require_all_audio=False, catalogue=catalogue)
+
+    table = build_track_table(data, audio, "mp3", require_all_audio=False, check_catalogue="auto")
     ok = table[table["status"] == "ok"].set_index("track_id")
     assert len(ok) == 36 and 209 not in ok.index and {4, 105, 301}.isdisjoint(table["track_id"])
     truth = pd.read_csv(SHARED / "groups.csv").set_index("track_id")
@@ -115,8 +114,8 @@ def test_every_remaining_id_keeps_its_own_file_when_rows_and_files_go(tmp_path: 
     (audio / "classical" / "6.mp3").unlink()
     (audio / "classical" / "6.mp3").symlink_to(SHARED / "emotifymusic" / "classical" / "7.mp3")
     with pytest.raises(EmotifyError, match=r"classical/6.mp3: the file's tags say .*but track 6 of the archive"):
-        build_track_table(data, audio, "mp3", require_all_audio=False, catalogue=catalogue)
-    skipped = build_track_table(data, audio, "mp3", require_all_audio=False, on_bad_audio="skip", catalogue=catalogue)
+        build_track_table(data, audio, "mp3", require_all_audio=False, check_catalogue="auto")
+    skipped = build_track_table(data, audio, "mp3", require_all_audio=False, on_bad_audio="skip")
     assert skipped.set_index("track_id").loc[6, "status"] == "skipped"
 
 

@@ -308,3 +308,97 @@ def test_a_change_in_an_imported_module_reruns_what_it_shapes(
     planned = set(planned_jobs((r := snakemake(work, "-n", "--configfile", "config/demo.yaml")).stdout + r.stderr))
     assert must <= planned, must - planned
     assert not planned & must_not, planned & must_not
+
+
+def _flip_feature_byte(path: Path, row: int) -> None:
+    with h5py.File(path, "r") as h5:
+        offset = h5["features"].id.get_chunk_info(row).byte_offset + 64
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01  # one bit of one float: the values stay finite
+    path.write_bytes(bytes(data))
+
+
+def _no_traceback(work: Path, text: str) -> None:
+    assert "Traceback" not in text, text[-3000:]
+    assert "Traceback" not in "\n".join(p.read_text() for p in (work / "logs").rglob("*.log"))
+
+
+def test_damaged_feature_bytes_stop_naming_file_and_rows_and_a_plain_rerun_rebuilds_exactly_them(
+    demo_run: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "wf"
+    shutil.copytree(demo_run, work, symlinks=True)
+    shard = work / "results/features/shards/vgg19_0-of-1.h5"
+    merged = work / "results/features/vgg19.h5"
+    _flip_feature_byte(shard, 7)
+    out = snakemake(work, "--configfile", "config/demo.yaml", "--forcerun", "merge_features", check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert re.search(r"vgg19_0-of-1.h5: 1 row\(s\) of 'features' fail their checksum: rows 7", text), text[-3000:]
+    _no_traceback(work, text)
+    assert not shard.exists() and not merged.exists()  # moved aside; nothing stale left for a later run
+    plan = planned_jobs(snakemake(work, "-n", "--configfile", "config/demo.yaml").stdout)
+    assert plan.get("extract_shard") == 1 and plan.get("merge_features") == 1 and "make_demo" not in plan
+    snakemake(work, "--configfile", "config/demo.yaml")
+    assert (work / "results/tables/table1_emotion_accuracy.csv").read_bytes() == (
+        demo_run / "results/tables/table1_emotion_accuracy.csv"
+    ).read_bytes()
+    # the merged file itself, damaged with its mtime restored: the next job that reads it stops
+    _flip_feature_byte(merged, 3)
+    out = snakemake(work, "--configfile", "config/demo.yaml", "--forcerun", "exp1_genre_from_audio", check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and re.search(r"vgg19.h5: 1 row\(s\) of 'features' fail their checksum: rows 3", text)
+    _no_traceback(work, text)
+    plan = planned_jobs(snakemake(work, "-n", "--configfile", "config/demo.yaml").stdout)
+    assert plan.get("merge_features") == 1 and "extract_shard" not in plan  # only the merged file is rebuilt
+
+
+def test_a_killed_forced_merge_is_planned_again(demo_run: Path, tmp_path: Path) -> None:
+    """vgg19.h5 deleted by a kill (Snakemake removes it before a forced rerun): a plain dry
+    run plans its merge again, though every consumer is up to date."""
+    work = tmp_path / "wf"
+    shutil.copytree(demo_run, work, symlinks=True)
+    (work / "results/features/vgg19.h5").unlink()
+    plan = planned_jobs(snakemake(work, "-n", "--configfile", "config/demo.yaml").stdout)
+    assert plan.get("merge_features") == 1 and "extract_shard" not in plan, plan
+
+
+def test_a_broken_weights_file_fails_before_any_shard_is_touched(demo_run: Path, tmp_path: Path) -> None:
+    work = tmp_path / "wf"
+    shutil.copytree(demo_run, work, symlinks=True)
+    shard = work / "results/features/shards/vgg19_0-of-1.h5"
+    before = shard.read_bytes()
+    (work / "mine.pth").write_bytes(b"not a state dict")
+    out = snakemake(work, "--configfile", "config/demo.yaml", "--config", "features={weights: mine.pth}", check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and "mine.pth: not a VGG19 state dict" in text, text[-3000:]
+    _no_traceback(work, text)
+    assert shard.read_bytes() == before  # the good shard is still there
+    plan = planned_jobs(snakemake(work, "-n", "--configfile", "config/demo.yaml").stdout)
+    assert "extract_shard" not in plan, plan  # back to random weights: nothing to extract
+
+
+def test_unlock_is_refused_while_another_run_is_alive(demo_run: Path, tmp_path: Path) -> None:
+    work = copy_workflow(tmp_path / "wf")
+    shutil.copytree(demo_run / "resources" / "demo", work / "resources" / "demo", copy_function=shutil.copy2)
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "config/demo.yaml"]
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        record = work / ".snakemake/emotify/run.json"
+        deadline = time.time() + 120
+        while time.time() < deadline and not (record.exists() and any((work / ".snakemake/locks").glob("*"))):
+            time.sleep(0.2)
+        assert record.exists(), "the run never recorded itself"
+        for args in (("--unlock",), ()):
+            out = snakemake(work, *args, "--configfile", "config/demo.yaml", check=False)
+            text = out.stdout + out.stderr
+            assert out.returncode != 0 and f"pid {proc.pid}" in text, text[-2000:]
+            assert "It can be removed with the --unlock argument" not in text
+            assert "Traceback" not in text
+        assert "another Snakemake" in text and "Do not use --unlock" in text
+        assert proc.poll() is None  # the first run goes on
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    # killed: its locks are stale now, and --unlock is allowed
+    snakemake(work, "--unlock", "--configfile", "config/demo.yaml")

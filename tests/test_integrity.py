@@ -199,3 +199,14 @@ def test_a_latin1_data_csv_names_the_line(tmp_path: Path) -> None:
     )
     with pytest.raises(EmotifyError, match=r"data.csv: 1 line\(s\) are not valid UTF-8.*line 3 byte"):
         read_annotations(csv)
+
+
+def test_the_catalogue_applies_to_the_archive_not_to_a_demo_or_re_tagged_copy() -> None:
+    from dataset import catalogue_for
+
+    catalogue = {"rock/1": {"track_id": "101", "artist": "A", "album": "X", "duration_s": "60.0"}}
+    archive = {"m/rock/1.mp3": {"artist": "A", "album": "X"}, "m/rock/2.mp3": {"artist": "Z", "album": "?"}}
+    demo = {"m/rock/1.mp3": {"artist": "Demo Artist", "album": "Demo"}}
+    assert catalogue_for(archive, "auto", catalogue) is catalogue
+    assert catalogue_for(demo, "auto", catalogue) is None
+    assert catalogue_for(demo, True, catalogue) is catalogue and catalogue_for(archive, False, catalogue) is None

@@ -391,6 +391,30 @@ def read_catalogue(path: str | Path = CATALOGUE) -> dict[str, dict[str, str]]:
     }
 
 
+def catalogue_for(
+    probes: dict[str, dict[str, Any]], mode: str | bool, catalogue: dict[str, dict[str, str]] | None = None
+) -> dict[str, dict[str, str]] | None:
+    """The catalogue to check ``probes`` (path -> what the file says) against, or None.
+
+    ``mode`` (``data.check_catalogue``): True / False, or ``auto``: the catalogue applies when
+    the copy is the archive -- at least one clip's artist and album are its own track's in the
+    catalogue -- so that one renamed or swapped file among the archive's is caught, while the
+    demo and re-tagged copies (no clip matches) are not held to the archive's tags."""
+    if mode is False or mode == "false":
+        return None
+    catalogue = catalogue if catalogue is not None else read_catalogue()
+    if mode is True or mode == "true":
+        return catalogue
+
+    def own(path: str, rec: dict[str, Any]) -> bool:
+        entry = catalogue.get(f"{Path(path).parent.name}/{Path(path).stem}")
+        return bool(entry) and all(
+            str(rec.get(k) or "").strip().casefold() == entry[k].strip().casefold() for k in ("artist", "album")
+        )
+
+    return catalogue if any(own(p, rec) for p, rec in probes.items()) else None
+
+
 CATALOGUE_DURATION_TOLERANCE_S = 0.05
 """How far a clip's header duration may lie from the catalogue's (measured: at most 0.011 s on the 40 real clips)."""
 
@@ -601,6 +625,7 @@ def build_track_table(
     on_bad_audio: str = "error",
     policy: AudioPolicy | None = None,
     logger: logging.Logger | None = None,
+    check_catalogue: str | bool = "auto",
     catalogue: dict[str, dict[str, str]] | None = None,
 ) -> pd.DataFrame:
     """Join annotation ids to audio files, read their metadata and check every file.
@@ -618,8 +643,10 @@ def build_track_table(
     policy : the excerpt settings; a whole clip shorter than ``policy.duration`` is usable and
         zero-padded (``padded_s``), one with less than ``policy.min_duration`` seconds after
         the offset is not; truncated or corrupt files never are (see :func:`inspect_audio`).
-    catalogue : the archive's catalogue (:func:`read_catalogue`); a file whose ID3 artist or
-        album is not its track's is unusable (renamed or swapped). None for the demo.
+    check_catalogue : ``data.check_catalogue`` (see :func:`catalogue_for`); where the archive's
+        catalogue applies, a file whose ID3 artist, album or duration is not its track's is
+        unusable (renamed, swapped or cut).
+    catalogue : the catalogue to use instead of the shipped one (tests).
 
     Returns
     -------
@@ -635,15 +662,27 @@ def build_track_table(
     check_audio_mapping(annotations, root, ext, found, require_all_audio, logger)
     tracks = expected_audio_paths(annotations, root, ext)
 
+    probes = {
+        row.path: probe_audio(row.path)
+        for row in tracks.itertuples(index=False)
+        if Path(row.path).exists() or Path(row.path).is_symlink()
+    }
+    checked = catalogue_for(probes, check_catalogue, catalogue)
+    if logger:
+        logger.info(
+            "catalogue check (data.check_catalogue: %s): %s",
+            check_catalogue,
+            "on, every clip's tags and duration against its track's" if checked else "off (not the archive's tags)",
+        )
     records, problems = [], []
     for row in tracks.itertuples(index=False):
         rec: dict[str, Any] = {**row._asdict(), "status": "ok", "reason": ""}
         path = Path(row.path)
-        if not path.exists() and not path.is_symlink():
+        if row.path not in probes:
             rec.update(status="no_audio", reason="audio file not present")
         else:
-            info = probe_audio(path)
-            problem = apply_policy(info, path, policy, catalogue)
+            info = probes[row.path]
+            problem = apply_policy(info, path, policy, checked)
             info.pop("problem")
             rec.update(info)
             if problem:
@@ -698,7 +737,7 @@ def track_table_job(smk: Any, logger: logging.Logger) -> None:
         on_bad_audio=smk.params.on_bad_audio,
         policy=AudioPolicy(**smk.params.audio_policy),
         logger=logger,
-        catalogue=read_catalogue() if smk.params.check_catalogue else None,
+        check_catalogue=smk.params.check_catalogue,
     )
     write_csv(table, smk.output.tracks)
 

@@ -41,6 +41,7 @@ from common_io import (
     sha256_file,
     source_digest,
     weights_label,
+    write_json,
 )
 from feature_store import (
     VALUE_LIBRARIES,
@@ -579,7 +580,17 @@ def merge_job(smk: Any, logger: logging.Logger) -> None:
     logger.info("merged %d shard(s) into %s: %d tracks x %d features", len(smk.input.shards), smk.output.h5, n, dim)
 
 
-JOBS = {"extract_shard": run_shard, "merge_features": merge_job}
+def check_weights_job(smk: Any, logger: logging.Logger) -> None:
+    """Load and check the weights file once, before any shard job starts: a wrong or broken
+    file then fails here, and Snakemake never deletes a good shard to rerun its extraction
+    with weights that cannot load."""
+    fp = smk.params.features
+    _, provenance = build_vgg19(fp["weights"], fp["seed"], fp["layer"], smk.input.weights, fp.get("weights_sha256"))
+    write_json(provenance, smk.output.json)
+    logger.info("%s: a VGG19 state dict, sha256 %s", smk.input.weights, provenance["weights_sha256"])
+
+
+JOBS = {"extract_shard": run_shard, "merge_features": merge_job, "check_weights": check_weights_job}
 
 if "snakemake" in globals():
     run_main(JOBS, snakemake)  # noqa: F821
