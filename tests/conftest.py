@@ -9,12 +9,23 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "emotify"
-WORKFLOW_PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "report", "profiles")
+WORKFLOW_PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "report", "profiles", "resources")
 
 needs_shared = pytest.mark.skipif(
     not (SHARED / "data.csv").is_file(),
     reason=f"the real Emotify sample is not at {SHARED} (it lives beside the repository, never inside it)",
 )
+
+
+def _untracked(folder: str, names: list[str]) -> set[str]:
+    """What a fresh clone lacks: caches, and the generated demo, downloaded archive and weights
+    that resources/ holds but git ignores."""
+    skip = {n for n in names if n in ("__pycache__", ".snakemake")}
+    if Path(folder) == REPO / "resources":
+        skip |= {n for n in names if n in ("demo", "emotify")}
+    if Path(folder) == REPO / "resources" / "models":
+        skip |= {n for n in names if n.endswith(".pth")}
+    return skip
 
 
 def copy_workflow(dest: Path) -> Path:
@@ -23,7 +34,7 @@ def copy_workflow(dest: Path) -> Path:
     for part in WORKFLOW_PARTS:
         src = REPO / part
         if src.is_dir():
-            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__", ".snakemake"))
+            shutil.copytree(src, dest / part, ignore=_untracked)
         else:
             shutil.copy2(src, dest / part)
     return dest

@@ -402,3 +402,31 @@ def test_unlock_is_refused_while_another_run_is_alive(demo_run: Path, tmp_path: 
         proc.wait()
     # killed: its locks are stale now, and --unlock is allowed
     snakemake(work, "--unlock", "--configfile", "config/demo.yaml")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 24 MB tmpfs (root only), unmounted afterwards."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)]).returncode:
+        pytest.skip("a full disk is simulated with a small tmpfs, which needs root and mount")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_disk_during_extraction_is_one_sentence_and_resumes(small_disk: Path) -> None:
+    work = copy_workflow(small_disk / "wf")
+    tiny = ("--configfile", "config/demo.yaml", "--config", "demo={n_per_genre: 6, duration: 3.0}")
+    snakemake(work, "results/tables/tracks.csv", *tiny)
+    free = shutil.disk_usage(small_disk).free
+    filler = small_disk / "filler"
+    filler.write_bytes(b"\0" * (free - 600_000))  # room for a batch or two of checkpoint, not the shard
+    out = snakemake(work, "results/features/vgg19.h5", *tiny, check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and "the disk is full" in text, text[-3000:]
+    assert "Traceback" not in (work / "logs/extract_shard/0.log").read_text()
+    assert not (work / "results/features/shards/vgg19_0-of-1.h5").exists()
+    filler.unlink()
+    snakemake(work, "results/features/vgg19.h5", *tiny)
+    assert (work / "results/features/vgg19.h5").is_file()

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import platform
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -227,6 +228,19 @@ def run_main(main: Any, smk: Any) -> None:
     _run(main, smk)
 
 
+def _nearly_full(folder: Path, margin: int = 16 << 20) -> bool:
+    """Whether the file system holding ``folder`` has less than ``margin`` bytes free (an
+    OSError there is most likely a full disk, whatever the library made of it)."""
+    import shutil
+
+    for candidate in (folder, *folder.parents):
+        try:
+            return shutil.disk_usage(candidate).free < margin
+        except OSError:
+            continue
+    return False
+
+
 def explain_failure(err: BaseException, outputs: list[str] | None = None) -> str | None:
     """One sentence for a failure of the machine rather than of the code -- a full disk, a
     decoding worker that died, memory exhausted -- saying what happened and what to do; None
@@ -236,7 +250,11 @@ def explain_failure(err: BaseException, outputs: list[str] | None = None) -> str
     text = str(err)
     where = Path(outputs[0]).parent if outputs else Path(".")
     if isinstance(err, OSError) and (
-        err.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in text or "errno = 28" in text
+        err.errno in (errno.ENOSPC, errno.EDQUOT)
+        or "No space left on device" in text
+        or "errno = 28" in text
+        or re.search(r"\d+ requested and \d+ written", text)  # numpy's short write
+        or _nearly_full(where)
     ):
         return (
             f"the disk is full (or the quota is reached) while writing {err.filename or where}: nothing was written "

@@ -83,7 +83,8 @@ def quarantine(path: str | Path) -> Path:
     return moved
 
 
-def _damaged(path: str | Path, what: str) -> DamagedFeatures:
+def damaged(path: str | Path, what: str) -> DamagedFeatures:
+    """The error for a damaged cache file, after moving it aside (see :func:`quarantine`)."""
     try:
         moved = f"moved aside to {quarantine(path)}"
     except OSError as err:
@@ -105,7 +106,7 @@ def open_features(path: str | Path) -> Iterator[Any]:
     except FileNotFoundError:
         raise EmotifyError(f"{path}: feature file not found") from None
     except OSError as err:
-        raise _damaged(path, f"HDF5 cannot open it ({str(err).split('(')[0].strip()})") from None
+        raise damaged(path, f"HDF5 cannot open it ({str(err).split('(')[0].strip()})") from None
     try:
         yield h5
     finally:
@@ -139,7 +140,7 @@ def checked_rows(h5: Any, rows: np.ndarray | slice | None, path: str | Path, dat
         except OSError:
             ids = ""
     shown = ", ".join(str(r) for r in bad[:10]) + (f" and {len(bad) - 10} more" if len(bad) > 10 else "")
-    raise _damaged(path, f"{len(bad)} row(s) of '{dataset}' fail their checksum: rows {shown or '?'}{ids}")
+    raise damaged(path, f"{len(bad)} row(s) of '{dataset}' fail their checksum: rows {shown or '?'}{ids}")
 
 
 class CheckedFeatures:
@@ -405,7 +406,7 @@ def merge_shards(
     for s, shard in enumerate(shard_paths):
         with open_features(shard) as h5:
             if "path" not in h5 or "features" not in h5:
-                raise _damaged(shard, "it holds no 'path' or 'features' dataset")
+                raise damaged(shard, "it holds no 'path' or 'features' dataset")
             paths = _strings(h5["path"][:])
             infos.append(
                 {"file": shard, "shape": h5["features"].shape, "dtype": h5["features"].dtype, "attrs": dict(h5.attrs)}

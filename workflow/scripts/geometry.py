@@ -259,7 +259,9 @@ class Rankings:
                         g = h5[r][what]
                         self.items[f"{r}/{what}"] = Ranking(g["train"][:], g["test"][:], g["order"][:], g["tied"][:])
         except OSError as err:
-            raise EmotifyError(f"{path}: cannot read the neighbour file ({err}); rerun its neighbours job") from None
+            from feature_store import damaged
+
+            raise damaged(path, f"the neighbour file cannot be read ({str(err).split('(')[0].strip()})") from None
         self.repeats = int(self.attrs.get("repeats", 0))
 
     def get(self, repeat: int, what: str) -> Ranking:
@@ -308,7 +310,9 @@ def write_rankings(path: str | Path, items: dict[str, Ranking], attrs: dict[str,
             h5.attrs[key] = value
         for name, item in items.items():
             g = h5.require_group(name)
-            g["train"], g["test"], g["order"], g["tied"] = item.train, item.test, item.order, item.tied
+            for field in ("train", "test", "order", "tied"):  # checksummed: HDF5 verifies every read
+                data = getattr(item, field)
+                g.create_dataset(field, data=data, fletcher32=data.size > 0, chunks=True if data.size else None)
 
 
 def neighbours_job(smk: Any, logger: logging.Logger) -> None:
