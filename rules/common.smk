@@ -11,13 +11,16 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+# the repository's root, also when this workflow is used as a module from another directory
+# (workflow.basedir is then the importing workflow's folder; current_basedir is rules/ here)
+REPO = Path(workflow.current_basedir).parent
+sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 from common_io import GENRES, IMAGENET_URL, EmotifyError, source_digest  # noqa: E402
 from feature_store import VALUE_SETTINGS, shard_of  # noqa: E402
 from config_tools import coerce_to_schema, config_problem  # noqa: E402
 
 # nested --config values arrive as strings (e.g. --config 'knn={k: 7}'): type them first
-_SCHEMA = yaml.safe_load((Path(workflow.basedir) / "config" / "schema.yaml").read_text())
+_SCHEMA = yaml.safe_load((REPO / "config" / "schema.yaml").read_text())
 config.update(coerce_to_schema(config, _SCHEMA))
 _PROBLEM = config_problem(config, _SCHEMA)  # one line naming the key, not the whole schema
 if _PROBLEM:
@@ -168,7 +171,7 @@ BEYOND_FIGURES = {
     ),
 }
 SCRIPTS = "../workflow/scripts"
-SCRIPTS_DIR = Path(workflow.basedir) / "workflow" / "scripts"
+SCRIPTS_DIR = REPO / "workflow" / "scripts"
 
 
 # cheap jobs stay on the submitting host when a cluster executor is used
