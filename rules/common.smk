@@ -15,7 +15,7 @@ from snakemake.utils import validate
 # (workflow.basedir is then the importing workflow's folder; current_basedir is rules/ here)
 REPO = Path(workflow.current_basedir).parent
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
-from common_io import GENRES, IMAGENET_URL, EmotifyError, source_digest  # noqa: E402
+from common_io import GENRE_ID_BASE, GENRES, IMAGENET_URL, EmotifyError, source_digest  # noqa: E402
 from feature_store import VALUE_SETTINGS, shard_of  # noqa: E402
 from config_tools import coerce_to_schema, config_problem  # noqa: E402
 
@@ -259,6 +259,35 @@ def check_local_data():
     except EmotifyError as err:
         raise WorkflowError(f"invalid input data: {err}")
     _UNLABELLED.update(os.path.normpath(p) for p in unlabelled)
+    _TRACK_IDS.update(annotations.groupby("track id")["genre"].first().to_dict())
+
+
+# track id -> genre of a local copy's data.csv, filled by check_local_data
+_TRACK_IDS = {}
+
+
+def track_ids_param():
+    """The track ids and genres that data.csv holds ('id:genre;...'), known while the DAG is
+    built: the track table's params, so that it reruns when the set of tracks changes but not
+    when a rating does -- a rating edit reruns the labels and their consumers, never decoding,
+    extraction or audio rankings. '' for a download (the job reads the annotations file)."""
+    source = config["data"]["source"]
+    if source == "demo":  # the generator rates every clip it makes
+        n = config["demo"]["n_per_genre"]
+        pairs = [(GENRE_ID_BASE[g] + i, g) for g in GENRES for i in range(1, n + 1)]
+    elif source == "local" and _TRACK_IDS:
+        pairs = sorted(_TRACK_IDS.items())
+    else:
+        return ""
+    return ";".join(f"{t}:{g}" for t, g in pairs)
+
+
+def track_table_inputs(wildcards):
+    """The audio files, and the annotations only where their ids are not known in advance."""
+    inputs = {"audio": audio_inputs(wildcards)}
+    if not track_ids_param():
+        inputs["annotations"] = "results/data/annotations.csv"
+    return inputs
 
 
 # archive files of a local copy that data.csv holds no rows for: never decoded (the track
@@ -486,10 +515,11 @@ def project_imports(module, found=None):
 
 @functools.cache  # one digest per script, however many rules run it
 def code_digest(script):
-    """sha256 of the project modules a rule's script imports (found by :func:`project_imports`).
-    Snakemake's code trigger covers the script itself; this digest in ``params`` reruns the rule
-    when a module it relies on changes too (e.g. spectrogram.py for the extraction)."""
-    modules = sorted(project_imports(script) - {script, "quiet_interrupt"})
+    """sha256 of the code a rule runs: its script and the project modules it imports (found by
+    :func:`project_imports`), each as its syntax tree without comments or docstrings
+    (:func:`common_io.code_text`). In ``params``, it reruns the rule exactly when code it runs
+    changes; the profiles turn Snakemake's own code trigger (the script's mtime) off."""
+    modules = sorted((project_imports(script) | {script}) - {"quiet_interrupt"})
     return source_digest(*(SCRIPTS_DIR / f"{module}.py" for module in modules))
 
 

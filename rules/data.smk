@@ -72,8 +72,7 @@ rule validate_annotations:
 
 rule track_table:
     input:
-        annotations="results/data/annotations.csv",
-        audio=audio_inputs,
+        unpack(track_table_inputs),
     output:
         tracks=report(
             "results/tables/tracks.csv",
@@ -89,6 +88,7 @@ rule track_table:
     params:
         code=code_digest("dataset"),
         audio_root=audio_root(),
+        track_ids=track_ids_param(),
         content=all_audio_content,
         ext=config["data"]["audio_ext"],
         require_all_audio=config["data"]["require_all_audio"],

@@ -304,7 +304,7 @@ def test_a_change_in_an_imported_module_reruns_what_it_shapes(
     work = tmp_path / "edited"
     shutil.copytree(demo_run, work, symlinks=True)
     source = work / "workflow/scripts" / module
-    source.write_text(source.read_text() + "\n# an edit\n")
+    source.write_text(source.read_text() + "\n_AN_EDIT = 1\n")  # code, not a comment
     planned = set(planned_jobs((r := snakemake(work, "-n", "--configfile", "config/demo.yaml")).stdout + r.stderr))
     assert must <= planned, must - planned
     assert not planned & must_not, planned & must_not
@@ -430,3 +430,31 @@ def test_a_full_disk_during_extraction_is_one_sentence_and_resumes(small_disk: P
     filler.unlink()
     snakemake(work, "results/features/vgg19.h5", *tiny)
     assert (work / "results/features/vgg19.h5").is_file()
+
+
+def test_a_comment_or_docstring_edit_anywhere_reruns_nothing(demo_run: Path, tmp_path: Path) -> None:
+    work = tmp_path / "edited"
+    shutil.copytree(demo_run, work, symlinks=True)
+    for source in sorted((work / "workflow/scripts").glob("*.py")):
+        text = source.read_text()
+        edited = text.replace('"""', '"""An edited docstring. ', 1) if '"""' in text else text
+        source.write_text(edited + "\n# a comment appended\n")
+    planned = planned_jobs((r := snakemake(work, "-n", "--configfile", "config/demo.yaml")).stdout + r.stderr)
+    assert planned == {}, planned
+
+
+def test_a_rating_edit_reruns_the_labels_and_their_consumers_only(demo_run: Path, tmp_path: Path) -> None:
+    work = tmp_path / "edited"
+    shutil.copytree(demo_run, work, symlinks=True)
+    csv = work / "resources/demo/data.csv"
+    lines = csv.read_text().splitlines()
+    cells = lines[1].split(",")
+    cells[2] = "1" if cells[2].strip() == "0" else "0"  # one listener's amazement
+    lines[1] = ",".join(cells)
+    csv.write_text("\n".join(lines) + "\n")
+    planned = set(planned_jobs((r := snakemake(work, "-n", "--configfile", "config/demo.yaml")).stdout + r.stderr))
+    assert {"validate_annotations", "gems_ratings", "gems_labels", "exp2_emotion_from_audio", "summary"} <= planned
+    assert not planned & (AUDIO_JOBS | {"track_table", "make_demo", "resample_splits", "split"}), planned
+    # the audio rankings stay; only the ratings' own rankings (Experiment III) are recomputed
+    jobs = (r.stdout + r.stderr).split("rule neighbours:")[1:]
+    assert all("audio.h5" not in job.split("\n\n")[0] for job in jobs), jobs

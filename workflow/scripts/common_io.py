@@ -164,11 +164,38 @@ def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def code_text(path: str | os.PathLike[str]) -> bytes:
+    """What a source file's behaviour depends on: for Python, its syntax tree without comments,
+    docstrings, line numbers or formatting (``ast.dump``); for anything else, its bytes. A
+    comment- or docstring-only edit leaves it unchanged, so it reruns nothing."""
+    import ast
+
+    path = Path(path)
+    data = path.read_bytes()
+    if path.suffix != ".py":
+        return data
+    try:
+        tree = ast.parse(data)
+    except SyntaxError:
+        return data
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, include_attributes=False).encode()
+
+
 def source_digest(*paths: str | os.PathLike[str]) -> str:
-    """sha256 over files' names and bytes: the version of the code they hold."""
+    """sha256 over files' names and code (:func:`code_text`): the version of the code they hold."""
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(Path(path).name.encode() + Path(path).read_bytes())
+        digest.update(Path(path).name.encode() + code_text(path))
     return digest.hexdigest()
 
 
@@ -217,6 +244,9 @@ def run_main(main: Any, smk: Any) -> None:
     if isinstance(main, dict):
         jobs = main
         rule = getattr(smk, "rule", None)
+
+        # a rule imported from a module carries the importer's prefix (use rule * as emotify_*)
+        rule = max((name for name in jobs if rule == name or str(rule).endswith(f"_{name}")), key=len, default=rule)
 
         def main(smk: Any, logger: logging.Logger) -> None:
             if rule not in jobs:

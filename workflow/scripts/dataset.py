@@ -727,8 +727,16 @@ def validate_annotations_job(smk: Any, logger: logging.Logger) -> None:
     write_json({**report, "file": str(smk.input.csv)}, smk.output.report)
 
 
+def parse_track_ids(text: str) -> pd.DataFrame:
+    """'id:genre;id:genre;...' (the track table's params) as a frame with columns ``track id``
+    and ``genre``, as :func:`expected_audio_paths` reads annotations."""
+    pairs = [item.split(":") for item in text.split(";") if item]
+    return pd.DataFrame({"track id": [int(t) for t, _ in pairs], "genre": [g for _, g in pairs]})
+
+
 def track_table_job(smk: Any, logger: logging.Logger) -> None:
-    data = read_annotations(smk.input.annotations)
+    ids = smk.params.track_ids
+    data = parse_track_ids(ids) if ids else read_annotations(smk.input.annotations)
     table = build_track_table(
         data,
         smk.params.audio_root,
