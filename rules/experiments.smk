@@ -113,8 +113,6 @@ rule pca:
         exp="|".join(PCA_EXPERIMENTS),
     conda:
         "../envs/ml.yaml"
-    resources:
-        mem_mb=8000,
     params:
         code=code_digest("experiments"),
         seed=config["split"]["seed"],

@@ -49,9 +49,6 @@ rule extract_shard:
     conda:
         "../envs/features.yaml"
     threads: 2
-    resources:
-        mem_mb=8000,
-        runtime=60,
     params:
         code=code_digest("vgg_extract"),
         paths=shard_paths,
@@ -94,8 +91,6 @@ rule reduce_features:
         "results/benchmarks/reduce_features.tsv"
     conda:
         "../envs/ml.yaml"
-    resources:
-        mem_mb=8000,
     params:
         code=code_digest("reduce_features"),
         reduce=config["features"]["reduce"],

@@ -63,8 +63,6 @@ rule neighbours:
     conda:
         "../envs/ml.yaml"
     threads: 2
-    resources:
-        mem_mb=8000,
     params:
         code=code_digest("geometry"),
     script:
@@ -87,8 +85,6 @@ rule ablation_neighbours:
     conda:
         "../envs/ml.yaml"
     threads: 2
-    resources:
-        mem_mb=8000,
     params:
         code=code_digest("ablation"),
         repeats=config["evaluation"]["ablation_repeats"],
