@@ -27,7 +27,7 @@ if _PROBLEM:
     raise WorkflowError(f"invalid configuration: {_PROBLEM}")
 validate(config, schema="../config/schema.yaml")  # fills in the defaults
 
-from run_guard import clear_run, guard_message, invocation, live_run, record_run  # noqa: E402
+from run_guard import guard_message, invocation, live_run  # noqa: E402
 
 
 def guard_against_a_live_run():
@@ -42,36 +42,6 @@ def guard_against_a_live_run():
 
 
 guard_against_a_live_run()
-
-
-def check_cluster_status_command():
-    """Before any job is submitted: a SLURM executor that would poll a sacct which cannot
-    answer stops with one message (instead of waiting, then a traceback from the plugin)."""
-    from run_guard import sacct_problem, slurm_status_message
-
-    plugin = getattr(workflow, "executor_plugin", None)
-    executor = getattr(plugin, "name", "") if plugin else ""
-    if executor != "slurm":
-        return
-    status = getattr(workflow.executor_settings, "status_command", None)
-    message = slurm_status_message(
-        executor, status, sacct_problem() if status in (None, "sacct") else ""
-    )
-    if message:
-        raise WorkflowError(message)
-
-
-onstart:
-    check_cluster_status_command()
-    record_run()
-
-
-onsuccess:
-    clear_run()
-
-
-onerror:
-    clear_run()
 
 
 def check_config_relations():
@@ -515,7 +485,7 @@ def project_imports(module, found=None):
 
 @functools.cache  # one digest per script, however many rules run it
 def code_digest(script):
-    """sha256 of the code a rule runs: its script and the project modules it imports (found by
+    """sha256 of the code that runs for a rule -- its script and the project modules it imports (found by
     :func:`project_imports`), each as its syntax tree without comments or docstrings
     (:func:`common_io.code_text`). In ``params``, it reruns the rule exactly when code it runs
     changes; the profiles turn Snakemake's own code trigger (the script's mtime) off."""

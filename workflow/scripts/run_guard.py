@@ -172,3 +172,15 @@ def slurm_status_message(executor: str, status_command: str | None, problem: str
         "probably off). Run with --slurm-status-command squeue (profiles/slurm-single-node sets it), or ask "
         "the administrators to enable accounting"
     )
+
+
+def cluster_status_message(workflow: Any) -> str:
+    """For ``onstart``, before any job is submitted: the message for a SLURM executor that
+    would poll a sacct which cannot answer (instead of waiting, then a traceback from the
+    plugin), else ''."""
+    plugin = getattr(workflow, "executor_plugin", None)
+    executor = str(getattr(plugin, "name", "") or "")
+    if executor != "slurm":
+        return ""
+    status = getattr(workflow.executor_settings, "status_command", None)
+    return slurm_status_message(executor, status, sacct_problem() if status in (None, "sacct") else "")
