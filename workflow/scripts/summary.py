@@ -196,21 +196,16 @@ def data_lines(
             + f"; {annotations.get('rows_used', '?')} used."
         )
     ok = tracks[tracks["status"] == "ok"]
-    if "integrity" in ok:
-        unverified = ok[ok["integrity"].astype(str).str.startswith("unverified")]
-        if len(unverified):
-            lines.append(
-                f"- {len(unverified)} usable MP3(s) are whole as far as their frames show, but cannot be proven "
-                "complete (no VBR header or closing tag; a cut between two frames would look the same): "
-                "`integrity` in tracks.csv."
-            )
-        whole = ok[ok["integrity"].astype(str).str.startswith("whole: closing tag")]
-        if len(whole):
-            lines.append(
-                f"- {len(whole)} usable MP3(s) are whole and closed by a tag, but not checked against the archive's "
-                "catalogue (a copy cut between two frames with its tag appended again would look the same): "
-                "`integrity` in tracks.csv."
-            )
+    integrity = ok["integrity"].astype(str) if "integrity" in ok else pd.Series(dtype=str)
+    for prefix, what in (
+        ("unverified", "are whole as far as their frames show, but cannot be proven complete (no VBR header or "
+         "closing tag; a cut between two frames would look the same)"),
+        ("whole: closing tag", "are whole and closed by a tag, but not checked against the archive's catalogue "
+         "(a copy cut between two frames with its tag appended again would look the same)"),
+    ):  # fmt: skip
+        count = int(integrity.str.startswith(prefix).sum())
+        if count:
+            lines.append(f"- {count} usable MP3(s) {what}: `integrity` in tracks.csv.")
     if "duplicate_of" in ok:
         dup = ok[ok["duplicate_of"].fillna("").astype(str) != ""]
         if len(dup):
