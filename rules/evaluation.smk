@@ -49,7 +49,7 @@ rule human_ceiling:
         "../envs/ml.yaml"
     params:
         code=code_digest("evaluation"),
-        evaluation=evaluation_params("ceiling_splits", "confidence", "seed"),
+        evaluation=evaluation_params("ceiling_splits", "ceiling_bootstrap", "confidence", "seed"),
         threshold=config["labels"]["threshold"],
     script:
         f"{SCRIPTS}/evaluation.py"

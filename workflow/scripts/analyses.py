@@ -150,18 +150,47 @@ def class_shares(
     return out
 
 
+def vote_tie_shares(
+    y: np.ndarray, votes: list[Votes], preds: list[np.ndarray], k: int, ties: str, seed: int, classes: list[str]
+) -> dict[str, tuple[float, float]]:
+    """Per class, over the tied votes of all splits (two or more classes with the top count, the
+    voters as the tie rule picks them): the share of ties the class is part of, and the share it
+    wins (scikit-learn's rule gives a tie to the first tied class in sorted order)."""
+    part = {c: 0 for c in classes}
+    won = {c: 0 for c in classes}
+    n_tied = 0
+    for r, (v, pred) in enumerate(zip(votes, preds, strict=True)):
+        order = v.order
+        if ties == "random":
+            order = knn.break_ties(v.order, v.tied, np.random.default_rng(seed + r))
+        labels, counts = knn.vote_counts(y[v.train], knn.top(order, k, len(v.train)))
+        top = counts == counts.max(axis=1, keepdims=True)
+        tied = top.sum(axis=1) > 1
+        n_tied += int(tied.sum())
+        for j, c in enumerate(labels):
+            if c in part:
+                part[c] += int((tied & top[:, j]).sum())
+                won[c] += int((tied & (pred == c)).sum())
+    if not n_tied:
+        return {c: (np.nan, np.nan) for c in classes}
+    return {c: (part[c] / n_tied, won[c] / n_tied) for c in classes}
+
+
 def genre_claims(
     y_genre: np.ndarray,
     y_emo: np.ndarray,
     variants: dict[str, list[Votes]],
     cfg: dict[str, Any],
 ) -> pd.DataFrame:
-    """Recall and prediction share of every genre for each experiment variant and tie rule."""
+    """Recall and prediction share of every genre for each experiment variant and tie rule, and
+    each genre's part in the tied votes (``vote_ties_with``: share of the tied votes it is one of
+    the tied classes in; ``vote_ties_won``: share of the tied votes it wins)."""
     classes = [g for g in GENRES if g in set(y_genre)]
     rows = []
     for variant, votes in variants.items():
         for ties in ("sklearn", "random"):
             preds = [predict(y_genre, v, cfg["k"], ties, cfg["seed"] + r) for r, v in enumerate(votes)]
+            tie_parts = vote_tie_shares(y_genre, votes, preds, cfg["k"], ties, cfg["seed"], classes)
             accuracy = float(np.mean([np.mean(p == y_genre[v.test]) for v, p in zip(votes, preds, strict=True)]))
             distance, vote = np.mean(
                 [knn.tie_rates(y_genre[v.train], v.order, v.tied, cfg["k"]) for v in votes], axis=0
@@ -176,6 +205,8 @@ def genre_claims(
                         "accuracy": accuracy,
                         "distance_tie_rate": float(distance),
                         "vote_tie_rate": float(vote),
+                        "vote_ties_with": tie_parts[c][0],
+                        "vote_ties_won": tie_parts[c][1],
                         "n_repeats": len(votes),
                     }
                 )

@@ -325,7 +325,12 @@ def exp4_votes(source: Rankings, audio: list[Votes], y_emo: np.ndarray, row: pd.
 
 
 def human_ceiling(
-    annotations: pd.DataFrame, n_splits: int, seed: int, confidence: float, rule: str = "median"
+    annotations: pd.DataFrame,
+    n_splits: int,
+    seed: int,
+    confidence: float,
+    rule: str = "median",
+    bootstrap: int = 0,
 ) -> pd.DataFrame:
     """How well the paper's labels can be predicted at all, per emotion.
 
@@ -336,9 +341,12 @@ def human_ceiling(
       than the full panel, so this is a *lower* bound of the attainable accuracy, not a ceiling.
     - ``ceiling``: the beta-binomial ceiling of accuracy against the full-panel labels
       (:func:`inference.beta_binomial_ceiling`): what a predictor that knew every song's true
-      rating rate could expect -- the estimate of the actual ceiling.
+      rating rate could expect -- the estimate of the actual ceiling; ``ceiling_low/high``: its
+      percentile bootstrap interval over songs (``bootstrap`` resamples, :func:`inference.ceiling_interval`).
+
+    Each part draws from its own named stream of ``seed`` (:func:`inference.stream`).
     """
-    rng = np.random.default_rng(seed)
+    rng = inference.stream(seed, "human_ceiling", "halves")
     ids = annotations["track id"].to_numpy()
     marks = annotations[list(EMOTIONS)].to_numpy(dtype=float)
     order = np.argsort(ids, kind="stable")
@@ -359,6 +367,14 @@ def human_ceiling(
     successes = np.add.reduceat(marks, start)
     mu = song_shares(marks, start)
     thresholds = thresholds_of(mu, rule)
+    low, high = [], []
+    for i, e in enumerate(EMOTIONS):
+        boot = inference.stream(seed, "human_ceiling", "bootstrap", e)
+        interval = inference.ceiling_interval(
+            successes[:, i], counts, lambda mu: float(thresholds_of(mu[:, None], rule)[0]), bootstrap, confidence, boot
+        )
+        low.append(interval[0])
+        high.append(interval[1])
     rows = []
     for i, e in enumerate(EMOTIONS):
         lo, hi = inference.split_range(agree[:, i], confidence)
@@ -370,6 +386,9 @@ def human_ceiling(
                 "half_panel_range_high": hi,
                 "half_panel_kappa": float(np.nanmean(kappa[:, i])) if np.isfinite(kappa[:, i]).any() else np.nan,
                 "ceiling": inference.beta_binomial_ceiling(successes[:, i], counts, float(thresholds[i])),
+                "ceiling_low": low[i],
+                "ceiling_high": high[i],
+                "ceiling_bootstrap": bootstrap,
                 "n_splits": n_splits,
                 "n_songs": len(songs),
             }
@@ -380,7 +399,14 @@ def human_ceiling(
 def human_ceiling_job(smk: Any, logger: logging.Logger) -> None:
     cfg = dict(smk.params.evaluation)
     annotations = pd.read_csv(smk.input.annotations)
-    table = human_ceiling(annotations, cfg["ceiling_splits"], cfg["seed"], cfg["confidence"], smk.params.threshold)
+    table = human_ceiling(
+        annotations,
+        cfg["ceiling_splits"],
+        cfg["seed"],
+        cfg["confidence"],
+        smk.params.threshold,
+        cfg["ceiling_bootstrap"],
+    )
     write_csv(table, smk.output.csv)
 
 

@@ -230,6 +230,30 @@ def _key(names: tuple[object, ...]) -> tuple[int, ...]:
     return tuple(zlib.crc32(str(n).encode()) for n in names)
 
 
+def ceiling_interval(
+    successes: np.ndarray,
+    trials: np.ndarray,
+    threshold_of: Callable[[np.ndarray], float],
+    resamples: int,
+    confidence: float,
+    rng: np.random.Generator,
+    grid: int = 1001,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of :func:`beta_binomial_ceiling` over songs: songs drawn with
+    replacement, the label threshold recomputed from the drawn songs' rates (``threshold_of``,
+    the labelling rule), the beta-binomial refitted (started from the full-sample fit). nan
+    without resamples."""
+    x, n = np.asarray(successes, dtype=float), np.asarray(trials)
+    if resamples <= 0:
+        return float("nan"), float("nan")
+    start = beta_binomial_fit(x, n)
+    values = []
+    for _ in range(resamples):
+        pick = rng.integers(0, len(x), len(x))
+        values.append(beta_binomial_ceiling(x[pick], n[pick], threshold_of(x[pick] / n[pick]), grid, start))
+    return split_range(np.array(values), confidence)
+
+
 def cohen_kappa(a: np.ndarray, b: np.ndarray) -> float:
     """Cohen's kappa of two binary label vectors (nan when both are constant and equal)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -239,8 +263,11 @@ def cohen_kappa(a: np.ndarray, b: np.ndarray) -> float:
     return float((observed - expected) / (1 - expected)) if expected < 1 else float("nan")
 
 
-def beta_binomial_fit(successes: np.ndarray, trials: np.ndarray) -> tuple[float, float]:
-    """Maximum-likelihood (alpha, beta) of a beta-binomial model of the songs' rating rates."""
+def beta_binomial_fit(
+    successes: np.ndarray, trials: np.ndarray, start: tuple[float, float] | None = None
+) -> tuple[float, float]:
+    """Maximum-likelihood (alpha, beta) of a beta-binomial model of the songs' rating rates
+    (Nelder-Mead from ``start``, by default a moment guess)."""
     from scipy.optimize import minimize
     from scipy.special import betaln
 
@@ -251,12 +278,19 @@ def beta_binomial_fit(successes: np.ndarray, trials: np.ndarray) -> tuple[float,
         return -float(np.sum(betaln(x + a, n - x + b) - betaln(a, b)))
 
     m = np.clip(x.sum() / n.sum(), 1e-3, 1 - 1e-3)
-    fit = minimize(nll, np.log([2 * m, 2 * (1 - m)]), method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-9})
+    guess = np.log(start) if start is not None else np.log([2 * m, 2 * (1 - m)])
+    fit = minimize(nll, guess, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-9})
     a, b = np.exp(fit.x)
     return float(a), float(b)
 
 
-def beta_binomial_ceiling(successes: np.ndarray, trials: np.ndarray, threshold: float, grid: int = 4001) -> float:
+def beta_binomial_ceiling(
+    successes: np.ndarray,
+    trials: np.ndarray,
+    threshold: float,
+    grid: int = 4001,
+    start: tuple[float, float] | None = None,
+) -> float:
     """The accuracy ceiling of any predictor of the full-panel labels that works from the song
     (its audio): expected accuracy of the best prediction given each song's true rating rate.
 
@@ -267,7 +301,7 @@ def beta_binomial_ceiling(successes: np.ndarray, trials: np.ndarray, threshold: 
     and over the songs' panel sizes: what even a perfect model of the songs cannot beat,
     because the labels are finite panels' noisy readings of p_s.
     """
-    a, b = beta_binomial_fit(successes, trials)
+    a, b = beta_binomial_fit(successes, trials, start)
     edges = np.linspace(0.0, 1.0, grid + 1)
     p = (edges[1:] + edges[:-1]) / 2
     weight = np.diff(stats.beta.cdf(edges, a, b))  # the mass of each bin (exact near 0 and 1 when a or b < 1)

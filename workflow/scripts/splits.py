@@ -101,7 +101,35 @@ def split_sizes(table: pd.DataFrame) -> pd.DataFrame:
     sizes["n_songs"] = table.groupby("repeat").size()
     sizes["test_share"] = sizes["n_test"] / sizes["n_songs"]
     per_genre = test.groupby(["repeat", "genre"]).size().unstack(fill_value=0).add_prefix("test_")
-    return sizes.join(per_genre).fillna(0).reset_index()
+    sizes = sizes.join(per_genre).fillna(0)
+    if "group" in table:
+        sizes = sizes.join(group_composition(table))
+    return sizes.reset_index()
+
+
+GROUP_SIZE_BINS = ((1, 1), (2, 4), (5, 9), (10, None))
+
+
+def group_composition(table: pd.DataFrame) -> pd.DataFrame:
+    """Per split of a grouped split table: test groups and, per group-size bin (1, 2-4, 5-9,
+    10+ songs), the share of those groups' songs on the test side. The greedy assignment of
+    :func:`grouped_splits` takes a group only when it brings the genre counts closer to their
+    targets, which a large group overshoots more often: small groups land on the test side more
+    often than large ones, and these columns measure by how much."""
+    size = table.groupby(["repeat", "group"])["track_id"].transform("size")
+    test = table["subset"] == "test"
+    out = (
+        table.assign(is_test=test)
+        .groupby("repeat")
+        .apply(lambda part: part.loc[part["is_test"], "group"].nunique(), include_groups=False)
+    )
+    frame = out.rename("n_test_groups").to_frame()
+    frame["n_groups"] = table.groupby("repeat")["group"].nunique()
+    for lo, hi in GROUP_SIZE_BINS:
+        name = f"test_share_groups_{lo}" if hi == lo else f"test_share_groups_{lo}_{hi or 'up'}"
+        in_bin = (size >= lo) & (size <= (hi if hi is not None else np.inf))
+        frame[name] = (test & in_bin).groupby(table["repeat"]).sum() / in_bin.groupby(table["repeat"]).sum()
+    return frame
 
 
 def inner_folds(strata: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
