@@ -219,6 +219,7 @@ def paper_split_job(smk: Any, logger: logging.Logger) -> None:
 def resample_job(smk: Any, logger: logging.Logger) -> None:
     from common_io import usable_tracks
     from feature_store import feature_track_ids
+    from streams import stream_seed
 
     p = smk.params
     tracks = usable_tracks(pd.read_csv(smk.input.tracks, dtype={"artist": str, "album": str}))
@@ -235,12 +236,16 @@ def resample_job(smk: Any, logger: logging.Logger) -> None:
             )
         groups = values.to_numpy()
     y = tracks["genre"].to_numpy()
+    # each kind of split, and each split's inner folds, from its own named stream of the seed
+    seed = stream_seed(p.seed, "splits", kind)
     if groups is None:
-        splits = resampled_splits(y, p.repeats, p.test_size, p.seed)
+        splits = resampled_splits(y, p.repeats, p.test_size, seed)
     else:
-        splits = grouped_splits(y, groups, p.repeats, p.test_size, p.seed)
+        splits = grouped_splits(y, groups, p.repeats, p.test_size, seed)
     folds = p.inner_folds if kind == "random" else 0  # Experiment IV is evaluated on random splits
-    table = split_table(tracks, splits, folds, [p.seed + r for r in range(len(splits))])
+    table = split_table(
+        tracks, splits, folds, [stream_seed(p.seed, "inner_folds", kind, r) for r in range(len(splits))]
+    )
     if groups is not None:
         table["group"] = table["track_id"].map(dict(zip(tracks["track_id"], groups, strict=True)))
     if "artist" in tracks:  # the permutation tests exchange labels artist by artist, on every kind of split
