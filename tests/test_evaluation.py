@@ -4,6 +4,7 @@ import inference
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import balanced_accuracy_score
 
 import geometry
 from common_io import EMOTIONS, GENRES
@@ -54,12 +55,11 @@ def test_permutation_p_value_separates_signal_from_noise() -> None:
             order, tied = geometry.ranked_with_ties(x, [(s.train, s.test)])[0]
             votes.append(Votes(s.train, s.test, order, tied))
         statistic = excess_statistic(votes, 5, "sklearn", 0)
-        # the batched statistic is the mean excess accuracy of the workflow's own votes
+        # the batched statistic is the mean balanced accuracy over chance of the workflow's own votes
         codes = np.unique(y, return_inverse=True)[1]
-        expected = np.mean(
-            [inference.excess_accuracy(y[v.test], vote(y[v.train], v.order[:, :5])[0], y[v.train]) for v in votes]
-        )
-        assert statistic(codes[None, :], 4)[0] == pytest.approx(expected)
+        preds = [vote(y[v.train], v.order[:, :5])[0] for v in votes]
+        balanced = np.mean([balanced_accuracy_score(y[v.test], p) - 0.25 for v, p in zip(votes, preds, strict=True)])
+        assert statistic(codes[None, :], 4)[0] == pytest.approx(balanced)
         out[name] = inference.permutation_test(
             y, statistic, 99, np.random.default_rng(0), inference.Exchange(np.arange(40))
         )[1]
@@ -79,13 +79,13 @@ def test_batched_statistic_matches_predict_with_random_ties() -> None:
         votes.append(Votes(s.train, s.test, order, tied))
     codes = np.unique(y, return_inverse=True)[1]
     for ties in ("sklearn", "random"):
-        expected = np.mean(
-            [
-                inference.excess_accuracy(y[v.test], predict(y, v, 5, ties, 7 + r), y[v.train])
-                for r, v in enumerate(votes)
-            ]
+        preds = [predict(y, v, 5, ties, 7 + r) for r, v in enumerate(votes)]
+        plain = np.mean(
+            [inference.excess_accuracy(y[v.test], p, y[v.train]) for v, p in zip(votes, preds, strict=True)]
         )
-        assert excess_statistic(votes, 5, ties, 7)(codes[None, :], 4)[0] == pytest.approx(expected)
+        balanced = np.mean([balanced_accuracy_score(y[v.test], p) - 0.25 for v, p in zip(votes, preds, strict=True)])
+        assert excess_statistic(votes, 5, ties, 7, "accuracy")(codes[None, :], 4)[0] == pytest.approx(plain)
+        assert excess_statistic(votes, 5, ties, 7)(codes[None, :], 4)[0] == pytest.approx(balanced)
 
 
 def _evaluate(x: np.ndarray, meta: pd.DataFrame, labels: pd.DataFrame, ratings: pd.DataFrame, cfg: dict):

@@ -57,7 +57,8 @@ def emotion_beyond_genre(
     split_kind: str = "artist",
 ) -> pd.DataFrame:
     """Per emotion (and per emotion x genre): audio accuracy, the emotion-from-genre baseline,
-    their difference, and the within-genre permutation p-value of the audio's excess accuracy.
+    their difference, and the within-genre permutation p-value of the audio's mean balanced
+    accuracy over chance (:func:`evaluation.excess_statistic`).
 
     Run on artist-grouped splits (``split_kind``): on random splits an artist's songs sit on
     both sides, and an emotion that depends on the artist alone would pass for audio

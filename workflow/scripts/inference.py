@@ -18,16 +18,23 @@ Intervals:
   interval for the overlap of the training sets (variance factor 1/R + n_test/n_train),
   clipped to [0, 1].
 
-Permutation tests (:func:`permutation_p_value`) shuffle labels in a way that keeps the
-structure the splits keep: songs one by one for random splits, whole groups for grouped splits
-(:func:`group_permutation`), within each genre for the "beyond genre" test
-(:func:`within_permutation`); p = (1 + #{statistic under shuffling >= observed}) / (1 + B). The
-statistic is the mean over splits of accuracy minus the stratified chance baseline of the same
-labels (:func:`excess_accuracy`): the splits are drawn once, stratified by genre, and stay fixed
-while labels are shuffled, so shuffled genre labels lose the balance the real ones have on the
-splits; the accuracy alone would then favour the real labels (p-values too small), the excess
-over chance compensates most of it (tests/test_inference.py measures the calibration). For
-emotion labels the splits do not depend on the labels shuffled, and the tests are exact.
+Permutation tests (:func:`permutation_test`) permute labels with one restricted scheme,
+:class:`Exchange`: an artist's songs (within one genre, for the "beyond genre" test) form a unit;
+units with the same number of songs are permuted among themselves and the songs of a unit are
+reordered -- a bijection of the songs, so every label count is kept (100 songs per genre) and
+labels shared within an artist stay shared. Null hypothesis: the features say nothing about which
+same-size artist carries which labels (within genre, for the beyond-genre test). p = (1 +
+#{statistic under permutation >= observed}) / (1 + B), never below 1 / (1 + B)
+(:func:`p_floor`). The statistic (``evaluation.excess_statistic``) is the mean over splits of
+balanced accuracy minus its chance level 1 / (number of classes): the splits are drawn once,
+balanced by genre, and stay fixed while labels are permuted, so permuted genre labels are less
+balanced on them than the real ones; a predictor that ignores the truth expects balanced
+accuracy 1 / C however unbalanced the classes, so that imbalance is not held against the
+permuted labels (accuracy minus the stratified chance baseline, :func:`excess_accuracy`, left
+the grouped genre tests liberal: 8.1 % at 0.05). The splits are fixed, so the tests
+are not exact by construction; ``benchmarks/calibration.py`` measures them under nulls on the
+real archive's structure (README, "Permutation tests"), ``tests/test_calibration.py`` checks two
+of them on both sides.
 """
 
 from collections.abc import Callable

@@ -372,8 +372,8 @@ def summary_markdown(
             "",
             f"Mean accuracy over resampled splits; split_range: the central {conf} % of the split accuracies "
             f"(what one split may give); ci: the {conf} % confidence interval of the mean (corrected resampled t, "
-            "Nadeau & Bengio); p: permutation test of the mean excess accuracy over chance (accuracy minus the "
-            "stratified chance baseline of the same labels) on the first `evaluation.permutation_splits` splits, "
+            "Nadeau & Bengio); p: permutation test of the mean balanced accuracy over its chance level (1 / number "
+            "of classes) on the first `evaluation.permutation_splits` splits, "
             "labels exchanged artist by artist among artists with the same number of songs (songs within an artist "
             "reordered; every genre keeps its song count) on every kind of split. Its null: the features say nothing "
             "about which same-size artist carries which labels -- so on random splits, where an artist's songs sit "
@@ -396,8 +396,8 @@ def summary_markdown(
             "",
             "Beside the paper's Table 1: the single split; the means and confidence intervals over resampled "
             "splits; the majority baseline and the emotion-from-genre baseline (each test song gets the training "
-            "majority label of its genre; per split kind); p_<split>: permutation p of the audio's excess "
-            "accuracy, labels exchanged artist by artist among same-size artists (genre included: any association "
+            "majority label of its genre; per split kind); p_<split>: permutation p of the audio's mean balanced "
+            "accuracy over chance, labels exchanged artist by artist among same-size artists (genre included: any association "
             "beyond an artist's identity), and p_<split>_holm the same Holm-adjusted over the nine emotions; "
             "p_beyond_genre(_holm): on artist splits, labels exchanged artist by artist within genre; p_floor and "
             "p_holm_floor: the smallest raw and Holm-adjusted p the permutations can give; the share of positive "
