@@ -156,7 +156,7 @@ def _old_p(y, votes, k, seed, kind, target, artist, album, genre, permutations) 
         shuffle = old.song_permutation
     else:
         shuffle = old.group_permutation(artist if kind == "artist" else album)
-    batched = excess_statistic(votes, k, "sklearn", seed)
+    batched = excess_statistic(votes, k, "sklearn", seed, "accuracy")  # the previous release's statistic
     classes = np.unique(y)
 
     def statistic(labels: np.ndarray) -> float:
