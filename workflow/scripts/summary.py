@@ -105,6 +105,9 @@ def table1_extended(
     out["half_panel_agreement"] = out["emotion"].map(ceil["half_panel_agreement"])
     out["half_panel_kappa"] = out["emotion"].map(ceil["half_panel_kappa"])
     out["ceiling"] = out["emotion"].map(ceil["ceiling"])
+    for column in ("ceiling_low", "ceiling_high"):
+        if column in ceil:
+            out[column] = out["emotion"].map(ceil[column])
     return out
 
 
@@ -150,7 +153,7 @@ def emotion_sentences(beyond: pd.DataFrame, extended: pd.DataFrame, alpha: float
         if "ceiling_low" in extended:
             span = (
                 f" (bootstrap over songs: {extended['ceiling_low'].min():.2f}-{extended['ceiling_high'].max():.2f} "
-                "across the emotions' 95 % intervals)"
+                "across the emotions' percentile intervals)"
             )
         lines.append(
             f"- The labels limit any predictor: the beta-binomial ceiling ranges from {extended['ceiling'].min():.2f} "
@@ -211,8 +214,10 @@ def tie_sentence(exp4: pd.DataFrame) -> str:
     parts = ", ".join(f"{g} {sk.loc[g, 'vote_ties_with']:.1%}" for g in order)
     wins = ", ".join(f"{g} {sk.loc[g, 'vote_ties_won']:.1%}" for g in order)
     text += (
-        f" Share of the tied votes each genre is part of: {parts}; so {first} wins the {sk.loc[first, 'vote_ties_with']:.1%} "
-        f"it is part of, not all of them. Share of the tied votes each genre wins: {wins}"
+        f" Share of the tied votes each genre is part of: {parts}; so {first} wins the "
+        f"{sk.loc[first, 'vote_ties_with']:.1%} it is part of"
+        + (", not all of them" if sk.loc[first, "vote_ties_with"] < 1 else ", which is all of them")
+        + f". Share of the tied votes each genre wins: {wins}"
     )
     if "vote_ties_won" in rnd and len(rnd):
         text += f" (ties broken at random: {first} {rnd.loc[first, 'vote_ties_won']:.1%})"
