@@ -81,3 +81,6 @@ def test_split_lines_state_the_size_bias_with_its_size() -> None:
     assert "Small artists land on the test side more often than large ones (0.330 vs 0.290)" in text
     flipped = table.assign(test_share_groups_1=np.array([0.2, 0.2]))
     assert "Small artists" not in " ".join(split_lines({"artist": flipped}))
+    one_size = table.assign(test_share_groups_10_up=np.nan)  # no group of 10+ songs: no comparison, no nan
+    text = " ".join(split_lines({"artist": one_size}))
+    assert "no size bias to measure" in text and "nan" not in text

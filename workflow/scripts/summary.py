@@ -229,23 +229,26 @@ def split_lines(sizes: dict[str, pd.DataFrame]) -> list[str]:
     and the test share of songs by the size of their group (the greedy assignment's size bias)."""
     lines = []
     for kind, table in sizes.items():
-        bins = [c for c in table.columns if c.startswith("test_share_groups_")]
+        bins = [c for c in table.columns if c.startswith("test_share_groups_") and table[c].notna().any()]
         if not bins:
             continue
         shares = ", ".join(
-            f"{c.removeprefix('test_share_groups_').replace('_up', '+').replace('_', '-')} songs {table[c].mean():.3f}"
+            f"{c.removeprefix('test_share_groups_').replace('_up', '+').replace('_', '-')} song(s) {table[c].mean():.3f}"
             for c in bins
         )
         small, large = table[bins[0]].mean(), table[bins[-1]].mean()
+        if len(bins) < 2:
+            verdict = f"Every {kind} falls in one size class: no size bias to measure."
+        elif small > large:
+            verdict = f"Small {kind}s land on the test side more often than large ones ({small:.3f} vs {large:.3f})."
+        else:
+            verdict = (
+                f"Large {kind}s land on the test side at least as often as small ones ({large:.3f} vs {small:.3f})."
+            )
         lines.append(
             f"- {kind} splits: {len(table)} splits, mean test share {table['test_share'].mean():.3f}, "
             f"{table['n_test_groups'].mean():.1f} of {int(table['n_groups'].iloc[0])} {kind}s on the test side; "
-            f"share of songs on the test side by the size of their {kind}: {shares}. "
-            + (
-                f"Small {kind}s land on the test side more often than large ones ({small:.3f} vs {large:.3f})."
-                if small > large
-                else f"Large {kind}s land on the test side at least as often as small ones ({large:.3f} vs {small:.3f})."
-            )
+            f"share of songs on the test side by the size of their {kind}: {shares}. {verdict}"
         )
     return ["", *lines, ""] if lines else []
 
