@@ -49,7 +49,7 @@ rule human_ceiling:
         "../envs/ml.yaml"
     params:
         code=code_digest("evaluation"),
-        evaluation=evaluation_params("ceiling_splits", "confidence", "seed"),
+        evaluation=evaluation_params("ceiling_splits", "ceiling_bootstrap", "confidence", "seed"),
         threshold=config["labels"]["threshold"],
     script:
         f"{SCRIPTS}/evaluation.py"
@@ -87,12 +87,12 @@ rule ablation_genre:
         f"{SCRIPTS}/ablation.py"
 
 
-# The paper's own question and claims, and the choice of k: each its own rule, all voting on
-# the cached rankings of the random splits.
+# The paper's own question and claims, and the choice of k: each its own rule, voting on the
+# cached rankings (emotion beyond genre: of the artist splits; the others: of the random splits).
 rule emotion_beyond_genre:
     input:
-        split="results/splits/random.csv",
-        neighbours="results/neighbours/random/audio.h5",
+        split=f"results/splits/{BEYOND_GENRE_KIND}.csv",
+        neighbours=f"results/neighbours/{BEYOND_GENRE_KIND}/audio.h5",
         labels="results/tables/gems_labels.csv",
     output:
         csv=report(
@@ -109,6 +109,7 @@ rule emotion_beyond_genre:
     params:
         code=code_digest("analyses"),
         cfg=vote_params("permutations", "permutation_splits", "confidence", "seed"),
+        kind=BEYOND_GENRE_KIND,
     script:
         f"{SCRIPTS}/analyses.py"
 

@@ -15,6 +15,7 @@ rule summary:
         k_sensitivity="results/evaluation/k_sensitivity.csv",
         tracks="results/tables/tracks.csv",
         annotations_report="results/data/annotations_report.json",
+        sizes=[f"results/splits/{kind}_sizes.csv" for kind in EVALUATION_KINDS if kind != "random"],
     output:
         table1_csv=report(
             "results/tables/table1_emotion_accuracy.csv",

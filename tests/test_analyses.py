@@ -65,7 +65,7 @@ def test_emotion_from_genre_only_is_not_credited_to_audio() -> None:
     y_emo = np.stack([(rng.random(len(genre)) < [rate[g] for g in genre]).astype(int) for _ in range(9)], axis=1)
     x = np.stack([np.eye(4)[GENRES.index(g)] * 3 for g in genre]) + rng.normal(size=(len(genre), 4))
     cfg = {"k": 5, "ties": "sklearn", "seed": 0, "permutations": 49, "permutation_splits": 4, "confidence": 0.9}
-    table = emotion_beyond_genre(y_emo, genre, _votes(x, genre), cfg)
+    table = emotion_beyond_genre(y_emo, genre, _votes(x, genre), cfg, split_kind="random")
     overall = table[table["genre"] == "all"]
     assert len(overall) == 9 and set(table["genre"]) == {"all", *GENRES}
     assert (overall["genre_baseline"] > 0.75).all()  # genre alone predicts these labels well
@@ -79,7 +79,7 @@ def test_emotion_beyond_genre_is_found_when_the_audio_carries_it() -> None:
     x = rng.normal(size=(len(genre), 3))
     y_emo = np.repeat((x[:, :1] > 0).astype(int), 9, axis=1)  # within every genre, decided by the audio
     cfg = {"k": 5, "ties": "sklearn", "seed": 0, "permutations": 49, "permutation_splits": 4, "confidence": 0.9}
-    overall = emotion_beyond_genre(y_emo, genre, _votes(x, genre), cfg).query("genre == 'all'")
+    overall = emotion_beyond_genre(y_emo, genre, _votes(x, genre), cfg, split_kind="random").query("genre == 'all'")
     assert (overall["audio_minus_genre"] > 0.2).all() and (overall["within_genre_permutation_p"] <= 0.05).all()
 
 

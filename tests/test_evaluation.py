@@ -4,11 +4,12 @@ import inference
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import balanced_accuracy_score
 
 import geometry
 from common_io import EMOTIONS, GENRES
 from evaluation import evaluate_all, human_ceiling
-from knn import neighbours, vote
+from knn import vote
 from production_features import feature_columns, production_features
 from spectrogram import SpectrogramParams
 from splits import grouped_splits, read_splits, split_table
@@ -41,37 +42,61 @@ def test_grouped_splits_keep_groups_apart_and_are_seeded() -> None:
 
 
 def test_permutation_p_value_separates_signal_from_noise() -> None:
+    from evaluation import Votes, excess_statistic
+
     rng = np.random.default_rng(0)
     y = np.repeat(np.array(GENRES), 10)
     signal = np.stack([np.eye(4)[GENRES.index(g)] * 5 + rng.normal(size=4) for g in y])
     noise = rng.normal(size=(40, 4))
     out = {}
     for name, x in (("signal", signal), ("noise", noise)):
-        splits = make_splits(y, 5, 0.3, seed=0)
-        nns = [neighbours(x, s.train, s.test, 5) for s in splits]
-
-        def statistic(labels: np.ndarray, splits=splits, nns=nns) -> float:
-            return float(
-                np.mean(
-                    [np.mean(vote(labels[s.train], nn)[0] == labels[s.test]) for s, nn in zip(splits, nns, strict=True)]
-                )
-            )
-
-        out[name] = inference.permutation_p_value(y, statistic, statistic(y), 99, seed=0)
+        votes = []
+        for s in make_splits(y, 5, 0.3, seed=0):
+            order, tied = geometry.ranked_with_ties(x, [(s.train, s.test)])[0]
+            votes.append(Votes(s.train, s.test, order, tied))
+        statistic = excess_statistic(votes, 5, "sklearn", 0)
+        # the batched statistic is the mean balanced accuracy over chance of the workflow's own votes
+        codes = np.unique(y, return_inverse=True)[1]
+        preds = [vote(y[v.train], v.order[:, :5])[0] for v in votes]
+        balanced = np.mean([balanced_accuracy_score(y[v.test], p) - 0.25 for v, p in zip(votes, preds, strict=True)])
+        assert statistic(codes[None, :], 4)[0] == pytest.approx(balanced)
+        out[name] = inference.permutation_test(
+            y, statistic, 99, np.random.default_rng(0), inference.Exchange(np.arange(40))
+        )[1]
     assert out["signal"] == pytest.approx(0.01)
     assert out["noise"] > 0.05
+
+
+def test_batched_statistic_matches_predict_with_random_ties() -> None:
+    from evaluation import Votes, excess_statistic, predict
+
+    rng = np.random.default_rng(5)
+    y = np.array(GENRES * 20)
+    x = rng.integers(0, 3, size=(len(y), 3)) / 2.0  # lattice: distance and vote ties
+    votes = []
+    for s in make_splits(y, 4, 0.3, seed=1):
+        order, tied = geometry.ranked_with_ties(x, [(s.train, s.test)])[0]
+        votes.append(Votes(s.train, s.test, order, tied))
+    codes = np.unique(y, return_inverse=True)[1]
+    for ties in ("sklearn", "random"):
+        preds = [predict(y, v, 5, ties, 7 + r) for r, v in enumerate(votes)]
+        plain = np.mean(
+            [inference.excess_accuracy(y[v.test], p, y[v.train]) for v, p in zip(votes, preds, strict=True)]
+        )
+        balanced = np.mean([balanced_accuracy_score(y[v.test], p) - 0.25 for v, p in zip(votes, preds, strict=True)])
+        assert excess_statistic(votes, 5, ties, 7, "accuracy")(codes[None, :], 4)[0] == pytest.approx(plain)
+        assert excess_statistic(votes, 5, ties, 7)(codes[None, :], 4)[0] == pytest.approx(balanced)
 
 
 def _evaluate(x: np.ndarray, meta: pd.DataFrame, labels: pd.DataFrame, ratings: pd.DataFrame, cfg: dict):
     """The workflow's path: split tables -> neighbour rankings -> votes."""
     ids, y = meta["track_id"].to_numpy(), meta["genre"].to_numpy()
-    audio, mu, groups = {}, None, {}
+    audio, mu = {}, None
     for kind in ["random", *cfg["group_by"]]:
         if kind == "random":
             splits = make_splits(y, cfg["repeats"], cfg["test_size"], cfg["seed"])
         else:
-            groups[kind] = meta[kind].to_numpy()
-            splits = grouped_splits(y, groups[kind], cfg["repeats"], cfg["test_size"], cfg["seed"])
+            splits = grouped_splits(y, meta[kind].to_numpy(), cfg["repeats"], cfg["test_size"], cfg["seed"])
         folds = cfg["inner_folds"] if kind == "random" else 0
         table = split_table(meta, splits, folds, [cfg["seed"] + r for r in range(len(splits))])
         back = read_splits(table, ids)
@@ -79,7 +104,7 @@ def _evaluate(x: np.ndarray, meta: pd.DataFrame, labels: pd.DataFrame, ratings: 
         if kind == "random":
             mu_x = ratings[list(EMOTIONS)].to_numpy()
             mu = geometry.Rankings(items=geometry.compute_rankings(mu_x, ids, back, "ratings", inner=False))
-    return evaluate_all(meta, labels, audio, cfg, ratings=mu, groups=groups)
+    return evaluate_all(meta, labels, audio, cfg, ratings=mu, artists=meta["artist"].to_numpy())
 
 
 def test_evaluate_all_reports_every_experiment_and_split_kind() -> None:
@@ -111,7 +136,7 @@ def test_evaluate_all_reports_every_experiment_and_split_kind() -> None:
     for low, high in (("split_range_low", "split_range_high"), ("ci_low", "ci_high")):
         assert (summary[low] <= summary["mean_accuracy"]).all() and (summary["mean_accuracy"] <= summary[high]).all()
     assert ((summary["ci_high"] - summary["ci_low"]) > 0).all()
-    assert set(summary["permutation"]) == {"by song", "by group"}
+    assert set(summary["permutation"]) == {"by artist among same-size artists"}
     emo = summary[summary["experiment"] == "exp2_emotion_from_audio"]
     assert emo["genre_baseline"].between(0, 1).all()
     assert summary[summary["experiment"] != "exp2_emotion_from_audio"]["genre_baseline"].isna().all()
@@ -119,6 +144,14 @@ def test_evaluate_all_reports_every_experiment_and_split_kind() -> None:
     assert len(per) == summary["n_repeats"].sum()
     exp1 = summary[(summary["experiment"] == "exp1_genre_from_audio") & (summary["split"] == "random")].iloc[0]
     assert exp1["mean_accuracy"] > 0.8 and exp1["paper"] == 1.0 and exp1["permutation_p"] == pytest.approx(0.1)
+    assert exp1["permutation_p_floor"] == pytest.approx(0.1)
+    grouped = summary[summary["split"] != "random"]
+    assert grouped["paper"].isna().all()  # the paper has no grouped-split result
+    emo = summary[summary["experiment"] == "exp2_emotion_from_audio"]
+    for _, family in emo.groupby("split"):  # Holm over the nine emotions of each split kind, with its floor
+        np.testing.assert_allclose(family["permutation_p_holm"], inference.holm(family["permutation_p"].to_numpy()))
+        np.testing.assert_allclose(family["permutation_p_holm_floor"], 9 / 10)
+    assert summary.loc[summary["experiment"] != "exp2_emotion_from_audio", "permutation_p_holm"].isna().all()
     again, _ = _evaluate(x, meta, labels, ratings, cfg)
     pd.testing.assert_frame_equal(summary, again)
 

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 import knn
-from splits import grouped_splits, resampled_splits
+from splits import resampled_splits
 
 
 def test_baselines_by_definition() -> None:
@@ -29,99 +29,54 @@ def test_corrected_interval_is_wider_than_the_naive_one_and_covers() -> None:
     assert inference.split_range(values, 0.5) == (np.quantile(values, 0.25), np.quantile(values, 0.75))
 
 
-def _grouped_null(seed: int, shuffle: str, statistic: str = "excess", permutations: int = 49) -> float:
-    """No real signal: 30 artists of 1-10 songs, genre drawn per artist independently of the
-    features, features clustered by artist; grouped splits balanced by genre, as the workflow
-    draws them. p-value of the genre accuracy over 4 grouped splits."""
-    rng = np.random.default_rng(seed)
-    artists = np.repeat(np.arange(30), rng.integers(1, 11, size=30))
-    genre = rng.choice(["classical", "rock", "electronic", "pop"], size=30)[artists]
-    x = rng.normal(size=(30, 6))[artists] + 0.3 * rng.normal(size=(len(artists), 6))
-    splits = grouped_splits(genre, artists, 4, 0.3, seed)
-    nns = [knn.neighbours(x, s.train, s.test, 5) for s in splits]
-
-    def value(y: np.ndarray) -> float:
-        scores = []
-        for s, nn in zip(splits, nns, strict=True):
-            pred = knn.vote(y[s.train], nn)[0]
-            excess = inference.excess_accuracy(y[s.test], pred, y[s.train])
-            scores.append(excess if statistic == "excess" else float(np.mean(pred == y[s.test])))
-        return float(np.mean(scores))
-
-    how = inference.group_permutation(artists) if shuffle == "group" else inference.song_permutation
-    return inference.permutation_p_value(genre, value, value(genre), permutations, seed, how)
+def test_exchange_is_a_bijection_within_same_size_units_and_strata() -> None:
+    artists = np.array(["a", "a", "b", "b", "c", "d", "e", "e", "e", "f", "f", "f"])
+    genre = np.array(["x", "x", "y", "y", "x", "y", "x", "x", "x", "x", "x", "x"])
+    draws = inference.Exchange(artists).draw(300, np.random.default_rng(0))
+    assert all(sorted(row) == list(range(len(artists))) for row in draws)  # every label count kept
+    for row in draws:
+        for unit in np.unique(artists):
+            donors = set(artists[row[artists == unit]])
+            assert len(donors) == 1  # an artist's songs take one artist's labels ...
+            assert (artists == donors.pop()).sum() == (artists == unit).sum()  # ... of the same size
+    # a and b (2 songs) swap, c and d (1 song) swap, e and f (3 songs) swap: all happen
+    assert {artists[row[0]] for row in draws} == {"a", "b"} and {artists[row[6]] for row in draws} == {"e", "f"}
+    within = inference.Exchange(artists, genre).draw(300, np.random.default_rng(1))
+    assert (genre[within] == genre[None, :]).all()  # within genre: only same-genre donors
+    assert {artists[row[0]] for row in within} == {"a"}  # no other 2-song artist in genre x: a keeps its labels
+    assert inference.Exchange(np.arange(5)).describe() == "by song"
+    assert inference.Exchange(artists, genre).describe() == "by artist within genre among same-size artists"
 
 
-def test_grouped_permutation_p_values_are_calibrated_and_song_shuffles_are_not() -> None:
-    seeds = range(120)
-    grouped = np.array([_grouped_null(s, "group") for s in seeds])
-    # under the null the p-values are roughly uniform: 5 % below 0.05 (binomial sd 2 %), mean 0.5 ...
-    assert np.mean(grouped <= 0.05) <= 0.10 and np.mean(grouped >= 0.95) <= 0.12
-    assert abs(grouped.mean() - 0.5) <= 0.06
-    # ... while shuffling song by song breaks the artist clustering and piles them up at the ends
-    songwise = np.array([_grouped_null(s, "song") for s in seeds])
-    assert np.mean(songwise <= 0.05) + np.mean(songwise >= 0.95) > 0.3
-    # and the plain accuracy, on splits balanced by the real labels, favours them (p too small on average)
-    plain = np.array([_grouped_null(s, "group", "accuracy") for s in seeds])
-    assert plain.mean() < grouped.mean() - 0.04
+def test_permutation_p_value_floor_and_named_streams() -> None:
+    assert inference.permutation_p_value(1.0, np.zeros(999)) == pytest.approx(0.001) == inference.p_floor(999)
+    assert inference.p_floor(999, 9) == pytest.approx(0.009)
+    assert inference.permutation_p_value(0.0, np.zeros(9)) == 1.0
+    a = inference.stream(0, "emotion_beyond_genre", "amazement").random(3)
+    b = inference.stream(0, "emotion_beyond_genre", "amazement").random(3)
+    c = inference.stream(0, "emotion_beyond_genre", "calmness").random(3)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)  # each test its own stream, independent of which others run
 
 
-def test_song_permutation_on_stratified_random_splits_is_calibrated() -> None:
-    # the random splits are stratified by the genre labels they test, as the workflow draws them
+def test_song_exchange_on_stratified_random_splits_is_calibrated() -> None:
+    # no artists: every song its own unit; the random splits are stratified by the genre they test
+    from evaluation import Votes, excess_statistic
+
     pvals = []
     for seed in range(120):
         rng = np.random.default_rng(seed)
         genre = rng.choice(["classical", "rock", "electronic", "pop"], size=120)
         x = rng.normal(size=(120, 6))
-        splits = resampled_splits(genre, 4, 0.3, seed)
-        nns = [knn.neighbours(x, s.train, s.test, 5) for s in splits]
-
-        def value(y: np.ndarray, splits=splits, nns=nns) -> float:
-            return float(
-                np.mean(
-                    [
-                        inference.excess_accuracy(y[s.test], knn.vote(y[s.train], nn)[0], y[s.train])
-                        for s, nn in zip(splits, nns, strict=True)
-                    ]
-                )
-            )
-
-        pvals.append(inference.permutation_p_value(genre, value, value(genre), 49, seed))
+        votes = []
+        for s in resampled_splits(genre, 4, 0.3, seed):
+            order, tied = knn.nearest_with_ties(*knn.standardise(x[s.train], x[s.test]))
+            votes.append(Votes(s.train, s.test, order, tied))
+        statistic = excess_statistic(votes, 5, "sklearn", seed)
+        exchange = inference.Exchange(np.arange(120))
+        pvals.append(inference.permutation_test(genre, statistic, 49, rng, exchange)[1])
     pvals = np.array(pvals)
     assert np.mean(pvals <= 0.05) <= 0.10 and abs(pvals.mean() - 0.5) <= 0.06
-
-
-def test_within_genre_permutation_keeps_each_genres_labels_and_is_calibrated() -> None:
-    rng = np.random.default_rng(1)
-    strata = np.repeat(["a", "b", "c", "d"], 30)
-    y = rng.integers(0, 2, 120)
-    shuffled = inference.within_permutation(strata)(y, rng)
-    for g in "abcd":
-        assert sorted(shuffled[strata == g]) == sorted(y[strata == g])
-    # null with the structure of the test: the label depends on genre only, the features carry genre
-    pvals = []
-    for seed in range(100):
-        r = np.random.default_rng(seed)
-        rate = {"a": 0.2, "b": 0.4, "c": 0.6, "d": 0.8}
-        lab = (r.random(120) < np.array([rate[g] for g in strata])).astype(int)
-        x = np.stack([np.eye(4)["abcd".index(g)] * 2 for g in strata]) + r.normal(size=(120, 4))
-        splits = resampled_splits(strata, 3, 0.3, seed)
-        nns = [knn.neighbours(x, s.train, s.test, 5) for s in splits]
-
-        def statistic(y_: np.ndarray, splits=splits, nns=nns) -> float:
-            return float(
-                np.mean(
-                    [np.mean(knn.vote(y_[s.train], nn)[0] == y_[s.test]) for s, nn in zip(splits, nns, strict=True)]
-                )
-            )
-
-        pvals.append(
-            inference.permutation_p_value(
-                lab, statistic, statistic(lab), 49, seed, inference.within_permutation(strata)
-            )
-        )
-    pvals = np.array(pvals)
-    assert np.mean(pvals <= 0.05) <= 0.12 and 0.3 <= np.mean(pvals <= 0.5) <= 0.7
 
 
 def test_holm_adjustment() -> None:
@@ -152,47 +107,3 @@ def test_beta_binomial_ceiling_matches_a_simulated_oracle() -> None:
         q = stats.binom.sf(np.floor(threshold * n + 1e-12), n, p)
         oracle = np.mean((q > 0.5).astype(int) == labels)  # knows p, predicts the likelier label
         assert inference.beta_binomial_ceiling(x, n, threshold) == pytest.approx(oracle, abs=0.02)
-
-
-def test_the_evaluations_own_grouped_p_values_are_calibrated() -> None:
-    # the repeated evaluation's summarise(), on the null of _grouped_null: its p-values must average 0.5
-    from evaluation import Votes, summarise
-
-    pvals = []
-    for seed in range(120):
-        rng = np.random.default_rng(seed)
-        artists = np.repeat(np.arange(30), rng.integers(1, 11, size=30))
-        genre = rng.choice(["classical", "rock", "electronic", "pop"], size=30)[artists]
-        x = rng.normal(size=(30, 6))[artists] + 0.3 * rng.normal(size=(len(artists), 6))
-        votes = []
-        for s in grouped_splits(genre, artists, 4, 0.3, seed):
-            order, tied = knn.nearest_with_ties(*knn.standardise(x[s.train], x[s.test]))
-            votes.append(Votes(s.train, s.test, order, tied))
-        cfg = {"k": 5, "seed": seed, "permutations": 49, "permutation_splits": 4, "confidence": 0.95}
-        summary, _ = summarise("exp1", "genre", "artist", genre, votes, cfg, inference.group_permutation(artists))
-        pvals.append(summary["permutation_p"])
-    pvals = np.array(pvals)
-    assert np.mean(pvals <= 0.05) <= 0.10 and abs(pvals.mean() - 0.5) <= 0.06
-
-
-def test_emotion_p_values_on_grouped_splits_are_calibrated() -> None:
-    # emotion labels vary within an artist (an artist-level rate) and are independent of the features:
-    # the group shuffle transplants whole groups' labels, recycled or subsampled to the other size
-    from evaluation import Votes, summarise
-
-    pvals = []
-    for seed in range(120):
-        rng = np.random.default_rng(seed)
-        artists = np.repeat(np.arange(30), rng.integers(1, 11, size=30))
-        genre = rng.choice(["classical", "rock", "electronic", "pop"], size=30)[artists]
-        y = (rng.random(len(artists)) < rng.random(30)[artists]).astype(int)
-        x = rng.normal(size=(30, 6))[artists] + 0.3 * rng.normal(size=(len(artists), 6))
-        votes = []
-        for s in grouped_splits(genre, artists, 4, 0.3, seed):
-            order, tied = knn.nearest_with_ties(*knn.standardise(x[s.train], x[s.test]))
-            votes.append(Votes(s.train, s.test, order, tied))
-        cfg = {"k": 5, "seed": seed, "permutations": 49, "permutation_splits": 4, "confidence": 0.95}
-        summary, _ = summarise("exp2", "e", "artist", y, votes, cfg, inference.group_permutation(artists), genre)
-        pvals.append(summary["permutation_p"])
-    pvals = np.array(pvals)
-    assert np.mean(pvals <= 0.05) <= 0.10 and abs(pvals.mean() - 0.5) <= 0.06

@@ -12,6 +12,7 @@ import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports 
 
 # isort: on
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,21 +63,89 @@ def predict(y: np.ndarray, v: Votes, k: int, ties: str, seed: int) -> np.ndarray
     return knn_vote(y, v, k, ties, seed)[0]
 
 
-def excess_statistic(votes: list[Votes], k: int, ties: str, seed: int) -> Callable[[np.ndarray], float]:
-    """The permutation tests' statistic on these splits: the mean over them of accuracy minus
-    the stratified chance baseline of the same labels (:func:`inference.excess_accuracy`)."""
+def excess_statistic(
+    votes: list[Votes], k: int, ties: str, seed: int, measure: str = "balanced"
+) -> Callable[[np.ndarray, int], np.ndarray]:
+    """The permutation tests' statistic on these splits, for many labellings at once: the mean
+    over the splits of the excess over chance of the votes of :func:`predict` (ties included).
+    ``measure="balanced"`` (the workflow's): balanced accuracy (mean recall over the classes
+    present in the test songs) minus its chance level 1 / (number of those classes) -- any
+    predictor that ignores the truth expects exactly that level, however unbalanced the training
+    or test classes, so labels permuted on splits balanced for the real ones are not penalised
+    for their imbalance; ``"accuracy"``: accuracy minus the stratified chance baseline
+    (:func:`inference.excess_accuracy`), which on the real structure left the genre tests of
+    grouped splits liberal (README, "Permutation tests").
 
-    def statistic(labels: np.ndarray) -> float:
-        return float(
-            np.mean(
-                [
-                    inference.excess_accuracy(labels[v.test], predict(labels, v, k, ties, seed + r), labels[v.train])
-                    for r, v in enumerate(votes)
-                ]
-            )
-        )
+    Returns ``statistic(codes, n_classes)``: ``codes`` (B, n) class codes of every row for B
+    labellings -> (B,) values. The neighbours (and, with ``knn.ties: random``, the tie-breaking
+    draws of split r, seeded ``seed + r`` as in :func:`predict`) are fixed once: only the votes
+    are recounted per labelling."""
+    prepared = []
+    for r, v in enumerate(votes):
+        if ties == "random":
+            rng = np.random.default_rng(seed + r)
+            nn = knn.top(knn.break_ties(v.order, v.tied, rng), k, len(v.train))
+            prepared.append((v.train, v.test, v.train[nn], rng, {}))
+        else:
+            prepared.append((v.train, v.test, v.train[knn.top(v.order, k, len(v.train))], None, {}))
+
+    def statistic(codes: np.ndarray, n_classes: int) -> np.ndarray:
+        codes = np.atleast_2d(codes)
+        b = len(codes)
+        total = np.zeros(b)
+        everyone = _row_counts(codes, n_classes)
+        packed = _SHIFT[codes] if ties != "random" and n_classes <= 4 and k < 16 else None
+        for train, test, neighbours, rng, keys in prepared:
+            if packed is not None:  # the votes' counts packed 4 bits per class, the winner looked up
+                winner = _winner_table(n_classes, k)[packed[:, neighbours].sum(axis=2)]
+            elif rng is None:
+                winner = _counts(codes, neighbours, n_classes).argmax(axis=2)  # first class of a tie, as scikit-learn
+            else:  # knn.vote's draws after break_ties (predict's own, when every class is in training)
+                counts = _counts(codes, neighbours, n_classes)
+                if n_classes not in keys:
+                    keys[n_classes] = rng.random((len(test), n_classes))
+                best = counts == counts.max(axis=2, keepdims=True)
+                winner = np.argmax(best * keys[n_classes][None], axis=2)
+            truth = codes[:, test]
+            in_test = _row_counts(truth, n_classes)
+            if measure == "balanced":
+                hits = _row_counts(np.where(winner == truth, truth, n_classes), n_classes + 1)[:, :n_classes]
+                present = in_test > 0
+                recall = np.where(present, hits / np.maximum(in_test, 1), 0.0)
+                total += recall.sum(axis=1) / present.sum(axis=1) - 1.0 / present.sum(axis=1)
+                continue
+            accuracy = np.count_nonzero(winner == truth, axis=1) / len(test)
+            if len(train) + len(test) == codes.shape[1]:  # the split holds every row: training = all - test
+                train_share = (everyone - in_test) / len(train)
+            else:
+                train_share = _row_counts(codes[:, train], n_classes) / len(train)
+            total += accuracy - np.sum(train_share * in_test, axis=1) / len(test)
+        return total / len(prepared)
 
     return statistic
+
+
+_SHIFT = np.array([1 << (4 * c) for c in range(4)], dtype=np.int64)
+
+
+def _counts(codes: np.ndarray, neighbours: np.ndarray, n_classes: int) -> np.ndarray:
+    """Votes per class of every test row for every labelling: (B, n_test, n_classes)."""
+    b, (n_test, _) = len(codes), neighbours.shape
+    return _row_counts(codes[:, neighbours].reshape(b * n_test, -1), n_classes).reshape(b, n_test, n_classes)
+
+
+@functools.cache
+def _winner_table(n_classes: int, k: int) -> np.ndarray:
+    """Winner of every packed vote (4 bits per class count): the first class with the top count."""
+    packed = np.arange(16**n_classes)
+    counts = (packed[:, None] >> (4 * np.arange(n_classes))[None, :]) & 15
+    return counts.argmax(axis=1)
+
+
+def _row_counts(codes: np.ndarray, n_classes: int) -> np.ndarray:
+    """How often each class code occurs in each row of ``codes``: (rows, n_classes)."""
+    offset = np.arange(len(codes))[:, None] * n_classes
+    return np.bincount((codes + offset).ravel(), minlength=len(codes) * n_classes).reshape(len(codes), n_classes)
 
 
 def split_scores(
@@ -111,12 +180,15 @@ def summarise(
     y: np.ndarray,
     votes: list[Votes],
     cfg: dict[str, Any],
-    shuffle: Any = inference.song_permutation,
+    exchange: inference.Exchange | None = None,
     genre: np.ndarray | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Per-split scores and their summary for one target over one kind of split: means,
-    split-to-split range, corrected confidence interval of the mean, permutation p-value
-    (labels shuffled by ``shuffle``: song by song, or by group for grouped splits)."""
+    split-to-split range, corrected confidence interval of the mean, and the permutation p-value
+    of the mean balanced accuracy over chance (:func:`excess_statistic`) on the first
+    ``permutation_splits`` splits, labels
+    permuted by ``exchange`` (:class:`inference.Exchange`: artist by artist among same-size
+    artists; song by song when None), drawn from this test's own named stream."""
     k, ties, seed = cfg["k"], cfg.get("ties", "sklearn"), cfg["seed"]
     rows = []
     for r, v in enumerate(votes):
@@ -131,6 +203,10 @@ def summarise(
     lo, hi = inference.split_range(acc, cfg["confidence"])
     ci_lo, ci_hi = inference.corrected_t_interval(acc, per["n_train"].mean(), per["n_test"].mean(), cfg["confidence"])
     paper = PAPER_TABLE1.get(target) if name == "exp2_emotion_from_audio" else PAPER_GENRE_ACCURACY.get(name)
+    paper = paper if split_kind == "random" else None  # the paper has no grouped-split result
+    exchange = exchange or inference.Exchange(np.arange(len(y)))
+    rng = inference.stream(seed, "evaluate_repeated", name, target, split_kind)
+    _, p_value, _ = inference.permutation_test(y, statistic, cfg["permutations"], rng, exchange)
     summary = {
         "experiment": name,
         "target": target,
@@ -150,8 +226,10 @@ def summarise(
         "distance_tie_rate": float(per["distance_tie_rate"].mean()),
         "vote_tie_rate": float(per["vote_tie_rate"].mean()),
         "mean_test_share": float((per["n_test"] / (per["n_train"] + per["n_test"])).mean()),
-        "permutation_p": inference.permutation_p_value(y, statistic, statistic(y), cfg["permutations"], seed, shuffle),
-        "permutation": "by group" if shuffle is not inference.song_permutation else "by song",
+        "permutation_p": p_value,
+        "permutation_p_floor": inference.p_floor(cfg["permutations"]),
+        "permutations": cfg["permutations"],
+        "permutation": exchange.describe(),
         "paper": paper if paper is not None else np.nan,
     }
     return summary, rows
@@ -164,16 +242,20 @@ def evaluate_all(
     cfg: dict[str, Any],
     logger: logging.Logger | None = None,
     ratings: Rankings | None = None,
-    groups: dict[str, np.ndarray] | None = None,
+    artists: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Repeated (and grouped) evaluation of Experiments I-IV from cached neighbour rankings.
 
     ``meta``: track_id and genre of the tracks the rankings refer to; ``rankings``: split kind
     (``random``, ``artist``, ``album``) -> the audio rankings of its splits
     (:class:`geometry.Rankings`); ``ratings``: the rating-share rankings of the random splits
-    (Experiment III); ``groups``: split kind -> each track's group (rows of ``meta``), so that
-    the permutation test of a grouped split shuffles labels group by group. Experiment IV uses
-    the random splits' inner folds. Returns ``(summary, per-split scores)``. Applied to the
+    (Experiment III); ``artists``: each track's artist (rows of ``meta``; None or "" where
+    unknown: that song is its own unit), so that every permutation test -- random, artist and
+    album splits alike -- exchanges labels artist by artist among same-size artists
+    (:class:`inference.Exchange`; labels that cluster within artists stay clustered). The nine
+    emotions of one split kind are a family: ``permutation_p_holm`` is Holm-adjusted over them,
+    with its floor. Experiment IV uses the random splits' inner folds. Returns
+    ``(summary, per-split scores)``. Applied to the
     paper's one split it gives the single-split experiments (the tests check it).
     """
     y_genre = meta["genre"].to_numpy()
@@ -183,15 +265,14 @@ def evaluate_all(
     y_emo = lab[list(EMOTIONS)].to_numpy(dtype=int)
     row = row_lookup(meta["track_id"])
     k = cfg["k"]
+    exchange = inference.Exchange(artist_units(artists, len(meta)))
     summaries, rows = [], []
     for kind, source in rankings.items():
         audio = [votes_of(source.get(r, "audio"), row) for r in range(source.repeats)]
-        group = (groups or {}).get(kind)
-        shuffle = inference.song_permutation if group is None else inference.group_permutation(group)
         targets = [("exp1_genre_from_audio", "genre", y_genre, None)]
         targets += [("exp2_emotion_from_audio", e, y_emo[:, i], y_genre) for i, e in enumerate(EMOTIONS)]
         for name, target, y, genre in targets:
-            summary, per = summarise(name, target, kind, y, audio, cfg, shuffle, genre)
+            summary, per = summarise(name, target, kind, y, audio, cfg, exchange, genre)
             summaries.append(summary)
             rows += per
         if kind != "random":
@@ -202,17 +283,48 @@ def evaluate_all(
         for r, (a, b) in enumerate(zip(audio, mu, strict=True)):
             if not (np.array_equal(a.train, b.train) and np.array_equal(a.test, b.test)):
                 raise EmotifyError(f"{ratings.path}: split {r} holds other songs than in {source.path}")
-        summary, per = summarise("exp3_genre_from_ratings", "genre", kind, y_genre, mu, cfg)
+        summary, per = summarise("exp3_genre_from_ratings", "genre", kind, y_genre, mu, cfg, exchange)
         summaries.append(summary)
         rows += per
         summary, per = summarise(
-            "exp4_genre_from_predicted_emotions", "genre", kind, y_genre, exp4_votes(source, audio, y_emo, row, k), cfg
+            "exp4_genre_from_predicted_emotions",
+            "genre",
+            kind,
+            y_genre,
+            exp4_votes(source, audio, y_emo, row, k),
+            cfg,
+            exchange,
         )
         summaries.append(summary)
         rows += per
         if logger:
             logger.info("%s splits: %d repeats evaluated", kind, len(audio))
-    return pd.DataFrame(summaries), pd.DataFrame(rows)
+    return holm_families(pd.DataFrame(summaries)), pd.DataFrame(rows)
+
+
+def artist_units(artists: np.ndarray | None, n: int) -> np.ndarray:
+    """The exchange units of the permutation tests: each song's artist, or the song itself
+    where the artist is unknown."""
+    own = np.array([f"\x00song {i}" for i in range(n)], dtype=object)
+    if artists is None:
+        return own
+    artists = pd.Series(np.asarray(artists, dtype=object)).fillna("").astype(str).to_numpy(dtype=object)
+    return np.where(artists == "", own, artists)
+
+
+def holm_families(summary: pd.DataFrame) -> pd.DataFrame:
+    """``permutation_p_holm``: Holm's adjustment over the nine emotions of each split kind
+    (Experiment II), with ``permutation_p_holm_floor``, the smallest it can be (9 / (1 + B)).
+    Other rows are single tests: nan."""
+    out = summary.copy()
+    out["permutation_p_holm"] = np.nan
+    out["permutation_p_holm_floor"] = np.nan
+    for _, part in out[out["experiment"] == "exp2_emotion_from_audio"].groupby("split"):
+        out.loc[part.index, "permutation_p_holm"] = inference.holm(part["permutation_p"].to_numpy())
+        out.loc[part.index, "permutation_p_holm_floor"] = inference.p_floor(
+            int(part["permutations"].iloc[0]), len(part)
+        )
+    return out
 
 
 def exp4_votes(source: Rankings, audio: list[Votes], y_emo: np.ndarray, row: pd.Series, k: int) -> list[Votes]:
@@ -228,7 +340,12 @@ def exp4_votes(source: Rankings, audio: list[Votes], y_emo: np.ndarray, row: pd.
 
 
 def human_ceiling(
-    annotations: pd.DataFrame, n_splits: int, seed: int, confidence: float, rule: str = "median"
+    annotations: pd.DataFrame,
+    n_splits: int,
+    seed: int,
+    confidence: float,
+    rule: str = "median",
+    bootstrap: int = 0,
 ) -> pd.DataFrame:
     """How well the paper's labels can be predicted at all, per emotion.
 
@@ -239,9 +356,12 @@ def human_ceiling(
       than the full panel, so this is a *lower* bound of the attainable accuracy, not a ceiling.
     - ``ceiling``: the beta-binomial ceiling of accuracy against the full-panel labels
       (:func:`inference.beta_binomial_ceiling`): what a predictor that knew every song's true
-      rating rate could expect -- the estimate of the actual ceiling.
+      rating rate could expect -- the estimate of the actual ceiling; ``ceiling_low/high``: its
+      percentile bootstrap interval over songs (``bootstrap`` resamples, :func:`inference.ceiling_interval`).
+
+    Each part draws from its own named stream of ``seed`` (:func:`inference.stream`).
     """
-    rng = np.random.default_rng(seed)
+    rng = inference.stream(seed, "human_ceiling", "halves")
     ids = annotations["track id"].to_numpy()
     marks = annotations[list(EMOTIONS)].to_numpy(dtype=float)
     order = np.argsort(ids, kind="stable")
@@ -262,6 +382,14 @@ def human_ceiling(
     successes = np.add.reduceat(marks, start)
     mu = song_shares(marks, start)
     thresholds = thresholds_of(mu, rule)
+    low, high = [], []
+    for i, e in enumerate(EMOTIONS):
+        boot = inference.stream(seed, "human_ceiling", "bootstrap", e)
+        interval = inference.ceiling_interval(
+            successes[:, i], counts, lambda mu: float(thresholds_of(mu[:, None], rule)[0]), bootstrap, confidence, boot
+        )
+        low.append(interval[0])
+        high.append(interval[1])
     rows = []
     for i, e in enumerate(EMOTIONS):
         lo, hi = inference.split_range(agree[:, i], confidence)
@@ -273,6 +401,9 @@ def human_ceiling(
                 "half_panel_range_high": hi,
                 "half_panel_kappa": float(np.nanmean(kappa[:, i])) if np.isfinite(kappa[:, i]).any() else np.nan,
                 "ceiling": inference.beta_binomial_ceiling(successes[:, i], counts, float(thresholds[i])),
+                "ceiling_low": low[i],
+                "ceiling_high": high[i],
+                "ceiling_bootstrap": bootstrap,
                 "n_splits": n_splits,
                 "n_songs": len(songs),
             }
@@ -283,23 +414,37 @@ def human_ceiling(
 def human_ceiling_job(smk: Any, logger: logging.Logger) -> None:
     cfg = dict(smk.params.evaluation)
     annotations = pd.read_csv(smk.input.annotations)
-    table = human_ceiling(annotations, cfg["ceiling_splits"], cfg["seed"], cfg["confidence"], smk.params.threshold)
+    table = human_ceiling(
+        annotations,
+        cfg["ceiling_splits"],
+        cfg["seed"],
+        cfg["confidence"],
+        smk.params.threshold,
+        cfg["ceiling_bootstrap"],
+    )
     write_csv(table, smk.output.csv)
+
+
+def split_artists(table: pd.DataFrame, track_ids: pd.Series) -> np.ndarray | None:
+    """Each track's artist as the split table records it (None when it has no artist column)."""
+    if "artist" not in table:
+        return None
+    artist = table.drop_duplicates("track_id").set_index("track_id")["artist"]
+    return artist.loc[np.asarray(track_ids)].fillna("").astype(str).to_numpy()
 
 
 def evaluate_repeated_job(smk: Any, logger: logging.Logger) -> None:
     cfg = dict(smk.params.evaluation)
     cfg.update(k=smk.params.k, ties=smk.params.ties)
     rankings = {kind: Rankings(path) for kind, path in zip(smk.params.kinds, smk.input.neighbours, strict=True)}
-    tables = {kind: pd.read_csv(path) for kind, path in zip(smk.params.kinds, smk.input.splits, strict=True)}
+    tables = {
+        kind: pd.read_csv(path, dtype={"artist": str, "group": str})
+        for kind, path in zip(smk.params.kinds, smk.input.splits, strict=True)
+    }
     meta = table_tracks(tables["random"])
-    groups = {}
-    for kind, table in tables.items():
-        if kind != "random":
-            group = table.drop_duplicates("track_id").set_index("track_id")["group"]
-            groups[kind] = group.loc[meta["track_id"]].astype(str).to_numpy()
+    artists = split_artists(tables["random"], meta["track_id"])
     labels = pd.read_csv(smk.input.labels)
-    summary, per = evaluate_all(meta, labels, rankings, cfg, logger, Rankings(smk.input.ratings), groups)
+    summary, per = evaluate_all(meta, labels, rankings, cfg, logger, Rankings(smk.input.ratings), artists)
     write_csv(summary, smk.output.summary, float_format="%.4f")
     write_csv(per, smk.output.repeats, float_format="%.4f")
 

@@ -73,13 +73,17 @@ def grouped_splits(y: np.ndarray, groups: np.ndarray, repeats: int, test_size: f
     np.add.at(composition, (codes, y_codes), 1.0)
     target = test_size * composition.sum(axis=0)
     rng = np.random.default_rng(seed)
+    # plain floats: the same arithmetic as numpy's, without its per-call cost
+    rows, goal = composition.tolist(), target.tolist()
     out = []
     for _ in range(repeats):
-        counts = np.zeros(len(classes))
+        counts = [0.0] * len(classes)
         in_test = np.zeros(len(names), dtype=bool)
-        for g in rng.permutation(len(names)):
-            new = counts + composition[g]
-            if ((new - target) ** 2).sum() < ((counts - target) ** 2).sum():
+        for g in rng.permutation(len(names)).tolist():
+            new = [c + a for c, a in zip(counts, rows[g], strict=True)]
+            if sum((v - t) ** 2 for v, t in zip(new, goal, strict=True)) < sum(
+                (v - t) ** 2 for v, t in zip(counts, goal, strict=True)
+            ):
                 counts, in_test[g] = new, True
         test = np.flatnonzero(in_test[codes])
         train = np.flatnonzero(~in_test[codes])
@@ -97,7 +101,35 @@ def split_sizes(table: pd.DataFrame) -> pd.DataFrame:
     sizes["n_songs"] = table.groupby("repeat").size()
     sizes["test_share"] = sizes["n_test"] / sizes["n_songs"]
     per_genre = test.groupby(["repeat", "genre"]).size().unstack(fill_value=0).add_prefix("test_")
-    return sizes.join(per_genre).fillna(0).reset_index()
+    sizes = sizes.join(per_genre).fillna(0)
+    if "group" in table:
+        sizes = sizes.join(group_composition(table))
+    return sizes.reset_index()
+
+
+GROUP_SIZE_BINS = ((1, 1), (2, 4), (5, 9), (10, None))
+
+
+def group_composition(table: pd.DataFrame) -> pd.DataFrame:
+    """Per split of a grouped split table: test groups and, per group-size bin (1, 2-4, 5-9,
+    10+ songs), the share of those groups' songs on the test side. The greedy assignment of
+    :func:`grouped_splits` takes a group only when it brings the genre counts closer to their
+    targets, which a large group overshoots more often: small groups land on the test side more
+    often than large ones, and these columns measure by how much."""
+    size = table.groupby(["repeat", "group"])["track_id"].transform("size")
+    test = table["subset"] == "test"
+    out = (
+        table.assign(is_test=test)
+        .groupby("repeat")
+        .apply(lambda part: part.loc[part["is_test"], "group"].nunique(), include_groups=False)
+    )
+    frame = out.rename("n_test_groups").to_frame()
+    frame["n_groups"] = table.groupby("repeat")["group"].nunique()
+    for lo, hi in GROUP_SIZE_BINS:
+        name = f"test_share_groups_{lo}" if hi == lo else f"test_share_groups_{lo}_{hi or 'up'}"
+        in_bin = (size >= lo) & (size <= (hi if hi is not None else np.inf))
+        frame[name] = (test & in_bin).groupby(table["repeat"]).sum() / in_bin.groupby(table["repeat"]).sum()
+    return frame
 
 
 def inner_folds(strata: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -187,6 +219,7 @@ def paper_split_job(smk: Any, logger: logging.Logger) -> None:
 def resample_job(smk: Any, logger: logging.Logger) -> None:
     from common_io import usable_tracks
     from feature_store import feature_track_ids
+    from streams import stream_seed
 
     p = smk.params
     tracks = usable_tracks(pd.read_csv(smk.input.tracks, dtype={"artist": str, "album": str}))
@@ -203,14 +236,20 @@ def resample_job(smk: Any, logger: logging.Logger) -> None:
             )
         groups = values.to_numpy()
     y = tracks["genre"].to_numpy()
+    # each kind of split, and each split's inner folds, from its own named stream of the seed
+    seed = stream_seed(p.seed, "splits", kind)
     if groups is None:
-        splits = resampled_splits(y, p.repeats, p.test_size, p.seed)
+        splits = resampled_splits(y, p.repeats, p.test_size, seed)
     else:
-        splits = grouped_splits(y, groups, p.repeats, p.test_size, p.seed)
+        splits = grouped_splits(y, groups, p.repeats, p.test_size, seed)
     folds = p.inner_folds if kind == "random" else 0  # Experiment IV is evaluated on random splits
-    table = split_table(tracks, splits, folds, [p.seed + r for r in range(len(splits))])
+    table = split_table(
+        tracks, splits, folds, [stream_seed(p.seed, "inner_folds", kind, r) for r in range(len(splits))]
+    )
     if groups is not None:
         table["group"] = table["track_id"].map(dict(zip(tracks["track_id"], groups, strict=True)))
+    if "artist" in tracks:  # the permutation tests exchange labels artist by artist, on every kind of split
+        table["artist"] = table["track_id"].map(dict(zip(tracks["track_id"], tracks["artist"].fillna(""), strict=True)))
     sizes = split_sizes(table)
     logger.info(
         "%s: %d splits, test share %.3f-%.3f (nominal %.2f) of %d songs",

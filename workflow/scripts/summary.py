@@ -88,45 +88,79 @@ def table1_extended(
         if kind == "random":
             out["majority_baseline"] = out["emotion"].map(sub["majority_baseline"])
             out["genre_baseline"] = out["emotion"].map(sub["genre_baseline"])
-            out["p_vs_no_association"] = out["emotion"].map(sub["permutation_p"])
         else:
             out[f"{kind}_genre_baseline"] = out["emotion"].map(sub["genre_baseline"])
+        out[f"p_{kind}"] = out["emotion"].map(sub["permutation_p"])
+        out[f"p_{kind}_holm"] = out["emotion"].map(sub["permutation_p_holm"])
+    floors = emo.iloc[0] if len(emo) else None
+    if floors is not None:
+        out["p_floor"] = floors["permutation_p_floor"]
+        out["p_holm_floor"] = floors["permutation_p_holm_floor"]
     if beyond is not None:
         overall = beyond[beyond["genre"] == "all"].set_index("emotion")
+        out["p_beyond_genre"] = out["emotion"].map(overall["within_genre_permutation_p"])
         out["p_beyond_genre_holm"] = out["emotion"].map(overall["within_genre_p_holm"])
     out["positive_share_all_songs"] = out["emotion"].map(thresholds.set_index("emotion")["positive_share"])
     ceil = ceiling.set_index("emotion")
     out["half_panel_agreement"] = out["emotion"].map(ceil["half_panel_agreement"])
     out["half_panel_kappa"] = out["emotion"].map(ceil["half_panel_kappa"])
     out["ceiling"] = out["emotion"].map(ceil["ceiling"])
+    for column in ("ceiling_low", "ceiling_high"):
+        if column in ceil:
+            out[column] = out["emotion"].map(ceil[column])
     return out
 
 
 def emotion_sentences(beyond: pd.DataFrame, extended: pd.DataFrame, alpha: float = 0.05) -> list[str]:
-    """What the emotion analyses show, each claim with its numbers."""
+    """What the emotion analyses show, each claim generated from the numbers it states."""
     overall = beyond[beyond["genre"] == "all"].set_index("emotion")
     better = overall[overall["audio_minus_genre"] > 0]
+    below = overall[overall["audio_minus_genre"] < 0].sort_values("audio_minus_genre")
     significant = overall[overall["within_genre_p_holm"] <= alpha]
+    kind = str(overall["split"].iloc[0]) if "split" in overall else "random"
+    how = str(overall["permutation"].iloc[0]) if "permutation" in overall else "within genre"
+    permutations = int(overall["permutations"].iloc[0]) if "permutations" in overall else 0
+    floor = float(overall["p_holm_floor"].iloc[0]) if "p_holm_floor" in overall else float("nan")
+    where = (
+        "artist-grouped splits (no artist on both sides)"
+        if kind == "artist"
+        else f"{kind} splits, where an artist's songs can sit on both sides, so an artist effect counts as audio"
+    )
     lines = [
-        f"- Audio vs genre alone: the audio KNN's mean accuracy exceeds the emotion-from-genre baseline for "
-        f"{len(better)} of {len(overall)} emotions (differences {overall['audio_minus_genre'].min():+.3f} to "
-        f"{overall['audio_minus_genre'].max():+.3f}). Shuffling each emotion's labels within each genre, "
+        f"- Audio vs genre alone, on {where}: the audio KNN's mean accuracy exceeds the emotion-from-genre "
+        f"baseline for {len(better)} of {len(overall)} emotions (differences "
+        f"{overall['audio_minus_genre'].min():+.3f} to {overall['audio_minus_genre'].max():+.3f})"
+        + (
+            f"; it is **below** the genre-only baseline for {len(below)}: "
+            + ", ".join(f"{e} ({d:+.3f})" for e, d in below["audio_minus_genre"].items())
+            if len(below)
+            else "; it is below the genre-only baseline for none"
+        )
+        + ".",
+        f"- Emotion beyond genre: labels exchanged {how} ({permutations} permutations; the smallest Holm-adjusted "
+        f"p attainable is {floor:.4f}): "
         + (
             f"{len(significant)} of {len(overall)} emotions have a Holm-adjusted p <= {alpha} "
             f"({', '.join(significant.index)}): only those show emotion information in the audio features beyond "
-            "genre -- which, on random splits, can include what identifies an artist or album."
+            "genre" + (" that is not an artist's identity." if kind == "artist" else ".")
             if len(significant)
             else f"no emotion has a Holm-adjusted p <= {alpha}: this run shows no emotion information in the audio "
             "features beyond genre."
         ),
     ]
     if "ceiling" in extended:
+        span = ""
+        if "ceiling_low" in extended:
+            span = (
+                f" (bootstrap over songs: {extended['ceiling_low'].min():.2f}-{extended['ceiling_high'].max():.2f} "
+                "across the emotions' percentile intervals)"
+            )
         lines.append(
             f"- The labels limit any predictor: the beta-binomial ceiling ranges from {extended['ceiling'].min():.2f} "
-            f"to {extended['ceiling'].max():.2f}; two half panels agree on {extended['half_panel_agreement'].min():.2f}-"
-            f"{extended['half_panel_agreement'].max():.2f} of the songs (Cohen's kappa "
-            f"{extended['half_panel_kappa'].min():.2f}-{extended['half_panel_kappa'].max():.2f}), a lower bound of "
-            "that ceiling, not a level an audio model should be expected to reach."
+            f"to {extended['ceiling'].max():.2f}{span}; two half panels agree on "
+            f"{extended['half_panel_agreement'].min():.2f}-{extended['half_panel_agreement'].max():.2f} of the songs "
+            f"(Cohen's kappa {extended['half_panel_kappa'].min():.2f}-{extended['half_panel_kappa'].max():.2f}), a "
+            "lower bound of that ceiling, not a level an audio model should be expected to reach."
         )
     return lines
 
@@ -156,11 +190,67 @@ def claim_sentences(claims: pd.DataFrame) -> list[str]:
         ]
         lines.append(
             '- "Polarised towards Classical" (Experiment IV): share of classical predictions minus the share of '
-            f"classical test songs, {'; '.join(parts)}. Vote ties occur for "
-            f"{exp4['vote_tie_rate'].iloc[0]:.2f} and boundary distance ties for {exp4['distance_tie_rate'].iloc[0]:.2f} "
-            "of the test songs; scikit-learn's convention hands both to classical."
+            f"classical test songs, {'; '.join(parts)}."
         )
+        lines.append(tie_sentence(claims[claims["experiment"].str.startswith("exp4")]))
     return lines
+
+
+def tie_sentence(exp4: pd.DataFrame) -> str:
+    """How Experiment IV's ties fall, from the numbers of genre_claims.csv: the vote and distance
+    tie rates, and each genre's part in the tied votes and its wins under scikit-learn's rule."""
+    sk = exp4[exp4["ties"] == "sklearn"].set_index("genre")
+    rnd = exp4[exp4["ties"] == "random"].set_index("genre")
+    order = sorted(sk.index)
+    text = (
+        f"- Ties in Experiment IV (scikit-learn's rule): vote ties for {sk['vote_tie_rate'].iloc[0]:.2f} and boundary "
+        f"distance ties for {sk['distance_tie_rate'].iloc[0]:.2f} of the test songs. A vote tie goes to the first of "
+        f"the tied classes in sorted order ({' < '.join(order)}), equidistant neighbours are taken in training-row "
+        "(track id) order."
+    )
+    if "vote_ties_with" not in sk or sk["vote_ties_with"].isna().all():
+        return text + " No vote was tied."
+    first = order[0]
+    parts = ", ".join(f"{g} {sk.loc[g, 'vote_ties_with']:.1%}" for g in order)
+    wins = ", ".join(f"{g} {sk.loc[g, 'vote_ties_won']:.1%}" for g in order)
+    text += (
+        f" Share of the tied votes each genre is part of: {parts}; so {first} wins the "
+        f"{sk.loc[first, 'vote_ties_with']:.1%} it is part of"
+        + (", not all of them" if sk.loc[first, "vote_ties_with"] < 1 else ", which is all of them")
+        + f". Share of the tied votes each genre wins: {wins}"
+    )
+    if "vote_ties_won" in rnd and len(rnd):
+        text += f" (ties broken at random: {first} {rnd.loc[first, 'vote_ties_won']:.1%})"
+    return text + "."
+
+
+def split_lines(sizes: dict[str, pd.DataFrame]) -> list[str]:
+    """Each grouped split kind's composition, from its sizes table: mean test share and groups,
+    and the test share of songs by the size of their group (the greedy assignment's size bias)."""
+    lines = []
+    for kind, table in sizes.items():
+        bins = [c for c in table.columns if c.startswith("test_share_groups_") and table[c].notna().any()]
+        if not bins:
+            continue
+        shares = ", ".join(
+            f"{c.removeprefix('test_share_groups_').replace('_up', '+').replace('_', '-')} song(s) {table[c].mean():.3f}"
+            for c in bins
+        )
+        small, large = table[bins[0]].mean(), table[bins[-1]].mean()
+        if len(bins) < 2:
+            verdict = f"Every {kind} falls in one size class: no size bias to measure."
+        elif small > large:
+            verdict = f"Small {kind}s land on the test side more often than large ones ({small:.3f} vs {large:.3f})."
+        else:
+            verdict = (
+                f"Large {kind}s land on the test side at least as often as small ones ({large:.3f} vs {small:.3f})."
+            )
+        lines.append(
+            f"- {kind} splits: {len(table)} splits, mean test share {table['test_share'].mean():.3f}, "
+            f"{table['n_test_groups'].mean():.1f} of {int(table['n_groups'].iloc[0])} {kind}s on the test side; "
+            f"share of songs on the test side by the size of their {kind}: {shares}. {verdict}"
+        )
+    return ["", *lines, ""] if lines else []
 
 
 def data_lines(
@@ -289,6 +379,7 @@ def summary_markdown(
                 "ci_high",
                 "majority_baseline",
                 "permutation_p",
+                "permutation_p_floor",
                 "permutation",
                 "paper",
             ],
@@ -299,14 +390,23 @@ def summary_markdown(
             "",
             f"Mean accuracy over resampled splits; split_range: the central {conf} % of the split accuracies "
             f"(what one split may give); ci: the {conf} % confidence interval of the mean (corrected resampled t, "
-            "Nadeau & Bengio); p: permutation test of the mean accuracy, labels shuffled song by song (random "
-            "splits) or group by group (grouped splits). `artist`/`album` splits keep every artist's (album's) "
-            "songs on one side, approaching a 0.30 test share (mean_test_share) and the genre balance. They remove "
-            "whatever a KNN can learn from a particular artist -- production, but also style, voice and "
-            "instrumentation -- so a drop from random to grouped splits is consistent with, not proof of, the "
-            "paper's production-bias explanation.",
+            "Nadeau & Bengio); p: permutation test of the mean balanced accuracy over its chance level (1 / number "
+            "of classes) on the first `evaluation.permutation_splits` splits, "
+            "labels exchanged artist by artist among artists with the same number of songs (songs within an artist "
+            "reordered; every genre keeps its song count) on every kind of split. Its null: the features say nothing "
+            "about which same-size artist carries which labels -- so on random splits, where an artist's songs sit "
+            "on both sides, a small p means more than recognising the artist. permutation_p_floor: the smallest p "
+            "the permutations can give. paper: the paper's value, on random splits only (it has no grouped-split "
+            "result). `artist`/`album` splits keep every artist's (album's) songs on one side, approaching a 0.30 "
+            "test share (mean_test_share) and the genre balance. Artist splits remove whatever a KNN can learn from "
+            "a particular artist -- production, but also style, voice and instrumentation -- so a drop from random "
+            "to artist splits is consistent with, not proof of, the paper's production-bias explanation. **Album "
+            "splits do not remove the artist**: an artist's other albums stay in training, so where the features "
+            "carry an artist signature and genre is a property of the artist, album splits keep the leak; they are "
+            "no control for production.",
             "",
             markdown_table(genre),
+            *split_lines(analyses.get("sizes", {})),
         ]
     if extended is not None:
         lines += [
@@ -314,10 +414,13 @@ def summary_markdown(
             "",
             "Beside the paper's Table 1: the single split; the means and confidence intervals over resampled "
             "splits; the majority baseline and the emotion-from-genre baseline (each test song gets the training "
-            "majority label of its genre; per split kind); p_vs_no_association: labels shuffled song by song (any "
-            "association, genre included); p_beyond_genre_holm: labels shuffled within genre, Holm-adjusted over "
-            "the nine emotions; the share of positive labels; the half-panel agreement (a lower bound of the "
-            "ceiling) and the beta-binomial ceiling.",
+            "majority label of its genre; per split kind); p_<split>: permutation p of the audio's mean balanced "
+            "accuracy over chance, labels exchanged artist by artist among same-size artists (genre included: any association "
+            "beyond an artist's identity), and p_<split>_holm the same Holm-adjusted over the nine emotions; "
+            "p_beyond_genre(_holm): on artist splits, labels exchanged artist by artist within genre; p_floor and "
+            "p_holm_floor: the smallest raw and Holm-adjusted p the permutations can give; the share of positive "
+            "labels; the half-panel agreement (a lower bound of the ceiling) and the beta-binomial ceiling with its "
+            "bootstrap interval over songs.",
             "",
             markdown_table(extended),
         ]
@@ -375,8 +478,10 @@ def main(smk: Any, logger: logging.Logger) -> None:
         f"single_split: the paper's set-up, one random split ({exp2['n_train']} train / {exp2['n_test']} test songs). "
         "<split>_mean/_ci: mean and confidence interval of the mean over resampled splits; majority_baseline / "
         "genre_baseline: the training majority label overall / within the test song's genre, scored on test; "
-        "p_vs_no_association / p_beyond_genre_holm: permutation p-values, labels shuffled song by song / within "
-        "genre (Holm-adjusted over the nine emotions); half_panel_agreement: two halves of each song's listeners, "
+        "p_<split>(_holm): permutation p-values on that kind of split, labels exchanged artist by artist among "
+        "same-size artists (Holm-adjusted over the nine emotions); p_beyond_genre(_holm): on artist splits, "
+        "exchanged within genre; p_floor / p_holm_floor: the smallest attainable raw / Holm-adjusted p; "
+        "half_panel_agreement: two halves of each song's listeners, "
         "labelled separately, agree (a lower bound of the ceiling); "
         "ceiling: beta-binomial estimate of the best attainable accuracy. paper_accuracy: the paper's single-split value."
     )
@@ -385,7 +490,9 @@ def main(smk: Any, logger: logging.Logger) -> None:
     spectrogram_params = provenance.get("spectrogram_params", {})
     annotations = json.loads(Path(smk.input.annotations_report).read_text())
     data = data_lines(pd.read_csv(smk.input.tracks), spectrogram_params, annotations)
+    sizes = {Path(p).name.removesuffix("_sizes.csv"): pd.read_csv(p) for p in smk.input.sizes}
     analyses = {
+        "sizes": sizes,
         "beyond": beyond,
         "claims": pd.read_csv(smk.input.claims),
         "k": pd.read_csv(smk.input.k_sensitivity),

@@ -1,0 +1,86 @@
+"""The summary's sentences are generated from the numbers they state: fed contrary numbers, they
+change (no verdict is written in advance)."""
+
+import numpy as np
+import pandas as pd
+
+from common_io import EMOTIONS, GENRES
+from summary import claim_sentences, emotion_sentences, split_lines
+
+
+def _claims(with_classical: float, won_classical: float) -> pd.DataFrame:
+    rows = []
+    for ties in ("sklearn", "random"):
+        for g in GENRES:
+            classical = g == "classical"
+            rows.append(
+                {
+                    "experiment": "exp4_genre_from_predicted_emotions",
+                    "ties": ties,
+                    "genre": g,
+                    "excess_share": 0.1 if classical else -0.03,
+                    "excess_range_low": -0.05,
+                    "excess_range_high": 0.2,
+                    "excess_positive_share": 0.8,
+                    "vote_tie_rate": 0.25,
+                    "distance_tie_rate": 0.1,
+                    "vote_ties_with": with_classical if classical else 0.6,
+                    "vote_ties_won": (won_classical if ties == "sklearn" else 0.25) if classical else 0.2,
+                    "recall": 0.5,
+                    "top_recall_share": 0.25,
+                    "n_repeats": 10,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_tie_sentence_states_the_share_of_ties_that_include_classical() -> None:
+    few = " ".join(claim_sentences(_claims(0.375, 0.375)))
+    many = " ".join(claim_sentences(_claims(0.9, 0.9)))
+    assert "first of the tied classes in sorted order" in few and "hands both to classical" not in few
+    assert "classical 37.5%" in few and "classical 90.0%" in many and few != many
+
+
+def _beyond(diffs: list[float], holm: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "emotion": list(EMOTIONS),
+            "genre": "all",
+            "split": "artist",
+            "permutation": "by artist within genre among same-size artists",
+            "permutations": 1000,
+            "p_holm_floor": 9 / 1001,
+            "audio_minus_genre": diffs,
+            "within_genre_p_holm": holm,
+        }
+    )
+
+
+def test_emotion_sentences_follow_their_numbers() -> None:
+    extended = pd.DataFrame({"ceiling": [0.8, 0.9], "half_panel_agreement": [0.6, 0.7], "half_panel_kappa": [0.2, 0.3]})
+    below = " ".join(emotion_sentences(_beyond([-0.05] * 3 + [0.02] * 6, [1.0] * 9), extended))
+    above = " ".join(emotion_sentences(_beyond([0.04] * 9, [0.001] + [0.5] * 8), extended))
+    assert "**below** the genre-only baseline for 3: amazement (-0.050)" in below
+    assert "below the genre-only baseline for none" in above
+    assert "no emotion has a Holm-adjusted p <= 0.05" in below
+    assert "1 of 9 emotions have a Holm-adjusted p <= 0.05 (amazement)" in above and "artist's identity" in above
+    assert "0.0090" in above  # the smallest attainable Holm-adjusted p is printed
+
+
+def test_split_lines_state_the_size_bias_with_its_size() -> None:
+    table = pd.DataFrame(
+        {
+            "test_share": [0.31, 0.31],
+            "n_test_groups": [44, 45],
+            "n_groups": [138, 138],
+            "test_share_groups_1": [0.33, 0.33],
+            "test_share_groups_10_up": [0.29, 0.29],
+        }
+    )
+    text = " ".join(split_lines({"artist": table}))
+    assert "Small artists land on the test side more often than large ones (0.330 vs 0.290)" in text
+    flipped = table.assign(test_share_groups_1=np.array([0.2, 0.2]))
+    assert "Small artists" not in " ".join(split_lines({"artist": flipped}))
+    one_size = table.assign(test_share_groups_10_up=np.nan)  # no group of 10+ songs: no comparison, no nan
+    text = " ".join(split_lines({"artist": one_size}))
+    assert "no size bias to measure" in text and "nan" not in text
