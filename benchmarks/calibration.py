@@ -42,11 +42,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
-import inference  # noqa: E402
-
-import knn  # noqa: E402
-from evaluation import Votes, excess_statistic  # noqa: E402
-from splits import grouped_splits, resampled_splits  # noqa: E402
+from emotify_pipeline import inference, knn  # noqa: E402
+from emotify_pipeline.evaluation import Votes, excess_statistic  # noqa: E402
+from emotify_pipeline.splits import grouped_splits, resampled_splits  # noqa: E402
 
 GROUPS = ROOT.parent / "shared" / "emotify" / "groups.csv"
 NULLS = ("none", "artist", "album", "genre+artist")

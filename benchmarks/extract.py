@@ -39,9 +39,8 @@ def _peak_rss_mb() -> float:
 def run_mode(args: argparse.Namespace) -> dict:
     import numpy as np
     import torch
-
-    from spectrogram import SpectrogramParams, clip_image
-    from vgg_extract import (
+    from emotify_pipeline.spectrogram import SpectrogramParams, clip_image
+    from emotify_pipeline.vgg_extract import (
         build_vgg19,
         extract_features,
         make_forward,

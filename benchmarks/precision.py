@@ -29,14 +29,13 @@ def main() -> None:
     import numpy as np
     import pandas as pd
     import torch
-
-    import knn
-    from common_io import EMOTIONS
-    from dataset import build_track_table, read_annotations
-    from gems_labels import binary_labels, rating_shares
-    from spectrogram import SpectrogramParams
-    from splits import resampled_splits
-    from vgg_extract import build_vgg19, extract_features
+    from emotify_pipeline import knn
+    from emotify_pipeline.common_io import EMOTIONS
+    from emotify_pipeline.dataset import build_track_table, read_annotations
+    from emotify_pipeline.gems_labels import binary_labels, rating_shares
+    from emotify_pipeline.spectrogram import SpectrogramParams
+    from emotify_pipeline.splits import resampled_splits
+    from emotify_pipeline.vgg_extract import build_vgg19, extract_features
 
     torch.set_num_threads(args.threads)
     annotations = read_annotations(args.data / "data.csv")

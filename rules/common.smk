@@ -15,9 +15,15 @@ from snakemake.utils import validate
 # (workflow.basedir is then the importing workflow's folder; current_basedir is rules/ here)
 REPO = Path(workflow.current_basedir).parent
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
-from common_io import GENRE_ID_BASE, GENRES, IMAGENET_URL, EmotifyError, source_digest  # noqa: E402
-from feature_store import VALUE_SETTINGS, shard_of  # noqa: E402
-from config_tools import coerce_to_schema, config_problem  # noqa: E402
+from emotify_pipeline.common_io import (
+    GENRE_ID_BASE,
+    GENRES,
+    IMAGENET_URL,
+    EmotifyError,
+)  # noqa: E402
+from emotify_pipeline.config_tools import coerce_to_schema, config_problem  # noqa: E402
+from emotify_pipeline.feature_store import VALUE_SETTINGS, shard_of  # noqa: E402
+from emotify_pipeline.provenance import rule_code_digest  # noqa: E402
 
 # nested --config values arrive as strings (e.g. --config 'knn={k: 7}'): type them first
 _SCHEMA = yaml.safe_load((REPO / "config" / "schema.yaml").read_text())
@@ -27,7 +33,7 @@ if _PROBLEM:
     raise WorkflowError(f"invalid configuration: {_PROBLEM}")
 validate(config, schema="../config/schema.yaml")  # fills in the defaults
 
-from run_guard import guard_message, invocation, live_run  # noqa: E402
+from emotify_pipeline.run_guard import guard_message, invocation, live_run  # noqa: E402
 
 
 def guard_against_a_live_run():
@@ -70,50 +76,13 @@ def check_config_relations():
 
 check_config_relations()
 
-EXPERIMENTS = [
-    "exp1_genre_from_audio",
-    "exp2_emotion_from_audio",
-    "exp3_genre_from_ratings",
-    "exp4_genre_from_predicted_emotions",
-]
+from emotify_pipeline.study import EXPERIMENT_OUTPUTS  # noqa: E402
+from emotify_pipeline.study import EXPERIMENTS as STUDY  # noqa: E402
+
+# the experiments, their figures and their inputs: generated from one table (study.py)
+EXPERIMENTS = [e.name for e in STUDY]
 # figure name -> (kind, experiment, title)
-FIGURES = {
-    "fig1_audio_pca_by_genre": (
-        "pca",
-        "exp1_genre_from_audio",
-        "Fig. 1 - PCA of VGG19 audio features, by genre",
-    ),
-    "fig2_audio_genre_confusion": (
-        "confusion",
-        "exp1_genre_from_audio",
-        "Fig. 2 - Genre from audio",
-    ),
-    "fig3_emotion_confusion_grid": (
-        "grid",
-        "exp2_emotion_from_audio",
-        "Fig. 3 - Each emotion from audio",
-    ),
-    "fig4_ratings_pca_by_genre": (
-        "pca",
-        "exp3_genre_from_ratings",
-        "Fig. 4 - PCA of GEMS rating shares, by genre",
-    ),
-    "fig5_ratings_genre_confusion": (
-        "confusion",
-        "exp3_genre_from_ratings",
-        "Fig. 5 - Genre from GEMS ratings",
-    ),
-    "fig6_predicted_emotions_pca_by_genre": (
-        "pca",
-        "exp4_genre_from_predicted_emotions",
-        "Fig. 6 - PCA of predicted emotion probabilities, by genre",
-    ),
-    "fig7_predicted_emotions_genre_confusion": (
-        "confusion",
-        "exp4_genre_from_predicted_emotions",
-        "Fig. 7 - Genre from predicted emotions",
-    ),
-}
+FIGURES = {f.name: (f.kind, e.name, f.title) for e in STUDY for f in e.figures}
 # figures beyond the paper: name -> (kind, inputs, title)
 BEYOND_FIGURES = {
     "fig8_genre_repeated_splits": (
@@ -213,7 +182,7 @@ def audio_inputs(wildcards):
 def check_local_data():
     """Validate a local copy while the DAG is built, so that invalid annotations or a broken
     id <-> file mapping stop the run before any job starts (jobs re-check, and read tags)."""
-    from dataset import check_audio_mapping, read_annotations
+    from emotify_pipeline.dataset import check_audio_mapping, read_annotations
 
     if config["data"]["source"] != "local" or not os.path.isfile(annotations_path()):
         return  # demo: generated here; download: checked after the download; missing: Snakemake says so
@@ -293,7 +262,7 @@ def audio_probes():
     """What each audio file of a local copy says about itself (size, sha256, tags, whole /
     truncated / corrupt, seconds), read once per Snakemake process and cached by size, mtime,
     ctime and inode in .snakemake/, so a restored file (cp -p, rsync) is read again."""
-    from dataset import probe_audio_files
+    from emotify_pipeline.dataset import probe_audio_files
 
     if not _PROBES:
         _PROBES.update(probe_audio_files(audio_files(), AUDIO_PROBE_CACHE))
@@ -306,7 +275,7 @@ def audio_policy_params():
 
 
 def audio_policy():
-    from dataset import AudioPolicy
+    from emotify_pipeline.dataset import AudioPolicy
 
     return AudioPolicy(**audio_policy_params())
 
@@ -318,7 +287,7 @@ def check_catalogue():
 
 def usability():
     """Path -> '' for a usable clip of a local copy, else why it is not (one line)."""
-    from dataset import apply_policy, catalogue_for
+    from emotify_pipeline.dataset import apply_policy, catalogue_for
 
     probes = audio_probes()
     catalogue = catalogue_for(probes, check_catalogue())
@@ -339,7 +308,7 @@ def check_audio_files():
             f"invalid input data: {len(problems)} of {len(probes)} audio file(s) cannot be used:\n  {listing}\n"
             "(set data.on_bad_audio: skip to record such files in tracks.csv and run without them)"
         )
-    from dataset import missing_group_tags
+    from emotify_pipeline.dataset import missing_group_tags
 
     missing = missing_group_tags(
         {p: probes[p] for p in extraction_paths()}, config["evaluation"]["group_by"]
@@ -463,34 +432,17 @@ def audio_params():
     return {key: config["audio"][key] for key in ("sample_rate", "offset", "duration")}
 
 
-def project_imports(module, found=None):
-    """The workflow/scripts modules that ``module`` imports, directly or through another one
-    (at any depth, lazy imports inside functions included), read from the source with ast."""
-    import ast
-
-    found = set() if found is None else found
-    source = SCRIPTS_DIR / f"{module}.py"
-    for node in ast.walk(ast.parse(source.read_text())):
-        names = []
-        if isinstance(node, ast.Import):
-            names = [alias.name.split(".")[0] for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module.split(".")[0]]
-        for name in names:
-            if name not in found and (SCRIPTS_DIR / f"{name}.py").is_file():
-                found.add(name)
-                project_imports(name, found)
-    return found
+def entry(rule):
+    """The thin entry script a rule runs (``workflow/scripts/<rule>.py``)."""
+    return f"{SCRIPTS}/{rule}.py"
 
 
-@functools.cache  # one digest per script, however many rules run it
-def code_digest(script):
-    """sha256 of the code that runs for a rule -- its script and the project modules it imports (found by
-    :func:`project_imports`), each as its syntax tree without comments or docstrings
-    (:func:`common_io.code_text`). In ``params``, it reruns the rule exactly when code it runs
-    changes; the profiles turn Snakemake's own code trigger (the script's mtime) off."""
-    modules = sorted((project_imports(script) | {script}) - {"quiet_interrupt"})
-    return source_digest(*(SCRIPTS_DIR / f"{module}.py" for module in modules))
+def code_digest(rule):
+    """The digest of the code that runs for a rule -- its entry script and the package modules it imports,
+    without comments or docstrings (emotify_pipeline/provenance.py). In ``params``, it reruns
+    the rule exactly when that code changes; the profiles turn off Snakemake's own trigger on
+    the script's mtime."""
+    return rule_code_digest(SCRIPTS_DIR / f"{rule}.py")
 
 
 def evaluation_params(*keys):
@@ -506,9 +458,33 @@ def vote_params(*keys, with_k=True):
 
 
 def experiment_outputs(name):
-    files = ["predictions.csv", "metrics.json", "confusion.csv"]
-    files += ["probabilities.csv"] if name == "exp2_emotion_from_audio" else ["pca.csv", "pca.json"]
-    return [f"results/experiments/{name}/{f}" for f in files]
+    """What the experiment ``name`` writes (a wildcard pattern for the rule)."""
+    return {
+        key: f"results/experiments/{name}/{key}.{'json' if key == 'metrics' else 'csv'}"
+        for key in EXPERIMENT_OUTPUTS
+    }
+
+
+def experiment_inputs(wildcards):
+    """What one experiment's classifier reads, by the names its table row declares."""
+    from emotify_pipeline.study import experiment
+
+    table = {
+        "features": audio_features(wildcards),
+        "neighbours": "results/neighbours/paper/audio.h5",
+        "ratings_neighbours": "results/neighbours/paper/ratings.h5",
+        "labels": "results/tables/gems_labels.csv",
+        "probabilities": "results/experiments/exp2_emotion_from_audio/probabilities.csv",
+    }
+    inputs = {"split": "results/splits/paper.csv"}
+    return {**inputs, **{key: table[key] for key in experiment(wildcards.exp).inputs}}
+
+
+def final_experiment_outputs(name):
+    files = list(experiment_outputs(name).values())
+    if name in PCA_EXPERIMENTS:
+        files += [f"results/experiments/{name}/pca.csv", f"results/experiments/{name}/pca.json"]
+    return files
 
 
 # the split kinds of the repeated evaluation, and those the ablation uses
@@ -517,7 +493,7 @@ ABLATION_KINDS = [kind for kind in EVALUATION_KINDS if kind in ("random", "artis
 # "Emotion beyond genre" runs on artist-grouped splits (an artist on both sides of a random split
 # would pass an artist effect for audio); on random splits only when artist splits are not drawn.
 BEYOND_GENRE_KIND = "artist" if "artist" in EVALUATION_KINDS else "random"
-PCA_EXPERIMENTS = [name for name in EXPERIMENTS if name != "exp2_emotion_from_audio"]
+PCA_EXPERIMENTS = [e.name for e in STUDY if e.pca_input]
 
 
 def resample_inner_folds(wildcards):
@@ -538,14 +514,17 @@ def neighbour_inputs(wildcards):
 
 
 def pca_inputs(wildcards):
-    inputs = {"split": "results/splits/paper.csv"}
-    if wildcards.exp == "exp1_genre_from_audio":
-        inputs["features"] = audio_features(wildcards)
-    elif wildcards.exp == "exp3_genre_from_ratings":
-        inputs["ratings"] = "results/tables/gems_ratings.csv"
-    else:
-        inputs["probabilities"] = "results/experiments/exp2_emotion_from_audio/probabilities.csv"
-    return inputs
+    """What one experiment's PCA figure shows (its table row's ``pca_input``)."""
+    from emotify_pipeline.study import experiment
+
+    table = {
+        "features": {"features": audio_features(wildcards)},
+        "ratings": {"ratings": "results/tables/gems_ratings.csv"},
+        "probabilities": {
+            "probabilities": "results/experiments/exp2_emotion_from_audio/probabilities.csv"
+        },
+    }
+    return {"split": "results/splits/paper.csv", **table[experiment(wildcards.exp).pca_input]}
 
 
 def figure_inputs(wildcards):
@@ -598,6 +577,6 @@ def get_final_output():
         "results/evaluation/k_sensitivity.csv",
         "results/summary.md",
     ]
-    outputs += [p for name in EXPERIMENTS for p in experiment_outputs(name)]
+    outputs += [p for name in EXPERIMENTS for p in final_experiment_outputs(name)]
     outputs += [f"results/figures/{fig}.png" for fig in [*FIGURES, *BEYOND_FIGURES]]
     return outputs

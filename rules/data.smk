@@ -12,10 +12,10 @@ rule make_demo:
     conda:
         "../envs/data.yaml"
     params:
-        code=code_digest("demo_data"),
+        code=code_digest("make_demo"),
         demo=config["demo"],
     script:
-        f"{SCRIPTS}/demo_data.py"
+        entry("make_demo")
 
 
 rule download_annotations:
@@ -31,7 +31,7 @@ rule download_annotations:
         url=config["data"]["download"]["annotations_url"],
         sha256=config["data"]["download"]["annotations_sha256"],
     script:
-        f"{SCRIPTS}/download.py"
+        entry("download_annotations")
 
 
 checkpoint download_audio:
@@ -48,7 +48,7 @@ checkpoint download_audio:
         sha256=config["data"]["download"]["audio_sha256"],
         archive="resources/emotify/emotifymusic.zip",
     script:
-        f"{SCRIPTS}/download.py"
+        entry("download_audio")
 
 
 rule validate_annotations:
@@ -64,10 +64,10 @@ rule validate_annotations:
     conda:
         "../envs/data.yaml"
     params:
-        code=code_digest("dataset"),
+        code=code_digest("validate_annotations"),
         duplicate_rows=config["data"]["duplicate_rows"],
     script:
-        f"{SCRIPTS}/dataset.py"
+        entry("validate_annotations")
 
 
 rule track_table:
@@ -86,7 +86,7 @@ rule track_table:
     conda:
         "../envs/data.yaml"
     params:
-        code=code_digest("dataset"),
+        code=code_digest("track_table"),
         audio_root=audio_root(),
         track_ids=track_ids_param(),
         content=all_audio_content,
@@ -96,4 +96,4 @@ rule track_table:
         check_catalogue=check_catalogue(),
         audio_policy=audio_policy_params(),
     script:
-        f"{SCRIPTS}/dataset.py"
+        entry("track_table")

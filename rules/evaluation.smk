@@ -23,13 +23,13 @@ rule evaluate_repeated:
     conda:
         "../envs/ml.yaml"
     params:
-        code=code_digest("evaluation"),
+        code=code_digest("evaluate_repeated"),
         evaluation=evaluation_params("permutations", "permutation_splits", "confidence", "seed"),
         kinds=EVALUATION_KINDS,
         k=config["knn"]["k"],
         ties=config["knn"]["ties"],
     script:
-        f"{SCRIPTS}/evaluation.py"
+        entry("evaluate_repeated")
 
 
 rule human_ceiling:
@@ -48,11 +48,11 @@ rule human_ceiling:
     conda:
         "../envs/ml.yaml"
     params:
-        code=code_digest("evaluation"),
+        code=code_digest("human_ceiling"),
         evaluation=evaluation_params("ceiling_splits", "ceiling_bootstrap", "confidence", "seed"),
         threshold=config["labels"]["threshold"],
     script:
-        f"{SCRIPTS}/evaluation.py"
+        entry("human_ceiling")
 
 
 rule ablation_genre:
@@ -75,7 +75,7 @@ rule ablation_genre:
     conda:
         "../envs/ml.yaml"
     params:
-        code=code_digest("ablation"),
+        code=code_digest("ablation_genre"),
         kinds=ABLATION_KINDS,
         pca_components=config["evaluation"]["pca_components"],
         confidence=config["evaluation"]["confidence"],
@@ -84,7 +84,7 @@ rule ablation_genre:
         ties=config["knn"]["ties"],
         run_label=config["run_label"],
     script:
-        f"{SCRIPTS}/ablation.py"
+        entry("ablation_genre")
 
 
 # The paper's own question and claims, and the choice of k: each its own rule, voting on the
@@ -107,11 +107,11 @@ rule emotion_beyond_genre:
     conda:
         "../envs/ml.yaml"
     params:
-        code=code_digest("analyses"),
+        code=code_digest("emotion_beyond_genre"),
         cfg=vote_params("permutations", "permutation_splits", "confidence", "seed"),
         kind=BEYOND_GENRE_KIND,
     script:
-        f"{SCRIPTS}/analyses.py"
+        entry("emotion_beyond_genre")
 
 
 rule genre_claims:
@@ -133,10 +133,10 @@ rule genre_claims:
     conda:
         "../envs/ml.yaml"
     params:
-        code=code_digest("analyses"),
+        code=code_digest("genre_claims"),
         cfg=vote_params("seed", "confidence"),
     script:
-        f"{SCRIPTS}/analyses.py"
+        entry("genre_claims")
 
 
 rule k_sensitivity:
@@ -157,7 +157,7 @@ rule k_sensitivity:
     conda:
         "../envs/ml.yaml"
     params:
-        code=code_digest("analyses"),
+        code=code_digest("k_sensitivity"),
         cfg=vote_params("k_values", "confidence", "seed", with_k=False),
     script:
-        f"{SCRIPTS}/analyses.py"
+        entry("k_sensitivity")

@@ -14,7 +14,7 @@ rule fetch_vgg19_weights:
         url=IMAGENET_URL,
         sha256=config["features"]["weights_sha256"],
     script:
-        f"{SCRIPTS}/download.py"
+        entry("fetch_vgg19_weights")
 
 
 # The weights are loaded and checked by their own job: a wrong or broken file fails here,
@@ -31,10 +31,10 @@ rule check_weights:
     conda:
         "../envs/features.yaml"
     params:
-        code=code_digest("vgg_extract"),
+        code=code_digest("check_weights"),
         features=feature_params(),
     script:
-        f"{SCRIPTS}/vgg_extract.py"
+        entry("check_weights")
 
 
 rule extract_shard:
@@ -50,14 +50,14 @@ rule extract_shard:
         "../envs/features.yaml"
     threads: 2
     params:
-        code=code_digest("vgg_extract"),
+        code=code_digest("extract_shard"),
         paths=shard_paths,
         content=shard_content,
         audio=audio_params(),
         spectrogram=config["spectrogram"],
         features=feature_params(),
     script:
-        f"{SCRIPTS}/vgg_extract.py"
+        entry("extract_shard")
 
 
 rule merge_features:
@@ -75,9 +75,9 @@ rule merge_features:
     conda:
         "../envs/features.yaml"
     params:
-        code=code_digest("vgg_extract"),
+        code=code_digest("merge_features"),
     script:
-        f"{SCRIPTS}/vgg_extract.py"
+        entry("merge_features")
 
 
 rule reduce_features:
@@ -95,7 +95,7 @@ rule reduce_features:
         code=code_digest("reduce_features"),
         reduce=config["features"]["reduce"],
     script:
-        f"{SCRIPTS}/reduce_features.py"
+        entry("reduce_features")
 
 
 # Production descriptors (long-term average spectrum, MFCC statistics, loudness): a second
@@ -120,4 +120,4 @@ rule production_features:
         audio=audio_params(),
         spectrogram=config["spectrogram"],
     script:
-        f"{SCRIPTS}/production_features.py"
+        entry("production_features")

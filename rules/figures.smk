@@ -20,10 +20,10 @@ rule figure:
     conda:
         "../envs/ml.yaml"
     params:
-        code=code_digest("figures"),
+        code=code_digest("figure"),
         kind=figure_kind,
         title=figure_title,
         data_label=config["run_label"],
         dpi=config["figures"]["dpi"],
     script:
-        f"{SCRIPTS}/figures.py"
+        entry("figure")

@@ -1,7 +1,7 @@
 # Hooks of the main Snakemake process: who runs here (so that --unlock is refused while a run
 # lives, see workflow/scripts/run_guard.py) and, before any job is submitted, a cluster whose
 # status command cannot answer.
-from run_guard import clear_run, cluster_status_message, record_run
+from emotify_pipeline.run_guard import clear_run, cluster_status_message, record_run
 
 
 onstart:

@@ -15,9 +15,9 @@ rule gems_ratings:
     conda:
         "../envs/ml.yaml"
     params:
-        code=code_digest("gems_labels"),
+        code=code_digest("gems_ratings"),
     script:
-        f"{SCRIPTS}/gems_labels.py"
+        entry("gems_ratings")
 
 
 rule gems_labels:
@@ -40,4 +40,4 @@ rule gems_labels:
         code=code_digest("gems_labels"),
         threshold=config["labels"]["threshold"],
     script:
-        f"{SCRIPTS}/gems_labels.py"
+        entry("gems_labels")

@@ -14,13 +14,13 @@ rule split:
     conda:
         "../envs/ml.yaml"
     params:
-        code=code_digest("splits"),
+        code=code_digest("split"),
         test_size=config["split"]["test_size"],
         seed=config["split"]["seed"],
         stratify=config["split"]["stratify"],
         inner_folds=config["experiments"]["inner_folds"],
     script:
-        f"{SCRIPTS}/splits.py"
+        entry("split")
 
 
 rule resample_splits:
@@ -39,13 +39,13 @@ rule resample_splits:
     conda:
         "../envs/ml.yaml"
     params:
-        code=code_digest("splits"),
+        code=code_digest("resample_splits"),
         repeats=config["evaluation"]["repeats"],
         test_size=config["split"]["test_size"],
         seed=config["evaluation"]["seed"],
         inner_folds=resample_inner_folds,
     script:
-        f"{SCRIPTS}/splits.py"
+        entry("resample_splits")
 
 
 rule neighbours:
@@ -64,9 +64,9 @@ rule neighbours:
         "../envs/ml.yaml"
     threads: 2
     params:
-        code=code_digest("geometry"),
+        code=code_digest("neighbours"),
     script:
-        f"{SCRIPTS}/geometry.py"
+        entry("neighbours")
 
 
 rule ablation_neighbours:
@@ -86,8 +86,8 @@ rule ablation_neighbours:
         "../envs/ml.yaml"
     threads: 2
     params:
-        code=code_digest("ablation"),
+        code=code_digest("ablation_neighbours"),
         repeats=config["evaluation"]["ablation_repeats"],
         pca_components=config["evaluation"]["pca_components"],
     script:
-        f"{SCRIPTS}/ablation.py"
+        entry("ablation_neighbours")

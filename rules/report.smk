@@ -41,4 +41,4 @@ rule summary:
         run_label=config["run_label"],
         confidence=config["evaluation"]["confidence"],
     script:
-        f"{SCRIPTS}/summary.py"
+        entry("summary")

@@ -4,8 +4,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-from common_io import EmotifyError, run_main
+from emotify_pipeline.common_io import EmotifyError, run_main
 
 
 def _job(smk, logger) -> None:

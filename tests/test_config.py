@@ -6,8 +6,7 @@ import jsonschema
 import pytest
 import yaml
 from conftest import REPO
-
-from config_tools import coerce_to_schema
+from emotify_pipeline.config_tools import coerce_to_schema
 
 SCHEMA = yaml.safe_load((REPO / "config" / "schema.yaml").read_text())
 
@@ -55,7 +54,7 @@ def test_every_schema_key_is_documented() -> None:
 
 
 def test_a_config_problem_is_one_line_naming_the_key_and_the_closest_one() -> None:
-    from config_tools import config_problem
+    from emotify_pipeline.config_tools import config_problem
 
     assert config_problem({"knnn": {"k": 5}}, SCHEMA).startswith("unknown key 'knnn'; did you mean 'knn'?")
     assert config_problem({"features": {"weigths": "random"}}, SCHEMA).startswith(
@@ -75,7 +74,7 @@ def test_command_line_lists_get_the_schema_types() -> None:
 
 
 def test_the_schema_offers_exactly_the_layers_and_poolings_the_extractor_knows() -> None:
-    from vgg_extract import FC_LAYERS, LAYERS, POOLINGS
+    from emotify_pipeline.vgg_extract import FC_LAYERS, LAYERS, POOLINGS
 
     feats = SCHEMA["properties"]["features"]["properties"]
     assert sorted(feats["layer"]["enum"]) == sorted([*LAYERS, *FC_LAYERS])

@@ -1,19 +1,17 @@
 """Repeated/grouped evaluation, permutation tests, the human ceiling, production descriptors."""
 
-import inference
 import numpy as np
 import pandas as pd
 import pytest
+from emotify_pipeline import geometry, inference
+from emotify_pipeline.common_io import EMOTIONS, GENRES
+from emotify_pipeline.evaluation import evaluate_all, human_ceiling
+from emotify_pipeline.knn import vote
+from emotify_pipeline.production_features import feature_columns, production_features
+from emotify_pipeline.spectrogram import SpectrogramParams
+from emotify_pipeline.splits import grouped_splits, read_splits, split_table
+from emotify_pipeline.splits import resampled_splits as make_splits
 from sklearn.metrics import balanced_accuracy_score
-
-import geometry
-from common_io import EMOTIONS, GENRES
-from evaluation import evaluate_all, human_ceiling
-from knn import vote
-from production_features import feature_columns, production_features
-from spectrogram import SpectrogramParams
-from splits import grouped_splits, read_splits, split_table
-from splits import resampled_splits as make_splits
 
 
 def _meta(per_genre: int = 12, artists: int = 3) -> pd.DataFrame:
@@ -42,7 +40,7 @@ def test_grouped_splits_keep_groups_apart_and_are_seeded() -> None:
 
 
 def test_permutation_p_value_separates_signal_from_noise() -> None:
-    from evaluation import Votes, excess_statistic
+    from emotify_pipeline.evaluation import Votes, excess_statistic
 
     rng = np.random.default_rng(0)
     y = np.repeat(np.array(GENRES), 10)
@@ -68,7 +66,7 @@ def test_permutation_p_value_separates_signal_from_noise() -> None:
 
 
 def test_batched_statistic_matches_predict_with_random_ties() -> None:
-    from evaluation import Votes, excess_statistic, predict
+    from emotify_pipeline.evaluation import Votes, excess_statistic, predict
 
     rng = np.random.default_rng(5)
     y = np.array(GENRES * 20)

@@ -3,12 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
-
-import geometry
-from common_io import EMOTIONS, GENRES, EmotifyError
-from experiments import emotion_votes, genre_experiment
-from splits import Split, read_splits, split_table
-from splits import paper_split as make_split
+from emotify_pipeline import geometry
+from emotify_pipeline.common_io import EMOTIONS, GENRES, EmotifyError
+from emotify_pipeline.experiments import emotion_votes, genre_experiment
+from emotify_pipeline.splits import Split, read_splits, split_table
+from emotify_pipeline.splits import paper_split as make_split
 
 
 def _tracks(per_genre: int = 10) -> pd.DataFrame:
@@ -74,7 +73,7 @@ def test_emotion_experiment_outputs() -> None:
 
 
 def test_pca_frame_keeps_the_split_columns() -> None:
-    from experiments import pca_frame
+    from emotify_pipeline.experiments import pca_frame
 
     split = make_split(_tracks(), 0.3, seed=0)
     x = np.random.default_rng(2).normal(size=(40, 7))

@@ -18,8 +18,8 @@ from conftest import copy_workflow, planned_jobs, snakemake
 pytestmark = pytest.mark.slow
 
 AUDIO_JOBS = {"extract_shard", "merge_features", "production_features"}
-AUDIO_CLASSIFIERS = {"exp1_genre_from_audio", "exp2_emotion_from_audio", "exp4_genre_from_predicted_emotions"}
-ALL_EXPERIMENTS = AUDIO_CLASSIFIERS | {"exp3_genre_from_ratings"}
+AUDIO_CLASSIFIERS = {"experiment"}  # one rule, its {exp} wildcard runs Experiments I-IV
+ALL_EXPERIMENTS = AUDIO_CLASSIFIERS
 EVALUATION = {"evaluate_repeated", "ablation_genre", "emotion_beyond_genre", "genre_claims", "k_sensitivity"}
 K_VOTES = EVALUATION - {"k_sensitivity"}  # the analyses that vote with knn.k (the sensitivity sweeps its own k)
 LABEL_ANALYSES = {"evaluate_repeated", "emotion_beyond_genre", "genre_claims", "k_sensitivity"}
@@ -43,10 +43,7 @@ AUDIO_GEOMETRY = {"resample_splits", "neighbours", "ablation_neighbours", "pca"}
         ),
         (
             "labels={threshold: mean}",
-            {"gems_labels", "human_ceiling", "exp2_emotion_from_audio", "exp4_genre_from_predicted_emotions"}
-            | LABEL_ANALYSES
-            | {"pca"}
-            | REPORTING,
+            {"gems_labels", "human_ceiling", "experiment"} | LABEL_ANALYSES | {"pca"} | REPORTING,
         ),
         # a new k only votes again: no split, no neighbour ranking, only Experiment IV's PCA (its inputs)
         ("knn={k: 3}", ALL_EXPERIMENTS | K_VOTES | REPORTING | {"pca"}),
@@ -268,7 +265,7 @@ def test_kill_mid_shard_then_resume_from_the_checkpoint(demo_run: Path, tmp_path
 
 
 def test_a_checkpoint_is_used_only_for_the_same_settings_and_files(tmp_path: Path) -> None:
-    from feature_store import ShardCheckpoint
+    from emotify_pipeline.feature_store import ShardCheckpoint
 
     shard = tmp_path / "vgg19_0-of-1.h5"
     settings = {"layer": "pool5", "precision": "fp32"}
@@ -296,6 +293,17 @@ LABEL_JOBS = {"gems_ratings", "gems_labels"}
         ("spectrogram.py", AUDIO_JOBS | AUDIO_CLASSIFIERS | EVALUATION | REPORTING, LABEL_JOBS | {"track_table"}),
         ("gems_labels.py", LABEL_JOBS | {"human_ceiling", "evaluate_repeated"} | REPORTING, AUDIO_JOBS),
         ("audio_check.py", {"track_table"} | AUDIO_CLASSIFIERS | REPORTING, {"extract_shard"}),
+        # the summary writer reruns the summary alone
+        (
+            "summary.py",
+            {"summary", "all"},
+            AUDIO_JOBS
+            | LABEL_JOBS
+            | ALL_EXPERIMENTS
+            | EVALUATION
+            | AUDIO_GEOMETRY
+            | {"figure", "split", "track_table"},
+        ),
     ],
 )
 def test_a_change_in_an_imported_module_reruns_what_it_shapes(
@@ -303,7 +311,7 @@ def test_a_change_in_an_imported_module_reruns_what_it_shapes(
 ) -> None:
     work = tmp_path / "edited"
     shutil.copytree(demo_run, work, symlinks=True)
-    source = work / "workflow/scripts" / module
+    source = work / "workflow/scripts/emotify_pipeline" / module
     source.write_text(source.read_text() + "\n_AN_EDIT = 1\n")  # code, not a comment
     planned = set(planned_jobs((r := snakemake(work, "-n", "--configfile", "config/demo.yaml")).stdout + r.stderr))
     assert must <= planned, must - planned
@@ -345,7 +353,7 @@ def test_damaged_feature_bytes_stop_naming_file_and_rows_and_a_plain_rerun_rebui
     ).read_bytes()
     # the merged file itself, damaged with its mtime restored: the next job that reads it stops
     _flip_feature_byte(merged, 3)
-    out = snakemake(work, "--configfile", "config/demo.yaml", "--forcerun", "exp1_genre_from_audio", check=False)
+    out = snakemake(work, "--configfile", "config/demo.yaml", "--forcerun", "experiment", check=False)
     text = out.stdout + out.stderr
     assert out.returncode != 0 and re.search(r"vgg19.h5: 1 row\(s\) of 'features' fail their checksum: rows 3", text)
     _no_traceback(work, text)
@@ -435,7 +443,7 @@ def test_a_full_disk_during_extraction_is_one_sentence_and_resumes(small_disk: P
 def test_a_comment_or_docstring_edit_anywhere_reruns_nothing(demo_run: Path, tmp_path: Path) -> None:
     work = tmp_path / "edited"
     shutil.copytree(demo_run, work, symlinks=True)
-    for source in sorted((work / "workflow/scripts").glob("*.py")):
+    for source in sorted((work / "workflow/scripts").rglob("*.py")):
         text = source.read_text()
         edited = text.replace('"""', '"""An edited docstring. ', 1) if '"""' in text else text
         source.write_text(edited + "\n# a comment appended\n")
@@ -453,7 +461,7 @@ def test_a_rating_edit_reruns_the_labels_and_their_consumers_only(demo_run: Path
     lines[1] = ",".join(cells)
     csv.write_text("\n".join(lines) + "\n")
     planned = set(planned_jobs((r := snakemake(work, "-n", "--configfile", "config/demo.yaml")).stdout + r.stderr))
-    assert {"validate_annotations", "gems_ratings", "gems_labels", "exp2_emotion_from_audio", "summary"} <= planned
+    assert {"validate_annotations", "gems_ratings", "gems_labels", "experiment", "summary"} <= planned
     assert not planned & (AUDIO_JOBS | {"track_table", "make_demo", "resample_splits", "split"}), planned
     # the audio rankings stay; only the ratings' own rankings (Experiment III) are recomputed
     jobs = (r.stdout + r.stderr).split("rule neighbours:")[1:]

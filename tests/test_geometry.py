@@ -7,15 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from emotify_pipeline import geometry, knn
+from emotify_pipeline.ablation import pca_coordinates
+from emotify_pipeline.common_io import GENRES, EmotifyError
+from emotify_pipeline.splits import Split, inner_folds, read_splits, resampled_splits, split_table
 from sklearn.decomposition import PCA
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from sklearn.preprocessing import StandardScaler
-
-import geometry
-import knn
-from ablation import pca_coordinates
-from common_io import GENRES, EmotifyError
-from splits import Split, inner_folds, read_splits, resampled_splits, split_table
 
 
 def _wide(n: int = 90, d: int = 6000, seed: int = 0) -> np.ndarray:

@@ -1,13 +1,11 @@
 """The statistics: baselines by their definitions, the corrected interval, and permutation
 p-values calibrated under nulls with the structure of the splits they test."""
 
-import inference
 import numpy as np
 import pytest
+from emotify_pipeline import inference, knn
+from emotify_pipeline.splits import resampled_splits
 from scipy import stats
-
-import knn
-from splits import resampled_splits
 
 
 def test_baselines_by_definition() -> None:
@@ -61,7 +59,7 @@ def test_permutation_p_value_floor_and_named_streams() -> None:
 
 def test_song_exchange_on_stratified_random_splits_is_calibrated() -> None:
     # no artists: every song its own unit; the random splits are stratified by the genre they test
-    from evaluation import Votes, excess_statistic
+    from emotify_pipeline.evaluation import Votes, excess_statistic
 
     pvals = []
     for seed in range(120):

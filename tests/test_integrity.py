@@ -12,9 +12,8 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
-
-from common_io import EmotifyError, explain_failure
-from feature_store import (
+from emotify_pipeline.common_io import EmotifyError, explain_failure
+from emotify_pipeline.feature_store import (
     CheckedFeatures,
     DamagedFeatures,
     ShardCheckpoint,
@@ -125,7 +124,7 @@ def test_the_run_guard_tells_a_live_run_from_stale_locks(tmp_path: Path, monkeyp
     import json
     import socket
 
-    from run_guard import guard_message, invocation, live_run
+    from emotify_pipeline.run_guard import guard_message, invocation, live_run
 
     locks = tmp_path / "locks"
     locks.mkdir()
@@ -151,7 +150,7 @@ def test_the_run_guard_tells_a_live_run_from_stale_locks(tmp_path: Path, monkeyp
 
 
 def test_a_sacct_without_accounting_is_named_before_any_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from run_guard import sacct_problem, slurm_status_message
+    from emotify_pipeline.run_guard import sacct_problem, slurm_status_message
 
     fake = tmp_path / "sacct"
     fake.write_text("#!/bin/sh\necho 'Slurm accounting storage is disabled' >&2\nexit 1\n")
@@ -166,7 +165,7 @@ def test_a_sacct_without_accounting_is_named_before_any_job(tmp_path: Path, monk
 
 
 def test_missing_group_tags_are_listed_before_any_job() -> None:
-    from dataset import missing_group_tags
+    from emotify_pipeline.dataset import missing_group_tags
 
     probes = {"m/pop/1.mp3": {"artist": "A", "album": "X"}, "m/pop/2.mp3": {"artist": "", "album": "Y"}}
     message = missing_group_tags(probes, ["artist", "album"])
@@ -175,7 +174,7 @@ def test_missing_group_tags_are_listed_before_any_job() -> None:
 
 
 def test_two_ids_with_the_same_audio_bytes_are_flagged() -> None:
-    from dataset import flag_duplicate_audio
+    from emotify_pipeline.dataset import flag_duplicate_audio
 
     table = pd.DataFrame(
         {
@@ -189,8 +188,8 @@ def test_two_ids_with_the_same_audio_bytes_are_flagged() -> None:
 
 
 def test_a_latin1_data_csv_names_the_line(tmp_path: Path) -> None:
-    from common_io import ANNOTATION_COLUMNS
-    from dataset import read_annotations
+    from emotify_pipeline.common_io import ANNOTATION_COLUMNS
+    from emotify_pipeline.dataset import read_annotations
 
     csv = tmp_path / "data.csv"
     row = "1, classical, " + ", ".join(["0"] * 9) + ", 1, 0, 0, 30, 1, "
@@ -202,7 +201,7 @@ def test_a_latin1_data_csv_names_the_line(tmp_path: Path) -> None:
 
 
 def test_the_catalogue_applies_to_the_archive_not_to_a_demo_or_re_tagged_copy() -> None:
-    from dataset import catalogue_for
+    from emotify_pipeline.dataset import catalogue_for
 
     catalogue = {"rock/1": {"track_id": "101", "artist": "A", "album": "X", "duration_s": "60.0"}}
     archive = {"m/rock/1.mp3": {"artist": "A", "album": "X"}, "m/rock/2.mp3": {"artist": "Z", "album": "?"}}

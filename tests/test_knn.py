@@ -4,16 +4,14 @@ single-split experiments are the repeated evaluation's machinery applied to one 
 import numpy as np
 import pandas as pd
 import pytest
+from emotify_pipeline import geometry, knn
+from emotify_pipeline.common_io import EMOTIONS, GENRES, EmotifyError
+from emotify_pipeline.evaluation import evaluate_all
+from emotify_pipeline.experiments import emotion_votes, genre_experiment, genre_votes
+from emotify_pipeline.splits import Split, inner_folds, paper_split, read_splits, resampled_splits, split_table
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-
-import geometry
-import knn
-from common_io import EMOTIONS, GENRES, EmotifyError
-from evaluation import evaluate_all
-from experiments import emotion_votes, genre_experiment, genre_votes
-from splits import Split, inner_folds, paper_split, read_splits, resampled_splits, split_table
 
 
 def test_neighbour_vote_equals_the_sklearn_pipeline() -> None:

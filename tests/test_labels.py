@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SHARED, needs_shared
-
-from common_io import EMOTIONS
-from dataset import read_annotations
-from gems_labels import binary_labels, median_thresholds, rating_shares, threshold_table
+from emotify_pipeline.common_io import EMOTIONS
+from emotify_pipeline.dataset import read_annotations
+from emotify_pipeline.gems_labels import binary_labels, median_thresholds, rating_shares, threshold_table
 
 
 def _events(rows: list[tuple[int, str, dict[str, int]]]) -> pd.DataFrame:
@@ -59,7 +58,7 @@ def test_mean_threshold_rule() -> None:
 
 
 def test_missing_column_is_a_clear_error() -> None:
-    from common_io import EmotifyError
+    from emotify_pipeline.common_io import EmotifyError
 
     with pytest.raises(EmotifyError, match="sadness"):
         rating_shares(_events([(1, "rock", {})]).drop(columns=["sadness"]))

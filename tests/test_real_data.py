@@ -8,8 +8,7 @@ import h5py
 import pandas as pd
 import pytest
 from conftest import SHARED, copy_workflow, needs_shared, planned_jobs, snakemake
-
-from common_io import EMOTIONS
+from emotify_pipeline.common_io import EMOTIONS
 
 pytestmark = pytest.mark.slow
 

@@ -5,10 +5,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import SHARED, needs_shared
-
-from common_io import EmotifyError
-from demo_data import write_mp3
-from spectrogram import IMAGENET_MEAN, IMAGENET_STD, SpectrogramParams, clip_image, load_clip, log_mel, to_image
+from emotify_pipeline.common_io import EmotifyError
+from emotify_pipeline.demo_data import write_mp3
+from emotify_pipeline.spectrogram import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    SpectrogramParams,
+    clip_image,
+    load_clip,
+    log_mel,
+    to_image,
+)
 
 TAGS = {"title": "t", "artist": "a", "album": "b", "year": "2001", "genre": "Pop", "track": "1"}
 

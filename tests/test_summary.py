@@ -3,9 +3,8 @@ change (no verdict is written in advance)."""
 
 import numpy as np
 import pandas as pd
-
-from common_io import EMOTIONS, GENRES
-from summary import claim_sentences, emotion_sentences, split_lines
+from emotify_pipeline.common_io import EMOTIONS, GENRES
+from emotify_pipeline.summary import claim_sentences, emotion_sentences, split_lines
 
 
 def _claims(with_classical: float, won_classical: float) -> pd.DataFrame:

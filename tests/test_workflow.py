@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import planned_jobs, snakemake
-
-from common_io import EMOTIONS, PAPER_TABLE1
+from emotify_pipeline.common_io import EMOTIONS, PAPER_TABLE1
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +71,7 @@ def test_experiment_outputs(demo_run: Path) -> None:
     exp1 = json.loads((demo_run / "results/experiments/exp1_genre_from_audio/metrics.json").read_text())
     assert exp1["n_test"] == 12 and exp1["k"] == 5
     # the votes came from the cached rankings of the paper's split (geometry once)
-    import geometry
+    from emotify_pipeline import geometry
 
     table = pd.read_csv(demo_run / "results/splits/paper.csv")
     ranking = geometry.Rankings(demo_run / "results/neighbours/paper/audio.h5").get(0, "audio")
@@ -237,7 +236,7 @@ def test_same_config_gives_identical_tables(demo_run: Path, tmp_path: Path) -> N
 
 
 def test_feature_labels_come_from_the_feature_file(demo_run: Path) -> None:
-    from feature_store import features_label, read_attrs
+    from emotify_pipeline.feature_store import features_label, read_attrs
 
     h5 = demo_run / "results/features/vgg19.h5"
     assert features_label(read_attrs(h5)) == "random-init VGG19 (NOT ImageNet), pool5/flatten in fp32"

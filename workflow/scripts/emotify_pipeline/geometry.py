@@ -33,11 +33,6 @@ split table (:mod:`splits`), one group per ranking -- ``<repeat>/audio`` and
 test track ids and the ranking (positions into the training ids). :class:`Rankings` reads it.
 """
 
-# isort: off
-import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
-
-# isort: on
-
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,9 +42,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from common_io import EMOTIONS, EmotifyError, atomic_path, library_versions, run_main, utc_now
-from knn import constant_columns, nearest_with_ties, standardise, tie_order
-from splits import Split, read_splits, table_tracks
+from .common_io import EMOTIONS, EmotifyError, atomic_path, library_versions, utc_now
+from .knn import constant_columns, nearest_with_ties, standardise, tie_order
+from .splits import Split, read_splits, table_tracks
 
 #: inputs with at most this many columns are ranked exactly in float64 (cheap at that width)
 EXACT_MAX_COLUMNS = 2048
@@ -259,7 +254,7 @@ class Rankings:
                         g = h5[r][what]
                         self.items[f"{r}/{what}"] = Ranking(g["train"][:], g["test"][:], g["order"][:], g["tied"][:])
         except OSError as err:
-            from feature_store import damaged
+            from .feature_store import damaged
 
             raise damaged(path, f"the neighbour file cannot be read ({str(err).split('(')[0].strip()})") from None
         self.repeats = int(self.attrs.get("repeats", 0))
@@ -329,7 +324,7 @@ def _neighbours(smk: Any, logger: logging.Logger) -> None:
     tracks = table_tracks(table)
     inputs = smk.wildcards.inputs
     if inputs == "audio":
-        from feature_store import tracks_with_features
+        from .feature_store import tracks_with_features
 
         x, tracks, _ = tracks_with_features(smk.input.features, tracks, logger)
     else:
@@ -353,7 +348,3 @@ def _neighbours(smk: Any, logger: logging.Logger) -> None:
     logger.info(
         "%d rankings of %d splits (%d tracks, %s) -> %s", len(items), len(splits), len(ids), inputs, smk.output.h5
     )
-
-
-if "snakemake" in globals():
-    run_main({"neighbours": neighbours_job}, snakemake)  # noqa: F821

@@ -134,6 +134,20 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs: Any) -> 
         df.to_csv(tmp, **kwargs)
 
 
+def markdown_table(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
+    """A GitHub-flavoured Markdown table of ``df`` (floats formatted with ``floatfmt``)."""
+
+    def cell(v: Any) -> str:
+        if isinstance(v, float):
+            return "" if pd.isna(v) else format(v, floatfmt)
+        return str(v)
+
+    head = "| " + " | ".join(map(str, df.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in df.columns) + "|"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, rule, *rows]) + "\n"
+
+
 def write_text(text: str, path: str | os.PathLike[str]) -> None:
     """Write ``text`` atomically."""
     with atomic_path(path) as tmp:

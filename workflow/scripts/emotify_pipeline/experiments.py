@@ -18,26 +18,20 @@ standardised inputs of Experiments I, III and IV (for the figures) is its own ru
 which does not depend on k except through Experiment IV's inputs.
 """
 
-# isort: off
-import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
-
-# isort: on
-
 import logging
 from typing import Any
 
-import inference
 import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, classification_report, confusion_matrix
 from sklearn.preprocessing import StandardScaler
 
-import knn
-from common_io import EMOTIONS, GENRES, EmotifyError, run_main, write_csv, write_json
-from evaluation import knn_vote, predict, votes_of
-from geometry import Ranking, Rankings, as_ranking, ranked_with_ties
-from splits import row_lookup
+from . import inference, knn
+from .common_io import EMOTIONS, GENRES, EmotifyError, write_csv, write_json
+from .evaluation import knn_vote, predict, votes_of
+from .geometry import Ranking, Rankings, as_ranking, ranked_with_ties
+from .splits import row_lookup
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray, labels: list[Any]) -> dict[str, Any]:
@@ -205,7 +199,7 @@ def write_outputs(result: dict[str, Any], output: Any) -> None:
 
 def feature_provenance(path: str) -> dict[str, Any]:
     """What the metrics record about the features used, from the feature file's own attributes."""
-    from feature_store import features_label, read_attrs
+    from .feature_store import features_label, read_attrs
 
     attrs = read_attrs(path)
     return {
@@ -228,7 +222,7 @@ def exp1(smk: Any, logger: logging.Logger) -> dict[str, Any]:
     ranking = Rankings(smk.input.neighbours).get(0, "audio")
     p = smk.params
     result = genre_votes(
-        read_paper_split(smk.input.split), ranking, p.k, smk.rule, "VGG19 audio features", p.ties, p.seed
+        read_paper_split(smk.input.split), ranking, p.k, smk.wildcards.exp, "VGG19 audio features", p.ties, p.seed
     )
     result["metrics"].update(feature_provenance(smk.input.features))
     return result
@@ -247,7 +241,7 @@ def exp3(smk: Any, logger: logging.Logger) -> dict[str, Any]:
     ranking = Rankings(smk.input.ratings_neighbours).get(0, "ratings")
     p = smk.params
     result = genre_votes(
-        read_paper_split(smk.input.split), ranking, p.k, smk.rule, "GEMS rating shares mu", p.ties, p.seed
+        read_paper_split(smk.input.split), ranking, p.k, smk.wildcards.exp, "GEMS rating shares mu", p.ties, p.seed
     )
     result["metrics"]["n_features"] = len(EMOTIONS)
     return result
@@ -275,7 +269,7 @@ def exp4(smk: Any, logger: logging.Logger) -> dict[str, Any]:
     x, split = exp4_inputs(smk, logger)
     ranking = paper_ranking(x, split)
     inputs = "Exp II emotion probabilities (out-of-fold)"
-    both = {t: genre_votes(split, ranking, p.k, smk.rule, inputs, t, p.seed) for t in ("sklearn", "random")}
+    both = {t: genre_votes(split, ranking, p.k, smk.wildcards.exp, inputs, t, p.seed) for t in ("sklearn", "random")}
     result = both[p.ties]
     result["metrics"]["n_features"] = int(x.shape[1])
     result["metrics"]["by_ties"] = {
@@ -289,7 +283,7 @@ def pca_job(smk: Any, logger: logging.Logger) -> None:
     """2-D PCA of one experiment's standardised inputs (the songs of the paper's split)."""
     exp = smk.wildcards.exp
     if exp == "exp1_genre_from_audio":
-        from feature_store import tracks_with_features
+        from .feature_store import tracks_with_features
 
         x, split, _ = tracks_with_features(smk.input.features, read_paper_split(smk.input.split), logger)
     elif exp == "exp3_genre_from_ratings":
@@ -304,25 +298,17 @@ def pca_job(smk: Any, logger: logging.Logger) -> None:
     logger.info("%s: PCA of %d x %d inputs, explained variance %s", exp, *x.shape, explained)
 
 
-def experiment_job(run: Any) -> Any:
-    """A rule's job: run one experiment, log its accuracy and write its outputs."""
+def experiment_job(smk: Any, logger: logging.Logger) -> None:
+    """Rule ``experiment``: run the experiment named by the ``exp`` wildcard (its function is
+    the table's ``run``, :mod:`study`), log its accuracy and write its outputs."""
+    from .study import experiment
 
-    def job(smk: Any, logger: logging.Logger) -> None:
-        result = run(smk, logger)
-        m = result["metrics"]
-        logger.info("%s: accuracy %s", smk.rule, m.get("accuracy", m.get("mean_accuracy")))
-        write_outputs(result, smk.output)
-
-    return job
-
-
-JOBS = {
-    "pca": pca_job,
-    "exp1_genre_from_audio": experiment_job(exp1),
-    "exp2_emotion_from_audio": experiment_job(exp2),
-    "exp3_genre_from_ratings": experiment_job(exp3),
-    "exp4_genre_from_predicted_emotions": experiment_job(exp4),
-}
-
-if "snakemake" in globals():
-    run_main(JOBS, snakemake)  # noqa: F821
+    run = globals()[experiment(smk.wildcards.exp).run]
+    result = run(smk, logger)
+    if "probabilities" not in result:  # a genre experiment: the test songs' vote shares
+        preds = result["predictions"]
+        shares = preds[["track_id", "true"] + [c for c in preds.columns if c.startswith("p_")]]
+        result["probabilities"] = shares.rename(columns={"true": "genre"}).assign(subset="test")
+    m = result["metrics"]
+    logger.info("%s: accuracy %s", smk.wildcards.exp, m.get("accuracy", m.get("mean_accuracy")))
+    write_outputs(result, smk.output)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common_io import EmotifyError
+from .common_io import EmotifyError
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)

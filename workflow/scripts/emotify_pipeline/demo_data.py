@@ -12,11 +12,6 @@ tempo, loudness, brightness, roughness) that also drive the simulated listeners'
 choices, so emotions are partly learnable from audio.
 """
 
-# isort: off
-import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
-
-# isort: on
-
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +23,7 @@ import soundfile as sf
 from mutagen.id3 import ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK
 from scipy.signal import lfilter
 
-from common_io import ANNOTATION_COLUMNS, EMOTIONS, GENRE_ID_BASE, GENRES, EmotifyError, atomic_path, run_main
+from .common_io import ANNOTATION_COLUMNS, EMOTIONS, GENRE_ID_BASE, GENRES, EmotifyError, atomic_path
 
 """Track ids start at base + 1 in each genre, as in the real data.csv."""
 
@@ -324,7 +319,3 @@ def main(smk: Any, logger: logging.Logger) -> None:
         artists_per_genre=p["artists_per_genre"],
         logger=logger,
     )
-
-
-if "snakemake" in globals():
-    run_main({"make_demo": main}, snakemake)  # noqa: F821

@@ -13,23 +13,17 @@ the cached neighbour rankings, so each reruns in seconds):
 - ``k_sensitivity``: genre and mean emotion accuracy against k.
 """
 
-# isort: off
-import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
-
-# isort: on
-
 import logging
 from typing import Any
 
-import inference
 import numpy as np
 import pandas as pd
 
-import knn
-from common_io import EMOTIONS, GENRES, EmotifyError, run_main, write_csv
-from evaluation import Votes, artist_units, excess_statistic, exp4_votes, predict, split_artists, votes_of
-from geometry import Rankings, ranked_with_ties
-from splits import row_lookup, table_tracks
+from . import inference, knn
+from .common_io import EMOTIONS, GENRES, EmotifyError, write_csv
+from .evaluation import Votes, artist_units, excess_statistic, exp4_votes, predict, split_artists, votes_of
+from .geometry import Rankings, ranked_with_ties
+from .splits import row_lookup, table_tracks
 
 
 def _load(smk: Any) -> tuple[pd.DataFrame, np.ndarray, pd.Series, Rankings, list[Votes]]:
@@ -277,13 +271,3 @@ def k_sensitivity_job(smk: Any, logger: logging.Logger) -> None:
     table = k_sensitivity(meta["genre"].to_numpy(), y_emo, audio, dict(smk.params.cfg))
     write_csv(table, smk.output.csv, float_format="%.4f")
     logger.info("k sensitivity: %d rows", len(table))
-
-
-JOBS = {
-    "emotion_beyond_genre": emotion_beyond_genre_job,
-    "genre_claims": genre_claims_job,
-    "k_sensitivity": k_sensitivity_job,
-}
-
-if "snakemake" in globals():
-    run_main(JOBS, snakemake)  # noqa: F821

@@ -9,11 +9,6 @@ track onto another file. An id outside its genre's block stops the run (the mapp
 established). Folder order is never used.
 """
 
-# isort: off
-import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
-
-# isort: on
-
 import hashlib
 import json
 import logging
@@ -24,14 +19,13 @@ from typing import Any
 
 import pandas as pd
 
-from common_io import (
+from .common_io import (
     ANNOTATION_COLUMNS,
     CLIPS_PER_GENRE,
     EMOTIONS,
     GENRE_ID_BASE,
     GENRES,
     EmotifyError,
-    run_main,
     source_digest,
     write_csv,
     write_json,
@@ -376,7 +370,7 @@ def read_tags(path: str | Path) -> dict[str, Any]:
     }
 
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "resources" / "emotify_catalogue.csv"
+CATALOGUE = Path(__file__).resolve().parents[3] / "resources" / "emotify_catalogue.csv"
 """The archive's 400 tracks with their file, ID3 artist and album (see resources/README.md)."""
 
 
@@ -513,7 +507,7 @@ def probe_audio(path: str | Path) -> dict[str, Any]:
     Returns the track table's file columns plus ``problem``: '' for a whole, readable file,
     else one line naming the file and what is wrong. Raises nothing for a bad file.
     """
-    from audio_check import scan_mpeg
+    from .audio_check import scan_mpeg
 
     path = Path(path)
     rec: dict[str, Any] = {"problem": ""}
@@ -551,7 +545,7 @@ def probe_audio(path: str | Path) -> dict[str, Any]:
 def probe_code_version() -> str:
     """sha256 of the code that decides a probe (this module and audio_check): a cached probe
     made by other code is read again."""
-    import audio_check
+    from . import audio_check
 
     return source_digest(__file__, audio_check.__file__)
 
@@ -748,9 +742,3 @@ def track_table_job(smk: Any, logger: logging.Logger) -> None:
         check_catalogue=smk.params.check_catalogue,
     )
     write_csv(table, smk.output.tracks)
-
-
-JOBS = {"validate_annotations": validate_annotations_job, "track_table": track_table_job}
-
-if "snakemake" in globals():
-    run_main(JOBS, snakemake)  # noqa: F821

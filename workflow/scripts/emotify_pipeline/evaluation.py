@@ -7,26 +7,20 @@ rankings computed once by :mod:`geometry`; this module only votes (:mod:`knn`), 
 the nine emotions and every label permutation, so a change of k reruns in seconds.
 """
 
-# isort: off
-import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
-
-# isort: on
-
 import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import inference
 import numpy as np
 import pandas as pd
 
-import knn
-from common_io import EMOTIONS, PAPER_TABLE1, EmotifyError, run_main, write_csv
-from gems_labels import label_matrix, song_shares, thresholds_of
-from geometry import Ranking, Rankings, ranked_with_ties
-from splits import row_lookup, table_tracks
+from . import inference, knn
+from .common_io import EMOTIONS, PAPER_TABLE1, EmotifyError, write_csv
+from .gems_labels import label_matrix, song_shares, thresholds_of
+from .geometry import Ranking, Rankings, ranked_with_ties
+from .splits import row_lookup, table_tracks
 
 PAPER_GENRE_ACCURACY = {"exp1_genre_from_audio": 1.0}
 
@@ -447,9 +441,3 @@ def evaluate_repeated_job(smk: Any, logger: logging.Logger) -> None:
     summary, per = evaluate_all(meta, labels, rankings, cfg, logger, Rankings(smk.input.ratings), artists)
     write_csv(summary, smk.output.summary, float_format="%.4f")
     write_csv(per, smk.output.repeats, float_format="%.4f")
-
-
-JOBS = {"human_ceiling": human_ceiling_job, "evaluate_repeated": evaluate_repeated_job}
-
-if "snakemake" in globals():
-    run_main(JOBS, snakemake)  # noqa: F821

@@ -42,7 +42,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import stats
 
-from streams import stream, stream_seed  # noqa: F401 - the named random streams, re-exported
+from .streams import stream, stream_seed  # noqa: F401 - the named random streams, re-exported
 
 
 def majority_baseline(y_train: np.ndarray, y_test: np.ndarray) -> float:

@@ -5,11 +5,6 @@ configured, and only then is renamed into place. Offline, the error names the UR
 to put the file by hand.
 """
 
-# isort: off
-import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
-
-# isort: on
-
 import hashlib
 import logging
 import shutil
@@ -18,7 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from common_io import EmotifyError, atomic_path, run_main, sha256_file
+from .common_io import EmotifyError, atomic_path, sha256_file
 
 
 def verify_sha256(path: str | Path, expected: str | None) -> str:
@@ -84,7 +79,7 @@ def unpack_audio_archive(archive: str | Path, dest: str | Path) -> None:
     import tempfile
     import zipfile
 
-    from common_io import GENRES
+    from .common_io import GENRES
 
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -121,13 +116,3 @@ def fetch_weights_job(smk: Any, logger: logging.Logger) -> None:
     p = smk.params
     hub = Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "hub" / "checkpoints"
     fetch_or_copy(p.url, smk.output.weights, [hub / Path(p.url).name], sha256=p.sha256, logger=logger)
-
-
-JOBS = {
-    "download_annotations": download_annotations_job,
-    "download_audio": download_audio_job,
-    "fetch_vgg19_weights": fetch_weights_job,
-}
-
-if "snakemake" in globals():
-    run_main(JOBS, snakemake)  # noqa: F821

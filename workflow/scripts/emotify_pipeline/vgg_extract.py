@@ -17,11 +17,6 @@ finished batches in a checkpoint until it is complete; the merge job copies the 
 self-contained ``vgg19.h5``. The HDF5 side lives in :mod:`feature_store` (h5py only).
 """
 
-# isort: off
-import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
-
-# isort: on
-
 import hashlib
 import io
 import logging
@@ -30,29 +25,26 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from common_io import (
+from .common_io import (
     IMAGENET_FILE,
     IMAGENET_URL,
     EmotifyError,
     library_versions,
-    run_main,
     sha256_file,
     source_digest,
     weights_label,
     write_json,
 )
-from feature_store import (
+from .feature_store import (
     VALUE_LIBRARIES,
     VALUE_SETTINGS,
     ShardCheckpoint,
     StoredRow,
-    merge_shards,
     rows_in_order,
     write_feature_h5,
 )
-from spectrogram import SpectrogramParams, clip_image_and_seconds
+from .spectrogram import SpectrogramParams, clip_image_and_seconds
 
 POOLINGS = ("flatten", "mean", "max", "mean_std")
 
@@ -442,7 +434,7 @@ def extract_features(
 def value_code_digest() -> str:
     """sha256 of the code that computes feature values (this module and spectrogram): a
     checkpoint made by other code -- say, before a bug fix -- is never resumed."""
-    import spectrogram
+    from . import spectrogram
 
     return source_digest(__file__, spectrogram.__file__)
 
@@ -572,14 +564,6 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
     logger.info("wrote %s: %d clips x %d features (final batch size %d)", smk.output.h5, n, dim, batcher.size)
 
 
-def merge_job(smk: Any, logger: logging.Logger) -> None:
-    from common_io import usable_tracks
-
-    tracks = usable_tracks(pd.read_csv(smk.input.tracks))
-    n, dim = merge_shards(smk.output.h5, list(smk.input.shards), tracks, smk.config["data"]["on_bad_audio"], logger)
-    logger.info("merged %d shard(s) into %s: %d tracks x %d features", len(smk.input.shards), smk.output.h5, n, dim)
-
-
 def check_weights_job(smk: Any, logger: logging.Logger) -> None:
     """Load and check the weights file once, before any shard job starts: a wrong or broken
     file then fails here, and Snakemake never deletes a good shard to rerun its extraction
@@ -588,9 +572,3 @@ def check_weights_job(smk: Any, logger: logging.Logger) -> None:
     _, provenance = build_vgg19(fp["weights"], fp["seed"], fp["layer"], smk.input.weights, fp.get("weights_sha256"))
     write_json(provenance, smk.output.json)
     logger.info("%s: a VGG19 state dict, sha256 %s", smk.input.weights, provenance["weights_sha256"])
-
-
-JOBS = {"extract_shard": run_shard, "merge_features": merge_job, "check_weights": check_weights_job}
-
-if "snakemake" in globals():
-    run_main(JOBS, snakemake)  # noqa: F821

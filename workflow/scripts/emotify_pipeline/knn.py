@@ -18,7 +18,7 @@ Out-of-fold probabilities (Experiment IV's inputs for training songs) have one d
 
 import numpy as np
 
-from common_io import EmotifyError
+from .common_io import EmotifyError
 
 
 def constant_columns(mean: np.ndarray, var: np.ndarray, n: int) -> np.ndarray:

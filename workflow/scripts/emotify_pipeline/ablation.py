@@ -9,25 +9,18 @@ repeated evaluation (random and artist-grouped):
 ``ablation_genre`` only votes.
 """
 
-# isort: off
-import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
-
-# isort: on
-
 import logging
 from typing import Any
 
-import inference
 import numpy as np
 import pandas as pd
 
-import knn
-from common_io import EmotifyError, library_versions, run_main, utc_now, write_csv, write_text
-from evaluation import predict, votes_of
-from geometry import Ranking, Rankings, as_ranking, centred_training_grams, ranked_with_ties, write_rankings
-from production_features import FEATURE_SETS, feature_columns
-from splits import Split, read_splits, row_lookup, table_tracks
-from summary import markdown_table
+from . import inference, knn
+from .common_io import EmotifyError, library_versions, markdown_table, utc_now, write_csv, write_text
+from .evaluation import predict, votes_of
+from .geometry import Ranking, Rankings, as_ranking, centred_training_grams, ranked_with_ties, write_rankings
+from .production_features import FEATURE_SETS, feature_columns
+from .splits import Split, read_splits, row_lookup, table_tracks
 
 
 def pca_coordinates(gram: np.ndarray, train: np.ndarray, n: int) -> tuple[np.ndarray, int]:
@@ -74,7 +67,7 @@ def neighbours_job(smk: Any, logger: logging.Logger) -> None:
 
 
 def _neighbours(smk: Any, logger: logging.Logger) -> None:
-    from feature_store import tracks_with_features
+    from .feature_store import tracks_with_features
 
     p = smk.params
     table = pd.read_csv(smk.input.split)
@@ -148,7 +141,7 @@ def genre_ablation(
 def main(smk: Any, logger: logging.Logger) -> None:
     import ast
 
-    from feature_store import features_label, read_attrs
+    from .feature_store import features_label, read_attrs
 
     p = smk.params
     cfg = {"k": p.k, "ties": p.ties, "seed": p.seed, "confidence": p.confidence}
@@ -172,7 +165,3 @@ def main(smk: Any, logger: logging.Logger) -> None:
     )
     write_text(caption + "\n\n" + markdown_table(table), smk.output.md)
     logger.info("ablation: %d rows", len(table))
-
-
-if "snakemake" in globals():
-    run_main({"ablation_genre": main, "ablation_neighbours": neighbours_job}, snakemake)  # noqa: F821

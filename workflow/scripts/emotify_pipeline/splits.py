@@ -9,11 +9,6 @@ A split table has one row per (repeat, track): ``repeat``, ``track_id``, ``genre
 (``train``/``test``) and ``inner_fold`` (the inner fold of a training song, -1 for a test song).
 """
 
-# isort: off
-import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
-
-# isort: on
-
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold, StratifiedShuffleSplit, train_test_split
 
-from common_io import EmotifyError, run_main, write_csv
+from .common_io import EmotifyError, write_csv
 
 
 @dataclass(frozen=True)
@@ -205,7 +200,7 @@ def read_splits(table: pd.DataFrame, track_ids: np.ndarray) -> list[Split]:
 
 
 def paper_split_job(smk: Any, logger: logging.Logger) -> None:
-    from common_io import usable_tracks
+    from .common_io import usable_tracks
 
     p = smk.params
     tracks = usable_tracks(pd.read_csv(smk.input.tracks))
@@ -217,9 +212,9 @@ def paper_split_job(smk: Any, logger: logging.Logger) -> None:
 
 
 def resample_job(smk: Any, logger: logging.Logger) -> None:
-    from common_io import usable_tracks
-    from feature_store import feature_track_ids
-    from streams import stream_seed
+    from .common_io import usable_tracks
+    from .feature_store import feature_track_ids
+    from .streams import stream_seed
 
     p = smk.params
     tracks = usable_tracks(pd.read_csv(smk.input.tracks, dtype={"artist": str, "album": str}))
@@ -262,9 +257,3 @@ def resample_job(smk: Any, logger: logging.Logger) -> None:
     )
     write_csv(table, smk.output.split)
     write_csv(sizes, smk.output.sizes, float_format="%.4f")
-
-
-JOBS = {"split": paper_split_job, "resample_splits": resample_job}
-
-if "snakemake" in globals():
-    run_main(JOBS, snakemake)  # noqa: F821

@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from common_io import EmotifyError, atomic_path, utc_now
+from .common_io import EmotifyError, atomic_path, usable_tracks, utc_now
 
 # the extraction settings that change feature values (rule params, checkpoint key, merge check)
 VALUE_SETTINGS = ("weights", "weights_sha256", "seed", "layer", "pooling", "precision", "store_dtype")
@@ -594,3 +594,9 @@ def features_label(attrs: dict[str, Any]) -> str:
     if isinstance(reduction, dict) and reduction.get("method", "none") != "none":
         label += f", reduced by {reduction['method']} to {attrs.get('feature_dim', '?')} dimensions"
     return label
+
+
+def merge_job(smk: Any, logger: logging.Logger) -> None:
+    tracks = usable_tracks(pd.read_csv(smk.input.tracks))
+    n, dim = merge_shards(smk.output.h5, list(smk.input.shards), tracks, smk.config["data"]["on_bad_audio"], logger)
+    logger.info("merged %d shard(s) into %s: %d tracks x %d features", len(smk.input.shards), smk.output.h5, n, dim)

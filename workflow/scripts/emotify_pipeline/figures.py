@@ -6,11 +6,6 @@ features -- the features' label read from the feature file's own attributes (e.g
 "random-init VGG19 (NOT ImageNet), pool5/flatten"), so no figure can be mistaken for the paper's.
 """
 
-# isort: off
-import quiet_interrupt  # noqa: F401 - first, so that Ctrl-C during the imports prints one line
-
-# isort: on
-
 import json
 import logging
 from pathlib import Path
@@ -24,7 +19,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from common_io import EMOTIONS, GENRES, EmotifyError, atomic_path, run_main  # noqa: E402
+from .common_io import EMOTIONS, GENRES, EmotifyError, atomic_path  # noqa: E402
 
 GENRE_PALETTE = dict(zip(GENRES, sns.color_palette("colorblind", len(GENRES)), strict=True))
 
@@ -277,7 +272,7 @@ KINDS: dict[str, Any] = {
 
 
 def main(smk: Any, logger: logging.Logger) -> None:
-    from feature_store import features_label, read_attrs
+    from .feature_store import features_label, read_attrs
 
     p = smk.params
     if p.kind not in KINDS:
@@ -286,7 +281,3 @@ def main(smk: Any, logger: logging.Logger) -> None:
     subtitle = p.data_label + (f"\nfeatures: {features_label(read_attrs(features))}" if features else "")
     KINDS[p.kind](smk, p.title, subtitle, smk.output.png, p.dpi)
     logger.info("wrote %s", smk.output.png)
-
-
-if "snakemake" in globals():
-    run_main({"figure": main}, snakemake)  # noqa: F821

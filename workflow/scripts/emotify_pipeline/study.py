@@ -1,0 +1,105 @@
+"""One declaration of the study's experiments.
+
+Every place that lists the experiments -- the ``experiment`` rule's inputs, the figures, the
+PCA inputs, the summary rows -- is generated from :data:`EXPERIMENTS`. Adding an Experiment V
+is one row here plus its function in :mod:`experiments` (named by ``run``).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of the paper's experiments: file name, kind (``pca``, ``confusion``, ``grid``), title."""
+
+    name: str
+    kind: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One experiment of the study.
+
+    ``inputs`` names what its classifier reads (keys of the workflow's input table: ``features``,
+    ``neighbours`` (audio rankings of the paper's split), ``ratings_neighbours``, ``labels``,
+    ``probabilities`` (Experiment II's out-of-fold emotion probabilities)); ``pca_input`` what its
+    PCA figure shows (None: no PCA); ``run`` its function in :mod:`experiments`.
+    """
+
+    name: str
+    numeral: str
+    question: str
+    target: str
+    inputs: tuple[str, ...]
+    pca_input: str | None
+    figures: tuple[Figure, ...]
+    run: str
+
+
+EXPERIMENTS: tuple[Experiment, ...] = (
+    Experiment(
+        "exp1_genre_from_audio",
+        "I",
+        "genre from audio",
+        "genre",
+        ("neighbours", "features"),
+        "features",
+        (
+            Figure("fig1_audio_pca_by_genre", "pca", "Fig. 1 - PCA of VGG19 audio features, by genre"),
+            Figure("fig2_audio_genre_confusion", "confusion", "Fig. 2 - Genre from audio"),
+        ),
+        "exp1",
+    ),
+    Experiment(
+        "exp2_emotion_from_audio",
+        "II",
+        "each emotion from audio",
+        "emotion",
+        ("neighbours", "features", "labels"),
+        None,
+        (Figure("fig3_emotion_confusion_grid", "grid", "Fig. 3 - Each emotion from audio"),),
+        "exp2",
+    ),
+    Experiment(
+        "exp3_genre_from_ratings",
+        "III",
+        "genre from the GEMS ratings",
+        "genre",
+        ("ratings_neighbours",),
+        "ratings",
+        (
+            Figure("fig4_ratings_pca_by_genre", "pca", "Fig. 4 - PCA of GEMS rating shares, by genre"),
+            Figure("fig5_ratings_genre_confusion", "confusion", "Fig. 5 - Genre from GEMS ratings"),
+        ),
+        "exp3",
+    ),
+    Experiment(
+        "exp4_genre_from_predicted_emotions",
+        "IV",
+        "genre from the predicted emotion probabilities",
+        "genre",
+        ("probabilities",),
+        "probabilities",
+        (
+            Figure(
+                "fig6_predicted_emotions_pca_by_genre",
+                "pca",
+                "Fig. 6 - PCA of predicted emotion probabilities, by genre",
+            ),
+            Figure("fig7_predicted_emotions_genre_confusion", "confusion", "Fig. 7 - Genre from predicted emotions"),
+        ),
+        "exp4",
+    ),
+)
+"""The paper's four experiments, in order."""
+
+EXPERIMENT_OUTPUTS: tuple[str, ...] = ("predictions", "metrics", "confusion", "probabilities")
+"""What every experiment writes (``<name>.csv``, metrics as JSON): for the genre experiments
+``probabilities`` holds the test songs' vote shares per genre; for Experiment II the emotion
+probabilities (out-of-fold on the training songs) that Experiment IV reads."""
+
+
+def experiment(name: str) -> Experiment:
+    """The experiment called ``name``."""
+    return {e.name: e for e in EXPERIMENTS}[name]
