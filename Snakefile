@@ -14,6 +14,7 @@ report: "report/workflow.rst"
 
 include: "rules/common.smk"
 include: "rules/hooks.smk"
+include: "rules/preflight.smk"
 include: "rules/data.smk"
 include: "rules/labels.smk"
 include: "rules/features.smk"

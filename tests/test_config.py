@@ -79,3 +79,14 @@ def test_the_schema_offers_exactly_the_layers_and_poolings_the_extractor_knows()
     feats = SCHEMA["properties"]["features"]["properties"]
     assert sorted(feats["layer"]["enum"]) == sorted([*LAYERS, *FC_LAYERS])
     assert sorted(feats["pooling"]["enum"]) == sorted(POOLINGS)
+
+
+def test_the_readme_lists_every_figure_from_the_one_declaration() -> None:
+    from emotify_pipeline.study import figure_titles
+
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("<!-- figures:begin -->")[1].split("<!-- figures:end -->")[0]
+    listed = [line for line in block.splitlines() if line.startswith("- `results/figures/")]
+    titles = figure_titles()
+    assert f"draws {len(titles)} figures" in block
+    assert listed == [f"- `results/figures/{name}.png`: {title}" for name, title in titles.items()]

@@ -35,6 +35,7 @@ class Experiment:
     pca_input: str | None
     figures: tuple[Figure, ...]
     run: str
+    from_audio: bool = True
 
 
 EXPERIMENTS: tuple[Experiment, ...] = (
@@ -73,6 +74,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
             Figure("fig5_ratings_genre_confusion", "confusion", "Fig. 5 - Genre from GEMS ratings"),
         ),
         "exp3",
+        from_audio=False,
     ),
     Experiment(
         "exp4_genre_from_predicted_emotions",
@@ -98,6 +100,38 @@ EXPERIMENT_OUTPUTS: tuple[str, ...] = ("predictions", "metrics", "confusion", "p
 """What every experiment writes (``<name>.csv``, metrics as JSON): for the genre experiments
 ``probabilities`` holds the test songs' vote shares per genre; for Experiment II the emotion
 probabilities (out-of-fold on the training songs) that Experiment IV reads."""
+
+
+BEYOND_FIGURES: dict[str, tuple[str, dict[str, str], str]] = {
+    "fig8_genre_repeated_splits": (
+        "genre_repeated",
+        {"summary": "results/evaluation/repeated_summary.csv"},
+        "Fig. 8 - Genre accuracy over resampled and grouped splits",
+    ),
+    "fig9_emotions_repeated_vs_paper": (
+        "emotion_repeated",
+        {"summary": "results/evaluation/repeated_summary.csv", "ceiling": "results/evaluation/human_ceiling.csv"},
+        "Fig. 9 - Emotion accuracy over resampled splits, the paper's Table 1 and the human ceiling",
+    ),
+    "fig10_ablation_genre": (
+        "ablation",
+        {"ablation": "results/tables/ablation_genre.csv"},
+        "Fig. 10 - Genre accuracy by feature set: PCA sizes and hand-made descriptors",
+    ),
+    "fig11_k_sensitivity": (
+        "k_sensitivity",
+        {"k_sensitivity": "results/evaluation/k_sensitivity.csv"},
+        "Fig. 11 - Accuracy against k over resampled splits",
+    ),
+}
+"""The figures beyond the paper: name -> (kind, inputs, title)."""
+
+
+def figure_titles() -> dict[str, str]:
+    """Every figure's file name -> title, the paper's and those beyond it, in order: the one
+    source of the figure list (rules, README, report)."""
+    paper = {f.name: f.title for e in EXPERIMENTS for f in e.figures}
+    return {**dict(sorted(paper.items())), **{name: spec[2] for name, spec in BEYOND_FIGURES.items()}}
 
 
 def experiment(name: str) -> Experiment:
