@@ -39,6 +39,11 @@ def test_demo_data_has_the_real_layout(demo_run: Path) -> None:
     assert header.startswith("track id, genre, amazement, ") and header.count(", ") == 16
     mp3s = sorted((demo_run / "resources/demo/emotifymusic").glob("*/*.mp3"))
     assert len(mp3s) == 40
+    import mutagen
+
+    for mp3 in mp3s:  # as every real clip: 44.1 kHz stereo, 128 kbit/s constant bitrate
+        info = mutagen.File(mp3).info
+        assert (info.sample_rate, info.channels, round(info.bitrate / 1000)) == (44100, 2, 128), mp3
 
 
 def test_tables(demo_run: Path) -> None:

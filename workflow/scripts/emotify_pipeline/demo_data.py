@@ -199,10 +199,29 @@ def simulate_ratings(
     return rows
 
 
-def write_mp3(path: Path, y: np.ndarray, sr: int, tags: dict[str, str]) -> None:
-    """Encode ``y`` as MP3 (libsndfile/LAME) and add ID3v2.3 tags, atomically."""
+MP3_KBPS_LEVEL = 0.63
+"""libsndfile's compression level that LAME encodes as 128 kbit/s constant bitrate (measured:
+0.62-0.65 give 128 kbit/s, 0.6 gives 160, 0.7 gives 112), as every real Emotify clip is."""
+
+
+def write_mp3(path: Path, y: np.ndarray, sr: int, tags: dict[str, str], pan: float = 0.0) -> None:
+    """Encode ``y`` as an MP3 like the archive's clips -- stereo, 128 kbit/s constant bitrate
+    (libsndfile/LAME) -- with ID3v2.3 tags, atomically. A mono ``y`` is placed in the stereo
+    field at ``pan`` (-1 left .. 1 right, constant power), so that every decode pays the downmix
+    (and, at 44.1 kHz, the resample) that the real clips cost."""
+    if y.ndim == 1:
+        angle = (pan + 1) * np.pi / 4
+        y = np.stack([np.cos(angle) * y, np.sin(angle) * y], axis=1) * np.sqrt(2)
     with atomic_path(path, suffix=".mp3") as tmp:
-        sf.write(tmp, y, sr, format="MP3", subtype="MPEG_LAYER_III")
+        sf.write(
+            tmp,
+            np.clip(y, -1.0, 1.0),
+            sr,
+            format="MP3",
+            subtype="MPEG_LAYER_III",
+            compression_level=MP3_KBPS_LEVEL,
+            bitrate_mode="CONSTANT",
+        )
         id3 = ID3()
         id3.add(TIT2(encoding=3, text=tags["title"]))
         id3.add(TPE1(encoding=3, text=tags["artist"]))
@@ -242,6 +261,7 @@ def generate_demo(
                 "gain_db": float(rng.uniform(-6, 0)),
                 "tilt": float(rng.uniform(0.0, 0.8)),
                 "year": str(2004 + int(rng.integers(0, 8))),
+                "pan": float(rng.uniform(-0.3, 0.3)),  # each artist's mix sits somewhere in the stereo field
             }
             for a in range(artists_per_genre)
         ]
@@ -267,7 +287,7 @@ def generate_demo(
                 "genre": genre.title(),
                 "track": str(n),
             }
-            write_mp3(root / "emotifymusic" / genre / f"{n}.mp3", y, sample_rate, tags)
+            write_mp3(root / "emotifymusic" / genre / f"{n}.mp3", y, sample_rate, tags, artist["pan"])
             n_ratings = int(rng.integers(ratings_min, ratings_max + 1))
             rows.extend(simulate_ratings(track_id, genre, traits, n_ratings, rng))
             if logger:
