@@ -50,15 +50,25 @@ def check_config_relations():
             f"invalid configuration: evaluation.ablation_repeats = {evaluation['ablation_repeats']} exceeds "
             f"evaluation.repeats = {evaluation['repeats']}: the ablation uses the first splits of the repeated evaluation"
         )
-    audio = config["audio"]
+    from emotify_pipeline.spectrogram import mel_problem
+
+    audio, spec = config["audio"], config["spectrogram"]
+    problem = mel_problem(
+        audio["sample_rate"], spec["n_fft"], spec["n_mels"], spec["fmin"], spec["fmax"]
+    )
+    if problem:
+        raise WorkflowError(f"invalid configuration: {problem}")
+    if config["data"]["source"] == "local" and not os.path.isfile(annotations_path()):
+        raise WorkflowError(
+            f"invalid input data: {annotations_path()} not found (data.root / data.annotations); earlier results "
+            "are never reused without the annotations they came from"
+        )
     if audio["min_duration"] > audio["duration"]:
         raise WorkflowError(
             f"invalid configuration: audio.min_duration = {audio['min_duration']} s exceeds "
             f"audio.duration = {audio['duration']} s, so every clip would be unusable"
         )
 
-
-check_config_relations()
 
 from emotify_pipeline.study import BEYOND_FIGURES, EXPERIMENT_OUTPUTS  # noqa: E402
 from emotify_pipeline.study import EXPERIMENTS as STUDY  # noqa: E402
@@ -115,9 +125,10 @@ def audio_files():
         return demo_audio_files()
     if source == "download":
         checkpoints.download_audio.get()
-    ext = config["data"]["audio_ext"]
+    from emotify_pipeline.dataset import find_audio_files
+
     return sorted(
-        os.path.normpath(p) for g in GENRES for p in glob.glob(f"{audio_root()}/{g}/*.{ext}")
+        os.path.normpath(p) for p in find_audio_files(audio_root(), config["data"]["audio_ext"])
     )
 
 

@@ -76,6 +76,11 @@ rule merge_features:
         "../envs/features.yaml"
     params:
         code=code_digest("merge_features"),
+        # the settings its values come from: a changed setting whose extraction then fails or is
+        # interrupted must not leave the old merged file looking up to date
+        audio=audio_params(),
+        spectrogram=config["spectrogram"],
+        features=feature_params(),
     script:
         entry("merge_features")
 

@@ -142,6 +142,11 @@ def check_k_against_data():
     n = usable_clip_count()
     if n is None:
         return
+    if n == 0:
+        raise WorkflowError(
+            f"invalid input data: no usable audio clip under {audio_root()} (expected <genre>/<n>."
+            f"{config['data']['audio_ext']} for the genres {', '.join(GENRES)}, with rows in {annotations_path()})"
+        )
     k, test_size, folds = (
         config["knn"]["k"],
         config["split"]["test_size"],
@@ -171,6 +176,7 @@ def all_audio_content(wildcards):
     return content_digest(audio_files())
 
 
+check_config_relations()
 check_local_data()
 check_audio_files()
 check_k_against_data()

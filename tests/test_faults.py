@@ -177,6 +177,14 @@ BAD_INPUTS = {
         lambda w: _replace_with_link(w / "mydata/emotifymusic/pop", "rock"),
         r"emotifymusic/pop: is a link to \S*/rock, a folder of another genre",
     ),
+    "uppercase extension": (
+        lambda w: (w / "mydata/emotifymusic/pop/3.mp3").rename(w / "mydata/emotifymusic/pop/3.MP3"),
+        r"not named as the archive names its clips.*pop/3.MP3",
+    ),
+    "data.csv missing (earlier results would be stale)": (
+        lambda w: (w / "mydata/data.csv").unlink(),
+        r"mydata/data.csv not found",
+    ),
     "orphan audio file": (
         lambda w: shutil.copy(w / "mydata/emotifymusic/pop/1.mp3", w / "mydata/emotifymusic/pop/11.mp3"),
         r"1 audio file\(s\) have no rows in the annotations: \S*pop/11.mp3 \(track 311\)",
@@ -217,6 +225,8 @@ def test_config_errors_name_the_key(demo_run: Path) -> None:
         ("evaluation={k_values: [1, 40]}", "evaluation.k_values holds k = 40, more than the 28 training songs"),
         ("evaluation={ablation_repeats: 11}", "evaluation.ablation_repeats = 11 exceeds evaluation.repeats = 10"),
         ("knn={ties: coin}", "'coin' is not one of ['sklearn', 'random']"),
+        ("spectrogram={fmin: 8000, fmax: 4000}", "spectrogram.fmin = 8000.0 Hz is not below fmax = 4000 Hz"),
+        ("spectrogram={fmax: 50000}", "spectrogram.fmax = 50000.0 Hz is above the Nyquist frequency"),
     ):
         out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", config, check=False)
         text = out.stdout + out.stderr

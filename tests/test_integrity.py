@@ -209,3 +209,42 @@ def test_the_catalogue_applies_to_the_archive_not_to_a_demo_or_re_tagged_copy() 
     assert catalogue_for(archive, "auto", catalogue) is catalogue
     assert catalogue_for(demo, "auto", catalogue) is None
     assert catalogue_for(demo, True, catalogue) is catalogue and catalogue_for(archive, False, catalogue) is None
+
+
+def test_a_mel_filterbank_without_bands_is_a_configuration_error() -> None:
+    from emotify_pipeline.spectrogram import mel_problem
+
+    assert mel_problem(22050, 2048, 128, 0.0, None) == ""
+    assert "is not below fmax" in mel_problem(22050, 2048, 128, 8000, 4000)
+    assert "above the Nyquist frequency 11025" in mel_problem(22050, 2048, 128, 0, 50000)
+    assert "without an FFT bin" in mel_problem(22050, 256, 128, 0, None)
+
+
+def test_a_silent_clip_is_refused_by_the_decoder(tmp_path: Path) -> None:
+    from emotify_pipeline.demo_data import write_mp3
+    from emotify_pipeline.spectrogram import SpectrogramParams, load_clip
+
+    tags = {"title": "t", "artist": "a", "album": "b", "year": "2001", "genre": "Rock", "track": "1"}
+    path = tmp_path / "rock" / "1.mp3"
+    write_mp3(path, np.zeros(44100 * 2, dtype="float32"), 44100, tags)
+    with pytest.raises(EmotifyError, match=r"rock/1.mp3: decodes to digital silence"):
+        load_clip(path, SpectrogramParams(duration=2.0, min_duration=1.0))
+
+
+def test_an_uppercase_extension_or_another_format_is_named_not_dropped(tmp_path: Path) -> None:
+    from emotify_pipeline.dataset import build_track_table, probe_audio
+    from emotify_pipeline.demo_data import write_mp3
+
+    tags = {"title": "t", "artist": "a", "album": "b", "year": "2001", "genre": "Rock", "track": "1"}
+    tone = (np.sin(np.linspace(0, 900, 44100 * 2)) * 0.3).astype("float32")
+    write_mp3(tmp_path / "rock" / "1.mp3", tone, 44100, tags)
+    write_mp3(tmp_path / "rock" / "2.MP3", tone, 44100, tags)
+    data = pd.DataFrame({"track id": [101, 102], "genre": ["rock", "rock"]})
+    with pytest.raises(EmotifyError, match=r"not named as the archive names its clips.*rock/2.MP3"):
+        build_track_table(data, tmp_path, "mp3", require_all_audio=False)
+    import soundfile as sf
+
+    wav = tmp_path / "pop" / "1.mp3"
+    wav.parent.mkdir()
+    sf.write(wav, tone, 44100, format="WAV")
+    assert probe_audio(wav)["problem"].endswith("pop/1.mp3: a WAVE file named .mp3, not an MPEG audio stream")

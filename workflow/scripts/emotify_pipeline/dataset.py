@@ -271,6 +271,7 @@ def check_audio_mapping(
     check_genre_folders(root)
     expected = expected_audio_paths(annotations, root, ext)
     unnamed = sorted(p for p in found if archive_track_id(p) is None)
+    unnamed += sorted(p for p in found if archive_track_id(p) is not None and not str(p).endswith(f".{ext}"))
     if unnamed:
         raise EmotifyError(
             f"{root}: {len(unnamed)} audio file(s) are not named as the archive names its clips (<genre>/<n>.{ext}, "
@@ -327,10 +328,22 @@ def check_genre_folders(audio_root: str | Path) -> None:
         )
 
 
-def find_audio_files(audio_root: str | Path, ext: str) -> list[Path]:
-    """All ``<genre>/<anything>.<ext>`` files under ``audio_root`` for the four genres."""
+def find_audio_files(audio_root: str | Path, ext: str, logger: logging.Logger | None = None) -> list[Path]:
+    """All ``<genre>/<anything>.<ext>`` files under ``audio_root`` for the four genres, the
+    extension matched in any case (``3.MP3`` is found, and then refused by its name rather than
+    silently missing) and hidden files (``._1.mp3``) included. Folders that are not one of the
+    four genres are logged and left alone."""
     root = Path(audio_root)
-    return sorted(p for g in GENRES for p in (root / g).glob(f"*.{ext}"))
+    found = []
+    for genre in GENRES:
+        folder = root / genre
+        if folder.is_dir():
+            found += [p for p in folder.iterdir() if p.suffix.lower() == f".{ext.lower()}"]
+    if logger and root.is_dir():
+        others = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name not in GENRES)
+        if others:
+            logger.warning("%s: folder(s) %s are not one of the four genres %s: ignored", root, others, list(GENRES))
+    return sorted(found)
 
 
 def read_tags(path: str | Path) -> dict[str, Any]:
@@ -363,6 +376,7 @@ def read_tags(path: str | Path) -> dict[str, Any]:
         "sample_rate": int(getattr(info, "sample_rate", 0) or 0),
         "channels": int(getattr(info, "channels", 0) or 0),
         "frame_offset": getattr(info, "frame_offset", None),
+        "format": type(audio).__name__.removeprefix("Easy").upper(),
         "title": tag("title"),
         "artist": tag("artist"),
         "album": tag("album"),
@@ -526,6 +540,10 @@ def probe_audio(path: str | Path) -> dict[str, Any]:
     except EmotifyError as err:
         rec["problem"] = str(err)
         return rec
+    if path.suffix.lower() == ".mp3" and rec.get("format") not in ("MP3", None):
+        rec["problem"] = f"{path}: a {rec['format']} file named .mp3, not an MPEG audio stream"
+        return rec
+    rec.pop("format", None)
     offset = rec.pop("frame_offset")
     rec["decoded_s"] = rec["declared_s"]
     rec["integrity"] = "unchecked (not MP3)"
@@ -652,7 +670,7 @@ def build_track_table(
     root = Path(audio_root)
     if not root.is_dir():
         raise EmotifyError(f"{root}: audio folder not found (expected <genre>/<n>.{ext} inside)")
-    found = [str(p) for p in find_audio_files(root, ext)]
+    found = [str(p) for p in find_audio_files(root, ext, logger)]
     check_audio_mapping(annotations, root, ext, found, require_all_audio, logger)
     tracks = expected_audio_paths(annotations, root, ext)
 

@@ -47,6 +47,42 @@ class SpectrogramParams:
         return 1 + self.n_samples // self.hop_length
 
 
+SILENCE = 1e-4
+"""Peak amplitude below which a decoded excerpt counts as silent (-80 dBFS; the quietest real
+clip peaks far above it)."""
+
+
+def mel_problem(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float | None) -> str:
+    """'' when the mel filterbank is sound, else why not: fmin at or above fmax, fmax above the
+    Nyquist frequency, or more mel bands than the FFT bins between fmin and fmax can fill (the
+    empty filters librosa only warns about, which make every clip's image alike)."""
+    nyquist = sample_rate / 2
+    top = nyquist if fmax is None else fmax
+    if top > nyquist:
+        return f"spectrogram.fmax = {fmax} Hz is above the Nyquist frequency {nyquist:g} Hz of audio.sample_rate = {sample_rate}"
+    if fmin >= top:
+        return f"spectrogram.fmin = {fmin} Hz is not below fmax = {top:g} Hz"
+
+    def mel(f: np.ndarray) -> np.ndarray:  # Slaney's scale, as librosa's default
+        f = np.asarray(f, dtype=float)
+        lin = f / (200.0 / 3)
+        log = 15.0 + np.log(np.maximum(f, 1e-9) / 1000.0) / (np.log(6.4) / 27.0)
+        return np.where(f >= 1000.0, log, lin)
+
+    def hz(m: np.ndarray) -> np.ndarray:
+        return np.where(m >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27.0) * (m - 15.0)), m * 200.0 / 3)
+
+    edges = hz(np.linspace(mel(np.array(fmin)), mel(np.array(top)), n_mels + 2))
+    bins = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
+    empty = sum(not np.any((bins > lo) & (bins < hi)) for lo, hi in zip(edges[:-2], edges[2:], strict=True))
+    if empty:
+        return (
+            f"spectrogram.n_mels = {n_mels} leaves {empty} mel band(s) without an FFT bin between fmin = {fmin} Hz "
+            f"and fmax = {top:g} Hz (n_fft = {n_fft} at {sample_rate} Hz): lower n_mels or raise n_fft"
+        )
+    return ""
+
+
 def load_clip(path: str | Path, p: SpectrogramParams) -> np.ndarray:
     """Decode ``path`` to mono float32 at ``p.sample_rate``, cropped/padded to ``p.n_samples``.
 
@@ -83,6 +119,11 @@ def decode_clip(path: str | Path, p: SpectrogramParams) -> tuple[np.ndarray, flo
         )
     if not np.all(np.isfinite(y)):
         raise EmotifyError(f"{path}: decoded audio contains NaN or infinite samples")
+    if float(np.max(np.abs(y))) < SILENCE:
+        raise EmotifyError(
+            f"{path}: decodes to digital silence (peak below {SILENCE:g}) for the whole excerpt: an empty or broken "
+            "recording, whose features would say nothing about the song"
+        )
     out = np.zeros(p.n_samples, dtype=np.float32)
     n = min(len(y), p.n_samples)
     out[:n] = y[:n]
