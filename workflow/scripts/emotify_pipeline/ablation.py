@@ -119,20 +119,13 @@ def genre_ablation(
                 pred = predict(y, v, cfg["k"], cfg["ties"], cfg["seed"] + r)
                 accs.append(float(np.mean(pred == y[v.test])))
                 sizes.append((len(v.train), len(v.test)))
-            lo, hi = inference.split_range(np.array(accs), cfg["confidence"])
             n_train, n_test = np.mean(sizes, axis=0)
-            ci_lo, ci_hi = inference.corrected_t_interval(np.array(accs), n_train, n_test, cfg["confidence"])
             rows.append(
                 {
                     "features": label,
                     "split": kind,
                     "dimensions": feature_dim if what == "audio" else dims[kind][what],
-                    "n_repeats": len(accs),
-                    "mean_accuracy": float(np.mean(accs)),
-                    "split_range_low": lo,
-                    "split_range_high": hi,
-                    "ci_low": ci_lo,
-                    "ci_high": ci_hi,
+                    **inference.accuracy_row(accs, cfg["confidence"], n_train, n_test),
                 }
             )
     return pd.DataFrame(rows)

@@ -83,19 +83,18 @@ def emotion_beyond_genre(
                 acc.append(float(np.mean(pred[keep] == y[test])))
                 base.append(inference.genre_baseline(y[v.train], y[test], genre[v.train], genre[test]))
                 n.append(int(keep.sum()))
-            lo, hi = inference.split_range(np.array(acc), cfg["confidence"])
+            summary = inference.accuracy_row(acc, cfg["confidence"], mean_key="audio_accuracy")
             rows.append(
                 {
                     "emotion": emotion,
                     "genre": "all" if g is None else g,
                     "split": split_kind,
-                    "n_repeats": len(acc),
+                    "n_repeats": summary.pop("n_repeats"),
                     "mean_test_songs": float(np.mean(n)),
-                    "audio_accuracy": float(np.mean(acc)),
+                    "audio_accuracy": summary.pop("audio_accuracy"),
                     "genre_baseline": float(np.mean(base)),
                     "audio_minus_genre": float(np.mean(acc) - np.mean(base)),
-                    "split_range_low": lo,
-                    "split_range_high": hi,
+                    **summary,
                     "within_genre_permutation_p": p if g is None else np.nan,
                     "p_floor": inference.p_floor(cfg["permutations"]) if g is None else np.nan,
                     "permutations": cfg["permutations"],
@@ -226,17 +225,7 @@ def k_sensitivity(y_genre: np.ndarray, y_emo: np.ndarray, audio: list[Votes], cf
             for r, v in enumerate(audio)
         ]
         for target, acc in (("genre (Exp I)", genre), ("mean of 9 emotions (Exp II)", emotion)):
-            lo, hi = inference.split_range(np.array(acc), cfg["confidence"])
-            rows.append(
-                {
-                    "k": k,
-                    "target": target,
-                    "n_repeats": len(acc),
-                    "mean_accuracy": float(np.mean(acc)),
-                    "split_range_low": lo,
-                    "split_range_high": hi,
-                }
-            )
+            rows.append({"k": k, "target": target, **inference.accuracy_row(acc, cfg["confidence"])})
     return pd.DataFrame(rows)
 
 

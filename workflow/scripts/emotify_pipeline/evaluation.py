@@ -194,8 +194,7 @@ def summarise(
     m = min(len(votes), cfg["permutation_splits"])
 
     statistic = excess_statistic(votes[:m], k, ties, seed)
-    lo, hi = inference.split_range(acc, cfg["confidence"])
-    ci_lo, ci_hi = inference.corrected_t_interval(acc, per["n_train"].mean(), per["n_test"].mean(), cfg["confidence"])
+    row = inference.accuracy_row(acc, cfg["confidence"], per["n_train"].mean(), per["n_test"].mean())
     paper = PAPER_TABLE1.get(target) if name == "exp2_emotion_from_audio" else PAPER_GENRE_ACCURACY.get(name)
     paper = paper if split_kind == "random" else None  # the paper has no grouped-split result
     exchange = exchange or inference.Exchange(np.arange(len(y)))
@@ -205,13 +204,8 @@ def summarise(
         "experiment": name,
         "target": target,
         "split": split_kind,
-        "n_repeats": len(votes),
-        "mean_accuracy": float(acc.mean()),
+        **row,
         "std_accuracy": float(acc.std(ddof=1)) if len(acc) > 1 else 0.0,
-        "split_range_low": lo,
-        "split_range_high": hi,
-        "ci_low": ci_lo,
-        "ci_high": ci_hi,
         "mean_balanced_accuracy": float(per["balanced_accuracy"].mean()),
         "mean_macro_f1": float(per["macro_f1"].mean()),
         "majority_baseline": float(per["majority_baseline"].mean()),

@@ -38,6 +38,7 @@ of them on both sides.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -78,6 +79,30 @@ def split_range(values: np.ndarray, confidence: float) -> tuple[float, float]:
     """The central ``confidence`` range of the values over resampled splits."""
     lo = (1 - confidence) / 2
     return float(np.quantile(values, lo)), float(np.quantile(values, 1 - lo))
+
+
+def accuracy_row(
+    values: Any,
+    confidence: float,
+    n_train: float | None = None,
+    n_test: float | None = None,
+    mean_key: str = "mean_accuracy",
+) -> dict[str, Any]:
+    """The one summary row of accuracies over resampled splits: ``n_repeats``, the mean (under
+    ``mean_key``), the split range (:func:`split_range`: what one split may give) and, when the
+    split sizes are given, the corrected resampled t interval of the mean
+    (:func:`corrected_t_interval`)."""
+    values = np.asarray(values, dtype=float)
+    lo, hi = split_range(values, confidence)
+    row: dict[str, Any] = {
+        "n_repeats": len(values),
+        mean_key: float(values.mean()),
+        "split_range_low": lo,
+        "split_range_high": hi,
+    }
+    if n_train is not None and n_test is not None:
+        row["ci_low"], row["ci_high"] = corrected_t_interval(values, n_train, n_test, confidence)
+    return row
 
 
 def corrected_t_interval(
