@@ -122,26 +122,29 @@ def emotion_sentences(beyond: pd.DataFrame, extended: pd.DataFrame, alpha: float
         f"p attainable is {floor:.4f}): "
         + (
             f"{len(significant)} of {len(overall)} emotions have a Holm-adjusted p <= {alpha} "
-            f"({', '.join(significant.index)}): only those show emotion information in the audio features beyond "
-            "genre" + (" that is not an artist's identity." if kind == "artist" else ".")
+            f"({', '.join(significant.index)}): for those the audio features carry emotion information beyond "
+            "genre" + (" that is not an artist's identity" if kind == "artist" else "")
+            + "; the others do not reach the threshold, which is not evidence that they carry none."
             if len(significant)
-            else f"no emotion has a Holm-adjusted p <= {alpha}: this run shows no emotion information in the audio "
-            "features beyond genre."
+            else f"no emotion has a Holm-adjusted p <= {alpha}; this is not evidence that the audio features carry "
+            "no emotion information beyond genre (a test that keeps the songs of a unit of unique size with their "
+            "own labels has little power there)."
         ),
     ]
     if "ceiling" in extended:
         span = ""
         if "ceiling_low" in extended:
             span = (
-                f" (bootstrap over songs: {extended['ceiling_low'].min():.2f}-{extended['ceiling_high'].max():.2f} "
-                "across the emotions' percentile intervals)"
+                f" (bootstrap over songs: lowest lower bound {extended['ceiling_low'].min():.2f}, highest upper "
+                f"bound {extended['ceiling_high'].max():.2f} of the emotions' percentile intervals)"
             )
         lines.append(
             f"- The labels limit any predictor: the beta-binomial ceiling ranges from {extended['ceiling'].min():.2f} "
             f"to {extended['ceiling'].max():.2f}{span}; two half panels agree on "
             f"{extended['half_panel_agreement'].min():.2f}-{extended['half_panel_agreement'].max():.2f} of the songs "
-            f"(Cohen's kappa {extended['half_panel_kappa'].min():.2f}-{extended['half_panel_kappa'].max():.2f}), a "
-            "lower bound of that ceiling, not a level an audio model should be expected to reach."
+            f"(Cohen's kappa {extended['half_panel_kappa'].min():.2f}-{extended['half_panel_kappa'].max():.2f}), "
+            "usually below that ceiling (half panels are noisier; each half uses its own median, so this is a "
+            "heuristic, not a bound), not a level an audio model should be expected to reach."
         )
     return lines
 
@@ -375,15 +378,19 @@ def summary_markdown(
             "of classes) on the first `evaluation.permutation_splits` splits, "
             "labels exchanged artist by artist among artists with the same number of songs (songs within an artist "
             "reordered; every genre keeps its song count) on every kind of split. Its null: the features say nothing "
-            "about which same-size artist carries which labels -- so on random splits, where an artist's songs sit "
-            "on both sides, a small p means more than recognising the artist. permutation_p_floor: the smallest p "
+            "about which same-size artist carries which labels, and an artist's songs are exchangeable among "
+            "themselves -- so on random splits, where an artist's songs sit on both sides, a small p means more than "
+            "recognising the artist, but it may be recognising the album (an album sits on both sides too; 43 "
+            "songs of artists that span genres make the genre test on random splits liberal when the features "
+            "carry an album signature). No adjustment is made across the split kinds or the experiments. "
+            "permutation_p_floor: the smallest p "
             "the permutations can give. paper: the paper's value, on random splits only (it has no grouped-split "
             "result). `artist`/`album` splits keep every artist's (album's) songs on one side, approaching a 0.30 "
             "test share (mean_test_share) and the genre balance. Artist splits remove whatever a KNN can learn from "
             "a particular artist -- production, but also style, voice and instrumentation -- so a drop from random "
             "to artist splits is consistent with, not proof of, the paper's production-bias explanation. **Album "
             "splits do not remove the artist**: an artist's other albums stay in training, so where the features "
-            "carry an artist signature and genre is a property of the artist, album splits keep the leak; they are "
+            "carry an artist signature and genre follows the artist (as for all but 43 songs), album splits keep the leak; they are "
             "no control for production.",
             "",
             markdown_table(genre),
