@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from emotify_pipeline import geometry, knn
-from emotify_pipeline.ablation import pca_coordinates
+from emotify_pipeline.ablation_rankings import pca_coordinates
 from emotify_pipeline.common_io import GENRES, EmotifyError
 from emotify_pipeline.splits import Split, inner_folds, read_splits, resampled_splits, split_table
 from sklearn.decomposition import PCA

@@ -4,7 +4,7 @@
 import emotify_pipeline.quiet_interrupt  # noqa: F401 - first: Ctrl-C during the imports prints one line
 
 # isort: on
-from emotify_pipeline.ablation import neighbours_job
+from emotify_pipeline.ablation_rankings import neighbours_job
 from emotify_pipeline.common_io import run_main
 
 run_main(neighbours_job, snakemake)  # noqa: F821

@@ -123,7 +123,8 @@ def emotion_sentences(beyond: pd.DataFrame, extended: pd.DataFrame, alpha: float
         + (
             f"{len(significant)} of {len(overall)} emotions have a Holm-adjusted p <= {alpha} "
             f"({', '.join(significant.index)}): for those the audio features carry emotion information beyond "
-            "genre" + (" that is not an artist's identity" if kind == "artist" else "")
+            "genre"
+            + (" that is not an artist's identity" if kind == "artist" else "")
             + "; the others do not reach the threshold, which is not evidence that they carry none."
             if len(significant)
             else f"no emotion has a Holm-adjusted p <= {alpha}; this is not evidence that the audio features carry "
