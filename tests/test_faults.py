@@ -476,3 +476,18 @@ def test_a_rating_edit_reruns_the_labels_and_their_consumers_only(demo_run: Path
     # the audio rankings stay; only the ratings' own rankings (Experiment III) are recomputed
     jobs = (r.stdout + r.stderr).split("rule neighbours:")[1:]
     assert all("audio.h5" not in job.split("\n\n")[0] for job in jobs), jobs
+
+
+def test_a_failed_re_extraction_never_leaves_the_old_merged_file_looking_up_to_date(
+    demo_run: Path, tmp_path: Path
+) -> None:
+    """A feature setting changed, then its extraction failed or was interrupted: Snakemake has
+    removed the shard, the old vgg19.h5 is still there. The next run with the new setting plans
+    the extraction and the merge again (the merge's params hold the value settings)."""
+    work = tmp_path / "wf"
+    shutil.copytree(demo_run, work, symlinks=True)
+    (work / "results/features/shards/vgg19_0-of-1.h5").unlink()
+    plan = planned_jobs(
+        snakemake(work, "-n", "--configfile", "config/demo.yaml", "--config", "features={layer: pool4}").stdout
+    )
+    assert plan.get("extract_shard") == 1 and plan.get("merge_features") == 1, plan
