@@ -58,7 +58,12 @@ def check_config_relations():
     )
     if problem:
         raise WorkflowError(f"invalid configuration: {problem}")
-    if config["data"]["source"] == "local" and not os.path.isfile(annotations_path()):
+    from emotify_pipeline.run_guard import invocation
+
+    # a run needs the file; a lint or dry run only where earlier results would look current
+    earlier = os.path.exists("results/data/annotations.csv")
+    needed = invocation(sys.argv[1:]) != "read-only" or earlier
+    if config["data"]["source"] == "local" and needed and not os.path.isfile(annotations_path()):
         raise WorkflowError(
             f"invalid input data: {annotations_path()} not found (data.root / data.annotations); earlier results "
             "are never reused without the annotations they came from"
