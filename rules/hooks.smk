@@ -20,8 +20,9 @@ guard_against_a_live_run()
 
 
 onstart:
-    if cluster_status_message(workflow):
-        raise WorkflowError(cluster_status_message(workflow))
+    message = cluster_status_message(workflow)  # asks sacct once
+    if message:
+        raise WorkflowError(message)
     record_run()
 
 
