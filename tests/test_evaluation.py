@@ -186,3 +186,38 @@ def test_production_descriptors() -> None:
     assert len(feature_columns(frame, "loudness")) == 5 and len(feature_columns(frame, "production")) == 77
     assert loud["loudness_rms_mean_db"] - feats["loudness_rms_mean_db"] == pytest.approx(20, abs=0.1)
     assert feats["loudness_crest_db"] == pytest.approx(3.01, abs=0.1)  # a sine's peak-to-RMS ratio
+
+
+def test_descriptors_from_decode_statistics_equal_frame_by_frame() -> None:
+    """The descriptors extraction's decode statistics give equal librosa's direct computation
+    (MFCCs frame by frame, RMS frames, peak): decoding once loses nothing."""
+    import librosa
+    from emotify_pipeline.spectrogram import decode_statistics, mel_power
+
+    p = SpectrogramParams(duration=3.0, min_duration=0.5)
+    rng = np.random.default_rng(3)
+    t = np.arange(p.n_samples) / p.sample_rate
+    y = 0.2 * np.sin(2 * np.pi * 220 * t) * (1 + np.sin(2 * np.pi * 0.7 * t)) + 0.05 * rng.standard_normal(len(t))
+    y = y.astype("float32")
+    mel = mel_power(y, p)
+    got = production_features(y, p)
+    assert got == production_features(y, p)  # deterministic
+    db = librosa.power_to_db(mel, ref=1.0, amin=1e-10)
+    mfcc = librosa.feature.mfcc(S=db, n_mfcc=20)
+    rms_db = 20 * np.log10(
+        np.maximum(librosa.feature.rms(y=y, frame_length=p.n_fft, hop_length=p.hop_length)[0], 1e-10)
+    )
+    want = {f"ltas_{i:03d}": v for i, v in enumerate(db.mean(axis=1))}
+    want |= {f"mfcc_mean_{i:02d}": v for i, v in enumerate(mfcc.mean(axis=1))}
+    want |= {f"mfcc_std_{i:02d}": v for i, v in enumerate(mfcc.std(axis=1))}
+    want |= {"loudness_rms_p95_db": np.percentile(rms_db, 95), "loudness_peak_db": 20 * np.log10(np.abs(y).max())}
+    for key, value in want.items():
+        assert got[key] == pytest.approx(float(value), rel=1e-4, abs=1e-3), key
+    stats = decode_statistics(y, mel, p)
+    assert stats.shape == (128 + 128 * 129 // 2 + p.n_frames + 2,)
+    # as stored by the extraction (float32): the same descriptors to the same tolerance
+    from emotify_pipeline.production_features import descriptors_from_statistics
+
+    stored = descriptors_from_statistics(stats.astype(np.float32), p)
+    for key, value in want.items():
+        assert stored[key] == pytest.approx(float(value), rel=1e-4, abs=1e-3), key

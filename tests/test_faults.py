@@ -282,7 +282,10 @@ def test_a_checkpoint_is_used_only_for_the_same_settings_and_files(tmp_path: Pat
     ckpt = ShardCheckpoint(shard, settings)
     assert ckpt.load({"a.mp3": "h1", "b.mp3": "h2", "c.mp3": "h3"}) == {}
     feats = np.arange(6, dtype="float32").reshape(3, 2)
-    ckpt.save(["a.mp3", "b.mp3", "c.mp3"], ["h1", "h2", "h3"], feats, [60.0, 25.8, 0.0], ["", "", "cannot decode"])
+    stats = np.ones((3, 5))
+    ckpt.save(
+        ["a.mp3", "b.mp3", "c.mp3"], ["h1", "h2", "h3"], feats, [60.0, 25.8, 0.0], ["", "", "cannot decode"], stats
+    )
     rows = ShardCheckpoint(shard, settings).load({"a.mp3": "h1", "b.mp3": "CHANGED", "c.mp3": "h3"})
     assert sorted(rows) == ["a.mp3", "c.mp3"]  # b.mp3's bytes changed: recomputed
     np.testing.assert_array_equal(rows["a.mp3"].features, [0, 1])

@@ -88,8 +88,8 @@ def test_a_damaged_shard_row_stops_the_merge_naming_shard_and_row(tmp_path: Path
 def test_a_damaged_checkpoint_part_is_extracted_again(tmp_path: Path) -> None:
     cp = ShardCheckpoint(tmp_path / "s.h5", {"layer": "pool5"})
     cp.load({})
-    cp.save(["a.mp3", "b.mp3"], ["da", "db"], np.ones((2, 4), dtype="float32"), [1.0, 1.0], ["", ""])
-    part = next((tmp_path / "s.partial").glob("part_*.npy"))
+    cp.save(["a.mp3", "b.mp3"], ["da", "db"], np.ones((2, 4), dtype="float32"), [1.0, 1.0], ["", ""], np.ones((2, 3)))
+    part = tmp_path / "s.partial" / "part_000000.npy"
     raw = bytearray(part.read_bytes())
     raw[-1] ^= 0x10
     part.write_bytes(bytes(raw))

@@ -53,6 +53,8 @@ from .common_io import EmotifyError, atomic_path, usable_tracks, utc_now
 
 # the extraction settings that change feature values (rule params, checkpoint key, merge check)
 VALUE_SETTINGS = ("weights", "weights_sha256", "seed", "layer", "pooling", "precision", "store_dtype")
+#: shard rows copied per step by the merge (memory: MERGE_BLOCK x feature width)
+MERGE_BLOCK = 256
 # the libraries whose versions can change feature values
 VALUE_LIBRARIES = ("torch", "torchvision", "librosa", "soundfile", "numpy")
 # attributes that may differ between shards: where, when and how fast each ran -- never what
@@ -171,11 +173,13 @@ def shard_of(path: str, n_shards: int) -> int:
 
 @dataclass(frozen=True)
 class StoredRow:
-    """One clip's stored result: its features row (None when it failed), seconds decoded, failure."""
+    """One clip's stored result: its features row (None when it failed), seconds decoded, failure
+    and its decode statistics (None when it failed)."""
 
     features: np.ndarray | None
     decoded_s: float
     failed: str
+    stats: np.ndarray | None = None
 
 
 def checkpoint_key(settings: dict[str, Any]) -> str:
@@ -237,7 +241,8 @@ class ShardCheckpoint:
             try:
                 info = json.loads(index_file.read_text())
                 array = np.load(index_file.with_suffix(".npy"), mmap_mode="r")
-                intact = info.get("values_sha256") == hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+                stats = np.load(index_file.with_suffix(".stats.npy"), mmap_mode="r")
+                intact = info.get("values_sha256") == _digest(array, stats)
             except (OSError, ValueError):
                 intact = False
             if not intact:  # a damaged part is computed again, never reused
@@ -252,7 +257,9 @@ class ShardCheckpoint:
                     stale += 1
                     continue
                 failed = info["failed"][j]
-                rows[path] = StoredRow(None if failed else array[j], float(info["decoded_s"][j]), failed)
+                rows[path] = StoredRow(
+                    None if failed else array[j], float(info["decoded_s"][j]), failed, None if failed else stats[j]
+                )
         if rows or stale:
             self._log(
                 "checkpoint %s: reusing %d clip(s) already extracted; %d stored clip(s) changed since (recomputed)",
@@ -263,31 +270,49 @@ class ShardCheckpoint:
         return rows
 
     def save(
-        self, paths: list[str], digests: list[str], features: np.ndarray, decoded_s: list[float], failed: list[str]
-    ) -> np.ndarray:
-        """Store one finished batch (rows in ``paths`` order; failed rows hold NaN); return the
-        stored rows memory-mapped, so that holding every row of a shard costs no memory."""
+        self,
+        paths: list[str],
+        digests: list[str],
+        features: np.ndarray,
+        decoded_s: list[float],
+        failed: list[str],
+        stats: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Store one finished batch (rows in ``paths`` order; failed rows hold NaN) and its decode
+        statistics; return both memory-mapped, so that holding every row of a shard costs no memory."""
         stem = self.dir / f"part_{self._next:06d}"
         self._next += 1
 
-        def write_array(tmp: Path) -> None:
-            with open(tmp, "wb") as handle:  # a handle: np.save would append .npy to a name
-                np.save(handle, features)
+        def writer(array: np.ndarray) -> Any:
+            def write_array(tmp: Path) -> None:
+                with open(tmp, "wb") as handle:  # a handle: np.save would append .npy to a name
+                    np.save(handle, array)
 
-        _write_atomic(stem.with_suffix(".npy"), write_array)
+            return write_array
+
+        _write_atomic(stem.with_suffix(".npy"), writer(features))
+        _write_atomic(stem.with_suffix(".stats.npy"), writer(stats))
         index = {
             "path": paths,
             "sha256": digests,
             "decoded_s": decoded_s,
             "failed": failed,
-            "values_sha256": hashlib.sha256(np.ascontiguousarray(features).tobytes()).hexdigest(),
+            "values_sha256": _digest(features, stats),
         }
         _write_atomic(stem.with_suffix(".json"), lambda p: p.write_text(json.dumps(index)))
-        return np.load(stem.with_suffix(".npy"), mmap_mode="r")
+        return np.load(stem.with_suffix(".npy"), mmap_mode="r"), np.load(stem.with_suffix(".stats.npy"), mmap_mode="r")
 
     def clear(self) -> None:
         """Delete the checkpoint (after the shard file is complete)."""
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _digest(*arrays: np.ndarray) -> str:
+    """sha256 over the bytes of the arrays (a checkpoint part's values and statistics)."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
 
 
 def rows_in_order(paths: list[str], rows: dict[str, StoredRow], dim: int) -> Iterator[tuple[int, np.ndarray]]:
@@ -319,13 +344,16 @@ def write_feature_h5(
     dtype: str = "float32",
     compression: str | None = None,
     failures: dict[int, str] | None = None,
+    extra: dict[str, np.ndarray] | None = None,
 ) -> tuple[int, int]:
     """Stream feature batches into ``out_path`` (atomically); return ``(n_rows, dim)``.
 
     ``index`` holds the row labels: ``track_id`` (ints), ``genre`` / ``path`` (strings); any
     subset. ``features`` (n_rows, dim) is chunked one row per chunk. ``failures`` (row ->
     message, filled while the batches are consumed) becomes the ``failed`` dataset: the
-    message of each row that could not be decoded, '' for the others.
+    message of each row that could not be decoded, '' for the others. ``extra``: more
+    per-row matrices (name -> (n_rows, width)), checksummed row by row like the features
+    (``decode_stats``).
     """
     import h5py
 
@@ -355,6 +383,8 @@ def write_feature_h5(
                 dset[start : start + len(feats)] = feats.astype(dtype)
             if dset is None:
                 dset = h5.create_dataset("features", shape=(n if failures else 0, 0), dtype=dtype)
+            for name, matrix in (extra or {}).items():
+                write_rows(h5, name, matrix)
             if failures is not None:
                 messages = [failures.get(i, "") for i in range(n)]
                 h5.create_dataset("failed", data=messages, dtype=h5py.string_dtype())
@@ -364,6 +394,16 @@ def write_feature_h5(
             h5.attrs["created_utc"] = utc_now()
             dims = dset.shape
     return int(dims[0]), int(dims[1])
+
+
+def write_rows(h5: Any, name: str, matrix: np.ndarray) -> Any:
+    """A per-row matrix as a dataset chunked and checksummed (fletcher32) row by row."""
+    return h5.create_dataset(
+        name,
+        data=matrix,
+        chunks=(1, max(1, matrix.shape[1])) if matrix.size else None,
+        fletcher32=bool(matrix.size),
+    )
 
 
 def _comparable(key: str, value: Any) -> str:
@@ -474,15 +514,40 @@ def merge_shards(
                     fletcher32=True,
                     fillvalue=np.nan,
                 )
+                stats = None
+                has = ["decode_stats" in h for h in handles]
+                widths = {int(h["decode_stats"].shape[1]) for h in handles if "decode_stats" in h}
+                if any(has) and (not all(has) or len(widths) != 1):
+                    raise EmotifyError(
+                        "some extraction shards hold no decode statistics, or shards disagree on their width (made "
+                        "by an older release?): rerun them (snakemake --forcerun extract_shard)"
+                    )
+                if widths:
+                    width = widths.pop()
+                    stats = h5.create_dataset(
+                        "decode_stats",
+                        shape=(len(kept), width),
+                        dtype="float32",
+                        chunks=(1, max(1, width)),
+                        fletcher32=True,
+                        fillvalue=np.nan,
+                    )
                 rows_of: dict[int, list[tuple[int, int]]] = {}
                 for row, i in enumerate(keep):
                     s, r = where[paths_norm[i]]
                     rows_of.setdefault(s, []).append((r, row))
-                for s, pairs in rows_of.items():  # every shard row verified by its checksum
+                for s, pairs in rows_of.items():  # every shard row verified by its checksum, by blocks
                     pairs.sort()
-                    values = checked_rows(handles[s], np.array([r for r, _ in pairs]), shard_paths[s])
-                    for (_, row), value in zip(pairs, values, strict=True):
-                        dset[row] = value
+                    for at in range(0, len(pairs), MERGE_BLOCK):
+                        block = pairs[at : at + MERGE_BLOCK]
+                        rows = np.array([r for r, _ in block])
+                        values = checked_rows(handles[s], rows, shard_paths[s])
+                        for (_, row), value in zip(block, values, strict=True):
+                            dset[row] = value
+                        if stats is not None:
+                            extra = checked_rows(handles[s], rows, shard_paths[s], "decode_stats")
+                            for (_, row), st in zip(block, extra, strict=True):
+                                stats[row] = st
                 h5.create_dataset("track_id", data=kept["track_id"].to_numpy(dtype=np.int64))
                 h5.create_dataset("genre", data=kept["genre"].astype(str).tolist(), dtype=h5py.string_dtype())
                 h5.create_dataset("path", data=kept["path"].astype(str).tolist(), dtype=h5py.string_dtype())

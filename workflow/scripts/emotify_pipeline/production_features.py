@@ -20,32 +20,52 @@ import numpy as np
 import pandas as pd
 
 from .common_io import EmotifyError, write_csv
-from .spectrogram import SpectrogramParams, load_clip
+from .spectrogram import SpectrogramParams, decode_statistics, mel_power, statistics_layout
 
 FEATURE_SETS = ("ltas", "mfcc", "loudness")
+N_MFCC = 20
 
 
-def production_features(y: np.ndarray, p: SpectrogramParams, n_mfcc: int = 20) -> dict[str, float]:
+def production_features(y: np.ndarray, p: SpectrogramParams, n_mfcc: int = N_MFCC) -> dict[str, float]:
     """The three production descriptor groups of one decoded clip, as a flat dict."""
-    import librosa
+    return descriptors_from_statistics(decode_statistics(y, mel_power(y, p), p), p, n_mfcc)
 
-    mel = librosa.feature.melspectrogram(
-        y=y, sr=p.sample_rate, n_fft=p.n_fft, hop_length=p.hop_length, n_mels=p.n_mels, fmin=p.fmin, fmax=p.fmax
-    )
-    db = librosa.power_to_db(mel, ref=1.0, amin=1e-10)
-    out = {f"ltas_{i:03d}": float(v) for i, v in enumerate(db.mean(axis=1))}
-    mfcc = librosa.feature.mfcc(S=db, n_mfcc=n_mfcc)
-    out |= {f"mfcc_mean_{i:02d}": float(v) for i, v in enumerate(mfcc.mean(axis=1))}
-    out |= {f"mfcc_std_{i:02d}": float(v) for i, v in enumerate(mfcc.std(axis=1))}
-    rms = librosa.feature.rms(y=y, frame_length=p.n_fft, hop_length=p.hop_length)[0]
-    rms_db = 20 * np.log10(np.maximum(rms, 1e-10))
-    peak = float(np.max(np.abs(y))) or 1e-10
+
+def descriptors_from_statistics(stats: np.ndarray, p: SpectrogramParams, n_mfcc: int = N_MFCC) -> dict[str, float]:
+    """The descriptors of one clip from its :func:`spectrogram.decode_statistics` (what
+    extraction stores beside the VGG19 features), as a flat dict.
+
+    MFCCs are librosa's (``dct`` type 2, orthonormal, of the absolute-dB bands): a linear map
+    ``D`` of the bands, so their time mean is ``D @ mean`` and their standard deviation
+    ``sqrt(diag(D C D^T))`` with ``C`` the band covariance -- the same numbers as computing
+    them frame by frame (the tests check this against librosa).
+    """
+    import scipy.fft
+
+    at = statistics_layout(p.n_mels, p.n_frames)
+    if stats.shape != (at["ms"].stop,):
+        raise EmotifyError(
+            f"decode statistics of length {stats.shape} do not match {p.n_mels} mel bands and {p.n_frames} frames "
+            "(stale feature file? rerun merge_features)"
+        )
+    mean = stats[at["band_mean_db"]]
+    cov = np.zeros((p.n_mels, p.n_mels))
+    cov[np.triu_indices(p.n_mels)] = stats[at["band_cov_db"]]
+    cov = cov + np.triu(cov, 1).T
+    dct = scipy.fft.dct(np.eye(p.n_mels), type=2, norm="ortho", axis=0)[:n_mfcc]
+    mfcc_std = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", dct, cov, dct), 0.0))
+    out = {f"ltas_{i:03d}": float(v) for i, v in enumerate(mean)}
+    out |= {f"mfcc_mean_{i:02d}": float(v) for i, v in enumerate(dct @ mean)}
+    out |= {f"mfcc_std_{i:02d}": float(v) for i, v in enumerate(mfcc_std)}
+    rms_db = stats[at["rms_db"]]
+    peak = float(stats[at["peak"]][0]) or 1e-10
+    ms = float(stats[at["ms"]][0])
     out |= {
         "loudness_rms_mean_db": float(rms_db.mean()),
         "loudness_rms_std_db": float(rms_db.std()),
         "loudness_rms_p95_db": float(np.percentile(rms_db, 95)),
         "loudness_peak_db": float(20 * np.log10(peak)),
-        "loudness_crest_db": float(20 * np.log10(peak) - 10 * np.log10(np.mean(y.astype(np.float64) ** 2) + 1e-20)),
+        "loudness_crest_db": float(20 * np.log10(peak) - 10 * np.log10(ms + 1e-20)),
     }
     return out
 
@@ -56,49 +76,38 @@ def feature_columns(frame: pd.DataFrame, feature_set: str) -> list[str]:
     return [c for c in frame.columns if c.split("_")[0] in prefixes]
 
 
-def clip_descriptors(item: tuple[int, str, SpectrogramParams]) -> tuple[int, dict[str, float] | str]:
-    """Decode one clip and compute its descriptors: ``(track id, descriptors or the decoder's
-    error message)``. Runs in a worker process."""
-    tid, path, sp = item
-    try:
-        return tid, production_features(load_clip(path, sp), sp)
-    except EmotifyError as err:
-        return tid, str(err)
+def descriptor_table(h5_path: str, tracks: pd.DataFrame, p: SpectrogramParams) -> pd.DataFrame:
+    """The descriptors of every track the merged feature file holds (rows in its order), from
+    the decode statistics extraction stored there: no clip is decoded again."""
+    from .feature_store import checked_rows, open_features
 
-
-def descriptor_table(
-    tracks: pd.DataFrame, sp: SpectrogramParams, workers: int, skip: bool, logger: logging.Logger | None = None
-) -> pd.DataFrame:
-    """The descriptors of every track (rows in track order), decoded by ``workers`` processes.
-    A clip the decoder refuses is an error naming it, or is left out and logged with ``skip``."""
-    from concurrent.futures import ProcessPoolExecutor
-
-    from . import production_features as module  # by module name, so worker processes can import it
-
-    items = [(int(t), str(p), sp) for t, p in zip(tracks["track_id"], tracks["path"], strict=True)]
-    if workers > 1 and len(items) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(module.clip_descriptors, items, chunksize=4))
-    else:
-        results = [clip_descriptors(item) for item in items]
-    rows = []
-    for tid, out in results:
-        if isinstance(out, str):
-            if not skip:
-                raise EmotifyError(out)
-            if logger:
-                logger.warning("skipping track %d, which the decoder refused: %s", tid, out)
-            continue
-        rows.append({"track_id": tid, **out})
-    return pd.DataFrame(rows)
+    with open_features(h5_path) as h5:
+        if "decode_stats" not in h5:
+            raise EmotifyError(f"{h5_path}: holds no 'decode_stats' (made by an older release? rerun extract_shard)")
+        ids = h5["track_id"][:].astype(np.int64)
+        rows = []
+        for start in range(0, len(ids), 256):
+            block = checked_rows(h5, slice(start, start + 256), h5_path, "decode_stats")
+            rows += [
+                {"track_id": int(t), **descriptors_from_statistics(b, p)}
+                for t, b in zip(ids[start : start + len(block)], block, strict=True)
+            ]
+    wanted = set(tracks["track_id"].astype(int))
+    return pd.DataFrame([r for r in rows if r["track_id"] in wanted])
 
 
 def main(smk: Any, logger: logging.Logger) -> None:
     from .common_io import usable_tracks
+    from .feature_store import read_attrs
 
-    sp = SpectrogramParams(**smk.params.audio, **smk.params.spectrogram)
+    # the settings the statistics were computed with, from the feature file's own provenance
+    sp = SpectrogramParams(**read_attrs(smk.input.features)["spectrogram_params"])
     tracks = usable_tracks(pd.read_csv(smk.input.tracks))
-    skip = smk.config["data"]["on_bad_audio"] == "skip"
-    table = descriptor_table(tracks, sp, smk.threads, skip, logger)
+    table = descriptor_table(smk.input.features, tracks, sp)
     write_csv(table, smk.output.csv)
-    logger.info("production descriptors of %d clips (%d processes) -> %s", len(table), smk.threads, smk.output.csv)
+    logger.info(
+        "production descriptors of %d clips from the decode statistics in %s (no decoding) -> %s",
+        len(table),
+        smk.input.features,
+        smk.output.csv,
+    )

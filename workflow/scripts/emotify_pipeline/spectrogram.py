@@ -148,14 +148,11 @@ def decoder_message(path: str | Path, err: Exception) -> str:
     return said
 
 
-def log_mel(y: np.ndarray, p: SpectrogramParams) -> np.ndarray:
-    """Log-mel power spectrogram in dB relative to the clip's peak, clipped at ``-top_db``.
-
-    Returns float32 of shape (n_mels, n_frames), values in [-top_db, 0].
-    """
+def mel_power(y: np.ndarray, p: SpectrogramParams) -> np.ndarray:
+    """The mel power spectrogram of a decoded clip: float32 (n_mels, n_frames)."""
     import librosa
 
-    mel = librosa.feature.melspectrogram(
+    return librosa.feature.melspectrogram(
         y=y,
         sr=p.sample_rate,
         n_fft=p.n_fft,
@@ -165,8 +162,53 @@ def log_mel(y: np.ndarray, p: SpectrogramParams) -> np.ndarray:
         fmax=p.fmax,
         power=2.0,
     )
+
+
+def log_mel(y: np.ndarray, p: SpectrogramParams, mel: np.ndarray | None = None) -> np.ndarray:
+    """Log-mel power spectrogram in dB relative to the clip's peak, clipped at ``-top_db``
+    (from ``mel``, :func:`mel_power`, when it is already computed).
+
+    Returns float32 of shape (n_mels, n_frames), values in [-top_db, 0].
+    """
+    import librosa
+
+    mel = mel_power(y, p) if mel is None else mel
     db = librosa.power_to_db(mel, ref=np.max, top_db=p.top_db)
     return db.astype(np.float32)
+
+
+def statistics_layout(n_mels: int, n_frames: int) -> dict[str, slice]:
+    """Where each part of a :func:`decode_statistics` vector sits."""
+    sizes = {"band_mean_db": n_mels, "band_cov_db": n_mels * (n_mels + 1) // 2, "rms_db": n_frames, "peak": 1, "ms": 1}
+    out, start = {}, 0
+    for name, size in sizes.items():
+        out[name] = slice(start, start + size)
+        start += size
+    return out
+
+
+def decode_statistics(y: np.ndarray, mel: np.ndarray, p: SpectrogramParams) -> np.ndarray:
+    """What the production descriptors need from a decoded clip, computed where the clip is
+    decoded for VGG19 -- so that no clip is decoded twice.
+
+    The absolute-dB log-mel (``power_to_db(mel, ref=1)``): its per-band time mean and the
+    upper triangle of its band covariance over frames (population; MFCCs are a linear map of
+    the bands, so their means and standard deviations follow exactly); the frame RMS level in
+    dBFS (``n_fft`` frames, ``hop_length`` hop); the peak amplitude and the mean square. One
+    float64 vector laid out by :func:`statistics_layout`.
+    """
+    import librosa
+
+    db = librosa.power_to_db(mel, ref=1.0, amin=1e-10).astype(np.float64)
+    mean = db.mean(axis=1)
+    centred = db - mean[:, None]
+    cov = centred @ centred.T / db.shape[1]
+    rms = librosa.feature.rms(y=y, frame_length=p.n_fft, hop_length=p.hop_length)[0]
+    rms_db = 20 * np.log10(np.maximum(rms.astype(np.float64), 1e-10))
+    peak = float(np.max(np.abs(y)))
+    ms = float(np.mean(y.astype(np.float64) ** 2))
+    upper = cov[np.triu_indices(len(mean))]
+    return np.concatenate([mean, upper, rms_db, [peak, ms]])
 
 
 def to_image(db: np.ndarray, p: SpectrogramParams) -> np.ndarray:
@@ -196,10 +238,12 @@ def to_image(db: np.ndarray, p: SpectrogramParams) -> np.ndarray:
 
 def clip_image(path: str | Path, p: SpectrogramParams) -> np.ndarray:
     """Decode → log-mel → image for one file: float32 (3, n_mels, n_frames)."""
-    return clip_image_and_seconds(path, p)[0]
+    return to_image(log_mel(load_clip(path, p), p), p)
 
 
-def clip_image_and_seconds(path: str | Path, p: SpectrogramParams) -> tuple[np.ndarray, float]:
-    """:func:`clip_image` and the seconds decoded after the offset (before padding)."""
+def clip_image_and_statistics(path: str | Path, p: SpectrogramParams) -> tuple[np.ndarray, float, np.ndarray]:
+    """One decode, everything extraction keeps: the image, the seconds decoded after the offset
+    (before padding) and the :func:`decode_statistics` of the production descriptors."""
     y, seconds = decode_clip(path, p)
-    return to_image(log_mel(y, p), p), seconds
+    mel = mel_power(y, p)
+    return to_image(log_mel(y, p, mel), p), seconds, decode_statistics(y, mel, p)

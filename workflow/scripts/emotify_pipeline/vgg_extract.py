@@ -44,7 +44,7 @@ from .feature_store import (
     rows_in_order,
     write_feature_h5,
 )
-from .spectrogram import SpectrogramParams, clip_image_and_seconds
+from .spectrogram import SpectrogramParams, clip_image_and_statistics, statistics_layout
 
 POOLINGS = ("flatten", "mean", "max", "mean_std")
 
@@ -266,22 +266,31 @@ class ClipImages:
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, i: int) -> tuple[int, np.ndarray | None, str, float]:
+    def __getitem__(self, i: int) -> tuple[int, np.ndarray | None, str, float, np.ndarray | None]:
         try:
-            image, seconds = clip_image_and_seconds(self.paths[i], self.sp)
-            return i, image, "", seconds
+            image, seconds, stats = clip_image_and_statistics(self.paths[i], self.sp)
+            return i, image, "", seconds, stats
         except EmotifyError as err:
-            return i, None, str(err), 0.0
+            return i, None, str(err), 0.0, None
 
 
-def _collate(items: list[tuple[int, np.ndarray | None, str, float]]) -> tuple[list[int], Any, list[str], list[float]]:
-    """Indices, the stacked images that decoded (or None), one error string per item ('' = ok)
-    and the seconds decoded per item."""
+Item = tuple[int, np.ndarray | None, str, float, np.ndarray | None]
+
+
+def _collate(items: list[Item]) -> tuple[list[int], Any, list[str], list[float], list[np.ndarray | None]]:
+    """Indices, the stacked images that decoded (or None), one error string per item ('' = ok),
+    the seconds decoded and the decode statistics (None where it failed) per item."""
     import torch
 
-    images = [img for _, img, _, _ in items if img is not None]
+    images = [item[1] for item in items if item[1] is not None]
     stacked = torch.from_numpy(np.stack(images)) if images else None
-    return [i for i, *_ in items], stacked, [err for _, _, err, _ in items], [s for *_, s in items]
+    return (
+        [item[0] for item in items],
+        stacked,
+        [item[2] for item in items],
+        [item[3] for item in items],
+        [item[4] for item in items],
+    )
 
 
 def _ignore_interrupt(worker_id: int) -> None:
@@ -371,6 +380,7 @@ def extract_features(
     batcher: AdaptiveBatcher | None = None,
     failures: dict[int, str] | None = None,
     decoded: dict[int, float] | None = None,
+    statistics: dict[int, np.ndarray] | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(start_row, features (B, dim) float32)`` batch by batch, in order.
 
@@ -378,7 +388,9 @@ def extract_features(
     ``num_workers`` DataLoader processes (0 = in this process) ahead of the network. A clip
     that cannot be decoded stops the extraction with its message, unless ``failures`` is a
     dict: then its row is NaN and ``failures[row] = message`` (``data.on_bad_audio: skip``).
-    ``decoded``, when a dict, receives the seconds decoded per row (before padding).
+    ``decoded``, when a dict, receives the seconds decoded per row (before padding);
+    ``statistics``, when a dict, the :func:`spectrogram.decode_statistics` of every row that
+    decoded (the production descriptors' inputs: no clip is decoded twice).
     """
     import torch
     from torch.utils.data import DataLoader
@@ -406,9 +418,11 @@ def extract_features(
         disable=logger is None,
     )
     with torch.inference_mode(), progress:
-        for idx, images, errors, seconds in loader:
+        for idx, images, errors, seconds, stats in loader:
             if decoded is not None:
                 decoded.update(zip(idx, seconds, strict=True))
+            if statistics is not None:
+                statistics.update((i, v) for i, v in zip(idx, stats, strict=True) if v is not None)
             if any(errors) and failures is None:
                 bad = [e for e in errors if e]
                 more = f" (and {len(bad) - 1} more in this batch)" if len(bad) > 1 else ""
@@ -501,6 +515,8 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
     )
     failures: dict[int, str] | None = {} if smk.config["data"]["on_bad_audio"] == "skip" else None
     decoded: dict[int, float] = {}
+    statistics: dict[int, np.ndarray] = {}
+    stat_width = statistics_layout(sp.n_mels, sp.n_frames)["ms"].stop
     todo_paths = [paths[i] for i in todo]
     batches = extract_features(
         todo_paths,
@@ -515,16 +531,24 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
         batcher,
         failures,
         decoded,
+        statistics,
     )
     for start, feats in batches:
         rows = range(start, start + len(feats))
         feats = feats.astype(fp["store_dtype"])
         fails = [(failures or {}).get(j, "") for j in rows]
-        saved = checkpoint.save(
-            [todo_paths[j] for j in rows], [digests[todo[j]] for j in rows], feats, [decoded[j] for j in rows], fails
+        stats = np.stack([statistics.pop(j, np.full(stat_width, np.nan)) for j in rows])
+        saved, saved_stats = checkpoint.save(
+            [todo_paths[j] for j in rows],
+            [digests[todo[j]] for j in rows],
+            feats,
+            [decoded[j] for j in rows],
+            fails,
+            stats,
         )
-        for j, f in zip(rows, saved, strict=True):  # memory-mapped: a shard's rows never all sit in RAM
-            stored[todo_paths[j]] = StoredRow(None if fails[j - start] else f, decoded[j], fails[j - start])
+        for j, f, st in zip(rows, saved, saved_stats, strict=True):  # memory-mapped: never all in RAM
+            bad = fails[j - start]
+            stored[todo_paths[j]] = StoredRow(None if bad else f, decoded[j], bad, None if bad else st)
     for j, message in (failures or {}).items():  # a batch in which nothing decoded yields no rows
         stored.setdefault(todo_paths[j], StoredRow(None, 0.0, message))
     dims = {len(r.features) for r in stored.values() if r.features is not None}
@@ -551,6 +575,13 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
     all_failures = {i: stored[p].failed for i, p in enumerate(paths) if stored[p].failed}
     compression = None if ex["compression"] == "none" else ex["compression"]
     index = {"path": paths, "sha256": digests, "excerpt_s": [stored[p].decoded_s for p in paths]}
+    stats = (
+        np.stack(
+            [stored[p].stats if stored[p].stats is not None else np.full(stat_width, np.nan) for p in paths]
+        ).astype(np.float32)
+        if paths
+        else np.zeros((0, stat_width), dtype=np.float32)
+    )
     n, dim = write_feature_h5(
         smk.output.h5,
         index,
@@ -559,6 +590,7 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
         fp["store_dtype"],
         compression,
         all_failures if failures is not None else None,
+        {"decode_stats": stats},
     )
     checkpoint.clear()
     logger.info("wrote %s: %d clips x %d features (final batch size %d)", smk.output.h5, n, dim, batcher.size)
