@@ -63,9 +63,7 @@ def run_mode(args: argparse.Namespace) -> dict:
             clip_image(p, sp)
     else:
         model, _ = build_vgg19("random", 0, args.layer)
-        model = model.to(device)
-        if device == "cuda":
-            model = model.to(memory_format=torch.channels_last)
+        model = model.to(device).to(memory_format=torch.channels_last)  # as the extractor runs it
         forward = make_forward(model, args.pooling, device, precision)
         with torch.inference_mode():
             forward(torch.from_numpy(clip_image(paths[0], sp))[None])  # warm-up

@@ -1,15 +1,21 @@
-"""The README's before/after table: the whole study, then a change of knn.k, timed.
+"""The README's targets: the whole study, a change of knn.k and one rating edit, timed against
+the fp32 forward pass of the same clips on the same machine.
 
 Copies the workflow into ``--work`` (or reuses it), runs ``snakemake --cores N`` with the given
-config, then again with ``knn.k`` changed, and prints each run's wall-clock time and the per-rule
-table of Snakemake's own benchmark files (``rule_times.py``). The default is the demo generator at
-the real archive's size (400 clips x 60 s, random-init VGG19), as in the README::
+config, then again with ``knn.k`` changed, then again after one rating of the demo's data.csv
+is flipped, and prints each run's wall-clock time and the per-rule table of Snakemake's own
+benchmark files (``rule_times.py``). Last, ``benchmarks/extract.py --modes forward`` times VGG19
+alone on ``--forward-clips`` of the demo's clips (every image has the same size, so the forward
+pass of all clips is that time per clip x their number), and every time is printed as a ratio
+to it. The default is the demo generator at the real archive's size (400 clips x 60 s,
+random-init VGG19), as in the README::
 
     python benchmarks/study_times.py --work ../study            # about 15 min on 2 cores
     python benchmarks/study_times.py --work ../study --demo-size 10 6   # the small demo
 """
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -33,6 +39,7 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--demo-size", type=float, nargs=2, default=(100, 60), metavar=("PER_GENRE", "SECONDS"))
     parser.add_argument("--k", type=int, default=7, help="the new knn.k of the second run")
+    parser.add_argument("--forward-clips", type=int, default=40, help="clips the forward pass is timed on")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     for part in PARTS:
@@ -55,10 +62,47 @@ def main() -> None:
     marker = args.work / ".k_rerun_started"
     marker.touch()
     time.sleep(1.0)  # benchmark files of the rerun are strictly newer than the marker
-    wall = run(args.work, args.cores, [*config, f"knn={{k: {args.k}}}"])
-    print(f"## knn.k -> {args.k}: {wall:.0f} s wall\n")
+    wall_k = run(args.work, args.cores, [*config, f"knn={{k: {args.k}}}"])
+    print(f"## knn.k -> {args.k}: {wall_k:.0f} s wall\n")
     since = [*rule_times, "--since-mtime", str(marker)]
     print(subprocess.run(since, cwd=args.work, capture_output=True, text=True, check=True).stdout)
+    run(args.work, args.cores, config)  # back to the default k
+    marker.touch()
+    time.sleep(1.0)
+    flip_one_rating(args.work / "resources" / "demo" / "data.csv")
+    wall_edit = run(args.work, args.cores, config)
+    print(f"## one rating flipped in data.csv: {wall_edit:.0f} s wall\n")
+    print(subprocess.run(since, cwd=args.work, capture_output=True, text=True, check=True).stdout)
+    clips = sorted((args.work / "resources" / "demo" / "emotifymusic").glob("*/*.mp3"))
+    forward = json.loads(
+        subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "extract.py"), "--modes", "forward"]
+            + ["--clips", str(args.work / "resources/demo/emotifymusic/*/*.mp3"), "--n", str(args.forward_clips)]
+            + ["--duration", str(seconds), "--threads", str(args.cores)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )["results"][0]
+    forward = forward["wall_s"] / forward["clips"]
+    total = forward * len(clips)
+    print(f"## fp32 forward pass: {forward:.3f} s per clip x {len(clips)} clips = {total:.0f} s")
+    for label, value in (("whole study", wall), (f"knn.k -> {args.k}", wall_k), ("rating edit", wall_edit)):
+        print(f"{label}: {value:.0f} s = {value / total:.2f}x the forward pass")
+
+
+def flip_one_rating(path: Path) -> None:
+    """Flip the first listener's 'calmness' rating of the first track in data.csv (the
+    header's spaces after the commas kept)."""
+    lines = path.read_text().splitlines(keepends=True)
+    header = [h.strip() for h in lines[0].split(",")]
+    at = header.index("calmness")
+    cells = lines[1].rstrip("\n").split(",")
+    cells[at] = cells[at].replace("1", "0") if "1" in cells[at] else cells[at].replace("0", "1")
+    lines[1] = ",".join(cells) + "\n"
+    path.write_text("".join(lines))
 
 
 if __name__ == "__main__":

@@ -296,6 +296,12 @@ BEYOND_GENRE_KIND = "artist" if "artist" in EVALUATION_KINDS else "random"
 PCA_EXPERIMENTS = [e.name for e in STUDY if e.pca_input]
 
 
+def ranking_depth():
+    """How many neighbours a ranking keeps (plus the ties at its boundary): the largest k any
+    vote uses, so a change of knn.k within the k sweep reranks nothing."""
+    return max([config["knn"]["k"], *config["evaluation"]["k_values"]])
+
+
 def resample_inner_folds(wildcards):
     """Inner folds (Experiment IV) are drawn for the random splits only: changing their number
     redraws no grouped split."""

@@ -1,5 +1,6 @@
-# Stage 4a - splits and neighbour rankings, drawn and computed once: nothing here depends on
-# knn.k, so a change of k only reruns the votes (experiments, evaluation, ablation).
+# Stage 4a - splits and neighbour rankings, drawn and computed once: the rankings keep the
+# neighbours any configured k can use (depth: the largest of knn.k and evaluation.k_values), so a
+# change of knn.k within that depth only reruns the votes (experiments, evaluation, ablation).
 
 
 rule split:
@@ -65,6 +66,7 @@ rule neighbours:
     threads: 2
     params:
         code=code_digest("neighbours"),
+        depth=ranking_depth(),
     script:
         entry("neighbours")
 
@@ -89,5 +91,6 @@ rule ablation_neighbours:
         code=code_digest("ablation_neighbours"),
         repeats=config["evaluation"]["ablation_repeats"],
         pca_components=config["evaluation"]["pca_components"],
+        depth=ranking_depth(),
     script:
         entry("ablation_neighbours")

@@ -186,3 +186,66 @@ def test_split_tables_carry_every_split_and_inner_fold() -> None:
     # a track missing from the feature matrix (refused by the decoder) leaves every split
     fewer = read_splits(table, tracks["track_id"].to_numpy()[1:])
     assert all(len(a.train) + len(a.test) == 39 for a in fewer)
+
+
+def test_rankings_by_column_blocks_and_to_a_depth_equal_the_full_ranking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Summed over many column blocks, ranked in several groups of splits, and cut to a depth:
+    the kept positions are the exact ranking's, ties at the boundary kept whole, the rest -1."""
+    x = _wide()
+    x[:, 600:700] = np.round(x[:, 600:700])  # more ties
+    pairs = _pairs(len(x), seed=3)
+    monkeypatch.setattr(geometry, "BLOCK_BYTES", 8 * len(x) * 2048)  # three blocks
+    monkeypatch.setattr(geometry, "ACCUMULATOR_BYTES", 8 * 30 * 70)  # about one split per group
+    full = geometry.ranked_with_ties(x, pairs)
+    for depth in (1, 5, 15):
+        cut = geometry.ranked_with_ties(x, pairs, depth)
+        for (train, test), (order, tied), (o, t) in zip(pairs, full, cut, strict=True):
+            want, _ = _exact(x, train, test)
+            np.testing.assert_array_equal(order, want)
+            np.testing.assert_array_equal(o[:, : depth + 1], want[:, : depth + 1])
+            for row in range(len(test)):
+                keep = depth + 1
+                while keep < len(train) and tied[row, keep]:
+                    keep += 1
+                np.testing.assert_array_equal(o[row, :keep], order[row, :keep])
+                np.testing.assert_array_equal(t[row, :keep], tied[row, :keep])
+                assert (o[row, keep:] == -1).all() and not t[row, keep:].any()
+            assert (knn.top(o, depth, len(train)) == want[:, :depth]).all()
+            with pytest.raises(EmotifyError, match="beyond the neighbours a ranking keeps"):
+                knn.top(o, o.shape[1] + 1, len(train))
+
+
+def test_scratch_columns_give_the_rankings_and_pca_of_the_features_in_memory(tmp_path: Path) -> None:
+    """A feature file too large to hold (here: any) is copied once into column blocks; the
+    rankings, training Grams and the Fig. 1 PCA from it equal those from the matrix in memory
+    (PCA: scikit-learn's scores up to sign)."""
+    from emotify_pipeline.experiments import gram_pca_frame
+    from emotify_pipeline.feature_store import open_columns, write_feature_h5
+
+    x = _wide(n=50, d=5000, seed=4).astype(np.float32)
+    ids = np.arange(1, 51)
+    path = tmp_path / "f.h5"
+    write_feature_h5(path, {"track_id": ids.tolist()}, iter([(0, x)]), {"layer": "pool5"})
+    want_ids = ids[::-1][:45]  # a subset, not in file order
+    rows = want_ids - 1
+    pairs = _pairs(45, seed=5)[:3]
+    geometry_block = geometry.BLOCK_BYTES
+    try:
+        geometry.BLOCK_BYTES = 8 * 45 * 2048
+        with open_columns(path, want_ids, in_memory_bytes=0) as columns:
+            assert columns.n_columns == 5000 and len(list(columns.blocks())) == 3
+            got = geometry.ranked_with_ties(columns, pairs, 5)
+            grams = geometry.centred_training_grams(columns, [p[0] for p in pairs])
+            frame, explained = gram_pca_frame(columns, pd.DataFrame({"track_id": want_ids}))
+    finally:
+        geometry.BLOCK_BYTES = geometry_block
+    xs = x[rows].astype(np.float64)
+    for (o, t), (o2, t2) in zip(got, geometry.ranked_with_ties(xs, pairs, 5), strict=True):
+        np.testing.assert_array_equal(o, o2)
+        np.testing.assert_array_equal(t, t2)
+    for g, g2 in zip(grams, geometry.centred_training_grams(xs, [p[0] for p in pairs]), strict=True):
+        np.testing.assert_allclose(g, g2, rtol=1e-10, atol=1e-8 * np.abs(g2).max())
+    pca = PCA(n_components=2, svd_solver="full")
+    scores = pca.fit_transform(StandardScaler().fit_transform(xs))
+    np.testing.assert_allclose(np.abs(frame[["pc1", "pc2"]].to_numpy()), np.abs(scores), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(explained, pca.explained_variance_ratio_, rtol=1e-9)

@@ -81,7 +81,11 @@ def test_experiment_outputs(demo_run: Path) -> None:
     table = pd.read_csv(demo_run / "results/splits/paper.csv")
     ranking = geometry.Rankings(demo_run / "results/neighbours/paper/audio.h5").get(0, "audio")
     assert set(ranking.test) == set(table.loc[table["subset"] == "test", "track_id"])
-    assert ranking.order.shape == (12, 28) and len(set(table["inner_fold"][table["subset"] == "train"])) == 5
+    assert len(set(table["inner_fold"][table["subset"] == "train"])) == 5
+    # kept to the depth any configured k can use (the largest of knn.k and the k sweep), ties whole
+    depth = int(geometry.Rankings(demo_run / "results/neighbours/paper/audio.h5").attrs["depth"])
+    assert depth == 15 and ranking.order.shape[0] == 12 and ranking.order.shape[1] >= depth + 1
+    assert (ranking.order[:, : depth + 1] >= 0).all() and ranking.train.shape == (28,)
 
 
 def test_feature_cache(demo_run: Path) -> None:

@@ -13,42 +13,64 @@ import pandas as pd
 
 from . import knn
 from .common_io import EmotifyError, library_versions, utc_now
-from .geometry import Ranking, as_ranking, centred_training_grams, ranked_with_ties, write_rankings
+from .geometry import Columns, Ranking, as_ranking, ranked_with_ties, training_grams, trim, write_rankings
 from .production_features import FEATURE_SETS, feature_columns
 from .splits import Split, read_splits, table_tracks
 
 
 def pca_coordinates(gram: np.ndarray, train: np.ndarray, n: int) -> tuple[np.ndarray, int]:
     """PCA(n) coordinates of every row from ``gram`` (every row against the training rows, both
-    standardised on the training rows: :func:`geometry.centred_training_grams`), as
+    standardised on the training rows: :func:`geometry.training_grams`), as
     ``sklearn.decomposition.PCA`` fitted on the standardised training rows gives them (up to the
     signs of the components, which leave distances unchanged). ``n`` is capped by the
     components of non-zero variance; returns ``(coordinates (len(gram), used), used)``."""
-    values, vectors = np.linalg.eigh(gram[train])
-    keep = np.argsort(values)[::-1][:n]
-    keep = keep[values[keep] > 1e-10 * max(float(values.max()), 1e-300)]
-    return gram @ (vectors[:, keep] / np.sqrt(values[keep])), len(keep)
+    values, vectors = leading_eigenpairs(gram[train], n)
+    return gram @ (vectors / np.sqrt(values)), len(values)
+
+
+def leading_eigenpairs(matrix: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n`` largest eigenvalues of the symmetric ``matrix`` (descending) and their
+    eigenvectors, without those of (numerically) zero value: LAPACK's ``syevr`` on the wanted
+    index range only (a fraction of a full decomposition when ``n`` is small)."""
+    from scipy.linalg import eigh
+
+    m = len(matrix)
+    n = min(n, m)
+    values, vectors = eigh(matrix, subset_by_index=[m - n, m - 1], driver="evr")
+    values, vectors = values[::-1], vectors[:, ::-1]
+    top = max(float(values[0]), 1e-300) if len(values) else 1.0
+    keep = values > 1e-10 * top
+    return values[keep], vectors[:, keep]
 
 
 def ablation_rankings(
-    x: np.ndarray, production: pd.DataFrame, ids: np.ndarray, splits: list[Split], components: list[int]
+    x: "np.ndarray | Columns",
+    production: pd.DataFrame,
+    ids: np.ndarray,
+    splits: list[Split],
+    components: list[int],
+    depth: int | None = None,
 ) -> tuple[dict[str, Ranking], dict[str, int]]:
-    """Rankings of every ablation feature set on every split: ``<r>/pca<n>`` (n > 0) and
-    ``<r>/<descriptor set>``; and the dimensions each used (the median over splits for PCA)."""
+    """Rankings of every ablation feature set on every split (to ``depth``,
+    :func:`geometry.ranked_with_ties`): ``<r>/pca<n>`` (n > 0) and ``<r>/<descriptor set>``;
+    and the dimensions each used (the median over splits for PCA)."""
     items: dict[str, Ranking] = {}
     dims: dict[str, list[int]] = {}
     pcs = [n for n in components if n > 0]
-    grams = centred_training_grams(x, [s.train for s in splits]) if pcs else [None] * len(splits)
+    grams = training_grams(x, [s.train for s in splits]) if pcs else iter([None] * len(splits))
     for r, (s, gram) in enumerate(zip(splits, grams, strict=True)):
-        for n in pcs:
-            coords, used = pca_coordinates(gram, s.train, n)
-            items[f"{r}/pca{n}"] = as_ranking(
-                ids, s.train, s.test, *knn.nearest_with_ties(coords[s.train], coords[s.test])
-            )
-            dims.setdefault(f"pca{n}", []).append(used)
+        if pcs:
+            values, vectors = leading_eigenpairs(gram[s.train], max(pcs))
+            for n in pcs:
+                used = min(n, len(values))
+                coords = gram @ (vectors[:, :used] / np.sqrt(values[:used]))
+                items[f"{r}/pca{n}"] = as_ranking(
+                    ids, s.train, s.test, *trim(*knn.nearest_with_ties(coords[s.train], coords[s.test]), depth)
+                )
+                dims.setdefault(f"pca{n}", []).append(used)
         for name in (*FEATURE_SETS, "production"):
             cols = feature_columns(production, name)
-            ranking = ranked_with_ties(production[cols].to_numpy(dtype=float), [(s.train, s.test)])[0]
+            ranking = ranked_with_ties(production[cols].to_numpy(dtype=float), [(s.train, s.test)], depth)[0]
             items[f"{r}/{name}"] = as_ranking(ids, s.train, s.test, *ranking)
             dims[name] = [len(cols)]
     return items, {name: int(np.median(v)) for name, v in dims.items()}
@@ -62,7 +84,7 @@ def neighbours_job(smk: Any, logger: logging.Logger) -> None:
 
 
 def _neighbours(smk: Any, logger: logging.Logger) -> None:
-    from .feature_store import tracks_with_features
+    from .feature_store import open_columns, usable_tracks_of
 
     p = smk.params
     table = pd.read_csv(smk.input.split)
@@ -75,15 +97,17 @@ def _neighbours(smk: Any, logger: logging.Logger) -> None:
             "%d track(s) have no production descriptors (decoder refused them): left out", int(missing.sum())
         )
         production, tracks = production[~missing].reset_index(drop=True), tracks[~missing].reset_index(drop=True)
-    x, kept, _ = tracks_with_features(smk.input.features, tracks, logger)
+    kept = usable_tracks_of(smk.input.features, tracks, logger)
     if len(kept) != len(tracks):
         raise EmotifyError(f"{smk.input.features}: features missing for tracks of {smk.input.split}")
     ids = tracks["track_id"].to_numpy(dtype=np.int64)
     splits = read_splits(table, ids)
-    items, dims = ablation_rankings(x, production, ids, splits, list(p.pca_components))
+    with open_columns(smk.input.features, ids, logger) as x:
+        items, dims = ablation_rankings(x, production, ids, splits, list(p.pca_components), int(p.depth))
     attrs = {
         "repeats": len(splits),
         "dimensions": str(dims),
+        "depth": int(p.depth),
         "created": utc_now(),
         "numpy": library_versions(("numpy",))["numpy"],
     }

@@ -30,7 +30,7 @@ from sklearn.preprocessing import StandardScaler
 from . import inference, knn
 from .common_io import EMOTIONS, GENRES, EmotifyError, write_csv, write_json
 from .evaluation import knn_vote, predict, votes_of
-from .geometry import Ranking, Rankings, as_ranking, ranked_with_ties
+from .geometry import Columns, Ranking, Rankings, as_ranking, ranked_with_ties
 from .splits import row_lookup
 
 
@@ -67,6 +67,26 @@ def pca_frame(x: np.ndarray, meta: pd.DataFrame, seed: int) -> tuple[pd.DataFram
     out["pc1"] = coords[:, 0]
     out["pc2"] = coords[:, 1] if n_comp > 1 else 0.0
     return out, [float(v) for v in pca.explained_variance_ratio_]
+
+
+def gram_pca_frame(columns: "Columns", meta: pd.DataFrame) -> tuple[pd.DataFrame, list[float]]:
+    """:func:`pca_frame` for features read by column blocks: the eigenvectors of the
+    standardised rows' Gram matrix (:func:`geometry.training_grams` on all rows) are PCA's
+    scores; the explained variance ratios are its eigenvalues over its trace. A component's sign
+    is arbitrary: here its largest absolute score is positive (scikit-learn fixes it by the
+    loadings, which this never forms), so the scores equal scikit-learn's up to sign."""
+    from .ablation_rankings import leading_eigenpairs
+    from .geometry import training_grams
+
+    gram = next(training_grams(columns, [np.arange(columns.n_rows)]))
+    values, vectors = leading_eigenpairs(gram, 2)
+    scores = vectors * np.sqrt(values)
+    scores *= np.sign(scores[np.argmax(np.abs(scores), axis=0), np.arange(scores.shape[1])])
+    out = meta.reset_index(drop=True).copy()
+    out["pc1"] = scores[:, 0] if scores.shape[1] > 0 else 0.0
+    out["pc2"] = scores[:, 1] if scores.shape[1] > 1 else 0.0
+    trace = float(np.trace(gram))
+    return out, [float(v) / trace for v in values] if trace > 0 else [0.0] * len(values)
 
 
 def genre_votes(
@@ -283,9 +303,15 @@ def pca_job(smk: Any, logger: logging.Logger) -> None:
     """2-D PCA of one experiment's standardised inputs (the songs of the paper's split)."""
     exp = smk.wildcards.exp
     if exp == "exp1_genre_from_audio":
-        from .feature_store import tracks_with_features
+        from .feature_store import open_columns, usable_tracks_of
 
-        x, split, _ = tracks_with_features(smk.input.features, read_paper_split(smk.input.split), logger)
+        split = usable_tracks_of(smk.input.features, read_paper_split(smk.input.split), logger)
+        with open_columns(smk.input.features, split["track_id"].to_numpy(dtype=np.int64), logger) as columns:
+            frame, explained = gram_pca_frame(columns, split)
+        write_csv(frame, smk.output.pca)
+        write_json({"experiment": exp, "pca_explained_variance": explained, "n_songs": len(frame)}, smk.output.info)
+        logger.info("%s: PCA of %d x %d features, explained variance %s", exp, len(frame), columns.n_columns, explained)
+        return
     elif exp == "exp3_genre_from_ratings":
         split = read_paper_split(smk.input.split)
         mu = split.merge(pd.read_csv(smk.input.ratings).drop(columns=["genre"]), on="track_id", how="left")

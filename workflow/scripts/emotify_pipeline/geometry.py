@@ -2,24 +2,31 @@
 
 A KNN prediction (StandardScaler fitted on the training songs, Euclidean distance, uniform
 vote) depends on k only through how many of the sorted neighbours vote. This module ranks,
-for every test song of a split, *all* training songs by their standardised distance -- once
-per split, cached on disk by the ``neighbours`` rules -- and every k-dependent step (the
+for every test song of a split, the training songs by their standardised distance -- once per
+split, cached on disk by the ``neighbours`` rules -- and every k-dependent step (the
 experiments, the repeated evaluation, permutations, the ablation) only counts votes
-(:mod:`knn`).
+(:mod:`knn`). A cached ranking keeps what any configured k can use (``depth``: the largest of
+``knn.k`` and ``evaluation.k_values``): its first ``depth + 1`` positions and the ties at that
+boundary (:func:`trim`); at 10,000 songs a full order would take 63 MB per split.
 
-Wide features (VGG19 vectors, 10^5 dimensions) are ranked from a float64 Gram matrix:
+Wide features (VGG19 vectors, 10^5 dimensions) are ranked from float64 Gram products summed
+over column blocks (:class:`Columns`: the features are never held whole in float64; a file too
+large to hold is read through a column-blocked scratch copy, :mod:`feature_store`):
 
 - StandardScaler's mean cancels in differences, so only the training scale matters:
   d(i, j) = sum_d w_d (x_id - x_jd)^2 with w_d = 1 / var_train(d) (1 for a column constant on
   the training songs, as StandardScaler leaves it unscaled);
-- the training variances of many splits come from two matrix products (indicator rows times
-  the centred features and their squares), the weighted norms from a third;
-- per split, one product ``(x_test * w) @ x_train.T`` gives the cross terms (an inner fold
-  reuses its outer split's block of training rows);
-- wherever two adjacent distances of a ranking are closer than the Gram error bound
-  (:func:`error_bound`) they are recomputed from the differences and re-sorted, so the order
-  -- ties included -- is the one the differences give: equal distances keep the training
-  songs' row order (a stable sort), as :func:`knn.nearest` does.
+- the training variances of many splits come from two matrix products per block (indicator
+  rows times the centred features and their squares), the weighted norms from a third;
+- per split, one product per block ``(x_test * w) @ x_train.T`` gives the cross terms;
+- wherever two adjacent distances of a ranking, within its kept depth, are closer than the Gram
+  error bound (:func:`error_bound`) a second pass over the blocks sums their distances from the
+  differences and re-sorts them, so the order -- ties included -- is the one the differences
+  give: equal distances keep the training songs' row order (a stable sort), as
+  :func:`knn.nearest` does.
+
+Splits are ranked in groups whose distance accumulators fit :data:`ACCUMULATOR_BYTES`; each
+group is one pass over the blocks (two with doubts).
 
 float32 products would be twice as fast but do not keep the order: on the real-size demo
 (400 clips, 163,840 dimensions) their errors reach 9 (distances around 3.4e5) while 13 % of
@@ -30,14 +37,15 @@ Narrow inputs (ratings, production descriptors) go through :func:`knn.nearest` i
 A neighbour file (``results/neighbours/<splits>/<inputs>.h5``) holds, for every split of a
 split table (:mod:`splits`), one group per ranking -- ``<repeat>/audio`` and
 ``<repeat>/audio_inner<f>`` (the inner folds), or ``<repeat>/ratings`` -- with the training and
-test track ids and the ranking (positions into the training ids). :class:`Rankings` reads it.
+test track ids and the ranking (positions into the training ids, -1 beyond the kept depth).
+:class:`Rankings` reads it.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -50,8 +58,43 @@ from .splits import Split, read_splits, table_tracks
 EXACT_MAX_COLUMNS = 2048
 #: splits whose variances and norms are computed together (memory: chunk x columns x 8 bytes)
 CHUNK = 32
+#: one float64 column block of the features (the rows of a split table x its columns)
+BLOCK_BYTES = 2**27
+#: the distance (or Gram) accumulators of the splits ranked together in one pass over the blocks
+ACCUMULATOR_BYTES = 2**31
 _U64 = float(np.finfo(np.float64).eps) / 2  # unit roundoff of float64
 _EPS64 = float(np.finfo(np.float64).eps)
+
+
+class Columns(Protocol):
+    """A feature matrix read by column blocks: ``n_rows`` rows (in a fixed order) and
+    ``blocks()``, every column once, as (n_rows, width) arrays (float32 or float64)."""
+
+    n_rows: int
+
+    def blocks(self) -> Iterator[np.ndarray]: ...
+
+
+def block_width(n_rows: int) -> int:
+    """Columns per block: a float64 block of about :data:`BLOCK_BYTES`, at least 2,048 columns."""
+    return max(2048, BLOCK_BYTES // (8 * max(1, n_rows)))
+
+
+class ArrayColumns:
+    """An in-memory matrix as :class:`Columns`."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.x = np.asarray(x)
+        self.n_rows = len(self.x)
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        width = block_width(self.n_rows)
+        for start in range(0, self.x.shape[1], width):
+            yield self.x[:, start : start + width]
+
+
+def as_columns(x: "np.ndarray | Columns") -> Columns:
+    return ArrayColumns(x) if isinstance(x, np.ndarray) else x
 
 
 def ranked(x: np.ndarray, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
@@ -62,13 +105,33 @@ def ranked(x: np.ndarray, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> lis
 
 
 def ranked_with_ties(
-    x: np.ndarray, pairs: Sequence[tuple[np.ndarray, np.ndarray]]
+    x: "np.ndarray | Columns", pairs: Sequence[tuple[np.ndarray, np.ndarray]], depth: int | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """:func:`ranked`, with each ranking's tie mask (position p equidistant with p - 1)."""
-    x = np.asarray(x)
-    if x.shape[1] <= EXACT_MAX_COLUMNS:
-        return [nearest_with_ties(*standardise(x[tr], x[te])) for tr, te in pairs]
-    return ranked_wide(x, pairs)
+    """:func:`ranked`, with each ranking's tie mask (position p equidistant with p - 1).
+
+    ``depth``: keep only what a k of at most ``depth`` can use -- the first ``depth + 1``
+    positions (the tie mask at ``depth`` says whether a distance tie decides who votes) and
+    every later position tied with the last of them; the rest of a row is -1 (positions) and
+    False (ties). None keeps the full order. ``x`` is a matrix or, for wide features read by
+    blocks, :class:`Columns`."""
+    if isinstance(x, np.ndarray) and x.shape[1] <= EXACT_MAX_COLUMNS:
+        return [trim(*nearest_with_ties(*standardise(x[tr], x[te])), depth) for tr, te in pairs]
+    return ranked_wide(as_columns(x), pairs, depth)
+
+
+def trim(order: np.ndarray, tied: np.ndarray, depth: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """A full ranking cut to what a k of at most ``depth`` can use (:func:`ranked_with_ties`)."""
+    if depth is None or depth + 1 >= order.shape[1]:
+        return order, tied
+    keep = np.full(len(order), depth + 1)
+    more = tied[:, depth + 1 :]  # a run tied with the last kept position is kept whole
+    if more.size:
+        keep += np.argmin(np.concatenate([more, np.zeros((len(order), 1), bool)], axis=1), axis=1)
+    width = int(keep.max())
+    order, tied = order[:, :width].copy(), tied[:, :width].copy()
+    beyond = np.arange(width)[None, :] >= keep[:, None]
+    order[beyond], tied[beyond] = -1, False
+    return order, tied
 
 
 def error_bound(norm_test: np.ndarray, norm_train: np.ndarray, n_columns: int) -> np.ndarray:
@@ -80,38 +143,9 @@ def error_bound(norm_test: np.ndarray, norm_train: np.ndarray, n_columns: int) -
     blocked summation; each norm's own error is of order (3 + sqrt(n_columns)) u N. The bound
     used is 64 (3 + sqrt(n_columns)) u (N_i + N_j), which covers all three (sqrt(N_i N_j) <=
     (N_i + N_j) / 2). Adjacent distances closer than their bounds are recomputed from the
-    differences (:func:`_refine`); the tests check the bound and the resulting order.
+    differences (:func:`ranked_wide`); the tests check the bound and the resulting order.
     """
     return 64.0 * (3.0 + np.sqrt(n_columns)) * _U64 * np.add.outer(norm_test, norm_train)
-
-
-def _refine(order: np.ndarray, d: np.ndarray, tol: np.ndarray, exact: "_Exact") -> tuple[np.ndarray, np.ndarray]:
-    """Re-sort, from the differences, every run of a ranking whose adjacent Gram distances
-    differ by less than their error bounds. ``order``/``d``/``tol`` are one test row's.
-    Returns the order and its tie mask (equal exact distances)."""
-    ds, ts = d[order], tol[order]
-    close = np.diff(ds) <= ts[1:] + ts[:-1]
-    tied = np.zeros(len(order), dtype=bool)
-    if not close.any():
-        return order, tied
-    order = order.copy()
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], close.astype(np.int8), [0]))))
-    for start, stop in zip(edges[::2], edges[1::2] + 1, strict=True):
-        members = np.sort(order[start:stop])
-        run_order, run_tied = tie_order(exact(members)[None, :])
-        order[start:stop], tied[start:stop] = members[run_order[0]], run_tied[0]
-    return order, tied
-
-
-class _Exact:
-    """Exact float64 distances of one test row to chosen training rows (from differences)."""
-
-    def __init__(self, xc: np.ndarray, w: np.ndarray, test_row: int, train: np.ndarray) -> None:
-        self.xc, self.w, self.i, self.train = xc, w, test_row, train
-
-    def __call__(self, members: np.ndarray) -> np.ndarray:
-        diff = self.xc[self.train[members]] - self.xc[self.i]
-        return (diff * diff * self.w).sum(axis=1)  # row by row (a BLAS product may round equal rows apart)
 
 
 def training_scaling(
@@ -156,67 +190,142 @@ def centre(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xc, raw
 
 
-def centred_training_grams(x: np.ndarray, trains: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """For each training set T: Z Z_T^T, Z = the rows of ``x`` standardised on T (StandardScaler
-    fitted on T): every row against every training row, (len(x), len(T)), float64. PCA fitted
-    on T is the eigendecomposition of its T x T block (:func:`ablation.pca_coordinates`)."""
-    xc, raw = centre(x)
-    sq = xc * xc
-    z = np.empty_like(xc)  # reused: fresh arrays of this size cost more in page faults than the product
+def centred_blocks(columns: Columns) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(raw, centred, centred squared)`` of every column block (:func:`centre`); blocks
+    whose columns are all constant are passed over. The same blocks on every pass."""
+    for block in columns.blocks():
+        xc, raw = centre(block)
+        if xc.shape[1]:
+            yield raw, xc, xc * xc
+
+
+def _chunks(sizes: Sequence[int]) -> Iterator[list[int]]:
+    """Indices grouped so that each group's accumulators (``sizes``, bytes) stay within
+    :data:`ACCUMULATOR_BYTES` (a group holds at least one) and at most :data:`CHUNK` long."""
+    group: list[int] = []
+    total = 0
+    for i, size in enumerate(sizes):
+        if group and (len(group) == CHUNK or total + size > ACCUMULATOR_BYTES):
+            yield group
+            group, total = [], 0
+        group.append(i)
+        total += size
+    if group:
+        yield group
+
+
+def training_grams(x: "np.ndarray | Columns", trains: Sequence[np.ndarray]) -> Iterator[np.ndarray]:
+    """For each training set T, in order: Z Z_T^T, Z = the rows of ``x`` standardised on T
+    (StandardScaler fitted on T): every row against every training row, (n_rows, len(T)),
+    float64, summed over column blocks (``x`` is never held in float64 whole). PCA fitted on T
+    is the eigendecomposition of its T x T block (:func:`ablation_rankings.pca_coordinates`)."""
+    from scipy.linalg.blas import dsyrk
+
+    columns = as_columns(x)
+    n = columns.n_rows
+    for group in _chunks([8 * n * n for _ in trains]):
+        block_trains = [trains[i] for i in group]
+        # every row against every row, one triangle accumulated in place (BLAS syrk: half the
+        # products of gathering the training rows, and no temporary of this size per block)
+        grams = [np.zeros((n, n), order="F") for _ in block_trains]
+        for raw, xc, sq in centred_blocks(columns):
+            mean, w = training_scaling(raw, xc, sq, block_trains)
+            for b in range(len(block_trains)):
+                z = (xc - mean[b]) * np.sqrt(w[b])
+                grams[b] = dsyrk(1.0, z.T, beta=1.0, c=grams[b], trans=1, lower=0, overwrite_c=1)
+        for b, tr in enumerate(block_trains):
+            upper = grams[b]
+            grams[b] = None  # type: ignore[call-overload]
+            out = upper[:, tr]  # right on and above the diagonal; below it, the mirror
+            np.copyto(out, upper[tr, :].T, where=np.arange(n)[:, None] > tr[None, :])
+            del upper
+            yield out
+
+
+def centred_training_grams(x: "np.ndarray | Columns", trains: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """:func:`training_grams` as a list."""
+    return list(training_grams(x, trains))
+
+
+@dataclass
+class _Doubt:
+    """A run of a ranking whose Gram distances are closer than their error bounds."""
+
+    pair: int
+    row: int
+    start: int
+    stop: int
+    members: np.ndarray  # positions into the pair's training rows, ascending
+    exact: np.ndarray  # their distances from differences, summed over the column blocks
+
+
+def _doubts(pair: int, close: np.ndarray, order: np.ndarray, limit: int) -> list[_Doubt]:
+    """The runs of close adjacent distances that begin before position ``limit``."""
     out = []
-    for start in range(0, len(trains), CHUNK):
-        block = trains[start : start + CHUNK]
-        mean, w = training_scaling(raw, xc, sq, block)
-        for b, tr in enumerate(block):
-            np.subtract(xc, mean[b], out=z)
-            z *= np.sqrt(w[b])
-            out.append((z @ z.T)[:, tr])  # a symmetric product (syrk) beats gathering the training rows
+    for row in np.flatnonzero(close[:, :limit].any(axis=1)):
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], close[row].astype(np.int8), [0]))))
+        for start, stop in zip(edges[::2], edges[1::2] + 1, strict=True):
+            if start < limit:
+                members = np.sort(order[row, start:stop])
+                out.append(_Doubt(pair, int(row), int(start), int(stop), members, np.zeros(len(members))))
     return out
 
 
-def ranked_wide(x: np.ndarray, pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """:func:`ranked` for wide inputs: float64 Gram products, exact differences where the
-    order is in doubt. A pair whose training rows lie within the previous pair's (an inner fold
-    after its outer split) reuses that block of rows instead of gathering it again."""
-    xc, raw = centre(x)
-    sq = xc * xc
-    n_columns = xc.shape[1]
+def ranked_wide(
+    x: "np.ndarray | Columns", pairs: Sequence[tuple[np.ndarray, np.ndarray]], depth: int | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`ranked_with_ties` for wide inputs, read by column blocks: float64 Gram products
+    summed over the blocks, and a second pass over the blocks for the exact distances (from the
+    differences) of the runs whose order is in doubt -- only runs that reach the kept depth.
+    Splits are ranked in groups whose distance accumulators fit :data:`ACCUMULATOR_BYTES`."""
+    columns = as_columns(x)
     out: list[tuple[np.ndarray, np.ndarray]] = []
-    # buffers reused across splits: fresh arrays of this size cost more in page faults than the products
-    pool_buf = np.empty((max(len(tr) for tr, _ in pairs), n_columns))
-    test_buf = np.empty((max(len(te) for _, te in pairs), n_columns))
-    pool_rows = np.zeros(0, dtype=np.int64)
-    for start in range(0, len(pairs), CHUNK):
-        block = pairs[start : start + CHUNK]
-        _, w = training_scaling(raw, xc, sq, [tr for tr, _ in block])
-        norms = sq @ w.T  # weighted squared norm of every row under every split's scaling
-        for b, (tr, te) in enumerate(block):
-            if not _within(tr, pool_rows):  # an inner fold reuses its outer split's training rows
-                pool_rows = tr
-                for i, r in enumerate(tr):
-                    pool_buf[i] = xc[r]
-            scaled = test_buf[: len(te)]
-            for i, r in enumerate(te):
-                np.multiply(xc[r], w[b], out=scaled[i])
-            cross = (scaled @ pool_buf[: len(pool_rows)].T)[:, np.searchsorted(pool_rows, tr)]
-            d = norms[te, b][:, None] + norms[tr, b][None, :] - 2.0 * cross
-            tol = error_bound(norms[te, b], norms[tr, b], n_columns)
-            order = np.argsort(d, axis=1, kind="stable")
-            tied = np.zeros(order.shape, dtype=bool)
-            ds = np.take_along_axis(d, order, axis=1)
-            ts = np.take_along_axis(tol, order, axis=1)
-            for row in np.flatnonzero((np.diff(ds, axis=1) <= ts[:, 1:] + ts[:, :-1]).any(axis=1)):
-                order[row], tied[row] = _refine(order[row], d[row], tol[row], _Exact(xc, w[b], te[row], tr))
-            out.append((order, tied))
+    for group in _chunks([8 * len(tr) * len(te) for tr, te in pairs]):
+        out += _ranked_group(columns, [pairs[i] for i in group], depth)
     return out
 
 
-def _within(rows: np.ndarray, pool: np.ndarray) -> bool:
-    """Whether every one of the sorted ``rows`` is in the sorted ``pool``."""
-    if len(pool) == 0:
-        return False
-    at = np.minimum(np.searchsorted(pool, rows), len(pool) - 1)
-    return bool((pool[at] == rows).all())
+def _ranked_group(
+    columns: Columns, pairs: Sequence[tuple[np.ndarray, np.ndarray]], depth: int | None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    norms = np.zeros((columns.n_rows, len(pairs)))
+    cross = [np.zeros((len(te), len(tr))) for tr, te in pairs]
+    weights: list[np.ndarray] = []
+    n_columns = 0
+    for raw, xc, sq in centred_blocks(columns):
+        _, w = training_scaling(raw, xc, sq, [tr for tr, _ in pairs])
+        norms += sq @ w.T  # weighted squared norm of every row under every split's scaling
+        for b, (tr, te) in enumerate(pairs):
+            cross[b] += (xc[te] * w[b]) @ xc[tr].T
+        weights.append(w)
+        n_columns += xc.shape[1]
+    rankings, doubts = [], []
+    for b, (tr, te) in enumerate(pairs):
+        d = norms[te, b][:, None] + norms[tr, b][None, :] - 2.0 * cross[b]
+        cross[b] = np.zeros((0, 0))  # freed as it is used
+        tol = error_bound(norms[te, b], norms[tr, b], n_columns)
+        order = np.argsort(d, axis=1, kind="stable")
+        ds, ts = np.take_along_axis(d, order, axis=1), np.take_along_axis(tol, order, axis=1)
+        close = np.diff(ds, axis=1) <= ts[:, 1:] + ts[:, :-1]
+        del d, tol, ds, ts
+        limit = len(tr) if depth is None else min(len(tr), depth + 1)
+        found = _doubts(b, close, order, limit)
+        width = max([limit, *(run.stop for run in found)])
+        rankings.append([order[:, :width].copy(), np.zeros((len(te), width), dtype=bool)])
+        doubts += found
+        del order, close
+    if doubts:  # the second pass: exact distances of the runs in doubt, block by block
+        for (_, xc, _), w in zip(centred_blocks(columns), weights, strict=True):
+            for run in doubts:
+                tr, te = pairs[run.pair]
+                diff = xc[tr[run.members]] - xc[te[run.row]]
+                run.exact += (diff * diff * w[run.pair]).sum(axis=1)  # row by row, never a BLAS product
+        for run in doubts:
+            run_order, run_tied = tie_order(run.exact[None, :])
+            order, tied = rankings[run.pair]
+            order[run.row, run.start : run.stop] = run.members[run_order[0]]
+            tied[run.row, run.start : run.stop] = run_tied[0]
+    return [trim(order, tied, depth) for order, tied in rankings]
 
 
 @dataclass(frozen=True)
@@ -272,9 +381,12 @@ class Rankings:
         return [v for _, v in found]
 
 
-def compute_rankings(x: np.ndarray, ids: np.ndarray, splits: list[Split], name: str, inner: bool) -> dict[str, Ranking]:
+def compute_rankings(
+    x: "np.ndarray | Columns", ids: np.ndarray, splits: list[Split], name: str, inner: bool, depth: int | None = None
+) -> dict[str, Ranking]:
     """Rank the neighbours of every split of ``splits`` (rows of ``x``, track ids ``ids``): the
-    outer split as ``<r>/<name>`` and, with ``inner``, each inner fold as ``<r>/<name>_inner<f>``."""
+    outer split as ``<r>/<name>`` and, with ``inner``, each inner fold as ``<r>/<name>_inner<f>``;
+    to ``depth`` (:func:`ranked_with_ties`)."""
     names, pairs = [], []
     for r, s in enumerate(splits):
         names.append(f"{r}/{name}")
@@ -284,7 +396,7 @@ def compute_rankings(x: np.ndarray, ids: np.ndarray, splits: list[Split], name: 
             pairs.append((fit, held))
     return {
         key: as_ranking(ids, tr, te, *ranking)
-        for key, (tr, te), ranking in zip(names, pairs, ranked_with_ties(x, pairs), strict=True)
+        for key, (tr, te), ranking in zip(names, pairs, ranked_with_ties(x, pairs, depth), strict=True)
     }
 
 
@@ -323,24 +435,33 @@ def _neighbours(smk: Any, logger: logging.Logger) -> None:
     table = pd.read_csv(smk.input.split)
     tracks = table_tracks(table)
     inputs = smk.wildcards.inputs
+    depth = int(smk.params.depth)
     if inputs == "audio":
-        from .feature_store import tracks_with_features
+        from .feature_store import open_columns, usable_tracks_of
 
-        x, tracks, _ = tracks_with_features(smk.input.features, tracks, logger)
+        tracks = usable_tracks_of(smk.input.features, tracks, logger)
+        ids = tracks["track_id"].to_numpy(dtype=np.int64)
+        with open_columns(smk.input.features, ids, logger) as x:
+            items = compute_rankings(x, ids, read_splits(table, ids), inputs, inner=True, depth=depth)
+            columns = x.n_columns
     else:
         mu = tracks[["track_id"]].merge(pd.read_csv(smk.input.ratings), on="track_id", how="left")
         if mu[list(EMOTIONS)].isna().any().any():
             missing = mu.loc[mu[list(EMOTIONS)].isna().any(axis=1), "track_id"].tolist()
             raise EmotifyError(f"{smk.input.ratings}: no rating shares for track id(s) {missing[:5]}")
         x = mu[list(EMOTIONS)].to_numpy(dtype=float)
-    ids = tracks["track_id"].to_numpy(dtype=np.int64)
+        ids = tracks["track_id"].to_numpy(dtype=np.int64)
+        items = compute_rankings(x, ids, read_splits(table, ids), inputs, inner=False, depth=depth)
+        columns = x.shape[1]
     splits = read_splits(table, ids)
-    items = compute_rankings(x, ids, splits, inputs, inner=inputs == "audio")
     attrs = {
         "repeats": len(splits),
         "inputs": inputs,
-        "columns": int(x.shape[1]),
-        "method": "float64 Gram, differences where in doubt" if x.shape[1] > EXACT_MAX_COLUMNS else "float64",
+        "columns": int(columns),
+        "depth": depth,
+        "method": "float64 Gram by column blocks, differences where in doubt"
+        if columns > EXACT_MAX_COLUMNS
+        else "float64",
         "created": utc_now(),
         "numpy": library_versions(("numpy",))["numpy"],
     }

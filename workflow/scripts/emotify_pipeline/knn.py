@@ -124,7 +124,7 @@ def tie_rates(y_train: np.ndarray, order: np.ndarray, tied: np.ndarray, k: int) 
     """Share of test songs whose k-th and (k+1)-th neighbours are equidistant (a distance tie
     decides who votes), and share whose vote has two or more classes with the top count."""
     distance = float(np.mean(tied[:, k])) if k < tied.shape[1] else 0.0
-    _, counts = vote_counts(y_train, order[:, :k])
+    _, counts = vote_counts(y_train, top(order, k, len(y_train)))
     vote_tie = float(np.mean((counts == counts.max(axis=1, keepdims=True)).sum(axis=1) > 1))
     return distance, vote_tie
 
@@ -162,14 +162,20 @@ def out_of_fold_share(
 
 
 def top(order: np.ndarray, k: int, n_train: int) -> np.ndarray:
-    """The k nearest of a full ranking; :class:`EmotifyError` when k exceeds the training rows
-    (never capped silently)."""
+    """The k nearest of a ranking; :class:`EmotifyError` when k exceeds the training rows
+    (never capped silently) or the positions the ranking keeps (:func:`geometry.trim`: -1)."""
     if k > n_train:
         raise EmotifyError(
             f"knn.k = {k} exceeds the {n_train} training songs of a split (a grouped split or an inner fold can be "
             "small); choose a smaller knn.k"
         )
-    return order[:, :k]
+    nn = order[:, :k]
+    if nn.shape[1] < k or (nn < 0).any():
+        raise EmotifyError(
+            f"knn.k = {k} reaches beyond the neighbours a ranking keeps (its depth: the largest k configured when "
+            "it was computed): the neighbour file is stale; rerun its neighbours job"
+        )
+    return nn
 
 
 def emotion_probabilities(
