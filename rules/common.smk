@@ -296,6 +296,24 @@ BEYOND_GENRE_KIND = "artist" if "artist" in EVALUATION_KINDS else "random"
 PCA_EXPERIMENTS = [e.name for e in STUDY if e.pca_input]
 
 
+def ranking_jobs(wildcards):
+    """Jobs that share the rankings of one split table (evaluation.ranking_jobs; the paper's
+    one split: one job)."""
+    if wildcards.splits == "paper":
+        return 1
+    return max(1, min(config["evaluation"]["ranking_jobs"], config["evaluation"]["repeats"]))
+
+
+def neighbour_job_inputs(wildcards):
+    """The neighbour file is ranked by its own job, or gathered from evaluation.ranking_jobs
+    jobs that each rank every jobs-th repeat (a cluster runs them side by side)."""
+    jobs = ranking_jobs(wildcards)
+    if jobs == 1:
+        return neighbour_inputs(wildcards)
+    base = f"results/neighbours/{wildcards.splits}/{wildcards.inputs}"
+    return {"parts": [f"{base}.part{p}-of-{jobs}.h5" for p in range(jobs)]}
+
+
 def ranking_depth():
     """How many neighbours a ranking keeps (plus the ties at its boundary): the largest k any
     vote uses, so a change of knn.k within the k sweep reranks nothing."""

@@ -51,7 +51,7 @@ rule resample_splits:
 
 rule neighbours:
     input:
-        unpack(neighbour_inputs),
+        unpack(neighbour_job_inputs),
     output:
         h5="results/neighbours/{splits}/{inputs}.h5",
     log:
@@ -61,6 +61,33 @@ rule neighbours:
     wildcard_constraints:
         splits="paper|random|artist|album",
         inputs="audio|ratings",
+    conda:
+        "../envs/ml.yaml"
+    threads: 2
+    params:
+        code=code_digest("neighbours"),
+        depth=ranking_depth(),
+        repeats=lambda w: 1 if w.splits == "paper" else config["evaluation"]["repeats"],
+    script:
+        entry("neighbours")
+
+
+# evaluation.ranking_jobs > 1: each job ranks every jobs-th repeat of one split table (its file
+# is removed once gathered); on a cluster they run side by side
+rule neighbours_part:
+    input:
+        unpack(neighbour_inputs),
+    output:
+        h5=temp("results/neighbours/{splits}/{inputs}.part{part}-of-{jobs}.h5"),
+    log:
+        "logs/neighbours/{splits}_{inputs}.part{part}-of-{jobs}.log",
+    benchmark:
+        "results/benchmarks/neighbours_part/{splits}_{inputs}.part{part}-of-{jobs}.tsv"
+    wildcard_constraints:
+        splits="random|artist|album",
+        inputs="audio|ratings",
+        part=r"\d+",
+        jobs=r"\d+",
     conda:
         "../envs/ml.yaml"
     threads: 2

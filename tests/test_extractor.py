@@ -317,7 +317,7 @@ def test_bf16_support_is_detected_and_auto_stays_fp32_on_the_cpu() -> None:
     assert cpu_bf16_support(avx) == "avx512_bf16" and cpu_bf16_support(amx) == "amx_bf16"
     assert cpu_bf16_support(old) == ""
     assert resolve_precision("auto", "cpu") == "fp32"  # bf16 moved the neighbour lists: opt-in
-    assert resolve_precision("auto", "cuda") == "bf16"
+    assert resolve_precision("auto", "cuda") == "fp32"  # the same bf16 format: the same lists move
     assert resolve_precision("bf16", "cpu") == "bf16"
     with pytest.raises(EmotifyError, match="fp16 needs CUDA"):
         resolve_precision("fp16", "cpu")

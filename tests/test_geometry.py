@@ -249,3 +249,27 @@ def test_scratch_columns_give_the_rankings_and_pca_of_the_features_in_memory(tmp
     scores = pca.fit_transform(StandardScaler().fit_transform(xs))
     np.testing.assert_allclose(np.abs(frame[["pc1", "pc2"]].to_numpy()), np.abs(scores), rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(explained, pca.explained_variance_ratio_, rtol=1e-9)
+
+
+def test_ranking_jobs_files_gather_into_one_and_gaps_or_doubles_are_named(tmp_path: Path) -> None:
+    x = _wide(n=40, d=3000)
+    ids = np.arange(101, 141)
+    splits = resampled_splits(np.array(GENRES * 10), 5, 0.3, seed=0)
+    whole = geometry.compute_rankings(x, ids, splits, "audio", inner=False, depth=5)
+    parts = []
+    for job in range(2):
+        share = [r for r in range(5) if r % 2 == job]
+        items = geometry.compute_rankings(x, ids, splits, "audio", inner=False, depth=5, repeats=share)
+        assert sorted(items) == [f"{r}/audio" for r in share]
+        parts.append(tmp_path / f"p{job}.h5")
+        geometry.write_rankings(parts[-1], items, {"repeats": 5, "depth": 5})
+    geometry.gather_rankings(tmp_path / "all.h5", parts, 5)
+    back = geometry.Rankings(tmp_path / "all.h5")
+    assert back.repeats == 5 and back.attrs["depth"] == 5
+    for key, item in whole.items():
+        np.testing.assert_array_equal(back.items[key].order, item.order)
+    with pytest.raises(EmotifyError, match=r"hold no repeat\(s\) \[1, 3\]"):
+        geometry.gather_rankings(tmp_path / "bad.h5", parts[:1], 5)
+    with pytest.raises(EmotifyError, match="repeat 0 is also in"):
+        geometry.gather_rankings(tmp_path / "bad.h5", [parts[0], parts[0]], 5)
+    assert not (tmp_path / "bad.h5").exists()

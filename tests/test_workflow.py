@@ -265,3 +265,26 @@ def test_the_merged_feature_file_does_not_need_the_shards(demo_run: Path, tmp_pa
     snakemake(work, "--configfile", "config/demo.yaml", "--forcerun", "experiment", "evaluate_repeated")
     for rel in ("results/experiments/exp1_genre_from_audio/metrics.json", "results/evaluation/repeated_summary.csv"):
         assert (work / rel).read_bytes() == (demo_run / rel).read_bytes(), rel
+
+
+def test_ranking_jobs_gather_the_rankings_one_job_computes(demo_run: Path, tmp_path: Path) -> None:
+    """evaluation.ranking_jobs spreads a split table's rankings over jobs (repeat r to job
+    r mod jobs); the gathered file holds exactly the rankings one job computes, and the jobs'
+    own files are removed."""
+    import shutil
+
+    from emotify_pipeline.geometry import Rankings
+
+    work = tmp_path / "jobs"
+    shutil.copytree(demo_run, work, symlinks=True, copy_function=shutil.copy2)
+    target = "results/neighbours/random/audio.h5"
+    args = ["--configfile", "config/demo.yaml", "--config", "evaluation={ranking_jobs: 3}"]
+    planned = planned_jobs((r := snakemake(work, "-n", target, *args)).stdout + r.stderr)
+    assert planned == {"neighbours_part": 3, "neighbours": 1}, planned
+    snakemake(work, target, *args)
+    one, gathered = Rankings(demo_run / target), Rankings(work / target)
+    assert gathered.repeats == one.repeats == 10 and set(gathered.items) == set(one.items)
+    for key, item in one.items.items():
+        for field in ("train", "test", "order", "tied"):
+            np.testing.assert_array_equal(getattr(gathered.items[key], field), getattr(item, field), err_msg=key)
+    assert not list((work / "results/neighbours/random").glob("*.part*"))

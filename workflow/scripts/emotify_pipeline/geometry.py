@@ -382,13 +382,22 @@ class Rankings:
 
 
 def compute_rankings(
-    x: "np.ndarray | Columns", ids: np.ndarray, splits: list[Split], name: str, inner: bool, depth: int | None = None
+    x: "np.ndarray | Columns",
+    ids: np.ndarray,
+    splits: list[Split],
+    name: str,
+    inner: bool,
+    depth: int | None = None,
+    repeats: Sequence[int] | None = None,
 ) -> dict[str, Ranking]:
     """Rank the neighbours of every split of ``splits`` (rows of ``x``, track ids ``ids``): the
     outer split as ``<r>/<name>`` and, with ``inner``, each inner fold as ``<r>/<name>_inner<f>``;
-    to ``depth`` (:func:`ranked_with_ties`)."""
+    to ``depth`` (:func:`ranked_with_ties`). ``repeats``: only these splits (one ranking job's
+    share, ``evaluation.ranking_jobs``); all by default."""
     names, pairs = [], []
     for r, s in enumerate(splits):
+        if repeats is not None and r not in repeats:
+            continue
         names.append(f"{r}/{name}")
         pairs.append((s.train, s.test))
         for f, (fit, held) in enumerate(s.inner if inner else ()):
@@ -432,17 +441,26 @@ def neighbours_job(smk: Any, logger: logging.Logger) -> None:
 
 
 def _neighbours(smk: Any, logger: logging.Logger) -> None:
+    if "parts" in dict(smk.input.items()):  # evaluation.ranking_jobs > 1: the jobs' files into one
+        repeats = int(smk.params.repeats)
+        gather_rankings(smk.output.h5, list(smk.input.parts), repeats)
+        logger.info("%d repeats from %d ranking jobs -> %s", repeats, len(smk.input.parts), smk.output.h5)
+        return
     table = pd.read_csv(smk.input.split)
     tracks = table_tracks(table)
     inputs = smk.wildcards.inputs
     depth = int(smk.params.depth)
+    share = None
+    if "part" in dict(smk.wildcards.items()):  # one ranking job's share of the repeats: r mod jobs
+        part, jobs = int(smk.wildcards.part), int(smk.wildcards.jobs)
+        share = [r for r in sorted(set(table["repeat"])) if r % jobs == part]
     if inputs == "audio":
         from .feature_store import open_columns, usable_tracks_of
 
         tracks = usable_tracks_of(smk.input.features, tracks, logger)
         ids = tracks["track_id"].to_numpy(dtype=np.int64)
         with open_columns(smk.input.features, ids, logger) as x:
-            items = compute_rankings(x, ids, read_splits(table, ids), inputs, inner=True, depth=depth)
+            items = compute_rankings(x, ids, read_splits(table, ids), inputs, True, depth, share)
             columns = x.n_columns
     else:
         mu = tracks[["track_id"]].merge(pd.read_csv(smk.input.ratings), on="track_id", how="left")
@@ -451,7 +469,7 @@ def _neighbours(smk: Any, logger: logging.Logger) -> None:
             raise EmotifyError(f"{smk.input.ratings}: no rating shares for track id(s) {missing[:5]}")
         x = mu[list(EMOTIONS)].to_numpy(dtype=float)
         ids = tracks["track_id"].to_numpy(dtype=np.int64)
-        items = compute_rankings(x, ids, read_splits(table, ids), inputs, inner=False, depth=depth)
+        items = compute_rankings(x, ids, read_splits(table, ids), inputs, False, depth, share)
         columns = x.shape[1]
     splits = read_splits(table, ids)
     attrs = {
@@ -469,3 +487,29 @@ def _neighbours(smk: Any, logger: logging.Logger) -> None:
     logger.info(
         "%d rankings of %d splits (%d tracks, %s) -> %s", len(items), len(splits), len(ids), inputs, smk.output.h5
     )
+
+
+def gather_rankings(path: str | Path, parts: Sequence[str | Path], repeats: int) -> int:
+    """One neighbour file from the files of the ranking jobs of one split table
+    (``evaluation.ranking_jobs``), each holding some of its repeats: every repeat exactly once,
+    or :class:`EmotifyError` naming what is missing or doubled. Returns the repeats copied."""
+    import h5py
+
+    seen: dict[str, str] = {}
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as out:
+        for part in parts:
+            with h5py.File(part, "r") as h5:
+                for key, value in h5.attrs.items():
+                    if key != "repeats":
+                        out.attrs[key] = value
+                for r in h5:
+                    if r in seen:
+                        raise EmotifyError(f"{part}: repeat {r} is also in {seen[r]} (stale ranking job files?)")
+                    seen[r] = str(part)
+                    h5.copy(h5[r], out, name=r)
+        missing = sorted(set(range(repeats)) - {int(r) for r in seen})
+        if missing:
+            raise EmotifyError(f"the ranking jobs {list(map(str, parts))} hold no repeat(s) {missing[:10]}")
+        out.attrs["repeats"] = repeats
+        out.attrs["ranking_jobs"] = len(parts)
+    return len(seen)

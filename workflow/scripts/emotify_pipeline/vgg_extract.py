@@ -9,7 +9,7 @@ reduce the time axis W, ``mean_std`` concatenates time mean and standard deviati
 
 Speed: clips are decoded in DataLoader worker processes while the network runs on whole
 batches under ``torch.inference_mode`` with channels_last (1.9x faster on this CPU than the
-default layout); bf16 autocast on CUDA (``features.precision: auto``), opt-in on the CPU.
+default layout); fp32 by default on every device, bf16 an opt-in (:func:`resolve_precision`).
 A CUDA out-of-memory error halves the batch and the work continues.
 
 Layout: each shard job writes ``shards/vgg19_<i>-of-<n>.h5`` (rows keyed by audio path), keeping
@@ -217,14 +217,24 @@ def cpu_bf16_support(cpuinfo: str | None = None) -> str:
     return next((flag for flag in ("amx_bf16", "avx512_bf16") if flag in flags), "")
 
 
-def resolve_precision(requested: str, device: str) -> str:
-    """``auto`` -> ``bf16`` autocast on CUDA, ``fp32`` on the CPU.
+#: why ``auto`` is fp32 (benchmarks/precision.py and benchmarks/bf16_schemes.py on the 40 real clips)
+FP32_REASON = (
+    "bf16 kept 89.5 % of the 5-NN lists (at least 99 % asked); bf16 in block 5 alone, 9.5 % of the "
+    "work, kept 89.7 %: the 5th and 6th neighbours are a median 0.1 % apart"
+)
 
-    bf16 on a CPU that runs it natively (:func:`cpu_bf16_support`) is twice as fast, but on the
-    40 real clips it changed 10.5 % of the 5-nearest-neighbour lists (benchmarks/precision.py),
-    so it is opt-in there (``features.precision: bf16``), not the default."""
+
+def resolve_precision(requested: str, device: str) -> str:
+    """``auto`` -> ``fp32`` on every device.
+
+    bf16 runs VGG19 in about half the time on a CPU that runs it natively
+    (:func:`cpu_bf16_support`) and on GPUs, but on the 40 real clips it changed 10.5 % of the
+    5-nearest-neighbour lists, and no partial scheme keeps them: bf16 in the last block alone
+    (a tenth of the work) still changed 10.3 %, because the 5th and 6th neighbours are a median
+    0.1 % apart and bf16's error is 0.5-0.9 % (:data:`FP32_REASON`). So bf16 is an opt-in
+    (``features.precision: bf16``), recorded in every output, never the default."""
     if requested == "auto":
-        return "bf16" if device == "cuda" else "fp32"
+        return "fp32"
     if device == "cpu" and requested == "fp16":
         raise EmotifyError("features.precision fp16 needs CUDA; use fp32 or bf16 on the CPU")
     return requested
@@ -234,12 +244,10 @@ def precision_reason(requested: str, device: str, resolved: str) -> str:
     """Why the extraction runs at ``resolved`` precision (recorded in the HDF5 provenance)."""
     if requested != "auto":
         return f"features.precision: {requested}"
-    if device == "cuda":
-        return "auto: bf16 autocast on CUDA"
-    flag = cpu_bf16_support()
-    if flag:
-        return f"auto: fp32 on the CPU (it has {flag}: features.precision: bf16 runs about twice as fast)"
-    return "auto: fp32 on the CPU (no native bf16: no amx_bf16/avx512_bf16)"
+    flag = "" if device == "cuda" else cpu_bf16_support()
+    native = f"; this CPU has {flag}" if flag else ""
+    tf32 = " (TF32 off)" if device == "cuda" else ""
+    return f"auto: fp32{tf32} ({FP32_REASON}{native})"
 
 
 def resolve_workers(requested: int | str, device: str, threads: int) -> int:
@@ -306,6 +314,10 @@ def make_forward(net: Any, pooling: str, device: str, precision: str) -> Callabl
 
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
     cuda = device == "cuda"
+
+    if cuda and dtype is None:  # fp32 means fp32: no TF32 (10-bit mantissa) convolutions or products
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
 
     def forward(images: Any) -> np.ndarray:
         if len(images) == 1:
