@@ -108,7 +108,7 @@ def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
-def stage(name: str, work: Path, repeats: int, ablation_repeats: int, permutations: int) -> dict:
+def stage(name: str, work: Path, repeats: int, ablation_repeats: int, permutations: int, threads: int) -> dict:
     import numpy as np
     import pandas as pd
     from emotify_pipeline.common_io import EMOTIONS
@@ -126,8 +126,8 @@ def stage(name: str, work: Path, repeats: int, ablation_repeats: int, permutatio
     depth = 15
     mu = np.round(rng.beta(1.2, 3.0, size=(n, len(EMOTIONS))) * 20) / 20  # shares of about 20 ratings
     extra: dict = {}
-    t0 = time.perf_counter()
-    with threadpool_limits(limits=2):
+    t0, c0 = time.perf_counter(), time.process_time()
+    with threadpool_limits(limits=threads):
         if name == "production":
             from emotify_pipeline.production_features import descriptor_table
             from emotify_pipeline.spectrogram import SpectrogramParams
@@ -136,7 +136,7 @@ def stage(name: str, work: Path, repeats: int, ablation_repeats: int, permutatio
             table_.to_csv(work / "production.csv", index=False)
             extra["descriptors"] = table_.shape[1] - 1
         elif name == "neighbours_audio":
-            from emotify_pipeline.feature_store import open_columns
+            from emotify_pipeline.columns import open_columns
 
             with open_columns(store, ids) as x:
                 items = compute_rankings(x, ids, read_splits(table, ids), "audio", inner=True, depth=depth)
@@ -150,7 +150,7 @@ def stage(name: str, work: Path, repeats: int, ablation_repeats: int, permutatio
             extra["rankings"] = len(items)
         elif name == "ablation":
             from emotify_pipeline.ablation_rankings import ablation_rankings
-            from emotify_pipeline.feature_store import open_columns
+            from emotify_pipeline.columns import open_columns
 
             production = pd.read_csv(work / "production.csv")
             sub = read_splits(table[table["repeat"] < ablation_repeats], ids)
@@ -158,8 +158,8 @@ def stage(name: str, work: Path, repeats: int, ablation_repeats: int, permutatio
                 items, dims = ablation_rankings(x, production, ids, sub, [2, 9, 50, 0], depth)
             extra["rankings"] = len(items)
         elif name == "pca":
+            from emotify_pipeline.columns import open_columns
             from emotify_pipeline.experiments import gram_pca_frame
-            from emotify_pipeline.feature_store import open_columns
 
             with open_columns(store, ids) as x:
                 _, explained = gram_pca_frame(x, tracks)
@@ -186,9 +186,9 @@ def stage(name: str, work: Path, repeats: int, ablation_repeats: int, permutatio
                 artists=tracks["artist"].to_numpy(),
             )
             extra["rows"] = len(summary)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     peak = peak_rss_gb()
-    return {"stage": name, "seconds": round(seconds, 2), "peak_rss_gb": round(peak, 3), **extra}
+    return {"stage": name, "seconds": round(seconds, 2), "cpu_s": round(cpu, 2), "peak_rss_gb": round(peak, 3), **extra}
 
 
 def main() -> None:
@@ -199,12 +199,14 @@ def main() -> None:
     parser.add_argument("--permutations", type=int, default=1000)
     parser.add_argument("--stages", nargs="+", default=STAGES, choices=STAGES)
     parser.add_argument("--work", type=Path, default=Path("/tmp/emotify-scale"))
+    parser.add_argument("--threads", type=int, default=2, help="BLAS threads of every stage")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
-        print(json.dumps(stage(args.stage, args.work, args.repeats, args.ablation_repeats, args.permutations)))
+        result = stage(args.stage, args.work, args.repeats, args.ablation_repeats, args.permutations, args.threads)
+        print(json.dumps(result))
         return
-    print(f"synthetic features {DIM} wide; {args.repeats} random splits x 5 inner folds; 2 threads")
+    print(f"synthetic features {DIM} wide; {args.repeats} random split(s) x 5 inner folds; {args.threads} thread(s)")
     for n in args.sizes:
         work = args.work / str(n)
         work.mkdir(parents=True, exist_ok=True)
@@ -215,6 +217,7 @@ def main() -> None:
         for name in args.stages:
             cmd = [sys.executable, __file__, "--stage", name, "--work", str(work), "--repeats", str(args.repeats)]
             cmd += ["--ablation-repeats", str(args.ablation_repeats), "--permutations", str(args.permutations)]
+            cmd += ["--threads", str(args.threads)]
             out = subprocess.run(cmd, capture_output=True, text=True)
             if out.returncode:
                 print(f"N = {n} {name}: failed\n{out.stderr[-3000:]}")

@@ -17,6 +17,8 @@ from conftest import copy_workflow, planned_jobs, snakemake
 
 pytestmark = pytest.mark.slow
 
+# the production descriptors come from the decode statistics stored in the feature file (decoded
+# once), so every setting that rewrites that file reruns them too: a job of seconds
 AUDIO_JOBS = {"extract_shard", "merge_features", "production_features"}
 AUDIO_CLASSIFIERS = {"experiment"}  # one rule, its {exp} wildcard runs Experiments I-IV
 ALL_EXPERIMENTS = AUDIO_CLASSIFIERS
@@ -35,11 +37,11 @@ AUDIO_GEOMETRY = {"resample_splits", "neighbours", "ablation_neighbours", "pca"}
         ("spectrogram={n_mels: 64}", AUDIO_JOBS | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING),
         (
             "features={layer: conv5_4}",
-            {"extract_shard", "merge_features"} | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
+            AUDIO_JOBS | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
         ),
         (
             "features={pooling: mean}",
-            {"extract_shard", "merge_features"} | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
+            AUDIO_JOBS | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
         ),
         (
             "labels={threshold: mean}",
@@ -61,11 +63,11 @@ AUDIO_GEOMETRY = {"resample_splits", "neighbours", "ablation_neighbours", "pca"}
         # value-changing extraction settings rerun the extraction ...
         (
             "features={precision: bf16}",
-            {"extract_shard", "merge_features"} | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
+            AUDIO_JOBS | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
         ),
         (
             "features={store_dtype: float16}",
-            {"extract_shard", "merge_features"} | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
+            AUDIO_JOBS | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
         ),
         # ... execution settings rerun nothing: moving to a GPU node or another batch size is free
         ("features={device: cpu}", set()),

@@ -219,8 +219,9 @@ def test_scratch_columns_give_the_rankings_and_pca_of_the_features_in_memory(tmp
     """A feature file too large to hold (here: any) is copied once into column blocks; the
     rankings, training Grams and the Fig. 1 PCA from it equal those from the matrix in memory
     (PCA: scikit-learn's scores up to sign)."""
+    from emotify_pipeline.columns import open_columns
     from emotify_pipeline.experiments import gram_pca_frame
-    from emotify_pipeline.feature_store import open_columns, write_feature_h5
+    from emotify_pipeline.feature_store import write_feature_h5
 
     x = _wide(n=50, d=5000, seed=4).astype(np.float32)
     ids = np.arange(1, 51)

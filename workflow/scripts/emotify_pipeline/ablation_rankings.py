@@ -84,7 +84,8 @@ def neighbours_job(smk: Any, logger: logging.Logger) -> None:
 
 
 def _neighbours(smk: Any, logger: logging.Logger) -> None:
-    from .feature_store import open_columns, usable_tracks_of
+    from .columns import open_columns
+    from .feature_store import usable_tracks_of
 
     p = smk.params
     table = pd.read_csv(smk.input.split)

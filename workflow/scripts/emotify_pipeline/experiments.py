@@ -303,7 +303,8 @@ def pca_job(smk: Any, logger: logging.Logger) -> None:
     """2-D PCA of one experiment's standardised inputs (the songs of the paper's split)."""
     exp = smk.wildcards.exp
     if exp == "exp1_genre_from_audio":
-        from .feature_store import open_columns, usable_tracks_of
+        from .columns import open_columns
+        from .feature_store import usable_tracks_of
 
         split = usable_tracks_of(smk.input.features, read_paper_split(smk.input.split), logger)
         with open_columns(smk.input.features, split["track_id"].to_numpy(dtype=np.int64), logger) as columns:

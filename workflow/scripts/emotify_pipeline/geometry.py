@@ -455,7 +455,8 @@ def _neighbours(smk: Any, logger: logging.Logger) -> None:
         part, jobs = int(smk.wildcards.part), int(smk.wildcards.jobs)
         share = [r for r in sorted(set(table["repeat"])) if r % jobs == part]
     if inputs == "audio":
-        from .feature_store import open_columns, usable_tracks_of
+        from .columns import open_columns
+        from .feature_store import usable_tracks_of
 
         tracks = usable_tracks_of(smk.input.features, tracks, logger)
         ids = tracks["track_id"].to_numpy(dtype=np.int64)
