@@ -12,6 +12,10 @@ random-init VGG19), as in the README::
 
     python benchmarks/study_times.py --work ../study            # about 15 min on 2 cores
     python benchmarks/study_times.py --work ../study --demo-size 10 6   # the small demo
+    python benchmarks/study_times.py --work ../real40 --real ../shared/emotify   # the 40 real clips
+
+With ``--real``, the data (data.csv, groups.csv and the clips) is copied into ``--work`` first, so
+that the rating edit never touches the original, and the study runs with ``config/real40.yaml``.
 """
 
 import argparse
@@ -26,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "report", "profiles")
 
 
-def run(work: Path, cores: int, config: list[str]) -> float:
-    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--config", *config]
+def run(work: Path, cores: int, config: list[str], base: list[str], targets: tuple[str, ...] = ()) -> float:
+    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), *base, "--config", *config, *targets]
     t0 = time.perf_counter()
     subprocess.run(cmd, cwd=work, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t0
@@ -40,6 +44,9 @@ def main() -> None:
     parser.add_argument("--demo-size", type=float, nargs=2, default=(100, 60), metavar=("PER_GENRE", "SECONDS"))
     parser.add_argument("--k", type=int, default=7, help="the new knn.k of the second run")
     parser.add_argument("--forward-clips", type=int, default=40, help="clips the forward pass is timed on")
+    parser.add_argument(
+        "--real", type=Path, help="a real Emotify folder (data.csv, emotifymusic/): run config/real40.yaml on a copy"
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     for part in PARTS:
@@ -47,37 +54,55 @@ def main() -> None:
         if dest.is_dir():
             shutil.rmtree(dest)
         (shutil.copytree if (ROOT / part).is_dir() else shutil.copy)(ROOT / part, dest)
-    per_genre, seconds = int(args.demo_size[0]), args.demo_size[1]
-    config = [
-        "data={source: demo}",
-        f"demo={{n_per_genre: {per_genre}, duration: {seconds}}}",
-        f"audio={{duration: {seconds}}}",
-        "features={weights: random}",
-        f"run_label=synthetic demo ({4 * per_genre} x {seconds:g} s, not Emotify)",
-    ]
+    if args.real:
+        data = args.work / "realdata"
+        if not data.is_dir():
+            shutil.copytree(args.real, data)
+        seconds = 60.0
+        config = ["data={source: local, root: realdata}"]
+        base = ["--configfile", "config/real40.yaml"]
+        csv, clips_glob = data / "data.csv", data / "emotifymusic"
+    else:
+        per_genre, seconds = int(args.demo_size[0]), args.demo_size[1]
+        config = [
+            "data={source: demo}",
+            f"demo={{n_per_genre: {per_genre}, duration: {seconds}}}",
+            f"audio={{duration: {seconds}}}",
+            "features={weights: random}",
+            f"run_label=synthetic demo ({4 * per_genre} x {seconds:g} s, not Emotify)",
+        ]
+        base = []
+        csv, clips_glob = (
+            args.work / "resources" / "demo" / "data.csv",
+            args.work / "resources" / "demo" / "emotifymusic",
+        )
     rule_times = [sys.executable, str(ROOT / "benchmarks" / "rule_times.py"), "results/benchmarks"]
-    wall = run(args.work, args.cores, config)
+    # the demo's audio is made first and timed apart: a study of real data has none to make
+    if not args.real:
+        demo = run(args.work, args.cores, config, base, ("resources/demo/data.csv",))
+        print(f"## making the demo (not part of the study): {demo:.0f} s wall\n")
+    wall = run(args.work, args.cores, config, base)
     print(f"## whole study: {wall:.0f} s wall\n")
     print(subprocess.run(rule_times, cwd=args.work, capture_output=True, text=True, check=True).stdout)
     marker = args.work / ".k_rerun_started"
     marker.touch()
     time.sleep(1.0)  # benchmark files of the rerun are strictly newer than the marker
-    wall_k = run(args.work, args.cores, [*config, f"knn={{k: {args.k}}}"])
+    wall_k = run(args.work, args.cores, [*config, f"knn={{k: {args.k}}}"], base)
     print(f"## knn.k -> {args.k}: {wall_k:.0f} s wall\n")
     since = [*rule_times, "--since-mtime", str(marker)]
     print(subprocess.run(since, cwd=args.work, capture_output=True, text=True, check=True).stdout)
-    run(args.work, args.cores, config)  # back to the default k
+    run(args.work, args.cores, config, base)  # back to the default k
     marker.touch()
     time.sleep(1.0)
-    flip_one_rating(args.work / "resources" / "demo" / "data.csv")
-    wall_edit = run(args.work, args.cores, config)
+    flip_one_rating(csv)
+    wall_edit = run(args.work, args.cores, config, base)
     print(f"## one rating flipped in data.csv: {wall_edit:.0f} s wall\n")
     print(subprocess.run(since, cwd=args.work, capture_output=True, text=True, check=True).stdout)
-    clips = sorted((args.work / "resources" / "demo" / "emotifymusic").glob("*/*.mp3"))
+    clips = sorted(clips_glob.glob("*/*.mp3"))
     forward = json.loads(
         subprocess.run(
             [sys.executable, str(ROOT / "benchmarks" / "extract.py"), "--modes", "forward"]
-            + ["--clips", str(args.work / "resources/demo/emotifymusic/*/*.mp3"), "--n", str(args.forward_clips)]
+            + ["--clips", str(clips_glob / "*" / "*.mp3"), "--n", str(args.forward_clips)]
             + ["--duration", str(seconds), "--threads", str(args.cores)],
             capture_output=True,
             text=True,

@@ -24,7 +24,7 @@ def _untracked(folder: str, names: list[str]) -> set[str]:
     if Path(folder) == REPO / "resources":
         skip |= {n for n in names if n in ("demo", "emotify")}
     if Path(folder) == REPO / "resources" / "models":
-        skip |= {n for n in names if n.endswith(".pth")}
+        skip |= {n for n in names if n.endswith((".pth", ".pt", ".whl", ".npz"))}
     return skip
 
 

@@ -13,6 +13,16 @@ pytestmark = pytest.mark.slow
 
 SLURM_DIR = REPO / "tests" / "slurm"
 QUICK = "evaluation={repeats: 4, permutations: 5, permutation_splits: 2, ceiling_splits: 5, ablation_repeats: 3}"
+# Through the scheduler, the paper's chain from the demo's audio to two figures of each kind of input
+# (audio and ratings): demo, track table, extraction (its own cpus and memory), merge, split,
+# rankings, Experiments I and III, PCA and the figure group. The whole study runs locally in
+# demo_run; under SLURM each of its ~45 jobs pays the executor's status-poll back-off, which made
+# the full study the suite's slowest test (530 s) without testing anything more of the executor.
+TARGETS = [
+    "results/figures/fig1_audio_pca_by_genre.png",
+    "results/figures/fig2_audio_genre_confusion.png",
+    "results/figures/fig5_ratings_genre_confusion.png",
+]
 
 
 def _can_run_slurm() -> str:
@@ -39,7 +49,7 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory):
     subprocess.run([SLURM_DIR / "stop_cluster.sh", state], check=False)
 
 
-def test_demo_runs_end_to_end_through_the_slurm_executor(slurm_cluster: dict, tmp_path: Path) -> None:
+def test_the_paper_chain_runs_through_the_slurm_executor(slurm_cluster: dict, tmp_path: Path) -> None:
     work = copy_workflow(tmp_path / "wf")
     cmd_env = slurm_cluster
     out = subprocess.run(
@@ -47,6 +57,7 @@ def test_demo_runs_end_to_end_through_the_slurm_executor(slurm_cluster: dict, tm
             "python",
             "-m",
             "snakemake",
+            *TARGETS,  # before --config, which takes every argument after it
             "--profile",
             "profiles/slurm-single-node",
             "--configfile",
@@ -63,9 +74,9 @@ def test_demo_runs_end_to_end_through_the_slurm_executor(slurm_cluster: dict, tm
     text = out.stdout + out.stderr
     assert out.returncode == 0, text[-6000:]
     assert "Job " in text and "has been submitted with SLURM jobid" in text, text[-3000:]
-    assert (work / "results/summary.md").is_file()
-    assert len(list((work / "results/figures").glob("*.png"))) == 11
+    assert "extract_shard" in text and "rule figure" in text, text[-3000:]
+    assert sorted(p.name for p in (work / "results/figures").glob("*.png")) == sorted(Path(t).name for t in TARGETS)
     assert len(pd.read_csv(work / "results/tables/tracks.csv")) == 40
-    # nothing left to do afterwards, through the same executor
-    dry = snakemake(work, "-n", "--configfile", "config/demo.yaml", "--config", QUICK)
+    # nothing left to do afterwards
+    dry = snakemake(work, "-n", *TARGETS, "--configfile", "config/demo.yaml", "--config", QUICK)
     assert "Nothing to be done" in dry.stdout + dry.stderr
