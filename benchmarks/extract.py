@@ -5,7 +5,10 @@ Every mode runs in its own fresh process on the same clips, so each peak RSS is 
 - ``decode``   decode + log-mel + image, one clip at a time (the decoding lower bound);
 - ``forward``  VGG19 on images already in memory, in batches (the compute lower bound);
 - ``naive``    decode -> spectrogram -> VGG19, one clip at a time, batch 1, no workers;
-- ``pipeline`` the workflow's extractor (DataLoader decoding workers, batches, autocast on CUDA).
+- ``pipeline`` the workflow's extractor (DataLoader decoding workers, batches, autocast on CUDA);
+- ``musicnn_forward``  the musicnn port (``--musicnn-model``, converted from the package's wheel in
+  resources/models) on log-mel patches already in memory, one clip's patches per batch;
+- ``musicnn``  decode at 16 kHz -> log-mel patches -> the port -> mean over patches, clip by clip.
 
 Model construction and one warm-up pass are excluded from every timing.
 
@@ -13,6 +16,7 @@ Usage (from the repository root)::
 
     python benchmarks/extract.py                       # the 40 real clips in ../shared/emotify
     python benchmarks/extract.py --clips 'resources/demo/emotifymusic/*/*.mp3' --duration 6
+    python benchmarks/extract.py --modes forward,pipeline,musicnn_forward,musicnn   # VGG19 beside musicnn
 """
 
 import argparse
@@ -28,6 +32,45 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
 
 MODES = ("decode", "forward", "naive", "pipeline")
+MUSICNN_MODES = ("musicnn_forward", "musicnn")
+
+
+def run_musicnn(args: argparse.Namespace) -> dict:
+    """The musicnn modes (fp32, CPU threads as given; the port's input is 16 kHz mono)."""
+    import tempfile
+
+    import librosa
+    import numpy as np
+    import torch
+    from emotify_pipeline import musicnn
+
+    torch.set_num_threads(args.threads)
+    paths = sorted(glob.glob(args.clips))[: args.n]
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        weights = Path(tmp) / f"{args.musicnn_model}.pt"
+        musicnn.convert(musicnn.fetch_wheel(root / "resources" / "models"), args.musicnn_model, weights)
+        port = musicnn.load_port(weights)
+
+    def inputs(path: str) -> np.ndarray:
+        y, _ = librosa.load(path, sr=musicnn.SAMPLE_RATE, mono=True, duration=args.duration)
+        return musicnn.patches(musicnn.log_mel(y))
+
+    result = {"mode": args.mode, "clips": len(paths), "device": "cpu", "precision": "fp32", "model": args.musicnn_model}
+    with torch.inference_mode():
+        port(torch.from_numpy(inputs(paths[0])))  # warm-up
+        if args.mode == "musicnn_forward":
+            batches = [torch.from_numpy(inputs(p)) for p in paths]
+            t0 = time.perf_counter()
+            for x in batches:
+                port(x)["penultimate"].mean(dim=0)
+        else:
+            t0 = time.perf_counter()
+            for p in paths:
+                port(torch.from_numpy(inputs(p)))["penultimate"].mean(dim=0)
+    wall = time.perf_counter() - t0
+    result.update(wall_s=wall, clips_per_s=len(paths) / wall, peak_rss_mb=_peak_rss_mb())
+    return result
 
 
 def _peak_rss_mb() -> float:
@@ -37,6 +80,8 @@ def _peak_rss_mb() -> float:
 
 
 def run_mode(args: argparse.Namespace) -> dict:
+    if args.mode in MUSICNN_MODES:
+        return run_musicnn(args)
     import numpy as np
     import torch
     from emotify_pipeline.spectrogram import SpectrogramParams, clip_image
@@ -105,7 +150,8 @@ def main() -> None:
     parser.add_argument("--precision", default="auto")
     parser.add_argument("--workers", default="auto")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--modes", default=",".join(MODES), help=f"any of {', '.join(MODES + MUSICNN_MODES)}")
+    parser.add_argument("--musicnn-model", default="MSD_musicnn")
     parser.add_argument("--mode", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.mode:
@@ -129,6 +175,8 @@ def main() -> None:
         print(f"pipeline / (decode + forward) = {by['pipeline']['wall_s'] / bound:.2f}")
     if {"naive", "pipeline"} <= set(by):
         print(f"speed-up of the pipeline over the naive loop = {by['naive']['wall_s'] / by['pipeline']['wall_s']:.2f}x")
+    if {"forward", "musicnn"} <= set(by):
+        print(f"musicnn (decode + forward) / VGG19 forward = {by['musicnn']['wall_s'] / by['forward']['wall_s']:.3f}")
     print(json.dumps({"device": rows[0]["device"], "threads": args.threads, "results": rows}))
 
 

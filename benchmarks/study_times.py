@@ -27,13 +27,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "report", "profiles")
+PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "report", "profiles", "resources")
+# what a fresh clone lacks under resources/: the generated demo, a downloaded archive, model files
+UNTRACKED = shutil.ignore_patterns("demo", "emotify", "*.pth", "*.pt", "*.whl", "*.npz", "__pycache__")
 
 
 def run(work: Path, cores: int, config: list[str], base: list[str], targets: tuple[str, ...] = ()) -> float:
-    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), *base, "--config", *config, *targets]
+    cmd = [sys.executable, "-m", "snakemake", *targets, "--cores", str(cores), *base, "--config", *config]
     t0 = time.perf_counter()
-    subprocess.run(cmd, cwd=work, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+    if proc.returncode:
+        sys.exit(f"{' '.join(cmd)} failed in {work}:\n{(proc.stdout + proc.stderr)[-3000:]}")
     return time.perf_counter() - t0
 
 
@@ -51,9 +55,12 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     for part in PARTS:
         dest = args.work / part
-        if dest.is_dir():
+        if dest.is_dir() and part != "resources":  # a made demo under resources/ is kept
             shutil.rmtree(dest)
-        (shutil.copytree if (ROOT / part).is_dir() else shutil.copy)(ROOT / part, dest)
+        if (ROOT / part).is_dir():
+            shutil.copytree(ROOT / part, dest, ignore=UNTRACKED, dirs_exist_ok=True)
+        else:
+            shutil.copy(ROOT / part, dest)
     if args.real:
         data = args.work / "realdata"
         if not data.is_dir():

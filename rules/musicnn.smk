@@ -1,0 +1,38 @@
+# A music-trained network beside VGG19: the musicnn package's weights, converted once.
+# The package's checkpoints are read with NumPy (no TensorFlow); the port and its proof against
+# the original TensorFlow graph live in emotify_pipeline/musicnn.py and tests/test_musicnn.py.
+
+
+# The package file from the registry (pip download), or put in resources/models/ by hand.
+rule fetch_musicnn:
+    output:
+        wheel="resources/models/musicnn-0.1.0-py3-none-any.whl",
+    log:
+        "logs/fetch_musicnn.log",
+    benchmark:
+        "results/benchmarks/fetch_musicnn.tsv"
+    conda:
+        "../envs/features.yaml"
+    params:
+        code=code_digest("fetch_musicnn"),
+    script:
+        entry("fetch_musicnn")
+
+
+rule convert_musicnn:
+    input:
+        wheel="resources/models/musicnn-0.1.0-py3-none-any.whl",
+    output:
+        weights="resources/models/{model}.pt",
+    log:
+        "logs/convert_musicnn/{model}.log",
+    benchmark:
+        "results/benchmarks/convert_musicnn/{model}.tsv"
+    wildcard_constraints:
+        model="MSD_musicnn|MTT_musicnn",
+    conda:
+        "../envs/features.yaml"
+    params:
+        code=code_digest("convert_musicnn"),
+    script:
+        entry("convert_musicnn")
