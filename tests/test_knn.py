@@ -104,3 +104,31 @@ def test_single_split_experiments_equal_the_repeated_machinery_on_that_split() -
     np.testing.assert_allclose(probs, want)  # scikit-learn's out-of-fold probabilities
     exp4 = genre_experiment(probs, split, k, "exp4", "p")
     assert exp4["metrics"]["accuracy"] == acc["exp4_genre_from_predicted_emotions", "genre"]
+
+
+def test_random_tie_breaking_does_not_depend_on_the_stored_depth() -> None:
+    """On a lattice (most neighbours tied), ``knn.ties: random`` picks the same k neighbours and
+    leaves the generator in the same state whether the ranking is stored whole or cut to a depth
+    (a new k in the sweep must not change the votes of the others)."""
+    from emotify_pipeline.geometry import trim
+    from emotify_pipeline.knn import break_ties, tie_order, top
+
+    rng = np.random.default_rng(0)
+    train, test = rng.integers(0, 2, (20, 3)).astype(float), rng.integers(0, 2, (12, 3)).astype(float)
+    d = ((test[:, None, :] - train[None, :, :]) ** 2).sum(axis=2)
+    order, tied = tie_order(d)
+    assert tied.mean() > 0.5  # the case that matters: long runs of equal distances
+    full_rng = np.random.default_rng(7)
+    full = top(break_ties(order, tied, full_rng, len(train)), 5, len(train))
+    for depth in (5, 7, 15):
+        cut_order, cut_tied = trim(order, tied, depth)
+        cut_rng = np.random.default_rng(7)
+        for k in range(1, depth + 1):
+            np.testing.assert_array_equal(
+                top(break_ties(cut_order, cut_tied, np.random.default_rng(7), len(train)), k, len(train)),
+                top(break_ties(order, tied, np.random.default_rng(7), len(train)), k, len(train)),
+            )
+        np.testing.assert_array_equal(top(break_ties(cut_order, cut_tied, cut_rng, len(train)), 5, len(train)), full)
+        after_full = np.random.default_rng(7)
+        break_ties(order, tied, after_full, len(train))
+        assert cut_rng.random() == after_full.random()  # the vote's own draws come next, the same either way

@@ -156,7 +156,7 @@ def vote_tie_shares(
     for r, (v, pred) in enumerate(zip(votes, preds, strict=True)):
         order = v.order
         if ties == "random":
-            order = knn.break_ties(v.order, v.tied, np.random.default_rng(seed + r))
+            order = knn.break_ties(v.order, v.tied, np.random.default_rng(seed + r), len(v.train))
         labels, counts = knn.vote_counts(y[v.train], knn.top(order, k, len(v.train)))
         top = counts == counts.max(axis=1, keepdims=True)
         tied = top.sum(axis=1) > 1

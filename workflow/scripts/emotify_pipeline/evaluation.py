@@ -47,7 +47,7 @@ def knn_vote(y: np.ndarray, v: Votes, k: int, ties: str, seed: int) -> tuple[np.
     the first class) or ``random`` (both at random, seeded). Returns :func:`knn.vote`'s triple."""
     if ties == "random":
         rng = np.random.default_rng(seed)
-        nn = knn.top(knn.break_ties(v.order, v.tied, rng), k, len(v.train))
+        nn = knn.top(knn.break_ties(v.order, v.tied, rng, len(v.train)), k, len(v.train))
         return knn.vote(y[v.train], nn, rng)
     return knn.vote(y[v.train], knn.top(v.order, k, len(v.train)))
 
@@ -78,7 +78,7 @@ def excess_statistic(
     for r, v in enumerate(votes):
         if ties == "random":
             rng = np.random.default_rng(seed + r)
-            nn = knn.top(knn.break_ties(v.order, v.tied, rng), k, len(v.train))
+            nn = knn.top(knn.break_ties(v.order, v.tied, rng, len(v.train)), k, len(v.train))
             prepared.append((v.train, v.test, v.train[nn], rng, {}))
         else:
             prepared.append((v.train, v.test, v.train[knn.top(v.order, k, len(v.train))], None, {}))

@@ -85,10 +85,15 @@ def tie_order(d: np.ndarray, rtol: float = 1e-12) -> tuple[np.ndarray, np.ndarra
     return order, tied
 
 
-def break_ties(order: np.ndarray, tied: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``order`` with every run of equal distances shuffled (seeded): ``knn.ties: random``."""
+def break_ties(order: np.ndarray, tied: np.ndarray, rng: np.random.Generator, n_train: int | None = None) -> np.ndarray:
+    """``order`` with every run of equal distances shuffled (seeded): ``knn.ties: random``.
+
+    The draws are those of the full ranking (one per training row, ``n_train``, of which a
+    ranking cut to a depth uses the first ``order.shape[1]``), so a stored depth changes neither
+    the shuffle of what it keeps nor the generator's state after it."""
     run = np.cumsum(~tied, axis=1)  # run id per position (a position tied to the one before shares its id)
-    key = run + 0.5 * rng.random(order.shape)
+    width = max(order.shape[1], n_train or 0)
+    key = run + 0.5 * rng.random((len(order), width))[:, : order.shape[1]]
     return np.take_along_axis(order, np.argsort(key, axis=1, kind="stable"), axis=1)
 
 
