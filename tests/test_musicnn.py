@@ -43,13 +43,25 @@ def _converted(wheel: Path, model: str, folder: Path) -> Path:
     return path
 
 
+# every fifth of the 40 clips (two per genre) keeps the test near 25 s; all 40 were compared when the
+# reference was made (README: 2.5e-6 / 1.1e-5 for MSD_musicnn, 5.6e-6 / 1.5e-5 for MTT_musicnn)
+SUBSET = slice(None, None, 5)
+
+
+def _patch_rows(ref) -> np.ndarray:
+    """The reference rows (patches) of the clips in SUBSET."""
+    starts = np.concatenate([[0], np.cumsum(ref["n_patches"])])
+    clips = range(len(ref["clips"]))[SUBSET]
+    return np.concatenate([np.arange(starts[c], starts[c + 1]) for c in clips])
+
+
 def _real_inputs() -> list[np.ndarray]:
     import librosa
 
     ref = np.load(REFERENCE)
     return [
         musicnn.patches(musicnn.log_mel(librosa.load(CLIPS / c, sr=musicnn.SAMPLE_RATE, mono=True)[0]))
-        for c in ref["clips"]
+        for c in ref["clips"][SUBSET]
     ]
 
 
@@ -88,14 +100,16 @@ def test_a_bad_wheel_or_model_gives_one_clear_message(tmp_path: Path) -> None:
 @pytest.mark.skipif(not CLIPS.is_dir(), reason="../shared/emotify (the 40 real clips) is not beside the repository")
 def test_the_port_equals_the_original_graph_on_the_real_clips(ports: dict) -> None:
     ref = np.load(REFERENCE)
-    inputs = _real_inputs()
+    inputs, rows = _real_inputs(), _patch_rows(ref)
     # the inputs first: a librosa or decoder change would show here, not as a network difference
-    np.testing.assert_allclose(np.concatenate([x.mean(axis=(1, 2)) for x in inputs]), ref["input_mean"], atol=1e-3)
-    assert [len(x) for x in inputs] == ref["n_patches"].tolist()
+    assert [len(x) for x in inputs] == ref["n_patches"][SUBSET].tolist()
+    np.testing.assert_allclose(
+        np.concatenate([x.mean(axis=(1, 2)) for x in inputs]), ref["input_mean"][rows], atol=1e-3
+    )
     for model, port in ports.items():
         out = _outputs(port, inputs)
         for key, tol in TOLERANCE.items():
-            err = np.abs(out[key] - ref[f"{model}/{key}"]).max()
+            err = np.abs(out[key] - ref[f"{model}/{key}"][rows]).max()
             assert err <= tol, f"{model} {key}: max abs difference {err:.2e} > {tol:g}"
         # and it tags like a music model: the classical clips' top MSD/MTT tags are classical-like
     top = ref["MTT_musicnn/taggram"][: 10 * 20].mean(axis=0).argmax()
@@ -128,7 +142,7 @@ def test_the_port_equals_the_live_original_graph(wheel: Path, ports: dict, tmp_p
     sys.path.insert(0, str(REPO / "tests" / "data"))
     from make_musicnn_reference import original_graph
 
-    inputs = _real_inputs()[::10]  # one clip of each genre
+    inputs = _real_inputs()[::2]  # one clip of each genre
     zipfile.ZipFile(wheel).extractall(tmp_path)
     for model, port in ports.items():
         sess, x, training, outputs = original_graph(tmp_path / "musicnn" / model)
