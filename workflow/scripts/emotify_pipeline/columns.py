@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .common_io import EmotifyError
-from .feature_store import MERGE_BLOCK, checked_rows, open_features, read_feature_h5
+from .feature_store import MERGE_BLOCK, checked_rows, open_features, read_feature_h5, refuse_nonfinite_rows
 from .geometry import ArrayColumns, block_width
 
 #: a selection of features at most this large (float32 bytes) is read into memory whole; a larger
@@ -60,13 +60,7 @@ class ScratchColumns:
                 out = by_file_row[at : at + MERGE_BLOCK]  # output rows whose file rows ascend
                 wanted = rows[out]
                 values = checked_rows(h5, wanted, path)
-                bad = ~np.isfinite(values).all(axis=1)
-                if bad.any():
-                    raise EmotifyError(
-                        f"{path}: {int(bad.sum())} row(s) hold NaN or infinite feature values (track ids "
-                        f"{file_ids[wanted[bad]][:10].tolist()}); the file is damaged or stale: rerun with "
-                        "--forcerun merge_features (or extract_shard)"
-                    )
+                refuse_nonfinite_rows(path, values, file_ids[wanted])
                 padded[: len(out), : self.n_columns] = values
                 self.memmap[:, out, :] = padded[: len(out)].reshape(len(out), n_blocks, self.width).transpose(1, 0, 2)
             self.memmap.flush()

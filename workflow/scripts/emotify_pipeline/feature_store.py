@@ -592,14 +592,20 @@ def read_feature_h5(
             feats = np.empty((len(rows), h5["features"].shape[1]), dtype=np.float32)
             feats[order] = checked_rows(h5, np.sort(rows), path)
             out_ids = np.asarray(track_ids, dtype=np.int64)
-    bad = ~np.isfinite(feats).all(axis=1) if feats.size else np.zeros(len(feats), dtype=bool)
+    refuse_nonfinite_rows(path, feats, out_ids)
+    return feats, out_ids, attrs
+
+
+def refuse_nonfinite_rows(path: str | Path, values: np.ndarray, track_ids: np.ndarray) -> None:
+    """:class:`EmotifyError` naming the file and the track ids when a row of ``values`` (rows of
+    ``track_ids``) holds NaN or infinite values: a damaged or stale feature file."""
+    bad = ~np.isfinite(values).all(axis=1) if values.size else np.zeros(len(values), dtype=bool)
     if bad.any():
         raise EmotifyError(
             f"{path}: {int(bad.sum())} row(s) hold NaN or infinite feature values (track ids "
-            f"{out_ids[bad][:10].tolist()}); the file is damaged or stale: rerun with "
+            f"{np.asarray(track_ids)[bad][:10].tolist()}); the file is damaged or stale: rerun with "
             "--forcerun merge_features (or extract_shard)"
         )
-    return feats, out_ids, attrs
 
 
 def skipped_at_extraction(attrs: dict[str, Any]) -> dict[int, str]:

@@ -20,10 +20,9 @@ match (checked against the original TensorFlow graph, ``tests/test_musicnn.py``)
   *interleaved* ([max0, mean0, max1, mean1, ...], 1506), BN, dense 200 + ReLU, BN (the
   penultimate layer), dense 50, sigmoid (the taggram).
 
-Layers a user can take (``features.layer`` with ``features.model`` a musicnn model), per 3-s
-patch, pooled over a clip's patches by ``features.pooling``: ``taggram`` (50 tag
-probabilities), ``penultimate`` (200), ``max_pool`` and ``mean_pool`` (753 each, the back-end's
-temporal pools), ``pools`` (1506, both, interleaved as the back-end reads them).
+What the port returns per 3-s patch: ``taggram`` (50 tag probabilities), ``penultimate`` (200),
+``max_pool`` and ``mean_pool`` (753 each, the back-end's temporal pools), ``pools`` (1506, both,
+interleaved as the back-end reads them). Not yet wired into the extraction (``features.model``).
 """
 
 from __future__ import annotations
@@ -44,7 +43,6 @@ LEAKAGE_WARNING = (
     "trained on MagnaTagATune, whose audio is Magnatune's -- the source of Emotify's clips: the network "
     "may have been trained on these very songs, so its numbers can overstate what audio alone tells"
 )
-LAYERS = {"taggram": 50, "penultimate": 200, "max_pool": 753, "mean_pool": 753, "pools": 1506}
 SAMPLE_RATE = 16000
 N_FFT = 512
 HOP = 256
@@ -66,10 +64,6 @@ MSD_LABELS = (
     "70s", "party", "country", "easy listening", "sexy", "catchy", "funk", "electro", "heavy metal",
     "Progressive rock", "60s", "rnb", "indie pop", "sad", "House", "happy",
 )  # fmt: skip
-
-
-def tag_labels(model: str) -> tuple[str, ...]:
-    return MTT_LABELS if model.startswith("MTT") else MSD_LABELS
 
 
 def log_mel(y: np.ndarray, mel_basis: np.ndarray | None = None) -> np.ndarray:
@@ -206,7 +200,8 @@ def fetch_wheel(folder: str | Path, logger: Any = None) -> Path:
     import subprocess
     import sys
 
-    from .common_io import EmotifyError, sha256_file
+    from .common_io import EmotifyError
+    from .download import verify_sha256
 
     wheel = Path(folder) / WHEEL
     if not wheel.is_file():
@@ -222,12 +217,10 @@ def fetch_wheel(folder: str | Path, logger: Any = None) -> Path:
             )
         if logger:
             logger.info("fetched %s from the package registry", wheel)
-    actual = sha256_file(wheel)
-    if actual != WHEEL_SHA256:
-        raise EmotifyError(
-            f"{wheel}: sha256 is {actual}, expected {WHEEL_SHA256} (a damaged or different file: delete it and "
-            f"run `{FETCH_COMMAND}`)"
-        )
+    try:
+        verify_sha256(wheel, WHEEL_SHA256)
+    except EmotifyError as err:
+        raise EmotifyError(f"{err}: delete it and run `{FETCH_COMMAND}`") from None
     return wheel
 
 
