@@ -95,8 +95,8 @@ localrules:
 
 
 wildcard_constraints:
-    fig="|".join([*FIGURES, *BEYOND_FIGURES]),
     shard=r"\d+",
+    model="vgg19|MSD_musicnn|MTT_musicnn",
 
 
 def data_root():
@@ -187,11 +187,23 @@ def shard_inputs(wildcards):
     return {"audio": shard_paths(wildcards), **weights_input(wildcards)}
 
 
+# the network whose features the study reads (features.model), and those evaluated beside it
+# on the same splits (features.compare)
+MODEL = config["features"]["model"]
+COMPARE_MODELS = [m for m in config["features"]["compare"] if m != MODEL]
+FEATURE_MODELS = [MODEL, *COMPARE_MODELS]
+
+
+def feature_file(model):
+    """The merged feature file of one network."""
+    return f"results/features/{model}.h5"
+
+
 def audio_features(wildcards):
     """The feature file the classifiers read: reduced when features.reduce.method is set."""
     if config["features"]["reduce"]["method"] == "none":
-        return "results/features/vgg19.h5"
-    return "results/features/vgg19_reduced.h5"
+        return feature_file(MODEL)
+    return f"results/features/{MODEL}_reduced.h5"
 
 
 def weights_path():
@@ -207,23 +219,45 @@ def weights_file_input(wildcards):
 
 
 def weights_input(wildcards):
-    """The VGG19 weights file the extraction needs, and its check (none for random weights)."""
+    """The weights file the extraction needs: VGG19's and its check (none for random weights),
+    or a musicnn model's converted state dict."""
+    if wildcards.model != "vgg19":
+        return {"weights": f"resources/models/{wildcards.model}.pt"}
     if not weights_path():
         return {}
     return {"weights": weights_path(), "weights_check": "results/features/weights_check.json"}
 
 
-def feature_params():
-    """The extraction settings that change feature values (a change reruns extraction).
+def feature_params(model="vgg19"):
+    """The extraction settings that change one network's feature values (a change reruns its
+    extraction, and only its own).
 
     Execution settings -- features.device, batch_size, num_workers, compression -- are read
     by the job from the config: moving to a GPU node or changing the batch size reruns nothing.
+    musicnn runs in fp32 with its converted weights: VGG19's weights, seed and precision do not
+    touch it.
     """
     f = config["features"]
-    params = {key: f[key] for key in VALUE_SETTINGS}
+    if model != "vgg19":
+        musicnn = f["musicnn"]
+        return {
+            "model": model,
+            "weights": model,
+            "weights_sha256": None,
+            "seed": None,
+            "layer": musicnn["layer"],
+            "pooling": musicnn["pooling"],
+            "precision": "fp32",
+            "store_dtype": f["store_dtype"],
+        }
+    params = {**{key: f[key] for key in VALUE_SETTINGS if key != "model"}, "model": "vgg19"}
     if f["weights"] != "random":
         params["seed"] = None  # the seed only shapes random weights
     return params
+
+
+def model_feature_params(wildcards):
+    return feature_params(wildcards.model)
 
 
 def audio_params():
@@ -332,9 +366,27 @@ def neighbour_inputs(wildcards):
     inputs = {"split": f"results/splits/{wildcards.splits}.csv"}
     if wildcards.inputs == "audio":
         inputs["features"] = audio_features(wildcards)
+    elif wildcards.inputs.startswith("audio-"):  # a network compared with the study's (features.compare)
+        inputs["features"] = feature_file(wildcards.inputs.removeprefix("audio-"))
     else:
         inputs["ratings"] = "results/tables/gems_ratings.csv"
     return inputs
+
+
+# the audio rankings of one network: the study's, or one compared with it
+COMPARED_INPUTS = "|".join(f"audio-{model}" for model in ["vgg19", "MSD_musicnn", "MTT_musicnn"])
+
+
+def comparison_input(wildcards):
+    """The networks' comparison, for the summary, when features.compare names any."""
+    return {"comparison": "results/tables/model_comparison.csv"} if COMPARE_MODELS else {}
+
+
+def model_evaluation(model, name):
+    """A network's repeated evaluation: the study's own, or that of a compared network."""
+    if model == MODEL:
+        return f"results/evaluation/{name}.csv"
+    return f"results/evaluation/models/{model}/{name}.csv"
 
 
 def pca_inputs(wildcards):
@@ -351,41 +403,49 @@ def pca_inputs(wildcards):
     return {"split": "results/splits/paper.csv", **table[experiment(wildcards.exp).pca_input]}
 
 
-def figure_inputs(wildcards):
-    if wildcards.fig in BEYOND_FIGURES:
-        return {**BEYOND_FIGURES[wildcards.fig][1], **figure_features(wildcards)}
-    kind, exp, _ = FIGURES[wildcards.fig]
-    base = f"results/experiments/{exp}"
-    if kind == "pca":  # no metrics: the PCA figures do not depend on k (Fig. 6 through its inputs)
-        inputs = {"pca": f"{base}/pca.csv", "info": f"{base}/pca.json"}
+def figure_inputs(fig):
+    """What one figure reads, by name: its experiment's PCA or metrics and confusion, or the
+    evaluation tables beyond the paper; plus the feature file for figures about audio features."""
+    if fig in BEYOND_FIGURES:
+        inputs = dict(BEYOND_FIGURES[fig][1])
     else:
-        inputs = {"metrics": f"{base}/metrics.json", "confusion": f"{base}/confusion.csv"}
-    return {**inputs, **figure_features(wildcards)}
-
-
-def figure_kind(wildcards):
-    return {**FIGURES, **BEYOND_FIGURES}[wildcards.fig][0]
-
-
-def figure_title(wildcards):
-    return {**FIGURES, **BEYOND_FIGURES}[wildcards.fig][2]
+        kind, exp, _ = FIGURES[fig]
+        base = f"results/experiments/{exp}"
+        if kind == "pca":  # no metrics: the PCA figures do not depend on k (Fig. 6 through its inputs)
+            inputs = {"pca": f"{base}/pca.csv", "info": f"{base}/pca.json"}
+        else:
+            inputs = {"metrics": f"{base}/metrics.json", "confusion": f"{base}/confusion.csv"}
+    # figures about audio features read their feature label (model, weights, layer, pooling)
+    # from the feature file's own provenance attributes, never from the config
+    if fig not in RATINGS_FIGURES:
+        inputs["features"] = audio_features(None)
+    return inputs
 
 
 # figures of experiments that read no audio: they carry no feature label
 RATINGS_FIGURES = {f.name for e in STUDY if not e.from_audio for f in e.figures}
+ALL_FIGURES = [*FIGURES, *BEYOND_FIGURES]
 
 
-def figure_features(wildcards):
-    """Figures about audio features read their feature label (weights, layer, pooling) from
-    the feature file's own provenance attributes, never from the config."""
-    return {} if wildcards.fig in RATINGS_FIGURES else {"features": audio_features(wildcards)}
+def figure_specs():
+    """Every figure's kind, title and inputs, for the one job that draws them all."""
+    kinds = {**FIGURES, **BEYOND_FIGURES}
+    return {
+        fig: {"kind": kinds[fig][0], "title": kinds[fig][2], "inputs": figure_inputs(fig)}
+        for fig in ALL_FIGURES
+    }
+
+
+def figure_input_files(wildcards):
+    """The files the figures read, each once."""
+    return sorted({path for spec in figure_specs().values() for path in spec["inputs"].values()})
 
 
 def get_final_output():
     outputs = [
         # the feature cache is a target itself: a merged file deleted by a kill (or moved aside
         # as damaged) is rebuilt by the next plain run, even when every consumer is up to date
-        "results/features/vgg19.h5",
+        *[feature_file(model) for model in FEATURE_MODELS],
         audio_features(None),
         "results/tables/tracks.csv",
         "results/tables/gems_ratings.csv",
@@ -402,6 +462,8 @@ def get_final_output():
         "results/evaluation/k_sensitivity.csv",
         "results/summary.md",
     ]
+    if COMPARE_MODELS:
+        outputs += ["results/tables/model_comparison.csv", "results/tables/model_comparison.md"]
     outputs += [p for name in EXPERIMENTS for p in final_experiment_outputs(name)]
-    outputs += [f"results/figures/{fig}.png" for fig in [*FIGURES, *BEYOND_FIGURES]]
+    outputs += [f"results/figures/{fig}.png" for fig in ALL_FIGURES]
     return outputs

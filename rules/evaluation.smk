@@ -32,6 +32,62 @@ rule evaluate_repeated:
         entry("evaluate_repeated")
 
 
+# A network compared with the study's (features.compare): the same repeated evaluation, on the
+# same split tables, from its own audio rankings
+rule evaluate_model:
+    input:
+        splits=[f"results/splits/{kind}.csv" for kind in EVALUATION_KINDS],
+        neighbours=[
+            f"results/neighbours/{kind}/audio-{{model}}.h5" for kind in EVALUATION_KINDS
+        ],
+        ratings="results/neighbours/random/ratings.h5",
+        labels="results/tables/gems_labels.csv",
+    output:
+        summary="results/evaluation/models/{model}/repeated_summary.csv",
+        repeats="results/evaluation/models/{model}/repeated_accuracies.csv",
+    log:
+        "logs/evaluate_model/{model}.log",
+    benchmark:
+        "results/benchmarks/evaluate_model/{model}.tsv"
+    conda:
+        "../envs/ml.yaml"
+    params:
+        code=code_digest("evaluate_repeated"),
+        evaluation=evaluation_params("permutations", "permutation_splits", "confidence", "seed"),
+        kinds=EVALUATION_KINDS,
+        k=config["knn"]["k"],
+        ties=config["knn"]["ties"],
+    script:
+        entry("evaluate_repeated")
+
+
+rule compare_models:
+    input:
+        summaries=[model_evaluation(m, "repeated_summary") for m in FEATURE_MODELS],
+        repeats=[model_evaluation(m, "repeated_accuracies") for m in FEATURE_MODELS],
+        features=[feature_file(m) for m in FEATURE_MODELS],
+    output:
+        csv=report(
+            "results/tables/model_comparison.csv",
+            caption="../report/model_comparison.rst",
+            category="Beyond the paper",
+        ),
+        md="results/tables/model_comparison.md",
+    log:
+        "logs/compare_models.log",
+    benchmark:
+        "results/benchmarks/compare_models.tsv"
+    conda:
+        "../envs/ml.yaml"
+    params:
+        code=code_digest("compare_models"),
+        models=FEATURE_MODELS,
+        confidence=config["evaluation"]["confidence"],
+        data_label=config["run_label"],
+    script:
+        entry("compare_models")
+
+
 rule human_ceiling:
     input:
         annotations="results/data/annotations.csv",

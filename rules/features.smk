@@ -1,4 +1,7 @@
-# Stage 3 - features: audio -> log-mel image -> VGG19 -> HDF5 cache (GPU when present).
+# Stage 3 - features: audio -> log-mel image -> VGG19 (or log-mel patches -> musicnn,
+# features.model) -> HDF5 cache (GPU when present). Every network has its own files,
+# results/features/{model}.h5: a model evaluated beside the study's (features.compare) is
+# extracted by the same rules.
 
 
 rule fetch_vgg19_weights:
@@ -32,7 +35,7 @@ rule check_weights:
         "../envs/features.yaml"
     params:
         code=code_digest("check_weights"),
-        features=feature_params(),
+        features=feature_params("vgg19"),
     script:
         entry("check_weights")
 
@@ -41,11 +44,11 @@ rule extract_shard:
     input:
         unpack(shard_inputs),
     output:
-        h5=f"results/features/shards/vgg19_{{shard}}-of-{N_SHARDS}.h5",
+        h5=f"results/features/shards/{{model}}_{{shard}}-of-{N_SHARDS}.h5",
     log:
-        "logs/extract_shard/{shard}.log",
+        "logs/extract_shard/{model}_{shard}.log",
     benchmark:
-        "results/benchmarks/extract_shard/{shard}.tsv"
+        "results/benchmarks/extract_shard/{model}_{shard}.tsv"
     conda:
         "../envs/features.yaml"
     threads: 2
@@ -55,7 +58,7 @@ rule extract_shard:
         content=shard_content,
         audio=audio_params(),
         spectrogram=config["spectrogram"],
-        features=feature_params(),
+        features=model_feature_params,
     script:
         entry("extract_shard")
 
@@ -63,15 +66,16 @@ rule extract_shard:
 rule merge_features:
     input:
         shards=expand(
-            f"results/features/shards/vgg19_{{shard}}-of-{N_SHARDS}.h5", shard=range(N_SHARDS)
+            f"results/features/shards/{{{{model}}}}_{{shard}}-of-{N_SHARDS}.h5",
+            shard=range(N_SHARDS),
         ),
         tracks="results/tables/tracks.csv",
     output:
-        h5="results/features/vgg19.h5",
+        h5="results/features/{model}.h5",
     log:
-        "logs/merge_features.log",
+        "logs/merge_features/{model}.log",
     benchmark:
-        "results/benchmarks/merge_features.tsv"
+        "results/benchmarks/merge_features/{model}.tsv"
     conda:
         "../envs/features.yaml"
     params:
@@ -80,16 +84,16 @@ rule merge_features:
         # interrupted must not leave the old merged file looking up to date
         audio=audio_params(),
         spectrogram=config["spectrogram"],
-        features=feature_params(),
+        features=model_feature_params,
     script:
         entry("merge_features")
 
 
 rule reduce_features:
     input:
-        h5="results/features/vgg19.h5",
+        h5=feature_file(MODEL),
     output:
-        h5="results/features/vgg19_reduced.h5",
+        h5=f"results/features/{MODEL}_reduced.h5",
     log:
         "logs/reduce_features.log",
     benchmark:
@@ -111,7 +115,7 @@ rule reduce_features:
 rule production_features:
     input:
         tracks="results/tables/tracks.csv",
-        features="results/features/vgg19.h5",
+        features=feature_file(MODEL),
     output:
         csv="results/features/production.csv",
     log:

@@ -60,7 +60,7 @@ rule neighbours:
         "results/benchmarks/neighbours/{splits}_{inputs}.tsv"
     wildcard_constraints:
         splits="paper|random|artist|album",
-        inputs="audio|ratings",
+        inputs=f"audio|ratings|{COMPARED_INPUTS}",
     conda:
         "../envs/ml.yaml"
     threads: 2
@@ -85,7 +85,7 @@ rule neighbours_part:
         "results/benchmarks/neighbours_part/{splits}_{inputs}.part{part}-of-{jobs}.tsv"
     wildcard_constraints:
         splits="random|artist|album",
-        inputs="audio|ratings",
+        inputs=f"audio|ratings|{COMPARED_INPUTS}",
         part=r"\d+",
         jobs=r"\d+",
     conda:

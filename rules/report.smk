@@ -3,6 +3,7 @@
 
 rule summary:
     input:
+        unpack(comparison_input),
         exp2="results/experiments/exp2_emotion_from_audio/metrics.json",
         metrics=[f"results/experiments/{name}/metrics.json" for name in EXPERIMENTS],
         features=audio_features,

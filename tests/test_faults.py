@@ -25,7 +25,7 @@ ALL_EXPERIMENTS = AUDIO_CLASSIFIERS
 EVALUATION = {"evaluate_repeated", "ablation_genre", "emotion_beyond_genre", "genre_claims", "k_sensitivity"}
 K_VOTES = EVALUATION - {"k_sensitivity"}  # the analyses that vote with knn.k (the sensitivity sweeps its own k)
 LABEL_ANALYSES = {"evaluate_repeated", "emotion_beyond_genre", "genre_claims", "k_sensitivity"}
-REPORTING = {"figure", "summary", "all"}
+REPORTING = {"figures", "summary", "all"}
 # the k-independent geometry: split tables and neighbour rankings (stage 4a), the PCA figures' inputs
 AUDIO_GEOMETRY = {"resample_splits", "neighbours", "ablation_neighbours", "pca"}
 
@@ -52,15 +52,15 @@ AUDIO_GEOMETRY = {"resample_splits", "neighbours", "ablation_neighbours", "pca"}
         ("knn={ties: random}", ALL_EXPERIMENTS | EVALUATION | REPORTING | {"pca"}),
         ("split={seed: 7}", {"split", "neighbours", "pca"} | ALL_EXPERIMENTS | REPORTING),
         ("split={test_size: 0.25}", {"split"} | AUDIO_GEOMETRY | ALL_EXPERIMENTS | EVALUATION | REPORTING),
-        ("figures={dpi: 100}", {"figure", "all"}),
+        ("figures={dpi: 100}", {"figures", "all"}),
         (
             "evaluation={repeats: 12}",
             {"resample_splits", "neighbours", "ablation_neighbours"} | EVALUATION | REPORTING,
         ),
-        ("evaluation={permutations: 5}", {"evaluate_repeated", "emotion_beyond_genre", "summary", "figure", "all"}),
+        ("evaluation={permutations: 5}", {"evaluate_repeated", "emotion_beyond_genre", "summary", "figures", "all"}),
         # the same largest k keeps the rankings' depth: only the sweep reruns
-        ("evaluation={k_values: [1, 5, 15]}", {"k_sensitivity", "summary", "figure", "all"}),
-        ("evaluation={pca_components: [2, 0]}", {"ablation_neighbours", "ablation_genre", "summary", "figure", "all"}),
+        ("evaluation={k_values: [1, 5, 15]}", {"k_sensitivity", "summary", "figures", "all"}),
+        ("evaluation={pca_components: [2, 0]}", {"ablation_neighbours", "ablation_genre", "summary", "figures", "all"}),
         # value-changing extraction settings rerun the extraction ...
         (
             "features={precision: bf16}",
@@ -76,6 +76,25 @@ AUDIO_GEOMETRY = {"resample_splits", "neighbours", "ablation_neighbours", "pca"}
         ("features={num_workers: 0}", set()),
         ("features={compression: gzip}", set()),
         ("features={device: cpu, batch_size: 2, num_workers: 2, compression: lzf}", set()),
+        # musicnn's settings touch nothing while the study reads VGG19 and compares with nothing
+        ("features={musicnn: {layer: taggram, pooling: max}}", set()),
+        # another network beside the study's: its own weights, extraction, rankings and evaluation,
+        # the comparison and the summary -- nothing of the study is redone
+        (
+            "features={compare: [MSD_musicnn]}",
+            {"fetch_musicnn", "convert_musicnn", "extract_shard", "merge_features", "neighbours"}
+            | {"evaluate_model", "compare_models", "summary", "all"},
+        ),
+        # the study on a music-trained network: everything that reads audio, nothing of the labels
+        (
+            "features={model: MSD_musicnn}",
+            {"fetch_musicnn", "convert_musicnn"}
+            | AUDIO_JOBS
+            | AUDIO_GEOMETRY
+            | AUDIO_CLASSIFIERS
+            | EVALUATION
+            | REPORTING,
+        ),
         # the lower bound for useless clips is applied by the track table, not by the extraction
         (
             "audio={min_duration: 2.0}",
@@ -318,7 +337,7 @@ LABEL_JOBS = {"gems_ratings", "gems_labels"}
             | ALL_EXPERIMENTS
             | EVALUATION
             | AUDIO_GEOMETRY
-            | {"figure", "split", "track_table"},
+            | {"figures", "split", "track_table"},
         ),
     ],
 )

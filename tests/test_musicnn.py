@@ -176,3 +176,61 @@ def test_the_rules_fetch_and_convert_once(wheel: Path, tmp_path: Path) -> None:
     assert sum(p.numel() for p in port.state_dict().values() if p.dtype.is_floating_point) == 792_079
     dry = snakemake(work, "-n", target, "--configfile", "config/demo.yaml")
     assert planned_jobs(dry.stdout + dry.stderr) == {}
+
+
+def test_a_clip_shorter_than_a_patch_gives_one_patch_completed_with_silence() -> None:
+    rep = np.full((100, musicnn.N_MELS), 2.0, dtype=np.float32)
+    out = musicnn.patches(rep)
+    assert out.shape == (1, musicnn.PATCH_FRAMES, musicnn.N_MELS)
+    assert (out[0, :100] == 2.0).all() and (out[0, 100:] == 0.0).all()  # log10(10000 * 0 + 1) = 0
+    assert musicnn.patches(np.ones((2 * musicnn.PATCH_FRAMES + 5, musicnn.N_MELS))).shape[0] == 2
+
+
+def test_patches_pool_clip_by_clip() -> None:
+    values = np.array([[1.0, 4.0], [3.0, 0.0], [5.0, 5.0]])
+    np.testing.assert_allclose(musicnn.pool_patches(values, [2, 1], "mean"), [[2, 2], [5, 5]])
+    np.testing.assert_allclose(musicnn.pool_patches(values, [2, 1], "max"), [[3, 4], [5, 5]])
+    np.testing.assert_allclose(musicnn.pool_patches(values, [2, 1], "mean_std"), [[2, 2, 1, 2], [5, 5, 0, 0]])
+    assert musicnn.feature_dim("penultimate", "mean_std") == 400 and musicnn.feature_dim("pools", "mean") == 1506
+
+
+def test_a_model_trained_on_magnatune_is_labelled_with_its_warning() -> None:
+    assert "WARNING" in musicnn.model_label("MTT_musicnn") and "WARNING" not in musicnn.model_label("MSD_musicnn")
+    assert "Million Song Dataset" in musicnn.model_label("MSD_musicnn")
+    with pytest.raises(EmotifyError, match="features.musicnn.layer: 'pool5' is not one of"):
+        musicnn.check_settings("pool5", "mean")
+
+
+@pytest.mark.skipif(not CLIPS.is_dir(), reason="../shared/emotify (the 40 real clips) is not beside the repository")
+def test_the_workflow_extraction_is_the_port_on_the_package_input(wheel: Path, tmp_path: Path) -> None:
+    """The extraction's musicnn rows equal the port run on the package's own input
+    (``librosa.load(sr=16000)``), pooled over patches: the proof against the original graph
+    carries over to the workflow's features."""
+    import librosa
+    import torch
+    from emotify_pipeline.spectrogram import SpectrogramParams
+    from emotify_pipeline.vgg_extract import ClipPatches, _collate_patches, extract_features
+
+    weights = _converted(wheel, "MSD_musicnn", tmp_path)
+    net, provenance = musicnn.build_features_model("MSD_musicnn", weights)
+    assert provenance["checkpoint_sha256"] == musicnn.WHEEL_SHA256 and not provenance["leakage_warning"]
+    clips = [str(CLIPS / "classical" / "4.mp3"), str(CLIPS / "rock" / "1.mp3")]  # 25.8 s and 60 s
+    sp = SpectrogramParams(duration=60.0)
+    forward = musicnn.make_forward(net, "penultimate", "mean_std")
+    stats: dict[int, np.ndarray] = {}
+    rows = np.concatenate(
+        [
+            f
+            for _, f in extract_features(
+                clips, sp, None, "", batch_size=2, batcher=forward, statistics=stats,
+                dataset=ClipPatches(clips, sp), collate=_collate_patches,
+            )
+        ]
+    )  # fmt: skip
+    assert rows.shape == (2, 400) and sorted(stats) == [0, 1]
+    for clip, row in zip(clips, rows, strict=True):
+        x = musicnn.patches(musicnn.log_mel(librosa.load(clip, sr=musicnn.SAMPLE_RATE, mono=True, duration=60.0)[0]))
+        with torch.no_grad():
+            per_patch = net(torch.from_numpy(x))["penultimate"].numpy()
+        expected = np.concatenate([per_patch.mean(axis=0), per_patch.std(axis=0)])
+        np.testing.assert_allclose(row, expected, atol=1e-5)

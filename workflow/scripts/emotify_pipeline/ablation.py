@@ -1,7 +1,7 @@
 """Ablations of Experiment I (genre from audio) over the first ``ablation_repeats`` splits of the
 repeated evaluation (random and artist-grouped):
 
-- the number of PCA components of the VGG19 features (StandardScaler -> PCA(n) -> KNN, fitted
+- the number of PCA components of the audio features (VGG19's or musicnn's) (StandardScaler -> PCA(n) -> KNN, fitted
   on the training songs of each split; 0 = all features, no PCA);
 - hand-made descriptors of the spectrum, timbre and loudness (see ``production_features``).
 
@@ -30,12 +30,14 @@ def genre_ablation(
     dims: dict[str, dict[str, int]],
     feature_dim: int,
     cfg: dict[str, Any],
+    network: str = "VGG19",
 ) -> pd.DataFrame:
     """Mean genre accuracy and interval of every feature set over the splits of each kind.
-    ``sources``: kind -> (the evaluation's rankings, the ablation's rankings)."""
+    ``sources``: kind -> (the evaluation's rankings, the ablation's rankings); ``network``: what
+    made the audio features (from their file's provenance, :func:`feature_store.network_name`)."""
     y = meta["genre"].to_numpy()
     row = row_lookup(meta["track_id"])
-    sets = [(f"VGG19 PCA {n}" if n else "VGG19 all features", f"pca{n}" if n else "audio") for n in components]
+    sets = [(f"{network} PCA {n}" if n else f"{network} all features", f"pca{n}" if n else "audio") for n in components]
     sets += [(name, name) for name in (*FEATURE_SETS, "production")]
     rows = []
     for kind, (evaluation, ablation) in sources.items():
@@ -61,7 +63,7 @@ def genre_ablation(
 def main(smk: Any, logger: logging.Logger) -> None:
     import ast
 
-    from .feature_store import features_label, read_attrs
+    from .feature_store import features_label, network_name, read_attrs
 
     p = smk.params
     cfg = {"k": p.k, "ties": p.ties, "seed": p.seed, "confidence": p.confidence}
@@ -71,7 +73,9 @@ def main(smk: Any, logger: logging.Logger) -> None:
         dims[kind] = ast.literal_eval(str(sources[kind][1].attrs["dimensions"]))
     meta = table_tracks(pd.read_csv(smk.input.split))
     attrs = read_attrs(smk.input.features)
-    table = genre_ablation(meta, sources, list(p.pca_components), dims, int(attrs.get("feature_dim", 0)), cfg)
+    table = genre_ablation(
+        meta, sources, list(p.pca_components), dims, int(attrs.get("feature_dim", 0)), cfg, network_name(attrs)
+    )
     write_csv(table, smk.output.csv, float_format="%.4f")
     repeats = int(table["n_repeats"].max()) if len(table) else 0
     caption = (

@@ -191,7 +191,7 @@ def emotion_votes(
         conf_rows.append(cf)
     metrics = {
         "experiment": "exp2_emotion_from_audio",
-        "inputs": "VGG19 audio features",
+        "inputs": "audio features",
         "k": k,
         "ties": ties,
         "n_train": len(tr),
@@ -219,10 +219,13 @@ def write_outputs(result: dict[str, Any], output: Any) -> None:
 
 def feature_provenance(path: str) -> dict[str, Any]:
     """What the metrics record about the features used, from the feature file's own attributes."""
-    from .feature_store import features_label, read_attrs
+    from .feature_store import features_label, network_name, read_attrs
 
     attrs = read_attrs(path)
     return {
+        "inputs": f"{network_name(attrs)} audio features",
+        "model": str(attrs.get("model", "") or "vgg19"),
+        "leakage_warning": str(attrs.get("leakage_warning", "") or ""),
         "n_features": int(attrs.get("feature_dim", 0)),
         "features": features_label(attrs),
         "weights_label": str(attrs.get("weights_label", "")),
@@ -242,7 +245,7 @@ def exp1(smk: Any, logger: logging.Logger) -> dict[str, Any]:
     ranking = Rankings(smk.input.neighbours).get(0, "audio")
     p = smk.params
     result = genre_votes(
-        read_paper_split(smk.input.split), ranking, p.k, smk.wildcards.exp, "VGG19 audio features", p.ties, p.seed
+        read_paper_split(smk.input.split), ranking, p.k, smk.wildcards.exp, "audio features", p.ties, p.seed
     )
     result["metrics"].update(feature_provenance(smk.input.features))
     return result

@@ -52,7 +52,7 @@ import pandas as pd
 from .common_io import EmotifyError, atomic_path, usable_tracks, utc_now
 
 # the extraction settings that change feature values (rule params, checkpoint key, merge check)
-VALUE_SETTINGS = ("weights", "weights_sha256", "seed", "layer", "pooling", "precision", "store_dtype")
+VALUE_SETTINGS = ("model", "weights", "weights_sha256", "seed", "layer", "pooling", "precision", "store_dtype")
 #: shard rows copied per step by the merge (memory: MERGE_BLOCK x feature width)
 MERGE_BLOCK = 256
 # the libraries whose versions can change feature values
@@ -659,10 +659,19 @@ def read_attrs(path: str | Path) -> dict[str, Any]:
     return attrs
 
 
+def network_name(attrs: dict[str, Any]) -> str:
+    """The network a feature file comes from, as tables name it: ``VGG19`` or the musicnn model
+    (files written before features.model existed are VGG19's)."""
+    model = str(attrs.get("model", "") or "vgg19")
+    return "VGG19" if model == "vgg19" else model
+
+
 def features_label(attrs: dict[str, Any]) -> str:
     """'<weights label>, <layer>/<pooling> in <precision>[, reduced by <method> to <n>]': how every figure and
     table names the features, from the feature file's own attributes, never from the config."""
     label = f"{attrs.get('weights_label', '?')}, {attrs.get('layer', '?')}/{attrs.get('pooling', '?')}"
+    if str(attrs.get("model", "") or "vgg19") != "vgg19":
+        label += " over 3-s patches"
     if attrs.get("precision"):  # the arithmetic the forward pass ran in (fp32 or bf16)
         label += f" in {attrs['precision']}"
     reduction = attrs.get("reduction")

@@ -226,12 +226,12 @@ def ablation_figure(table: pd.DataFrame, title: str, subtitle: str, out: str | P
     _finish(fig, ax, "genre accuracy", title, subtitle, out, dpi)
 
 
-def _metrics(smk: Any) -> dict[str, Any]:
-    return json.loads(Path(smk.input.metrics).read_text())
+def _metrics(inputs: dict[str, str]) -> dict[str, Any]:
+    return json.loads(Path(inputs["metrics"]).read_text())
 
 
-def _confusion(smk: Any) -> pd.DataFrame:
-    return pd.read_csv(smk.input.confusion, dtype={"true": str, "predicted": str})
+def _confusion(inputs: dict[str, str]) -> pd.DataFrame:
+    return pd.read_csv(inputs["confusion"], dtype={"true": str, "predicted": str})
 
 
 def k_sensitivity_figure(table: pd.DataFrame, title: str, subtitle: str, out: str | Path, dpi: int = 150) -> None:
@@ -253,31 +253,73 @@ def k_sensitivity_figure(table: pd.DataFrame, title: str, subtitle: str, out: st
     _finish(fig, ax, "test accuracy", title, subtitle, out, dpi)
 
 
-# figure kind -> how to draw it from the rule's inputs
+# figure kind -> how to draw it from its inputs (name -> path)
 KINDS: dict[str, Any] = {
-    "genre_repeated": lambda smk, t, s, o, d: genre_repeated_figure(pd.read_csv(smk.input.summary), t, s, o, d),
-    "emotion_repeated": lambda smk, t, s, o, d: emotion_repeated_figure(
-        pd.read_csv(smk.input.summary), pd.read_csv(smk.input.ceiling), t, s, o, d
+    "genre_repeated": lambda i, t, s, o, d: genre_repeated_figure(pd.read_csv(i["summary"]), t, s, o, d),
+    "emotion_repeated": lambda i, t, s, o, d: emotion_repeated_figure(
+        pd.read_csv(i["summary"]), pd.read_csv(i["ceiling"]), t, s, o, d
     ),
-    "ablation": lambda smk, t, s, o, d: ablation_figure(pd.read_csv(smk.input.ablation), t, s, o, d),
-    "k_sensitivity": lambda smk, t, s, o, d: k_sensitivity_figure(pd.read_csv(smk.input.k_sensitivity), t, s, o, d),
-    "pca": lambda smk, t, s, o, d: pca_figure(
-        pd.read_csv(smk.input.pca), json.loads(Path(smk.input.info).read_text())["pca_explained_variance"], t, s, o, d
+    "ablation": lambda i, t, s, o, d: ablation_figure(pd.read_csv(i["ablation"]), t, s, o, d),
+    "k_sensitivity": lambda i, t, s, o, d: k_sensitivity_figure(pd.read_csv(i["k_sensitivity"]), t, s, o, d),
+    "pca": lambda i, t, s, o, d: pca_figure(
+        pd.read_csv(i["pca"]), json.loads(Path(i["info"]).read_text())["pca_explained_variance"], t, s, o, d
     ),
-    "confusion": lambda smk, t, s, o, d: confusion_figure(
-        (conf := _confusion(smk)), [g for g in GENRES if g in set(conf["true"])], t, s, o, d
+    "confusion": lambda i, t, s, o, d: confusion_figure(
+        (conf := _confusion(i)), [g for g in GENRES if g in set(conf["true"])], t, s, o, d
     ),
-    "grid": lambda smk, t, s, o, d: emotion_grid_figure(_confusion(smk), _metrics(smk), t, s, o, d),
+    "grid": lambda i, t, s, o, d: emotion_grid_figure(_confusion(i), _metrics(i), t, s, o, d),
 }
 
 
-def main(smk: Any, logger: logging.Logger) -> None:
+def draw(spec: dict[str, Any], data_label: str, out: str | Path, dpi: int) -> None:
+    """Draw one figure from its spec (``kind``, ``title``, ``inputs``): the subtitle is the run's
+    data label and, where the figure reads audio features, their label from the feature file's
+    own provenance attributes."""
     from .feature_store import features_label, read_attrs
 
+    if spec["kind"] not in KINDS:
+        raise EmotifyError(f"figures.py: unknown figure kind {spec['kind']!r} (known: {', '.join(KINDS)})")
+    features = spec["inputs"].get("features")
+    subtitle = data_label + (f"\nfeatures: {features_label(read_attrs(features))}" if features else "")
+    KINDS[spec["kind"]](spec["inputs"], spec["title"], subtitle, out, dpi)
+
+
+def _draw_one(job: tuple[str, dict[str, Any], str, str, int]) -> str:
+    name, spec, data_label, out, dpi = job
+    draw(spec, data_label, out, dpi)
+    return name
+
+
+def draw_all(
+    specs: dict[str, dict[str, Any]],
+    outputs: dict[str, str],
+    data_label: str,
+    dpi: int,
+    workers: int = 1,
+    logger: logging.Logger | None = None,
+) -> None:
+    """Draw every figure of ``specs`` to ``outputs[name]``; with ``workers`` > 1 in that many
+    forked processes (matplotlib's Agg backend keeps no state between figures that matters)."""
+    missing = sorted(set(specs) - set(outputs))
+    if missing:
+        raise EmotifyError(f"figures.py: no output path for figure(s) {', '.join(missing)}")
+    jobs = [(name, spec, data_label, str(outputs[name]), dpi) for name, spec in specs.items()]
+    if workers > 1 and len(jobs) > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
+            done = pool.imap_unordered(_draw_one, jobs)
+            for name in done:
+                if logger:
+                    logger.info("wrote %s", outputs[name])
+        return
+    for job in jobs:
+        _draw_one(job)
+        if logger:
+            logger.info("wrote %s", outputs[job[0]])
+
+
+def main(smk: Any, logger: logging.Logger) -> None:
     p = smk.params
-    if p.kind not in KINDS:
-        raise EmotifyError(f"figures.py: unknown figure kind {p.kind!r} (known: {', '.join(KINDS)})")
-    features = smk.input.get("features") if hasattr(smk.input, "get") else None
-    subtitle = p.data_label + (f"\nfeatures: {features_label(read_attrs(features))}" if features else "")
-    KINDS[p.kind](smk, p.title, subtitle, smk.output.png, p.dpi)
-    logger.info("wrote %s", smk.output.png)
+    outputs = {name: smk.output[name] for name in p.figures}
+    draw_all(p.figures, outputs, p.data_label, p.dpi, workers=smk.threads, logger=logger)

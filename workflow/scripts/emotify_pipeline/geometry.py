@@ -453,7 +453,9 @@ def _neighbours(smk: Any, logger: logging.Logger) -> None:
         return
     table = pd.read_csv(smk.input.split)
     tracks = table_tracks(table)
-    inputs = smk.wildcards.inputs
+    # audio-<model>: the audio rankings of a network compared with the study's (features.compare),
+    # stored under the same name as the study's own so the same evaluation reads them
+    inputs = "audio" if smk.wildcards.inputs.startswith("audio") else smk.wildcards.inputs
     depth = int(smk.params.depth)
     share = None
     if "part" in dict(smk.wildcards.items()):  # one ranking job's share of the repeats: r mod jobs

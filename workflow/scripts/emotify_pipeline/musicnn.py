@@ -22,7 +22,10 @@ match (checked against the original TensorFlow graph, ``tests/test_musicnn.py``)
 
 What the port returns per 3-s patch: ``taggram`` (50 tag probabilities), ``penultimate`` (200),
 ``max_pool`` and ``mean_pool`` (753 each, the back-end's temporal pools), ``pools`` (1506, both,
-interleaved as the back-end reads them). Not yet wired into the extraction (``features.model``).
+interleaved as the back-end reads them). ``features.model: MSD_musicnn`` (or ``MTT_musicnn``)
+runs it inside the workflow's extraction (:func:`vgg_extract.run_shard`): one of these layers
+(``features.musicnn.layer``) per patch, pooled over the clip's patches
+(``features.musicnn.pooling``) into one row of the feature file.
 """
 
 from __future__ import annotations
@@ -43,6 +46,10 @@ LEAKAGE_WARNING = (
     "trained on MagnaTagATune, whose audio is Magnatune's -- the source of Emotify's clips: the network "
     "may have been trained on these very songs, so its numbers can overstate what audio alone tells"
 )
+#: the layers a user can take per 3-s patch, and their widths
+LAYERS = {"taggram": 50, "penultimate": 200, "max_pool": 753, "mean_pool": 753, "pools": 1506}
+#: how a clip's patches become one row: their mean, maximum, or mean and standard deviation
+PATCH_POOLINGS = ("mean", "max", "mean_std")
 SAMPLE_RATE = 16000
 N_FFT = 512
 HOP = 256
@@ -80,10 +87,14 @@ def log_mel(y: np.ndarray, mel_basis: np.ndarray | None = None) -> np.ndarray:
 
 def patches(rep: np.ndarray) -> np.ndarray:
     """(n_patches, 187, 96): the package's batching -- consecutive 3-s patches without overlap,
-    the remainder dropped (a clip shorter than 3 s gives none)."""
+    the remainder dropped. A clip shorter than 3 s, for which the package has no answer (it
+    fails), gives one patch completed with zeros, which is silence in this representation
+    (``log10(10000 x + 1)`` of zero power)."""
+    if rep.shape[0] < PATCH_FRAMES:
+        padded = np.zeros((1, PATCH_FRAMES, rep.shape[1]), dtype=np.float32)
+        padded[0, : rep.shape[0]] = rep
+        return padded
     starts = range(0, rep.shape[0] - PATCH_FRAMES + 1, PATCH_FRAMES)
-    if not len(starts):
-        return np.zeros((0, PATCH_FRAMES, rep.shape[1]), dtype=np.float32)
     return np.stack([rep[s : s + PATCH_FRAMES] for s in starts]).astype(np.float32)
 
 
@@ -282,3 +293,97 @@ def convert_job(smk: Any, logger: Any) -> None:
         digest,
         f"; WARNING: {LEAKAGE_WARNING}" if model in LEAKY_MODELS else "",
     )
+
+
+def model_label(model: str) -> str:
+    """How figures and tables name a musicnn model: the name, what trained it, and for a model
+    trained on Magnatune audio a warning that it may have heard these songs."""
+    label = f"{model} (musicnn, trained on {MODELS[model].split(' (')[0]})"
+    return label + (" -- WARNING: may have heard these very songs" if model in LEAKY_MODELS else "")
+
+
+def feature_dim(layer: str, pooling: str) -> int:
+    """Width of one feature row: the layer's width, twice for ``mean_std``."""
+    return LAYERS[layer] * (2 if pooling == "mean_std" else 1)
+
+
+def check_settings(layer: str, pooling: str) -> None:
+    from .common_io import EmotifyError
+
+    if layer not in LAYERS:
+        raise EmotifyError(f"features.musicnn.layer: {layer!r} is not one of {list(LAYERS)}")
+    if pooling not in PATCH_POOLINGS:
+        raise EmotifyError(f"features.musicnn.pooling: {pooling!r} is not one of {list(PATCH_POOLINGS)}")
+
+
+def clip_patches(y: np.ndarray, sample_rate: int, mel_basis: np.ndarray | None = None) -> np.ndarray:
+    """The model's input from a decoded mono clip at ``sample_rate`` (only the audio decoded, no
+    padding): resampled to 16 kHz with librosa's default resampler (as ``librosa.load`` does in
+    the package), then :func:`log_mel` and :func:`patches`."""
+    import librosa
+
+    if sample_rate != SAMPLE_RATE:
+        y = librosa.resample(y.astype(np.float32), orig_sr=sample_rate, target_sr=SAMPLE_RATE)
+    return patches(log_mel(y, mel_basis))
+
+
+def pool_patches(values: Any, counts: list[int], pooling: str) -> np.ndarray:
+    """(sum(counts), width) per-patch values -> (len(counts), dim) rows, each clip's patches
+    pooled by ``pooling`` (population standard deviation for ``mean_std``)."""
+    values = np.asarray(values, dtype=np.float64)
+    rows, start = [], 0
+    for n in counts:
+        block = values[start : start + n]
+        start += n
+        if pooling == "mean":
+            rows.append(block.mean(axis=0))
+        elif pooling == "max":
+            rows.append(block.max(axis=0))
+        else:
+            rows.append(np.concatenate([block.mean(axis=0), block.std(axis=0)]))
+    return np.stack(rows).astype(np.float32)
+
+
+def make_forward(net: Any, layer: str, pooling: str, device: str = "cpu") -> Any:
+    """A function ``(patches (P, 187, 96) tensor, patch counts per clip)`` -> (clips, dim) float32
+    rows: the port on every patch, ``layer`` taken, pooled per clip over its patches."""
+    import torch
+
+    def forward(batch: tuple[Any, list[int]]) -> np.ndarray:
+        x, counts = batch
+        out = net(x.to(device))[layer]
+        return pool_patches(out.float().cpu().numpy(), counts, pooling)
+
+    return torch.inference_mode()(forward)
+
+
+def build_features_model(model: str, weights_file: str | Path) -> tuple[Any, dict[str, str]]:
+    """The converted port of ``model`` in eval mode and its provenance: what trained it, the
+    package file the weights came from (sha256), the converted state dict's sha256 and, for a
+    model trained on Magnatune audio, the leakage warning."""
+    from .common_io import EmotifyError, sha256_file
+
+    if model not in MODELS:
+        raise EmotifyError(f"features.model: {model!r} is not one of {sorted(MODELS)} (the musicnn architectures)")
+    if not Path(weights_file).is_file():
+        raise EmotifyError(
+            f"{weights_file}: the converted {model} weights are missing; the rule convert_musicnn makes them "
+            f"from {WHEEL} (`{FETCH_COMMAND}` where the registry cannot be reached)"
+        )
+    try:
+        net = load_port(weights_file)
+    except Exception as err:  # noqa: BLE001 - any load failure is the file's
+        raise EmotifyError(
+            f"{weights_file}: not a converted {model} state dict ({err.__class__.__name__}: {err})"
+        ) from None
+    provenance = {
+        "model": model,
+        "weights": model,
+        "weights_label": model_label(model),
+        "weights_source": f"{WHEEL} (sha256 {WHEEL_SHA256}), converted by rule convert_musicnn to {weights_file}",
+        "weights_sha256": sha256_file(weights_file),
+        "checkpoint_sha256": WHEEL_SHA256,
+        "training_data": MODELS[model],
+        "leakage_warning": LEAKAGE_WARNING if model in LEAKY_MODELS else "",
+    }
+    return net, provenance

@@ -12,6 +12,7 @@ decodes to nothing, or to less than ``min_duration`` seconds, is an error naming
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -94,6 +95,14 @@ def load_clip(path: str | Path, p: SpectrogramParams) -> np.ndarray:
 
 def decode_clip(path: str | Path, p: SpectrogramParams) -> tuple[np.ndarray, float]:
     """:func:`load_clip` and the seconds of audio decoded after ``p.offset`` (before padding)."""
+    return decode_clip_at(path, p)[:2]
+
+
+def decode_clip_at(path: str | Path, p: SpectrogramParams, also: int | None = None) -> tuple[np.ndarray, float, Any]:
+    """:func:`decode_clip`, and with ``also`` the same decode resampled to that rate too (third,
+    not padded; None without ``also``). One decode at the file's own rate, resampled to each rate
+    as ``librosa.load(sr=...)`` resamples, so each equals a ``librosa.load`` at that rate -- the
+    musicnn port's 16 kHz input is then exactly the package's own."""
     import librosa
     import soundfile as sf
 
@@ -105,7 +114,12 @@ def decode_clip(path: str | Path, p: SpectrogramParams) -> tuple[np.ndarray, flo
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            y, _ = librosa.load(path, sr=p.sample_rate, mono=True, offset=p.offset, duration=p.duration)
+            rate = None if also else p.sample_rate
+            y, native = librosa.load(path, sr=rate, mono=True, offset=p.offset, duration=p.duration)
+            extra = None
+            if also:
+                extra = librosa.resample(y, orig_sr=native, target_sr=also)
+                y = librosa.resample(y, orig_sr=native, target_sr=p.sample_rate)
     except (sf.LibsndfileError, RuntimeError, EOFError, ValueError) as err:
         raise EmotifyError(f"{path}: cannot decode audio ({decoder_message(path, err)})") from None
     except Exception as err:  # audioread's backends raise their own types
@@ -127,7 +141,7 @@ def decode_clip(path: str | Path, p: SpectrogramParams) -> tuple[np.ndarray, flo
     out = np.zeros(p.n_samples, dtype=np.float32)
     n = min(len(y), p.n_samples)
     out[:n] = y[:n]
-    return out, len(y) / p.sample_rate
+    return out, len(y) / p.sample_rate, extra
 
 
 def decoder_message(path: str | Path, err: Exception) -> str:

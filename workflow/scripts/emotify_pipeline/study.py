@@ -47,7 +47,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         ("neighbours", "features"),
         "features",
         (
-            Figure("fig1_audio_pca_by_genre", "pca", "Fig. 1 - PCA of VGG19 audio features, by genre"),
+            Figure("fig1_audio_pca_by_genre", "pca", "Fig. 1 - PCA of the audio features, by genre"),
             Figure("fig2_audio_genre_confusion", "confusion", "Fig. 2 - Genre from audio"),
         ),
         "exp1",

@@ -328,6 +328,10 @@ def summary_markdown(
         f"{provenance.get('feature_dim', '')} dimensions, extracted on `{provenance.get('device', '')}` "
         f"({provenance.get('precision', '')}).",
         "",
+    ]
+    if provenance.get("leakage_warning"):
+        lines += [f"**WARNING**: {provenance.get('model', 'this network')} was {provenance['leakage_warning']}.", ""]
+    lines += [
         "## The paper's experiments, one split",
         "",
         "This table, like the paper, uses one random stratified 70/30 split; the sections after it resample. "
@@ -425,11 +429,30 @@ def summary_markdown(
             "",
             markdown_table(analyses["k"]),
         ]
+    comparison = analyses.get("comparison")
+    if comparison is not None:
+        from .model_comparison import summary_lines
+
+        models = list(dict.fromkeys(comparison["model"]))
+        lines += [
+            "## Networks side by side, on the same splits",
+            "",
+            f"{', '.join(models[1:])} beside the study's {models[0]}: each network's repeated evaluation on the same "
+            "split tables, paired split by split (Nadeau-Bengio corrected intervals of the mean difference; "
+            "`results/tables/model_comparison.{csv,md}` has every target and kind of split, with chance).",
+            "",
+            *[
+                f"- **{m}**: {label}"
+                for m, label in dict(zip(comparison["model"], comparison["features"], strict=True)).items()
+            ],
+            *summary_lines(comparison),
+            "",
+        ]
     if ablation_md:
         lines += [
             "## Ablation: feature sets for genre",
             "",
-            "VGG19 features reduced by PCA, and hand-made descriptors: the long-term average spectrum, MFCC "
+            "The study's features reduced by PCA, and hand-made descriptors: the long-term average spectrum, MFCC "
             "statistics (classic timbre features) and loudness statistics. Which of these recognise genre says "
             "what kind of information suffices; it does not separate production from musical content.",
             "",
@@ -487,6 +510,8 @@ def main(smk: Any, logger: logging.Logger) -> None:
         "k": pd.read_csv(smk.input.k_sensitivity),
         "confidence": smk.params.confidence,
     }
+    if getattr(smk.input, "comparison", None):
+        analyses["comparison"] = pd.read_csv(smk.input.comparison)
     text = summary_markdown(
         metrics,
         t1,

@@ -282,7 +282,41 @@ class ClipImages:
             return i, None, str(err), 0.0, None
 
 
+class ClipPatches(ClipImages):
+    """The musicnn counterpart of :class:`ClipImages`: one decode per clip gives the model's
+    3-s log-mel patches (the audio decoded, at 16 kHz as the package loads it) and the same
+    decode statistics as VGG19's path (so the production descriptors do not depend on the model)."""
+
+    def __getitem__(self, i: int) -> tuple[int, np.ndarray | None, str, float, np.ndarray | None]:
+        from . import musicnn
+        from .spectrogram import decode_clip_at, decode_statistics, mel_power
+
+        path = self.paths[i]
+        try:
+            y, seconds, y16 = decode_clip_at(path, self.sp, also=musicnn.SAMPLE_RATE)
+            rep = musicnn.clip_patches(y16, musicnn.SAMPLE_RATE)
+            return i, rep, "", seconds, decode_statistics(y, mel_power(y, self.sp), self.sp)
+        except EmotifyError as err:
+            return i, None, str(err), 0.0, None
+
+
 Item = tuple[int, np.ndarray | None, str, float, np.ndarray | None]
+
+
+def _collate_patches(items: list[Item]) -> tuple[list[int], Any, list[str], list[float], list[np.ndarray | None]]:
+    """:func:`_collate` for :class:`ClipPatches`: the patches of the clips that decoded, one
+    after another, with the number of patches of each (None when none decoded)."""
+    import torch
+
+    reps = [item[1] for item in items if item[1] is not None]
+    batch = (torch.from_numpy(np.concatenate(reps)), [len(r) for r in reps]) if reps else None
+    return (
+        [item[0] for item in items],
+        batch,
+        [item[2] for item in items],
+        [item[3] for item in items],
+        [item[4] for item in items],
+    )
 
 
 def _collate(items: list[Item]) -> tuple[list[int], Any, list[str], list[float], list[np.ndarray | None]]:
@@ -393,6 +427,9 @@ def extract_features(
     failures: dict[int, str] | None = None,
     decoded: dict[int, float] | None = None,
     statistics: dict[int, np.ndarray] | None = None,
+    dataset: Any = None,
+    collate: Callable[[list[Item]], Any] | None = None,
+    desc: str = "VGG19",
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(start_row, features (B, dim) float32)`` batch by batch, in order.
 
@@ -403,19 +440,22 @@ def extract_features(
     ``decoded``, when a dict, receives the seconds decoded per row (before padding);
     ``statistics``, when a dict, the :func:`spectrogram.decode_statistics` of every row that
     decoded (the production descriptors' inputs: no clip is decoded twice).
+    ``dataset`` and ``collate`` replace :class:`ClipImages` and its collation for another
+    network's inputs (musicnn: :class:`ClipPatches`, with ``batcher`` its forward pass).
     """
     import torch
     from torch.utils.data import DataLoader
     from tqdm import tqdm
 
-    net = model.to(device).to(memory_format=torch.channels_last)
-    batcher = batcher or AdaptiveBatcher(make_forward(net, pooling, device, precision), batch_size, logger)
+    if batcher is None:
+        net = model.to(device).to(memory_format=torch.channels_last)
+        batcher = AdaptiveBatcher(make_forward(net, pooling, device, precision), batch_size, logger)
     loader = DataLoader(
-        ClipImages(paths, sp),
+        dataset if dataset is not None else ClipImages(paths, sp),
         batch_size=batch_size,
         shuffle=False,
         num_workers=num_workers,
-        collate_fn=_collate,
+        collate_fn=collate or _collate,
         pin_memory=device == "cuda",
         prefetch_factor=2 if num_workers else None,
         persistent_workers=False,
@@ -423,7 +463,7 @@ def extract_features(
     )
     progress = tqdm(
         total=len(paths),
-        desc="VGG19",
+        desc=desc,
         unit="clip",
         mininterval=10,
         file=_LogStream(logger) if logger else None,
@@ -458,11 +498,11 @@ def extract_features(
 
 
 def value_code_digest() -> str:
-    """sha256 of the code that computes feature values (this module and spectrogram): a
-    checkpoint made by other code -- say, before a bug fix -- is never resumed."""
-    from . import spectrogram
+    """sha256 of the code that computes feature values (this module, spectrogram and the musicnn
+    port): a checkpoint made by other code -- say, before a bug fix -- is never resumed."""
+    from . import musicnn, spectrogram
 
-    return source_digest(__file__, spectrogram.__file__)
+    return source_digest(__file__, spectrogram.__file__, musicnn.__file__)
 
 
 def execution_settings(config: dict[str, Any]) -> dict[str, Any]:
@@ -491,7 +531,26 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
     precision = resolve_precision(fp["precision"], device)
     workers = resolve_workers(ex["num_workers"], device, threads)
     weights_file = smk.input.get("weights") if hasattr(smk.input, "get") else None
-    model, provenance = build_vgg19(fp["weights"], fp["seed"], fp["layer"], weights_file, fp.get("weights_sha256"))
+    network = fp.get("model", "vgg19")
+    if network == "vgg19":
+        model, provenance = build_vgg19(fp["weights"], fp["seed"], fp["layer"], weights_file, fp.get("weights_sha256"))
+        provenance = {"model": "vgg19", "training_data": "", "leakage_warning": "", **provenance}
+        if provenance["weights"] != "random":
+            provenance["training_data"] = "ImageNet" if provenance["weights"] == "imagenet" else "unknown"
+        model = model.to(device).to(memory_format=torch.channels_last)
+        forward = make_forward(model, fp["pooling"], device, precision)
+        dataset_cls, collate, shape = None, None, list(activation_shape(fp["layer"], sp.n_mels, sp.n_frames))
+    else:
+        from . import musicnn
+
+        musicnn.check_settings(fp["layer"], fp["pooling"])
+        model, provenance = musicnn.build_features_model(network, weights_file)
+        model = model.to(device)
+        forward = musicnn.make_forward(model, fp["layer"], fp["pooling"], device)
+        dataset_cls, collate = ClipPatches, _collate_patches
+        shape = [musicnn.LAYERS[fp["layer"]]]  # per 3-s patch, before pooling over patches
+        if provenance["leakage_warning"]:
+            logger.warning("%s: %s", network, provenance["leakage_warning"])
     versions = library_versions()
     value_settings = {
         **{key: fp[key] for key in VALUE_SETTINGS if key in fp},
@@ -522,14 +581,13 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
         ex["batch_size"],
         provenance["weights_label"],
     )
-    batcher = AdaptiveBatcher(
-        make_forward(model.to(device), fp["pooling"], device, precision), ex["batch_size"], logger
-    )
+    batcher = AdaptiveBatcher(forward, ex["batch_size"], logger) if network == "vgg19" else forward
     failures: dict[int, str] | None = {} if smk.config["data"]["on_bad_audio"] == "skip" else None
     decoded: dict[int, float] = {}
     statistics: dict[int, np.ndarray] = {}
     stat_width = statistics_layout(sp.n_mels, sp.n_frames)["ms"].stop
     todo_paths = [paths[i] for i in todo]
+    dataset = dataset_cls(todo_paths, sp) if dataset_cls else None
     batches = extract_features(
         todo_paths,
         sp,
@@ -544,6 +602,9 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
         failures,
         decoded,
         statistics,
+        dataset,
+        collate,
+        desc=provenance["model"],
     )
     for start, feats in batches:
         rows = range(start, start + len(feats))
@@ -579,7 +640,7 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
         "store_dtype": fp["store_dtype"],
         "compression": ex["compression"],
         "spectrogram_params": {**smk.params.audio, **smk.params.spectrogram},
-        "activation_shape": list(activation_shape(fp["layer"], sp.n_mels, sp.n_frames)),
+        "activation_shape": shape,
         "versions": versions,
         "resumed_clips": len(paths) - len(todo),
         **provenance,
@@ -605,7 +666,13 @@ def run_shard(smk: Any, logger: logging.Logger) -> None:
         {"decode_stats": stats},
     )
     checkpoint.clear()
-    logger.info("wrote %s: %d clips x %d features (final batch size %d)", smk.output.h5, n, dim, batcher.size)
+    logger.info(
+        "wrote %s: %d clips x %d features (final batch size %d)",
+        smk.output.h5,
+        n,
+        dim,
+        getattr(batcher, "size", ex["batch_size"]),
+    )
 
 
 def check_weights_job(smk: Any, logger: logging.Logger) -> None:

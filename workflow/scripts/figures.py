@@ -1,4 +1,4 @@
-"""Snakemake entry of rule ``figure``: one figure."""
+"""Snakemake entry of rule ``figures``: every figure, in one process."""
 
 # isort: off
 import emotify_pipeline.quiet_interrupt  # noqa: F401 - first: Ctrl-C during the imports prints one line
