@@ -234,3 +234,43 @@ def test_the_workflow_extraction_is_the_port_on_the_package_input(wheel: Path, t
             per_patch = net(torch.from_numpy(x))["penultimate"].numpy()
         expected = np.concatenate([per_patch.mean(axis=0), per_patch.std(axis=0)])
         np.testing.assert_allclose(row, expected, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_the_study_on_a_magnatune_trained_network_beside_vgg19(demo_run: Path, wheel: Path, tmp_path: Path) -> None:
+    """One switch runs the study on MTT_musicnn; VGG19 (the demo's features, not extracted again)
+    is compared on the same splits; every output that shows the MTT numbers carries the warning."""
+    import shutil
+
+    import matplotlib.image as mpimg
+    import pandas as pd
+    from conftest import planned_jobs, snakemake
+
+    work = tmp_path / "mtt"
+    shutil.copytree(demo_run, work, symlinks=True)
+    shutil.copy(wheel, work / "resources" / "models" / musicnn.WHEEL)  # put by hand
+    config = ("--configfile", "config/demo.yaml", "--config", "features={model: MTT_musicnn, compare: [vgg19]}")
+    vgg19 = (work / "results/features/vgg19.h5").stat().st_mtime_ns
+    dry = snakemake(work, "-n", *config)
+    jobs = planned_jobs(dry.stdout + dry.stderr)
+    assert "fetch_musicnn" not in jobs and jobs["extract_shard"] == 1 and "evaluate_model" in jobs
+    snakemake(work, *config)
+    from emotify_pipeline.feature_store import read_attrs
+
+    attrs = read_attrs(work / "results/features/MTT_musicnn.h5")
+    assert attrs["model"] == "MTT_musicnn" and attrs["leakage_warning"] == musicnn.LEAKAGE_WARNING
+    assert attrs["checkpoint_sha256"] == musicnn.WHEEL_SHA256 and attrs["feature_dim"] == 200
+    summary = (work / "results/summary.md").read_text()
+    assert summary.count(musicnn.LEAKAGE_WARNING) >= 2  # the study's features, and the comparison
+    assert "## Networks side by side, on the same splits" in summary
+    for table in ("table1_emotion_accuracy.md", "table1_extended.md", "ablation_genre.md", "model_comparison.md"):
+        assert "WARNING" in (work / "results/tables" / table).read_text(), table
+    comparison = pd.read_csv(work / "results/tables/model_comparison.csv")
+    assert list(dict.fromkeys(comparison["model"])) == ["MTT_musicnn", "vgg19"]
+    assert comparison.loc[comparison["model"] == "vgg19", "difference"].notna().all()
+    assert (comparison.loc[comparison["model"] == "MTT_musicnn", "leakage_warning"] == musicnn.LEAKAGE_WARNING).all()
+    metrics = (work / "results/experiments/exp1_genre_from_audio/metrics.json").read_text()
+    assert "MTT_musicnn audio features" in metrics and "may have heard these very songs" in metrics
+    assert mpimg.imread(work / "results/figures/fig1_audio_pca_by_genre.png").shape[0] > 400
+    # the study's VGG19 features were reused, not extracted again
+    assert (work / "results/features/vgg19.h5").stat().st_mtime_ns == vgg19

@@ -184,7 +184,8 @@ def summary_lines(table: pd.DataFrame) -> list[str]:
                 f"{len(part)} emotions in {model}'s favour ({', '.join(up) or 'none'}) and for {len(down)} in "
                 f"{base}'s ({', '.join(down) or 'none'}); each interval on its own, not adjusted for the nine."
             )
-        warning = _warning(rows["leakage_warning"].iloc[0]) if len(rows) else ""
+    for model in models:
+        warning = _warning(table.loc[table["model"] == model, "leakage_warning"].iloc[0])
         if warning:
             lines.append(f"- **WARNING**: {model} was {warning}.")
     return lines
