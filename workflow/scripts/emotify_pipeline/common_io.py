@@ -6,6 +6,7 @@ crash or a kill never leaves a half-written file under a final name.
 
 import contextlib
 import datetime as _dt
+import functools
 import hashlib
 import json
 import logging
@@ -181,10 +182,18 @@ def sha256_file(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:
 def code_text(path: str | os.PathLike[str]) -> bytes:
     """What a source file's behaviour depends on: for Python, its syntax tree without comments,
     docstrings, line numbers or formatting (``ast.dump``); for anything else, its bytes. A
-    comment- or docstring-only edit leaves it unchanged, so it reruns nothing."""
+    comment- or docstring-only edit leaves it unchanged, so it reruns nothing. Computed once per
+    version of the file in a process (planning the workflow digests ~30 rules' closures, which
+    share their modules)."""
+    stat = os.stat(path)
+    return _code_text(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=512)
+def _code_text(path_name: str, mtime_ns: int, size: int) -> bytes:
     import ast
 
-    path = Path(path)
+    path = Path(path_name)
     data = path.read_bytes()
     if path.suffix != ".py":
         return data

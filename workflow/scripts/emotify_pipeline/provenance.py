@@ -19,6 +19,14 @@ PACKAGE = Path(__file__).resolve().parent
 
 def _imported_modules(path: Path) -> set[str]:
     """Names of the package modules one file imports (absolute ``emotify_pipeline.x`` or relative)."""
+    stat = path.stat()
+    return set(_imports(str(path.resolve()), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=512)
+def _imports(path_name: str, mtime_ns: int, size: int) -> frozenset[str]:
+    """:func:`_imported_modules` once per version of a file in a process."""
+    path = Path(path_name)
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom):
@@ -35,7 +43,7 @@ def _imported_modules(path: Path) -> set[str]:
                 parts = alias.name.split(".")
                 if parts[0] == PACKAGE.name and len(parts) > 1:
                     found.add(parts[1])
-    return {name for name in found if (PACKAGE / f"{name}.py").is_file()}
+    return frozenset(name for name in found if (PACKAGE / f"{name}.py").is_file())
 
 
 def package_closure(path: str | Path) -> list[Path]:
