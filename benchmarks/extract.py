@@ -8,7 +8,10 @@ Every mode runs in its own fresh process on the same clips, so each peak RSS is 
 - ``pipeline`` the workflow's extractor (DataLoader decoding workers, batches, autocast on CUDA);
 - ``musicnn_forward``  the musicnn port (``--musicnn-model``, converted from the package's wheel in
   resources/models) on log-mel patches already in memory, one clip's patches per batch;
-- ``musicnn``  decode at 16 kHz -> log-mel patches -> the port -> mean over patches, clip by clip.
+- ``musicnn``  the workflow's extractor with ``features.model: <--musicnn-model>``: one decode per
+  clip (16 kHz for the port, the configured rate for the decode statistics), log-mel patches, the
+  port on batches of clips, penultimate layer pooled by mean over patches (DataLoader workers as
+  in ``pipeline``).
 
 Model construction and one warm-up pass are excluded from every timing.
 
@@ -64,10 +67,27 @@ def run_musicnn(args: argparse.Namespace) -> dict:
             t0 = time.perf_counter()
             for x in batches:
                 port(x)["penultimate"].mean(dim=0)
-        else:
-            t0 = time.perf_counter()
-            for p in paths:
-                port(torch.from_numpy(inputs(p)))["penultimate"].mean(dim=0)
+    if args.mode == "musicnn":
+        from emotify_pipeline.spectrogram import SpectrogramParams
+        from emotify_pipeline.vgg_extract import ClipPatches, _collate_patches, extract_features, resolve_workers
+
+        sp = SpectrogramParams(duration=args.duration, min_duration=min(args.duration, 1.0))
+        workers = resolve_workers(args.workers, "cpu", args.threads)
+        forward = musicnn.make_forward(port, "penultimate", "mean")
+        t0 = time.perf_counter()
+        for _ in extract_features(
+            paths,
+            sp,
+            None,
+            "",
+            batch_size=args.batch_size,
+            num_workers=workers,
+            batcher=forward,
+            dataset=ClipPatches(paths, sp),
+            collate=_collate_patches,
+        ):
+            pass
+        result["workers"] = workers
     wall = time.perf_counter() - t0
     result.update(wall_s=wall, clips_per_s=len(paths) / wall, peak_rss_mb=_peak_rss_mb())
     return result

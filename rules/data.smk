@@ -11,6 +11,7 @@ rule make_demo:
         "results/benchmarks/make_demo.tsv"
     conda:
         "../envs/data.yaml"
+    threads: 2
     params:
         code=code_digest("make_demo"),
         demo=config["demo"],

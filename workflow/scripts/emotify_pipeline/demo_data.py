@@ -242,8 +242,16 @@ def generate_demo(
     ratings_max: int,
     artists_per_genre: int,
     logger: logging.Logger | None = None,
+    workers: int = 0,
 ) -> pd.DataFrame:
-    """Write the demo dataset under ``root``; return its annotations (data.csv rows)."""
+    """Write the demo dataset under ``root``; return its annotations (data.csv rows).
+
+    The clips are synthesised one after another (they share one random stream); with
+    ``workers`` > 0, that many processes encode the MP3s while the next clips are synthesised
+    (encoding takes about as long as synthesis), with the same files as a run without them."""
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing import get_context
+
     if n_per_genre < 1 or ratings_min < 1 or ratings_max < ratings_min:
         raise EmotifyError(
             f"demo: need n_per_genre >= 1 and 1 <= ratings_min <= ratings_max "
@@ -253,6 +261,38 @@ def generate_demo(
     rng = np.random.default_rng(seed)
     lengths = clip_lengths(n_per_genre, duration, seed)
     rows: list[dict[str, Any]] = []
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("fork")) if workers > 0 else None
+    pending: list[Future] = []
+    try:
+        clips = (n_per_genre, lengths, sample_rate, artists_per_genre)
+        _synthesise(root, clips, rng, (ratings_min, ratings_max), rows, logger, pool, pending, 2 * workers)
+        for job in pending:
+            job.result()  # an encoding error surfaces here, with its own message
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    data = pd.DataFrame(rows, columns=list(ANNOTATION_COLUMNS)).sort_values("track id", kind="stable")
+    data = with_duplicate_rows(data.reset_index(drop=True), np.random.default_rng([seed, 2]))
+    write_annotations_csv(data, root / "data.csv")
+    return data
+
+
+def _synthesise(
+    root: Path,
+    clips: tuple[int, dict[str, list[float]], int, int],
+    rng: np.random.Generator,
+    ratings: tuple[int, int],
+    rows: list[dict[str, Any]],
+    logger: logging.Logger | None,
+    pool: Any,
+    pending: list[Any],
+    waiting: int,
+) -> None:
+    """Synthesise every clip and its ratings in order (one random stream), handing each clip's
+    encoding to ``pool`` when there is one (at most ``waiting`` clips wait in memory).
+    ``clips``: clips per genre, their lengths, sample rate, artists per genre."""
+    n_per_genre, lengths, sample_rate, artists_per_genre = clips
+    ratings_min, ratings_max = ratings
     for genre in GENRES:
         artists = [
             {
@@ -287,15 +327,17 @@ def generate_demo(
                 "genre": genre.title(),
                 "track": str(n),
             }
-            write_mp3(root / "emotifymusic" / genre / f"{n}.mp3", y, sample_rate, tags, artist["pan"])
+            out = root / "emotifymusic" / genre / f"{n}.mp3"
+            if pool is None:
+                write_mp3(out, y, sample_rate, tags, artist["pan"])
+            else:
+                while sum(not job.done() for job in pending) >= waiting:
+                    next(job for job in pending if not job.done()).result()
+                pending.append(pool.submit(write_mp3, out, y, sample_rate, tags, artist["pan"]))
             n_ratings = int(rng.integers(ratings_min, ratings_max + 1))
             rows.extend(simulate_ratings(track_id, genre, traits, n_ratings, rng))
             if logger:
                 logger.info("demo clip %s/%d.mp3 (track %d, %d ratings)", genre, n, track_id, n_ratings)
-    data = pd.DataFrame(rows, columns=list(ANNOTATION_COLUMNS)).sort_values("track id", kind="stable")
-    data = with_duplicate_rows(data.reset_index(drop=True), np.random.default_rng([seed, 2]))
-    write_annotations_csv(data, root / "data.csv")
-    return data
 
 
 def clip_lengths(n_per_genre: int, duration: float, seed: int) -> dict[str, list[float]]:
@@ -338,4 +380,5 @@ def main(smk: Any, logger: logging.Logger) -> None:
         ratings_max=p["ratings_max"],
         artists_per_genre=p["artists_per_genre"],
         logger=logger,
+        workers=max(0, int(smk.threads) - 1),  # this process synthesises, the others encode
     )
