@@ -23,6 +23,7 @@ from emotify_pipeline.common_io import (
 )  # noqa: E402
 from emotify_pipeline.config_tools import coerce_to_schema, config_problem  # noqa: E402
 from emotify_pipeline.feature_store import VALUE_SETTINGS, shard_of  # noqa: E402
+from emotify_pipeline.musicnn import LEAKAGE_WARNING  # noqa: E402
 from emotify_pipeline.provenance import rule_code_digest  # noqa: E402
 
 # nested --config values arrive as strings (e.g. --config 'knn={k: 7}'): type them first
@@ -192,6 +193,13 @@ def shard_inputs(wildcards):
 MODEL = config["features"]["model"]
 COMPARE_MODELS = [m for m in config["features"]["compare"] if m != MODEL]
 FEATURE_MODELS = [MODEL, *COMPARE_MODELS]
+
+
+def leaky_models():
+    """The configured networks that may have heard Emotify's songs (trained on Magnatune audio)."""
+    from emotify_pipeline.musicnn import LEAKY_MODELS
+
+    return [model for model in FEATURE_MODELS if model in LEAKY_MODELS]
 
 
 def feature_file(model):

@@ -65,7 +65,9 @@ rule compare_models:
     input:
         summaries=[model_evaluation(m, "repeated_summary") for m in FEATURE_MODELS],
         repeats=[model_evaluation(m, "repeated_accuracies") for m in FEATURE_MODELS],
-        features=[feature_file(m) for m in FEATURE_MODELS],
+        # each network named by the features its classifiers read (the study's: reduced when
+        # features.reduce is set; a compared network's: as extracted)
+        features=[audio_features(None), *[feature_file(m) for m in COMPARE_MODELS]],
     output:
         csv=report(
             "results/tables/model_comparison.csv",

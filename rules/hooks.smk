@@ -24,6 +24,8 @@ onstart:
     if message:
         raise WorkflowError(message)
     record_run()
+    for model in leaky_models():  # said on the terminal too, not only in the outputs
+        logger.warning(f"WARNING: features: {model} was {LEAKAGE_WARNING}.")
 
 
 onsuccess:

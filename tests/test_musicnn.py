@@ -254,7 +254,8 @@ def test_the_study_on_a_magnatune_trained_network_beside_vgg19(demo_run: Path, w
     dry = snakemake(work, "-n", *config)
     jobs = planned_jobs(dry.stdout + dry.stderr)
     assert "fetch_musicnn" not in jobs and jobs["extract_shard"] == 1 and "evaluate_model" in jobs
-    snakemake(work, *config)
+    run = snakemake(work, *config)
+    assert f"WARNING: features: MTT_musicnn was {musicnn.LEAKAGE_WARNING}" in run.stdout + run.stderr
     from emotify_pipeline.feature_store import read_attrs
 
     attrs = read_attrs(work / "results/features/MTT_musicnn.h5")

@@ -34,7 +34,15 @@ KEPT = [
     "majority_baseline",
     "permutation_p",
     "permutation_p_floor",
+    "permutation_p_holm",
+    "permutation",
 ]
+#: what the experiment rows mean in this table (Experiment III reads the ratings: left out)
+WHAT = {
+    "exp1_genre_from_audio": "genre from audio",
+    "exp2_emotion_from_audio": "emotion from audio",
+    "exp4_genre_from_predicted_emotions": "genre from the network's own predicted emotions (random splits only)",
+}
 
 
 def compare(
@@ -59,11 +67,12 @@ def compare(
         for key in map(tuple, keys.to_numpy()):
             row = dict(zip(KEY, key, strict=True))
             row.update(model=model, features=labels[model], leakage_warning=warnings.get(model, ""))
-            row.update({col: summary.loc[key, col] for col in KEPT})
+            row.update({col: summary.loc[key, col] if col in summary else np.nan for col in KEPT})
             row.update(_paired(repeats[base], repeats[model], key, confidence) if model != base else {})
+            row["confidence"] = confidence
             rows.append(row)
     out = pd.DataFrame(rows)
-    for col in ("difference", "difference_ci_low", "difference_ci_high"):
+    for col in ("difference", "difference_ci_low", "difference_ci_high", "constant_difference"):
         if col not in out:
             out[col] = np.nan
     return out
@@ -80,14 +89,20 @@ def _paired(base: pd.DataFrame, other: pd.DataFrame, key: tuple, confidence: flo
     if not a.index.equals(b.index) or not np.array_equal(a[sizes].to_numpy(), b[sizes].to_numpy()):
         raise EmotifyError(f"{key}: the two networks were not evaluated on the same splits")
     diff = (b["accuracy"] - a["accuracy"]).to_numpy(dtype=float)
+    if np.ptp(diff) == 0:  # the same difference on every split (say both at 100 %): no spread, no interval
+        return {"difference": float(diff[0]), "difference_ci_low": np.nan, "difference_ci_high": np.nan,
+                "constant_difference": True}  # fmt: skip
     lo, hi = corrected_t_interval(diff, a["n_train"].mean(), a["n_test"].mean(), confidence, bounds=(-1.0, 1.0))
-    return {"difference": float(diff.mean()), "difference_ci_low": lo, "difference_ci_high": hi}
+    return {"difference": float(diff.mean()), "difference_ci_low": lo, "difference_ci_high": hi,
+            "constant_difference": False}  # fmt: skip
 
 
 def _interval(row: pd.Series, prefix: str = "") -> str:
     values = [row["difference" if prefix else "mean_accuracy"], row[f"{prefix}ci_low"], row[f"{prefix}ci_high"]]
     mean, lo, hi = (round(float(v), 3) + 0.0 for v in values)  # + 0.0: no "-0.000"
     sign = "+" if prefix else ""
+    if prefix and np.isnan(lo):
+        return f"{mean:{sign}.3f} on every split (no interval)"
     return f"{mean:{sign}.3f} [{lo:{sign}.3f}, {hi:{sign}.3f}]"
 
 
@@ -115,10 +130,17 @@ def markdown(table: pd.DataFrame, confidence: float, data_label: str) -> str:
             lines.append(f"  - WARNING: {model} was {first['leakage_warning']}.")
     lines += [
         "",
-        f"Cells: mean test accuracy over the splits [{pct} Nadeau-Bengio corrected interval of the mean]. "
+        f"Cells: mean test accuracy over the splits [{pct} Nadeau-Bengio corrected interval of the mean; "
+        "where every split scores 100 %, the rule of three on one test set]. "
         f"Difference: {'/'.join(models[1:])} minus {base}, split by split on the same splits, with its "
-        f"corrected {pct} interval; an interval that covers 0 does not show that either network is better. "
-        "Chance: the mean accuracy of a classifier that guesses by the training class shares.",
+        f"corrected {pct} interval -- about new resampled splits of these songs (new artists or albums for the "
+        "grouped splits, whose test sizes vary: approximate there); an interval that covers 0 does not show "
+        "that either network is better, and where the difference is the same on every split there is no "
+        "interval. Chance: the mean accuracy of a classifier that guesses by the training class shares (the "
+        "same for every network: the same songs). Experiment III (genre from the GEMS ratings) reads no audio "
+        "and is the same for every network: left out. exp4: genre from each network's own predicted emotions, "
+        "on the random splits only. Permutation p-values: in the CSV (`permutation_p`, Holm over the nine "
+        "emotions in `permutation_p_holm`; the exchange scheme in `permutation`).",
         "",
     ]
     for split, part in table.groupby("split", sort=False):
@@ -136,7 +158,7 @@ def markdown(table: pd.DataFrame, confidence: float, data_label: str) -> str:
 
 
 def compare_job(smk: Any, logger: logging.Logger) -> None:
-    from .feature_store import features_label, read_attrs
+    from .feature_store import features_label, read_attrs, skipped_at_extraction
 
     models = list(smk.params.models)
     summaries = {m: pd.read_csv(p) for m, p in zip(models, smk.input.summaries, strict=True)}
@@ -144,21 +166,36 @@ def compare_job(smk: Any, logger: logging.Logger) -> None:
     attrs = {m: read_attrs(p) for m, p in zip(models, smk.input.features, strict=True)}
     labels = {m: features_label(a) for m, a in attrs.items()}
     warnings = {m: str(a.get("leakage_warning", "") or "") for m, a in attrs.items()}
+    refused = {m: sorted(skipped_at_extraction(a)) for m, a in attrs.items()}
+    differing = [m for m in models[1:] if refused[m] != refused[models[0]]]
+    if differing:
+        m = differing[0]
+        raise EmotifyError(
+            f"{m} and {models[0]} left out different clips at extraction ({refused[m][:5]} against "
+            f"{refused[models[0]][:5]}): their splits hold other songs and cannot be paired"
+        )
     for model, warning in warnings.items():
         if warning:
             logger.warning("%s: %s", model, warning)
     table = compare(models, summaries, repeats, labels, warnings, smk.params.confidence)
-    write_csv(table, smk.output.csv, float_format="%.4f")
+    write_csv(table, smk.output.csv, float_format="%.6g")  # the summary reads it: no second rounding
     write_text(markdown(table, smk.params.confidence, smk.params.data_label), smk.output.md)
     logger.info("compared %s on %d rows", ", ".join(models), len(table) // len(models))
 
 
 def _verdict(row: pd.Series, model: str, base: str) -> str:
-    if row["difference_ci_low"] > 0:
-        return f"the interval excludes 0: {model} is more accurate on these splits"
-    if row["difference_ci_high"] < 0:
-        return f"the interval excludes 0: {base} is more accurate on these splits"
-    return "the interval covers 0: no difference shown"
+    """What the difference shows, and no more: the interval is approximate, about new resampled
+    splits of these songs."""
+    if np.isnan(row["difference_ci_low"]):
+        return f"the same difference on every split, so no interval; it says nothing beyond these {row['split']} splits"
+    if row["difference_ci_low"] > 0 or row["difference_ci_high"] < 0:
+        higher = model if row["difference_ci_low"] > 0 else base
+        return (
+            f"{higher}'s mean accuracy is higher and the corrected interval excludes 0 (approximate; about new "
+            "resampled splits of these songs)"
+        )
+    lo, hi = row["difference_ci_low"], row["difference_ci_high"]
+    return f"not shown to differ: differences from {lo:+.3f} to {hi:+.3f} fit these splits"
 
 
 def summary_lines(table: pd.DataFrame) -> list[str]:
@@ -179,13 +216,16 @@ def summary_lines(table: pd.DataFrame) -> list[str]:
         for split, part in rows[rows["experiment"] == "exp2_emotion_from_audio"].groupby("split", sort=False):
             up = part.loc[part["difference_ci_low"] > 0, "target"].tolist()
             down = part.loc[part["difference_ci_high"] < 0, "target"].tolist()
+            conf = float(part["confidence"].iloc[0]) if "confidence" in part else 0.95
             lines.append(
                 f"- Emotions from audio, {split} splits: the difference interval excludes 0 for {len(up)} of "
                 f"{len(part)} emotions in {model}'s favour ({', '.join(up) or 'none'}) and for {len(down)} in "
-                f"{base}'s ({', '.join(down) or 'none'}); each interval on its own, not adjusted for the nine."
+                f"{base}'s ({', '.join(down) or 'none'}). Each interval on its own, not adjusted for the nine: "
+                f"were the networks equally accurate, about {len(part) * (1 - conf):.2f} of {len(part)} "
+                f"{100 * conf:g} % intervals would exclude 0 by chance."
             )
     for model in models:
         warning = _warning(table.loc[table["model"] == model, "leakage_warning"].iloc[0])
         if warning:
-            lines.append(f"- **WARNING**: {model} was {warning}.")
+            lines.append(f"- **WARNING**: {model} was {warning}; its numbers may reflect that training.")
     return lines
