@@ -284,7 +284,7 @@ def test_kill_mid_shard_then_resume_from_the_checkpoint(demo_run: Path, tmp_path
     assert not shard.exists()  # written to a temporary file, renamed only when complete
     snakemake(work, "--unlock", "--configfile", "config/demo.yaml")
     snakemake(work, "--configfile", "config/demo.yaml")
-    log = (work / "logs/extract_shard/0.log").read_text()
+    log = (work / "logs/extract_shard/vgg19_0.log").read_text()
     reused = int(re.search(r"reusing (\d+) clip\(s\) already extracted", log).group(1))
     assert reused >= 2 * 8, log  # at least the two finished batches of 8
     assert not partial.exists()  # cleared once the shard is complete
@@ -470,7 +470,7 @@ def test_a_full_disk_during_extraction_is_one_sentence_and_resumes(small_disk: P
     out = snakemake(work, "results/features/vgg19.h5", *tiny, check=False)
     text = out.stdout + out.stderr
     assert out.returncode != 0 and "the disk is full" in text, text[-3000:]
-    assert "Traceback" not in (work / "logs/extract_shard/0.log").read_text()
+    assert "Traceback" not in (work / "logs/extract_shard/vgg19_0.log").read_text()
     assert not (work / "results/features/shards/vgg19_0-of-1.h5").exists()
     filler.unlink()
     snakemake(work, "results/features/vgg19.h5", *tiny)
