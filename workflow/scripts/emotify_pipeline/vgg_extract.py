@@ -303,36 +303,35 @@ class ClipPatches(ClipImages):
 Item = tuple[int, np.ndarray | None, str, float, np.ndarray | None]
 
 
-def _collate_patches(items: list[Item]) -> tuple[list[int], Any, list[str], list[float], list[np.ndarray | None]]:
-    """:func:`_collate` for :class:`ClipPatches`: the patches of the clips that decoded, one
-    after another, with the number of patches of each (None when none decoded)."""
-    import torch
+Collated = tuple[list[int], Any, list[str], list[float], list[np.ndarray | None]]
 
-    reps = [item[1] for item in items if item[1] is not None]
-    batch = (torch.from_numpy(np.concatenate(reps)), [len(r) for r in reps]) if reps else None
+
+def _collate_by(items: list[Item], pack: Callable[[list[np.ndarray]], Any]) -> Collated:
+    """Indices, the inputs that decoded packed by ``pack`` (or None), one error string per item
+    ('' = ok), the seconds decoded and the decode statistics (None where it failed) per item."""
+    inputs = [item[1] for item in items if item[1] is not None]
     return (
         [item[0] for item in items],
-        batch,
+        pack(inputs) if inputs else None,
         [item[2] for item in items],
         [item[3] for item in items],
         [item[4] for item in items],
     )
 
 
-def _collate(items: list[Item]) -> tuple[list[int], Any, list[str], list[float], list[np.ndarray | None]]:
-    """Indices, the stacked images that decoded (or None), one error string per item ('' = ok),
-    the seconds decoded and the decode statistics (None where it failed) per item."""
+def _collate(items: list[Item]) -> Collated:
+    """:func:`_collate_by` for :class:`ClipImages`: the images stacked into one batch."""
     import torch
 
-    images = [item[1] for item in items if item[1] is not None]
-    stacked = torch.from_numpy(np.stack(images)) if images else None
-    return (
-        [item[0] for item in items],
-        stacked,
-        [item[2] for item in items],
-        [item[3] for item in items],
-        [item[4] for item in items],
-    )
+    return _collate_by(items, lambda images: torch.from_numpy(np.stack(images)))
+
+
+def _collate_patches(items: list[Item]) -> Collated:
+    """:func:`_collate_by` for :class:`ClipPatches`: the clips' patches one after another, with
+    the number of patches of each."""
+    import torch
+
+    return _collate_by(items, lambda reps: (torch.from_numpy(np.concatenate(reps)), [len(r) for r in reps]))
 
 
 def _ignore_interrupt(worker_id: int) -> None:
@@ -428,7 +427,7 @@ def extract_features(
     decoded: dict[int, float] | None = None,
     statistics: dict[int, np.ndarray] | None = None,
     dataset: Any = None,
-    collate: Callable[[list[Item]], Any] | None = None,
+    collate: Callable[[list[Item]], Collated] | None = None,
     desc: str = "VGG19",
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(start_row, features (B, dim) float32)`` batch by batch, in order.
