@@ -374,7 +374,8 @@ def neighbour_inputs(wildcards):
     inputs = {"split": f"results/splits/{wildcards.splits}.csv"}
     if wildcards.inputs == "audio":
         inputs["features"] = audio_features(wildcards)
-    elif wildcards.inputs.startswith("audio-"):  # a network compared with the study's (features.compare)
+    elif wildcards.inputs.startswith("audio-"):
+        # a network compared with the study's (features.compare)
         inputs["features"] = feature_file(wildcards.inputs.removeprefix("audio-"))
     else:
         inputs["ratings"] = "results/tables/gems_ratings.csv"
@@ -419,7 +420,8 @@ def figure_inputs(fig):
     else:
         kind, exp, _ = FIGURES[fig]
         base = f"results/experiments/{exp}"
-        if kind == "pca":  # no metrics: the PCA figures do not depend on k (Fig. 6 through its inputs)
+        # no metrics: the PCA figures do not depend on k (Fig. 6 through its inputs)
+        if kind == "pca":
             inputs = {"pca": f"{base}/pca.csv", "info": f"{base}/pca.json"}
         else:
             inputs = {"metrics": f"{base}/metrics.json", "confusion": f"{base}/confusion.csv"}

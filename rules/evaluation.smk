@@ -37,9 +37,7 @@ rule evaluate_repeated:
 rule evaluate_model:
     input:
         splits=[f"results/splits/{kind}.csv" for kind in EVALUATION_KINDS],
-        neighbours=[
-            f"results/neighbours/{kind}/audio-{{model}}.h5" for kind in EVALUATION_KINDS
-        ],
+        neighbours=expand("results/neighbours/{kind}/audio-{{model}}.h5", kind=EVALUATION_KINDS),
         ratings="results/neighbours/random/ratings.h5",
         labels="results/tables/gems_labels.csv",
     output:
