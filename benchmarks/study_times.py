@@ -16,6 +16,13 @@ random-init VGG19), as in the README::
 
 With ``--real``, the data (data.csv, groups.csv and the clips) is copied into ``--work`` first, so
 that the rating edit never touches the original, and the study runs with ``config/real40.yaml``.
+With ``--real DIR --replicate P`` the clips are not copied but linked: ids 1..P of every genre
+(P = 100: all 400 of data.csv) each point at one of the real clips present, in turn, so that a
+machine with only the 40 real clips runs a study of the archive's size on the archive's own audio
+format (timing only: the duplicates are flagged in tracks.csv, the accuracies mean nothing)::
+
+    python benchmarks/study_times.py --work /tmp/gpu400 --real ../shared/emotify --replicate 100 \
+        --cores 16 --forward-clips 400 --extra 'features={num_workers: 15}'   # a GPU machine
 """
 
 import argparse
@@ -51,6 +58,10 @@ def main() -> None:
     parser.add_argument(
         "--real", type=Path, help="a real Emotify folder (data.csv, emotifymusic/): run config/real40.yaml on a copy"
     )
+    parser.add_argument(
+        "--replicate", type=int, metavar="P", help="with --real: ids 1..P per genre over the clips present"
+    )
+    parser.add_argument("--extra", nargs="*", default=[], help="more --config items (KEY=VALUE), e.g. features={...}")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     for part in PARTS:
@@ -63,10 +74,18 @@ def main() -> None:
             shutil.copy(ROOT / part, dest)
     if args.real:
         data = args.work / "realdata"
-        if not data.is_dir():
-            shutil.copytree(args.real, data)
         seconds = 60.0
-        config = ["data={source: local, root: realdata}"]
+        if args.replicate:
+            replicate_archive(args.real, data, args.replicate)
+            config = [
+                f"data={{source: local, root: realdata, require_all_audio: {str(args.replicate == 100).lower()}, "
+                "check_catalogue: false}",
+                f"run_label=Emotify labels, {4 * args.replicate} ids over the real clips repeated (timing only)",
+            ]
+        else:
+            if not data.is_dir():
+                shutil.copytree(args.real, data)
+            config = ["data={source: local, root: realdata}"]
         base = ["--configfile", "config/real40.yaml"]
         csv, clips_glob = data / "data.csv", data / "emotifymusic"
     else:
@@ -83,6 +102,7 @@ def main() -> None:
             args.work / "resources" / "demo" / "data.csv",
             args.work / "resources" / "demo" / "emotifymusic",
         )
+    config += args.extra
     rule_times = [sys.executable, str(ROOT / "benchmarks" / "rule_times.py"), "results/benchmarks"]
     # the demo's audio is made first and timed apart: a study of real data has none to make
     if not args.real:
@@ -123,6 +143,25 @@ def main() -> None:
     print(f"## fp32 forward pass: {forward:.3f} s per clip x {len(clips)} clips = {total:.0f} s")
     for label, value in (("whole study", wall), (f"knn.k -> {args.k}", wall_k), ("rating edit", wall_edit)):
         print(f"{label}: {value:.0f} s = {value / total:.2f}x the forward pass")
+
+
+def replicate_archive(real: Path, dest: Path, per_genre: int) -> None:
+    """``dest``: data.csv and groups.csv copied from ``real``; ``emotifymusic/<genre>/<n>.mp3`` for
+    n = 1..``per_genre`` linked to the real clips of that genre present, in turn."""
+    if dest.is_dir():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for name in ("data.csv", "groups.csv"):
+        if (real / name).is_file():
+            shutil.copy(real / name, dest / name)
+    for genre_dir in sorted(p for p in (real / "emotifymusic").iterdir() if p.is_dir()):
+        present = sorted(genre_dir.glob("*.mp3"), key=lambda p: int(p.stem))
+        if not present:
+            sys.exit(f"no clips in {genre_dir}")
+        out = dest / "emotifymusic" / genre_dir.name
+        out.mkdir(parents=True)
+        for n in range(1, per_genre + 1):
+            (out / f"{n}.mp3").symlink_to(present[(n - 1) % len(present)].resolve())
 
 
 def flip_one_rating(path: Path) -> None:
