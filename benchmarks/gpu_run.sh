@@ -43,7 +43,7 @@ timeout "${PRECISION_TIMEOUT:-150}" python3 benchmarks/precision.py --data "$REA
     --workers "$((CORES - 1))" --threads "$CORES" 2>&1 | tee -a "$OUT/precision.txt"
 
 echo "== the extractor's decoding workers, $((4 * PER_GENRE)) clips" | tee "$OUT/extract.txt"
-for workers in 1 4 8 $((CORES - 1)); do
+for workers in 4 8 $((CORES - 1)); do
     timeout "${EXTRACT_TIMEOUT:-90}" python3 benchmarks/extract.py --modes pipeline --workers "$workers" \
         --threads "$CORES" --n "$((4 * PER_GENRE))" --clips "$WORK/realdata/emotifymusic/*/*.mp3" 2>&1 |
         tail -1 | tee -a "$OUT/extract.txt"
