@@ -155,7 +155,7 @@ def replicate_archive(real: Path, dest: Path, per_genre: int) -> None:
         if (real / name).is_file():
             shutil.copy(real / name, dest / name)
     for genre_dir in sorted(p for p in (real / "emotifymusic").iterdir() if p.is_dir()):
-        present = sorted(genre_dir.glob("*.mp3"), key=lambda p: int(p.stem))
+        present = sorted((p for p in genre_dir.glob("*.mp3") if p.stem.isdigit()), key=lambda p: int(p.stem))
         if not present:
             sys.exit(f"no clips in {genre_dir}")
         out = dest / "emotifymusic" / genre_dir.name

@@ -252,6 +252,29 @@ def test_scratch_columns_give_the_rankings_and_pca_of_the_features_in_memory(tmp
     np.testing.assert_allclose(explained, pca.explained_variance_ratio_, rtol=1e-9)
 
 
+def test_scratch_columns_hold_the_rows_in_the_callers_order_bit_for_bit(tmp_path: Path, monkeypatch) -> None:
+    """The scratch copy (rows written in file order, several row chunks, a padded last block)
+    gives back exactly the float32 features of the ids asked for, in their order, and maps no
+    file into memory (its pages would count in the job's resident set)."""
+    from emotify_pipeline import columns as columns_module
+    from emotify_pipeline.feature_store import write_feature_h5
+
+    x = _wide(n=30, d=4500, seed=7).astype(np.float32)
+    ids = np.arange(1, 31)
+    path = tmp_path / "f.h5"
+    write_feature_h5(path, {"track_id": ids.tolist()}, iter([(0, x)]), {"layer": "pool5"})
+    want = np.array([17, 3, 30, 1, 12, 9, 25, 4, 22, 8, 15])
+    monkeypatch.setattr(columns_module, "MERGE_BLOCK", 4)  # three row chunks
+    monkeypatch.setattr(geometry, "BLOCK_BYTES", 8 * len(want) * 2048)  # 2,048 columns a block
+    with columns_module.open_columns(path, want, in_memory_bytes=0) as cols:
+        assert isinstance(cols, columns_module.ScratchColumns) and not hasattr(cols, "memmap")
+        blocks = list(cols.blocks())
+    assert [b.shape for b in blocks] == [(len(want), 2048)] * 3
+    got = np.concatenate(blocks, axis=1)
+    np.testing.assert_array_equal(got[:, :4500], x[want - 1])
+    assert not got[:, 4500:].any()  # the padding is constant
+
+
 def test_ranking_jobs_files_gather_into_one_and_gaps_or_doubles_are_named(tmp_path: Path) -> None:
     x = _wide(n=40, d=3000)
     ids = np.arange(101, 141)

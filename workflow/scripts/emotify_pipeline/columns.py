@@ -37,8 +37,13 @@ class MemoryColumns:
 
 class ScratchColumns:
     """Features too large to hold, transposed once into a scratch file of column blocks
-    (float32, ``(n_blocks, n_rows, width)``; the last block zero-padded, which adds constant
-    columns that every reader drops): each pass over the blocks then reads them in order."""
+    (float32, block after block, each ``n_rows x width`` with the rows in the feature file's
+    order; the last block zero-padded, which adds constant columns that every reader drops): each
+    pass over the blocks then reads them in order, and puts the rows in the caller's order.
+
+    Plain reads and writes, not a memory map: the pages of a mapped scratch file count in the
+    job's resident set (at 10,000 clips a 6.1 GiB copy took the peak RSS to 8.2 GiB), while
+    the page cache behind ``read``/``write`` does not and stays the kernel's to reclaim."""
 
     def __init__(self, path: str | Path, ids: np.ndarray, scratch: Path, logger: logging.Logger | None = None) -> None:
         with open_features(path) as h5:
@@ -49,33 +54,40 @@ class ScratchColumns:
                 raise EmotifyError(f"{path}: no features for track id(s) {missing[:5]} (stale feature cache?)")
             self.n_rows, self.n_columns = len(ids), int(h5["features"].shape[1])
             self.width = min(self.n_columns, block_width(self.n_rows))
-            n_blocks = -(-self.n_columns // self.width)
-            self.memmap = np.lib.format.open_memmap(
-                scratch / "columns.npy", mode="w+", dtype=np.float32, shape=(n_blocks, self.n_rows, self.width)
-            )
+            self.n_blocks = -(-self.n_columns // self.width)
             rows = np.array([pos[int(t)] for t in ids], dtype=np.int64)
-            by_file_row = np.argsort(rows)
-            padded = np.zeros((MERGE_BLOCK, n_blocks * self.width), dtype=np.float32)
-            for at in range(0, len(rows), MERGE_BLOCK):
-                out = by_file_row[at : at + MERGE_BLOCK]  # output rows whose file rows ascend
-                wanted = rows[out]
-                values = checked_rows(h5, wanted, path)
-                refuse_nonfinite_rows(path, values, file_ids[wanted])
-                padded[: len(out), : self.n_columns] = values
-                self.memmap[:, out, :] = padded[: len(out)].reshape(len(out), n_blocks, self.width).transpose(1, 0, 2)
-            self.memmap.flush()
+            by_file_row = np.argsort(rows, kind="stable")  # scratch row r holds caller's row by_file_row[r]
+            self.order = np.argsort(by_file_row)  # caller's row i sits at scratch row order[i]
+            self.path = scratch / "columns.f32"
+            block_bytes = self.n_rows * self.width * 4
+            padded = np.zeros((MERGE_BLOCK, self.n_blocks * self.width), dtype=np.float32)
+            with open(self.path, "wb") as out:
+                out.truncate(self.n_blocks * block_bytes)
+                for at in range(0, self.n_rows, MERGE_BLOCK):
+                    wanted = rows[by_file_row[at : at + MERGE_BLOCK]]  # file rows, ascending
+                    values = checked_rows(h5, wanted, path)
+                    refuse_nonfinite_rows(path, values, file_ids[wanted])
+                    n = len(wanted)
+                    padded[:n, : self.n_columns] = values
+                    per_block = padded[:n].reshape(n, self.n_blocks, self.width)
+                    for b in range(self.n_blocks):
+                        out.seek(b * block_bytes + at * self.width * 4)
+                        out.write(np.ascontiguousarray(per_block[:, b, :]).tobytes())
         if logger:
             logger.info(
                 "features of %d tracks x %d columns copied into %d column blocks in %s",
                 self.n_rows,
                 self.n_columns,
-                n_blocks,
+                self.n_blocks,
                 scratch,
             )
 
     def blocks(self) -> Iterator[np.ndarray]:
-        for block in self.memmap:
-            yield np.asarray(block)
+        count = self.n_rows * self.width
+        with open(self.path, "rb") as f:
+            for _ in range(self.n_blocks):
+                block = np.fromfile(f, dtype=np.float32, count=count).reshape(self.n_rows, self.width)
+                yield block[self.order]
 
 
 @contextlib.contextmanager
@@ -93,8 +105,4 @@ def open_columns(
         yield MemoryColumns(x)
         return
     with tempfile.TemporaryDirectory(prefix="emotify-columns-") as tmp:
-        columns = ScratchColumns(path, np.asarray(ids), Path(tmp), logger)
-        try:
-            yield columns
-        finally:
-            del columns.memmap
+        yield ScratchColumns(path, np.asarray(ids), Path(tmp), logger)
