@@ -4,7 +4,7 @@ change (no verdict is written in advance)."""
 import numpy as np
 import pandas as pd
 from emotify_pipeline.common_io import EMOTIONS, GENRES
-from emotify_pipeline.summary import claim_sentences, emotion_sentences, split_lines
+from emotify_pipeline.summary import artist_structure, claim_sentences, emotion_sentences, split_lines
 
 
 def _claims(with_classical: float, won_classical: float) -> pd.DataFrame:
@@ -83,3 +83,24 @@ def test_split_lines_state_the_size_bias_with_its_size() -> None:
     one_size = table.assign(test_share_groups_10_up=np.nan)  # no group of 10+ songs: no comparison, no nan
     text = " ".join(split_lines({"artist": one_size}))
     assert "no size bias to measure" in text and "nan" not in text
+
+
+def test_artist_structure_is_counted_from_the_tracks_not_written_in() -> None:
+    """The summary's count of songs whose artist spans genres (43 in the complete archive's
+    groups.csv) comes from tracks.csv: an artist in two genres, one with two albums."""
+    tracks = pd.DataFrame(
+        {
+            "status": ["ok", "ok", "ok", "ok", "skipped"],
+            "genre": ["rock", "pop", "rock", "classical", "pop"],
+            "artist": ["A", "A", "B", "C", "C"],
+            "album": ["a1", "a2", "b1", "c1", "c1"],
+        }
+    )
+    assert artist_structure(tracks) == {
+        "songs": 4,
+        "songs_of_cross_genre_artists": 2,
+        "artists_with_several_albums": 1,
+    }
+    one_each = tracks.assign(artist=["A", "B", "C", "D", "E"])
+    assert artist_structure(one_each)["songs_of_cross_genre_artists"] == 0
+    assert artist_structure(one_each)["artists_with_several_albums"] == 0

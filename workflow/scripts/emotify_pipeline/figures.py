@@ -122,6 +122,7 @@ def _errorbars(
     cats = list(dict.fromkeys(data[x]))
     kinds = [h for h in hue_order if h in set(data["split"])]
     labelled: set[str] = set()
+    any_interval = False
     for i, cat in enumerate(cats):
         sub = data[data[x] == cat].set_index("split")
         present = [kind for kind in kinds if kind in sub.index]
@@ -137,9 +138,10 @@ def _errorbars(
                 capsize=4,
                 color=palette[kind],
                 elinewidth=1,
-                label=None if kind in labelled else f"{kind} splits: mean, range of split accuracies",
+                label=None if kind in labelled else f"{kind} splits: mean, range of split accuracies (thin bar)",
             )
             if np.isfinite(r.get("ci_low", np.nan)):
+                any_interval = True
                 ax.errorbar(
                     pos,
                     mean,
@@ -150,6 +152,15 @@ def _errorbars(
                     alpha=0.6,
                 )
             labelled.add(kind)
+    if any_interval:  # one legend entry for the thick bars, whatever the split kind's colour
+        ax.plot(
+            [],
+            [],
+            color="grey",
+            linewidth=4,
+            alpha=0.6,
+            label="thick bar: interval of the mean (Nadeau-Bengio corrected t)",
+        )
     ax.set_xticks(np.arange(len(cats)))
     ax.set_xticklabels([c.replace("_", " ") for c in cats], rotation=30, ha="right")
     ax.set_xlim(-0.5, len(cats) - 0.5)

@@ -308,6 +308,20 @@ def data_lines(
     return lines
 
 
+def artist_structure(tracks: pd.DataFrame) -> dict[str, int]:
+    """The group structure the split sentences speak of, from tracks.csv (ID3 artist and album of
+    the usable clips): songs whose artist has songs in more than one genre, artists with more
+    than one album, and the songs counted."""
+    ok = tracks[(tracks["status"] == "ok") & tracks["artist"].notna()]
+    genres = ok.groupby("artist")["genre"].nunique()
+    albums = ok.groupby("artist")["album"].nunique()
+    return {
+        "songs": len(ok),
+        "songs_of_cross_genre_artists": int(ok["artist"].isin(genres[genres > 1].index).sum()),
+        "artists_with_several_albums": int((albums > 1).sum()),
+    }
+
+
 def summary_markdown(
     metrics: dict[str, dict[str, Any]],
     t1: pd.DataFrame,
@@ -374,6 +388,26 @@ def summary_markdown(
             ],
         ]
         conf = int(round(100 * float(analyses.get("confidence", 0.95))))
+        structure = analyses.get("structure") or {}
+        cross = structure.get("songs_of_cross_genre_artists")
+        n_songs = structure.get("songs")
+        cross_text = (
+            f"{cross} of the {n_songs} songs here belong to artists that span genres, which makes"
+            if cross is not None
+            else "songs of artists that span genres make"
+        )
+        if structure.get("artists_with_several_albums") == 0:
+            albums_text = (
+                "**Album splits do not remove the artist** where an artist has several albums; here no artist has "
+                "more than one, so album splits group as artist splits do. They are no control for production."
+            )
+        else:
+            follows = f" (as for all but {cross} of the {n_songs} songs here)" if cross is not None else ""
+            albums_text = (
+                "**Album splits do not remove the artist**: an artist's other albums stay in training, so where the "
+                f"features carry an artist signature and genre follows the artist{follows}, album splits keep the "
+                "leak; they are no control for production."
+            )
         lines += [
             "## Genre over resampled splits",
             "",
@@ -385,18 +419,16 @@ def summary_markdown(
             "reordered; every genre keeps its song count) on every kind of split. Its null: the features say nothing "
             "about which same-size artist carries which labels, and an artist's songs are exchangeable among "
             "themselves -- so on random splits, where an artist's songs sit on both sides, a small p means more than "
-            "recognising the artist, but it may be recognising the album (an album sits on both sides too; 43 "
-            "songs of artists that span genres make the genre test on random splits liberal when the features "
+            "recognising the artist, but it may be recognising the album (an album sits on both sides too; "
+            f"{cross_text} the genre test on random splits liberal when the features "
             "carry an album signature). No adjustment is made across the split kinds or the experiments. "
             "permutation_p_floor: the smallest p "
             "the permutations can give. paper: the paper's value, on random splits only (it has no grouped-split "
             "result). `artist`/`album` splits keep every artist's (album's) songs on one side, approaching a 0.30 "
             "test share (mean_test_share) and the genre balance. Artist splits remove whatever a KNN can learn from "
             "a particular artist -- production, but also style, voice and instrumentation -- so a drop from random "
-            "to artist splits is consistent with, not proof of, the paper's production-bias explanation. **Album "
-            "splits do not remove the artist**: an artist's other albums stay in training, so where the features "
-            "carry an artist signature and genre follows the artist (as for all but 43 songs), album splits keep the leak; they are "
-            "no control for production.",
+            "to artist splits is consistent with, not proof of, the paper's production-bias explanation. "
+            + albums_text,
             "",
             markdown_table(genre),
             *split_lines(analyses.get("sizes", {})),
@@ -501,7 +533,8 @@ def main(smk: Any, logger: logging.Logger) -> None:
     ablation = pd.read_csv(smk.input.ablation)
     spectrogram_params = provenance.get("spectrogram_params", {})
     annotations = json.loads(Path(smk.input.annotations_report).read_text())
-    data = data_lines(pd.read_csv(smk.input.tracks), spectrogram_params, annotations)
+    tracks = pd.read_csv(smk.input.tracks)
+    data = data_lines(tracks, spectrogram_params, annotations)
     sizes = {Path(p).name.removesuffix("_sizes.csv"): pd.read_csv(p) for p in smk.input.sizes}
     analyses = {
         "sizes": sizes,
@@ -509,6 +542,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
         "claims": pd.read_csv(smk.input.claims),
         "k": pd.read_csv(smk.input.k_sensitivity),
         "confidence": smk.params.confidence,
+        "structure": artist_structure(tracks),
     }
     if getattr(smk.input, "comparison", None):
         analyses["comparison"] = pd.read_csv(smk.input.comparison)
