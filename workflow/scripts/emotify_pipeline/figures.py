@@ -173,7 +173,8 @@ def _finish(
     ax.set_ylim(0, 1.05)
     ax.set_ylabel(ylabel)
     ax.set_title(f"{title}\n{subtitle}", fontsize=11)
-    ax.legend(fontsize=8, loc="lower left", **legend)
+    # beside the axes, never over a bar (the bars reach from chance to 1 in every corner)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, **legend)
     _save(fig, out, dpi)
 
 
@@ -222,7 +223,7 @@ def emotion_repeated_figure(
         x, ceil["half_panel_agreement"], marker="v", s=60, color="darkgreen", zorder=4, label="half-panel agreement"
     )
     ax.scatter(x, ceil["ceiling"], marker="^", s=70, color="darkgreen", zorder=4, label="ceiling (beta-binomial)")
-    _finish(fig, ax, "test accuracy / agreement", title, subtitle, out, dpi, ncol=2)
+    _finish(fig, ax, "test accuracy / agreement", title, subtitle, out, dpi)
 
 
 def ablation_figure(table: pd.DataFrame, title: str, subtitle: str, out: str | Path, dpi: int = 150) -> None:
