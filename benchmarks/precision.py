@@ -50,7 +50,6 @@ def main() -> None:
     feats = {}
     for precision in ("fp32", "bf16"):
         model, _ = build_vgg19("random", 0, "pool5")
-        model = model.to(args.device).to(memory_format=torch.channels_last)  # as the extractor runs it
         for _ in extract_features(paths[:8], sp, model, "flatten", args.device, 8, 0, precision):
             pass  # warm-up (cuDNN's algorithm search, first allocations): not timed
         t0 = time.perf_counter()

@@ -72,7 +72,7 @@ class ScratchColumns:
                     per_block = padded[:n].reshape(n, self.n_blocks, self.width)
                     for b in range(self.n_blocks):
                         out.seek(b * block_bytes + at * self.width * 4)
-                        out.write(np.ascontiguousarray(per_block[:, b, :]).tobytes())
+                        out.write(np.ascontiguousarray(per_block[:, b, :]))  # one copy, written as a buffer
         if logger:
             logger.info(
                 "features of %d tracks x %d columns copied into %d column blocks in %s",

@@ -391,18 +391,20 @@ def summary_markdown(
         structure = analyses.get("structure") or {}
         cross = structure.get("songs_of_cross_genre_artists")
         n_songs = structure.get("songs")
-        cross_text = (
-            f"{cross} of the {n_songs} songs here belong to artists that span genres, which makes"
-            if cross is not None
-            else "songs of artists that span genres make"
-        )
+        if cross is None:
+            cross_text = "songs of artists that span genres make"
+        elif cross == 0:  # nothing here makes it liberal: say what would
+            cross_text = f"none of the {n_songs} songs here belongs to an artist that spans genres; such songs make"
+        else:
+            cross_text = f"{cross} of the {n_songs} songs here belong to artists that span genres, which makes"
         if structure.get("artists_with_several_albums") == 0:
             albums_text = (
                 "**Album splits do not remove the artist** where an artist has several albums; here no artist has "
                 "more than one, so album splits group as artist splits do. They are no control for production."
             )
         else:
-            follows = f" (as for all but {cross} of the {n_songs} songs here)" if cross is not None else ""
+            follows = "" if cross is None else f" (as for all but {cross} of the {n_songs} songs here)"
+            follows = f" (as for all {n_songs} songs here)" if cross == 0 else follows
             albums_text = (
                 "**Album splits do not remove the artist**: an artist's other albums stay in training, so where the "
                 f"features carry an artist signature and genre follows the artist{follows}, album splits keep the "
