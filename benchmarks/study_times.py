@@ -2,7 +2,8 @@
 the fp32 forward pass of the same clips on the same machine.
 
 Copies the workflow into ``--work`` (or reuses it), runs ``snakemake --cores N`` with the given
-config, then again with ``knn.k`` changed, then again after one rating of the demo's data.csv
+config, then everything after extraction again (forced from the rules that read the feature
+shards), then again with ``knn.k`` changed, then again after one rating of the demo's data.csv
 is flipped, and prints each run's wall-clock time and the per-rule table of Snakemake's own
 benchmark files (``rule_times.py``). Last, ``benchmarks/extract.py --modes forward`` times VGG19
 alone on ``--forward-clips`` of the demo's clips (every image has the same size, so the forward
@@ -36,11 +37,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("Snakefile", "rules", "workflow", "config", "envs", "report", "profiles", "resources")
 # what a fresh clone lacks under resources/: the generated demo, a downloaded archive, model files
+# the rules that read the feature shards: forced, they rerun everything after extraction
+AFTER_EXTRACTION = ("merge_features", "production_features")
 UNTRACKED = shutil.ignore_patterns("demo", "emotify", "*.pth", "*.pt", "*.whl", "*.npz", "__pycache__")
 
 
-def run(work: Path, cores: int, config: list[str], base: list[str], targets: tuple[str, ...] = ()) -> float:
-    cmd = [sys.executable, "-m", "snakemake", *targets, "--cores", str(cores), *base, "--config", *config]
+def run(
+    work: Path, cores: int, config: list[str], base: list[str], targets: tuple[str, ...] = (), extra: tuple[str, ...] = ()
+) -> float:
+    cmd = [sys.executable, "-m", "snakemake", *targets, "--cores", str(cores), *base, *extra, "--config", *config]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
     if proc.returncode:
@@ -112,11 +117,17 @@ def main() -> None:
     print(f"## whole study: {wall:.0f} s wall\n")
     print(subprocess.run(rule_times, cwd=args.work, capture_output=True, text=True, check=True).stdout)
     marker = args.work / ".k_rerun_started"
+    # after extraction, timed on its own: everything downstream of the feature shards, forced
     marker.touch()
     time.sleep(1.0)  # benchmark files of the rerun are strictly newer than the marker
+    wall_after = run(args.work, args.cores, config, base, extra=("--forcerun", *AFTER_EXTRACTION))
+    print(f"## after extraction (--forcerun {' '.join(AFTER_EXTRACTION)}): {wall_after:.0f} s wall\n")
+    since = [*rule_times, "--since-mtime", str(marker)]
+    print(subprocess.run(since, cwd=args.work, capture_output=True, text=True, check=True).stdout)
+    marker.touch()
+    time.sleep(1.0)
     wall_k = run(args.work, args.cores, [*config, f"knn={{k: {args.k}}}"], base)
     print(f"## knn.k -> {args.k}: {wall_k:.0f} s wall\n")
-    since = [*rule_times, "--since-mtime", str(marker)]
     print(subprocess.run(since, cwd=args.work, capture_output=True, text=True, check=True).stdout)
     run(args.work, args.cores, config, base)  # back to the default k
     marker.touch()
@@ -141,7 +152,12 @@ def main() -> None:
     forward = forward["wall_s"] / forward["clips"]
     total = forward * len(clips)
     print(f"## fp32 forward pass: {forward:.3f} s per clip x {len(clips)} clips = {total:.0f} s")
-    for label, value in (("whole study", wall), (f"knn.k -> {args.k}", wall_k), ("rating edit", wall_edit)):
+    for label, value in (
+        ("whole study", wall),
+        ("after extraction", wall_after),
+        (f"knn.k -> {args.k}", wall_k),
+        ("rating edit", wall_edit),
+    ):
         print(f"{label}: {value:.0f} s = {value / total:.2f}x the forward pass")
 
 

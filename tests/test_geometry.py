@@ -215,6 +215,26 @@ def test_rankings_by_column_blocks_and_to_a_depth_equal_the_full_ranking(monkeyp
                 knn.top(o, o.shape[1] + 1, len(train))
 
 
+def test_a_split_and_its_inner_folds_are_ranked_as_one_family(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A split and the inner folds after it form one family (one product per column block against
+    the split's training rows); a pair whose training rows leave the family's starts a new one; and
+    the family's rankings equal the exact ones however the scalings are batched (``CHUNK``)."""
+    x = _wide(seed=7)
+    n = len(x)
+    rng = np.random.default_rng(8)
+    p = rng.permutation(n)
+    outer = (np.sort(p[:63]), np.sort(p[63:]))
+    inner = [(np.setdiff1d(outer[0], outer[0][f::4]), outer[0][f::4]) for f in range(4)]
+    other = (np.sort(p[27:]), np.sort(p[:27]))
+    pairs = [outer, *inner, other, (other[0][:40], other[0][40:])]
+    assert geometry.families(pairs, n) == [[0, 1, 2, 3, 4], [5, 6]]
+    for chunk in (2, 32):
+        monkeypatch.setattr(geometry, "CHUNK", chunk)  # 2: a family's scalings in several batches
+        monkeypatch.setattr(geometry, "BLOCK_BYTES", 8 * n * 2048)  # three column blocks
+        for (train, test), (order, _) in zip(pairs, geometry.ranked_with_ties(x, pairs), strict=True):
+            np.testing.assert_array_equal(order, _exact(x, train, test)[0])
+
+
 def test_scratch_columns_give_the_rankings_and_pca_of_the_features_in_memory(tmp_path: Path) -> None:
     """A feature file too large to hold (here: any) is copied once into column blocks; the
     rankings, training Grams and the Fig. 1 PCA from it equal those from the matrix in memory

@@ -18,15 +18,20 @@ large to hold is read through a column-blocked scratch copy, :mod:`feature_store
   the training songs, as StandardScaler leaves it unscaled);
 - the training variances of many splits come from two matrix products per block (indicator
   rows times the centred features and their squares), the weighted norms from a third;
-- per split, one product per block ``(x_test * w) @ x_train.T`` gives the cross terms;
+- the cross terms ``(x_test * w) @ x_train.T`` of a split and its inner folds (a :func:`families`)
+  are one product per block: every test row of the family, each weighted by its own pair's
+  scaling, against the split's training rows (which hold every inner fold's); one product of
+  400 x 280 rows runs near BLAS's peak where six small ones, each with its own row gathers, ran
+  at half of it;
 - wherever two adjacent distances of a ranking, within its kept depth, are closer than the Gram
   error bound (:func:`error_bound`) a second pass over the blocks sums their distances from the
   differences and re-sorts them, so the order -- ties included -- is the one the differences
   give: equal distances keep the training songs' row order (a stable sort), as
   :func:`knn.nearest` does.
 
-Splits are ranked in groups whose distance accumulators fit :data:`ACCUMULATOR_BYTES`; each
-group is one pass over the blocks (two with doubts).
+Splits are ranked in groups of whole families whose accumulators fit :data:`ACCUMULATOR_BYTES`;
+each group is one pass over the blocks (two with doubts): at 400 clips every split of a table is
+one group, so the features are centred once.
 
 float32 products would be twice as fast but do not keep the order: on the real-size demo
 (400 clips, 163,840 dimensions) their errors reach 9 (distances around 3.4e5) while 13 % of
@@ -202,13 +207,13 @@ def centred_blocks(columns: Columns) -> Iterator[tuple[np.ndarray, np.ndarray, n
             yield raw, xc, xc * xc
 
 
-def _chunks(sizes: Sequence[int]) -> Iterator[list[int]]:
+def _chunks(sizes: Sequence[int], limit: int | None = CHUNK) -> Iterator[list[int]]:
     """Indices grouped so that each group's accumulators (``sizes``, bytes) stay within
-    :data:`ACCUMULATOR_BYTES` (a group holds at least one) and at most :data:`CHUNK` long."""
+    :data:`ACCUMULATOR_BYTES` (a group holds at least one) and at most ``limit`` long."""
     group: list[int] = []
     total = 0
     for i, size in enumerate(sizes):
-        if group and (len(group) == CHUNK or total + size > ACCUMULATOR_BYTES):
+        if group and (len(group) == limit or total + size > ACCUMULATOR_BYTES):
             yield group
             group, total = [], 0
         group.append(i)
@@ -274,38 +279,92 @@ def _doubts(pair: int, close: np.ndarray, order: np.ndarray, limit: int) -> list
     return out
 
 
+def families(pairs: Sequence[tuple[np.ndarray, np.ndarray]], n_rows: int) -> list[list[int]]:
+    """Consecutive pairs whose training rows all lie within the first one's -- a split and its
+    inner folds: each family's cross terms are one product against the first pair's training
+    rows (:func:`_ranked_group`)."""
+    out: list[list[int]] = []
+    host = np.zeros(n_rows, dtype=bool)
+    for i, (train, _) in enumerate(pairs):
+        if out and host[train].all():
+            out[-1].append(i)
+        else:
+            out.append([i])
+            host[:] = False
+            host[train] = True
+    return out
+
+
 def ranked_wide(
     x: "np.ndarray | Columns", pairs: Sequence[tuple[np.ndarray, np.ndarray]], depth: int | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """:func:`ranked_with_ties` for wide inputs, read by column blocks: float64 Gram products
     summed over the blocks, and a second pass over the blocks for the exact distances (from the
     differences) of the runs whose order is in doubt -- only runs that reach the kept depth.
-    Splits are ranked in groups whose distance accumulators fit :data:`ACCUMULATOR_BYTES`."""
+    Splits are ranked in groups of whole :func:`families` whose accumulators fit
+    :data:`ACCUMULATOR_BYTES`, each group one pass over the blocks (two with doubts)."""
     columns = as_columns(x)
+    found = families(pairs, columns.n_rows)
+    sizes = [8 * sum(len(pairs[i][1]) for i in f) * len(pairs[f[0]][0]) for f in found]
     out: list[tuple[np.ndarray, np.ndarray]] = []
-    for group in _chunks([8 * len(tr) * len(te) for tr, te in pairs]):
-        out += _ranked_group(columns, [pairs[i] for i in group], depth)
+    for group in _chunks(sizes, limit=None):
+        members = [found[g] for g in group]
+        first = members[0][0]
+        local = [[i - first for i in f] for f in members]
+        out += _ranked_group(columns, [pairs[i] for f in members for i in f], local, depth)
     return out
 
 
+def _scaling_batches(local: Sequence[list[int]]) -> Iterator[list[int]]:
+    """Indices of whole families in batches of at most :data:`CHUNK` pairs (one family may
+    exceed it): the pairs whose training scalings are held together for one column block."""
+    batch: list[int] = []
+    for f, family in enumerate(local):
+        if batch and sum(len(local[g]) for g in batch) + len(family) > CHUNK:
+            yield batch
+            batch = []
+        batch.append(f)
+    if batch:
+        yield batch
+
+
 def _ranked_group(
-    columns: Columns, pairs: Sequence[tuple[np.ndarray, np.ndarray]], depth: int | None
+    columns: Columns,
+    pairs: Sequence[tuple[np.ndarray, np.ndarray]],
+    local: Sequence[list[int]],
+    depth: int | None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Rank ``pairs`` (whole :func:`families`, ``local``: their indices into ``pairs``) in one
+    pass over the column blocks. A family's cross terms are one product per block: the test rows
+    of all its pairs, each weighted by its own pair's scaling, against its first pair's training
+    rows (a superset of every member's); each pair's block of it is cut out at the end."""
     norms = np.zeros((columns.n_rows, len(pairs)))
-    cross = [np.zeros((len(te), len(tr))) for tr, te in pairs]
-    weights: list[np.ndarray] = []
+    products = [np.zeros((sum(len(pairs[i][1]) for i in f), len(pairs[f[0]][0]))) for f in local]
     n_columns = 0
     for raw, xc, sq in centred_blocks(columns):
-        _, w = training_scaling(raw, xc, sq, [tr for tr, _ in pairs])
-        norms += sq @ w.T  # weighted squared norm of every row under every split's scaling
-        for b, (tr, te) in enumerate(pairs):
-            cross[b] += (xc[te] * w[b]) @ xc[tr].T
-        weights.append(w)
+        for batch in _scaling_batches(local):
+            index = [i for f in batch for i in local[f]]
+            _, w = training_scaling(raw, xc, sq, [pairs[i][0] for i in index])
+            norms[:, index] += sq @ w.T  # weighted squared norm of every row under every split's scaling
+            row_of = {i: b for b, i in enumerate(index)}
+            for f in batch:
+                left = np.concatenate([xc[pairs[i][1]] * w[row_of[i]] for i in local[f]])
+                products[f] += left @ xc[pairs[local[f][0]][0]].T
         n_columns += xc.shape[1]
+    cross: list[np.ndarray] = [np.zeros((0, 0))] * len(pairs)
+    for f, family in enumerate(local):
+        host = np.full(columns.n_rows, -1)
+        host[pairs[family[0]][0]] = np.arange(len(pairs[family[0]][0]))
+        start = 0
+        for i in family:
+            tr, te = pairs[i]
+            cross[i] = products[f][start : start + len(te)][:, host[tr]]
+            start += len(te)
+        products[f] = np.zeros((0, 0))  # freed as it is used
     rankings, doubts = [], []
     for b, (tr, te) in enumerate(pairs):
         d = norms[te, b][:, None] + norms[tr, b][None, :] - 2.0 * cross[b]
-        cross[b] = np.zeros((0, 0))  # freed as it is used
+        cross[b] = np.zeros((0, 0))
         tol = error_bound(norms[te, b], norms[tr, b], n_columns)
         order = np.argsort(d, axis=1, kind="stable")
         ds, ts = np.take_along_axis(d, order, axis=1), np.take_along_axis(tol, order, axis=1)
@@ -320,11 +379,19 @@ def _ranked_group(
         doubts += found
         del order, close
     if doubts:  # the second pass: exact distances of the runs in doubt, block by block
-        for (_, xc, _), w in zip(centred_blocks(columns), weights, strict=True):
+        doubted = sorted({run.pair for run in doubts})
+        slot = {pair: s for s, pair in enumerate(doubted)}
+        for raw, xc, sq in centred_blocks(columns):
+            w = np.concatenate(
+                [
+                    training_scaling(raw, xc, sq, [pairs[i][0] for i in doubted[s : s + CHUNK]])[1]
+                    for s in range(0, len(doubted), CHUNK)
+                ]
+            )
             for run in doubts:
                 tr, te = pairs[run.pair]
                 diff = xc[tr[run.members]] - xc[te[run.row]]
-                run.exact += (diff * diff * w[run.pair]).sum(axis=1)  # row by row, never a BLAS product
+                run.exact += (diff * diff * w[slot[run.pair]]).sum(axis=1)  # row by row, never a BLAS product
         for run in doubts:
             run_order, run_tied = tie_order(run.exact[None, :])
             order, tied = rankings[run.pair]
