@@ -43,7 +43,12 @@ UNTRACKED = shutil.ignore_patterns("demo", "emotify", "*.pth", "*.pt", "*.whl", 
 
 
 def run(
-    work: Path, cores: int, config: list[str], base: list[str], targets: tuple[str, ...] = (), extra: tuple[str, ...] = ()
+    work: Path,
+    cores: int,
+    config: list[str],
+    base: list[str],
+    targets: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (),
 ) -> float:
     cmd = [sys.executable, "-m", "snakemake", *targets, "--cores", str(cores), *base, *extra, "--config", *config]
     t0 = time.perf_counter()
