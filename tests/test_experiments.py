@@ -79,3 +79,41 @@ def test_pca_frame_keeps_the_split_columns() -> None:
     x = np.random.default_rng(2).normal(size=(40, 7))
     frame, explained = pca_frame(x, split, seed=0)
     assert frame.shape == (40, 5) and len(explained) == 2 and explained[0] >= explained[1]
+
+
+def test_a_new_experiment_row_gets_the_pca_its_table_row_names(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adding an experiment is one row of study.EXPERIMENTS: its PCA job reads what the row's
+    ``pca_input`` names (here the GEMS rating shares, under a name the code has never seen), and
+    an input it cannot show is one clear error naming the experiment."""
+    import json
+    import logging
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from emotify_pipeline import study
+    from emotify_pipeline.experiments import pca_job
+
+    tracks = _tracks()
+    split = make_split(tracks, 0.3, seed=1)
+    split.assign(repeat=0).to_csv(tmp_path / "paper.csv", index=False)
+    rng = np.random.default_rng(2)
+    ratings = tracks[["track_id", "genre"]].assign(**{e: rng.random(len(tracks)) for e in EMOTIONS})
+    ratings.to_csv(tmp_path / "ratings.csv", index=False)
+    new = replace(study.experiment("exp3_genre_from_ratings"), name="exp5_genre_from_ratings_again", figures=())
+    odd = replace(new, name="exp6_odd", pca_input="spectra")
+    monkeypatch.setattr(study, "EXPERIMENTS", (*study.EXPERIMENTS, new, odd))
+
+    def smk(exp: str) -> SimpleNamespace:
+        return SimpleNamespace(
+            wildcards=SimpleNamespace(exp=exp),
+            input=SimpleNamespace(split=str(tmp_path / "paper.csv"), ratings=str(tmp_path / "ratings.csv")),
+            output=SimpleNamespace(pca=str(tmp_path / f"{exp}.csv"), info=str(tmp_path / f"{exp}.json")),
+            params=SimpleNamespace(seed=0),
+        )
+
+    pca_job(smk(new.name), logging.getLogger("test"))
+    frame = pd.read_csv(tmp_path / f"{new.name}.csv")
+    assert len(frame) == len(tracks) and {"pc1", "pc2"} <= set(frame.columns)
+    assert json.loads((tmp_path / f"{new.name}.json").read_text())["experiment"] == new.name
+    with pytest.raises(EmotifyError, match="exp6_odd: no PCA for the input 'spectra'"):
+        pca_job(smk(odd.name), logging.getLogger("test"))

@@ -303,9 +303,14 @@ def exp4(smk: Any, logger: logging.Logger) -> dict[str, Any]:
 
 
 def pca_job(smk: Any, logger: logging.Logger) -> None:
-    """2-D PCA of one experiment's standardised inputs (the songs of the paper's split)."""
+    """2-D PCA of one experiment's standardised inputs (the songs of the paper's split): what its
+    table row's ``pca_input`` names (:mod:`study`) -- the audio features, the GEMS rating shares
+    or Experiment II's out-of-fold emotion probabilities."""
+    from .study import experiment
+
     exp = smk.wildcards.exp
-    if exp == "exp1_genre_from_audio":
+    shown = experiment(exp).pca_input
+    if shown == "features":
         from .columns import open_columns
         from .feature_store import usable_tracks_of
 
@@ -316,12 +321,14 @@ def pca_job(smk: Any, logger: logging.Logger) -> None:
         write_json({"experiment": exp, "pca_explained_variance": explained, "n_songs": len(frame)}, smk.output.info)
         logger.info("%s: PCA of %d x %d features, explained variance %s", exp, len(frame), columns.n_columns, explained)
         return
-    elif exp == "exp3_genre_from_ratings":
+    elif shown == "ratings":
         split = read_paper_split(smk.input.split)
         mu = split.merge(pd.read_csv(smk.input.ratings).drop(columns=["genre"]), on="track_id", how="left")
         x = mu[list(EMOTIONS)].to_numpy()
-    else:
+    elif shown == "probabilities":
         x, split = exp4_inputs(smk, logger)
+    else:
+        raise EmotifyError(f"{exp}: no PCA for the input {shown!r} (study.py's pca_input)")
     frame, explained = pca_frame(x, split, smk.params.seed)
     write_csv(frame, smk.output.pca)
     write_json({"experiment": exp, "pca_explained_variance": explained, "n_songs": len(frame)}, smk.output.info)
