@@ -142,6 +142,14 @@ def _replace_with_link(path: Path, target: str) -> None:
     path.symlink_to(target)
 
 
+def _strip_artist(path: Path) -> None:
+    from mutagen.id3 import ID3
+
+    tags = ID3(path)
+    tags.delall("TPE1")
+    tags.save(path)
+
+
 def _lines(fn):
     return lambda text: "\n".join(fn(text.splitlines())) + "\n"
 
@@ -206,6 +214,20 @@ BAD_INPUTS = {
     "data.csv missing (earlier results would be stale)": (
         lambda w: (w / "mydata/data.csv").unlink(),
         r"mydata/data.csv not found",
+    ),
+    "no ID3 artist tag where grouped splits need it": (
+        lambda w: _strip_artist(w / "mydata/emotifymusic/pop/3.mp3"),
+        r"1 clip\(s\) have no ID3 artist tag: \S*pop/3.mp3",
+    ),
+    "Latin-1 bytes in data.csv": (
+        lambda w: (w / "mydata/data.csv").write_bytes(
+            (w / "mydata/data.csv").read_bytes().replace(b"\n", b"\n\xe9", 2).replace(b"\n\xe9", b"\n", 1)
+        ),
+        r"data.csv: 1 line\(s\) are not valid UTF-8.*line 3",
+    ),
+    "id outside its genre's block": (
+        lambda w: _edit_csv(w, _lines(lambda ls: [ls[0], ls[1].replace("1,", "150,", 1), *ls[2:]])),
+        r"outside its genre's id range.*line 2: track 150",
     ),
     "orphan audio file": (
         lambda w: shutil.copy(w / "mydata/emotifymusic/pop/1.mp3", w / "mydata/emotifymusic/pop/11.mp3"),
