@@ -90,3 +90,18 @@ def test_the_readme_lists_every_figure_from_the_one_declaration() -> None:
     titles = figure_titles()
     assert f"draws {len(titles)} figures" in block
     assert listed == [f"- `results/figures/{name}.png`: {title}" for name, title in titles.items()]
+
+
+def test_the_config_readme_says_what_each_key_reruns_as_the_one_declaration_does() -> None:
+    """config/README.md's "reruns" column is emotify_pipeline.reruns' ``says`` for every key it
+    declares (whose plan tests/test_faults.py checks with snakemake -n)."""
+    from emotify_pipeline.reruns import RERUNS
+
+    rows = {}
+    for line in (REPO / "config" / "README.md").read_text().splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) > 4 and cells[1].startswith("`") and cells[1].endswith("`"):
+            rows[cells[1].strip("`")] = cells[-2]
+    assert len({r.key for r in RERUNS}) == len(RERUNS)
+    for r in RERUNS:
+        assert rows.get(r.key) == r.says, r.key

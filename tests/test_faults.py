@@ -14,96 +14,19 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import copy_workflow, planned_jobs, snakemake
+from emotify_pipeline.reruns import AUDIO_GEOMETRY, AUDIO_JOBS, EVALUATION, REPORTING, RERUNS
+from emotify_pipeline.reruns import EXPERIMENTS as ALL_EXPERIMENTS
 
 pytestmark = pytest.mark.slow
-
-# the production descriptors come from the decode statistics stored in the feature file (decoded
-# once), so every setting that rewrites that file reruns them too: a job of seconds
-AUDIO_JOBS = {"extract_shard", "merge_features", "production_features"}
-AUDIO_CLASSIFIERS = {"experiment"}  # one rule, its {exp} wildcard runs Experiments I-IV
-ALL_EXPERIMENTS = AUDIO_CLASSIFIERS
-EVALUATION = {"evaluate_repeated", "ablation_genre", "emotion_beyond_genre", "genre_claims", "k_sensitivity"}
-K_VOTES = EVALUATION - {"k_sensitivity"}  # the analyses that vote with knn.k (the sensitivity sweeps its own k)
-LABEL_ANALYSES = {"evaluate_repeated", "emotion_beyond_genre", "genre_claims", "k_sensitivity"}
-REPORTING = {"figures", "summary", "all"}
-# the k-independent geometry: split tables and neighbour rankings (stage 4a), the PCA figures' inputs
-AUDIO_GEOMETRY = {"resample_splits", "neighbours", "ablation_neighbours", "pca"}
+AUDIO_CLASSIFIERS = ALL_EXPERIMENTS
 
 
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ("audio={sample_rate: 16000}", AUDIO_JOBS | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING),
-        ("spectrogram={n_mels: 64}", AUDIO_JOBS | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING),
-        (
-            "features={layer: conv5_4}",
-            AUDIO_JOBS | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
-        ),
-        (
-            "features={pooling: mean}",
-            AUDIO_JOBS | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
-        ),
-        (
-            "labels={threshold: mean}",
-            {"gems_labels", "human_ceiling", "experiment"} | LABEL_ANALYSES | {"pca"} | REPORTING,
-        ),
-        # a new k only votes again: no split, no neighbour ranking, only Experiment IV's PCA (its inputs)
-        ("knn={k: 3}", ALL_EXPERIMENTS | K_VOTES | REPORTING | {"pca"}),
-        ("knn={ties: random}", ALL_EXPERIMENTS | EVALUATION | REPORTING | {"pca"}),
-        ("split={seed: 7}", {"split", "neighbours", "pca"} | ALL_EXPERIMENTS | REPORTING),
-        ("split={test_size: 0.25}", {"split"} | AUDIO_GEOMETRY | ALL_EXPERIMENTS | EVALUATION | REPORTING),
-        ("figures={dpi: 100}", {"figures", "all"}),
-        (
-            "evaluation={repeats: 12}",
-            {"resample_splits", "neighbours", "ablation_neighbours"} | EVALUATION | REPORTING,
-        ),
-        ("evaluation={permutations: 5}", {"evaluate_repeated", "emotion_beyond_genre", "summary", "figures", "all"}),
-        # the same largest k keeps the rankings' depth: only the sweep reruns
-        ("evaluation={k_values: [1, 5, 15]}", {"k_sensitivity", "summary", "figures", "all"}),
-        ("evaluation={pca_components: [2, 0]}", {"ablation_neighbours", "ablation_genre", "summary", "figures", "all"}),
-        # value-changing extraction settings rerun the extraction ...
-        (
-            "features={precision: bf16}",
-            AUDIO_JOBS | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
-        ),
-        (
-            "features={store_dtype: float16}",
-            AUDIO_JOBS | AUDIO_GEOMETRY | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
-        ),
-        # ... execution settings rerun nothing: moving to a GPU node or another batch size is free
-        ("features={device: cpu}", set()),
-        ("features={batch_size: 3}", set()),
-        ("features={num_workers: 0}", set()),
-        ("features={compression: gzip}", set()),
-        ("features={device: cpu, batch_size: 2, num_workers: 2, compression: lzf}", set()),
-        # musicnn's settings touch nothing while the study reads VGG19 and compares with nothing
-        ("features={musicnn: {layer: taggram, pooling: max}}", set()),
-        # another network beside the study's: its own weights, extraction, rankings and evaluation,
-        # the comparison and the summary -- nothing of the study is redone
-        (
-            "features={compare: [MSD_musicnn]}",
-            {"fetch_musicnn", "convert_musicnn", "extract_shard", "merge_features", "neighbours"}
-            | {"evaluate_model", "compare_models", "summary", "all"},
-        ),
-        # the study on a music-trained network: everything that reads audio, nothing of the labels
-        (
-            "features={model: MSD_musicnn}",
-            {"fetch_musicnn", "convert_musicnn"}
-            | AUDIO_JOBS
-            | AUDIO_GEOMETRY
-            | AUDIO_CLASSIFIERS
-            | EVALUATION
-            | REPORTING,
-        ),
-        # the lower bound for useless clips is applied by the track table, not by the extraction
-        (
-            "audio={min_duration: 2.0}",
-            {"track_table", "merge_features", "split", "production_features"}
-            | AUDIO_GEOMETRY
-            | ALL_EXPERIMENTS
-            | EVALUATION
-            | REPORTING,
-        ),
+        *[pytest.param(r.example, r.jobs, id=r.key) for r in RERUNS],
+        # several execution settings at once still rerun nothing
+        pytest.param("features={device: cpu, batch_size: 2, num_workers: 2, compression: lzf}", set(), id="execution"),
     ],
 )
 def test_each_parameter_group_reruns_exactly_its_jobs(demo_run: Path, config: str, expected: set[str]) -> None:
