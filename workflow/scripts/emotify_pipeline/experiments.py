@@ -286,8 +286,9 @@ def exp4_inputs(smk: Any, logger: logging.Logger) -> tuple[np.ndarray, pd.DataFr
 def exp4(smk: Any, logger: logging.Logger) -> dict[str, Any]:
     """Experiment IV with ``knn.ties``, and the share of each predicted genre under both tie rules
     (the paper's "polarised towards Classical" could be scikit-learn's tie-breaking: on these
-    lattice-valued inputs equidistant neighbours and tied votes are common, and both go to
-    classical, the lowest track ids and the first class in sorted order)."""
+    lattice-valued inputs equidistant neighbours and tied votes are common; equidistant neighbours
+    come in training-row order (classical holds the lowest track ids) and a tied vote goes to the
+    first of the tied classes in sorted order -- classical whenever it is among them)."""
     p = smk.params
     x, split = exp4_inputs(smk, logger)
     ranking = paper_ranking(x, split)
