@@ -147,12 +147,28 @@ def check_k_against_data():
             f"invalid input data: no usable audio clip under {audio_root()} (expected <genre>/<n>."
             f"{config['data']['audio_ext']} for the genres {', '.join(GENRES)}, with rows in {annotations_path()})"
         )
+    if config["data"]["source"] == "local":
+        genres = {os.path.basename(os.path.dirname(p)) for p in extraction_paths()}
+        if genres != set(GENRES):
+            missing = [g for g in GENRES if g not in genres]
+            raise WorkflowError(
+                f"invalid input data: usable clips (audio with rows in {annotations_path()}) for "
+                f"{len(genres)} of the four genres; none for {', '.join(missing)}. The study compares the "
+                "paper's four genres (chance 0.25): put the missing genre's clips and rows back"
+            )
     k, test_size, folds = (
         config["knn"]["k"],
         config["split"]["test_size"],
         config["experiments"]["inner_folds"],
     )
-    n_train = n - math.ceil(test_size * n)
+    n_test = math.ceil(test_size * n)
+    if min(n_test, n - n_test) < len(GENRES):
+        raise WorkflowError(
+            f"invalid configuration: split.test_size = {test_size} gives {n_test} test and {n - n_test} "
+            f"training songs of {n} usable clips; a split stratified by genre needs at least "
+            f"{len(GENRES)} on each side"
+        )
+    n_train = n - n_test
     n_inner = n_train - math.ceil(n_train / folds)
     if k > n_inner:
         raise WorkflowError(

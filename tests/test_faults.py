@@ -152,6 +152,17 @@ BAD_INPUTS = {
         lambda w: _edit_csv(w, _lines(lambda ls: [ls[0], ls[1].replace("1,", "150,", 1), *ls[2:]])),
         r"outside its genre's id range.*line 2: track 150",
     ),
+    "a genre without clips or rows": (
+        lambda w: (
+            _edit_csv(w, _lines(lambda ls: [x for x in ls if ",rock," not in x])),
+            [f.unlink() for f in (w / "mydata/emotifymusic/rock").glob("*.mp3")],
+        ),
+        r"for 3 of the four genres; none for rock",
+    ),
+    "a WAV name among the MP3s": (
+        lambda w: (w / "mydata/emotifymusic/pop/3.mp3").rename(w / "mydata/emotifymusic/pop/3.wav"),
+        r"not named as the archive names its clips.*pop/3.wav",
+    ),
     "orphan audio file": (
         lambda w: shutil.copy(w / "mydata/emotifymusic/pop/1.mp3", w / "mydata/emotifymusic/pop/11.mp3"),
         r"1 audio file\(s\) have no rows in the annotations: \S*pop/11.mp3 \(track 311\)",
@@ -192,6 +203,7 @@ def test_config_errors_name_the_key(demo_run: Path) -> None:
         ("evaluation={k_values: [1, 40]}", "evaluation.k_values holds k = 40, more than the 28 training songs"),
         ("evaluation={ablation_repeats: 11}", "evaluation.ablation_repeats = 11 exceeds evaluation.repeats = 10"),
         ("knn={ties: coin}", "'coin' is not one of ['sklearn', 'random']"),
+        ("split={test_size: 0.01}", "split.test_size = 0.01 gives 1 test and 39 training songs"),
         ("spectrogram={fmin: 8000, fmax: 4000}", "spectrogram.fmin = 8000.0 Hz is not below fmax = 4000 Hz"),
         ("spectrogram={fmax: 50000}", "spectrogram.fmax = 50000.0 Hz is above the Nyquist frequency"),
     ):

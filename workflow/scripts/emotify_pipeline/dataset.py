@@ -328,17 +328,24 @@ def check_genre_folders(audio_root: str | Path) -> None:
         )
 
 
+#: audio extensions found beside the configured one: a ``3.wav`` among the MP3s is refused by its
+#: name (:func:`check_audio_mapping`), never left out without a word
+AUDIO_EXTENSIONS = (".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".aif", ".aiff", ".wma")
+
+
 def find_audio_files(audio_root: str | Path, ext: str, logger: logging.Logger | None = None) -> list[Path]:
     """All ``<genre>/<anything>.<ext>`` files under ``audio_root`` for the four genres, the
     extension matched in any case (``3.MP3`` is found, and then refused by its name rather than
-    silently missing) and hidden files (``._1.mp3``) included. Folders that are not one of the
-    four genres are logged and left alone."""
+    silently missing), other audio extensions too (``3.wav``: refused by its name) and hidden
+    files (``._1.mp3``) included. Folders that are not one of the four genres are logged and
+    left alone."""
     root = Path(audio_root)
+    wanted = {f".{ext.lower()}", *AUDIO_EXTENSIONS}
     found = []
     for genre in GENRES:
         folder = root / genre
         if folder.is_dir():
-            found += [p for p in folder.iterdir() if p.suffix.lower() == f".{ext.lower()}"]
+            found += [p for p in folder.iterdir() if p.suffix.lower() in wanted]
     if logger and root.is_dir():
         others = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name not in GENRES)
         if others:
