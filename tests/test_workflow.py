@@ -99,6 +99,8 @@ def test_feature_cache(demo_run: Path) -> None:
     versions = json.loads(attrs["versions"])
     assert {"torch", "torchvision", "librosa"} <= set(versions)
     assert json.loads(attrs["spectrogram_params"])["n_mels"] == 128
+    # the merged file says which precision made it, and why (auto: fp32 everywhere)
+    assert attrs["precision"] == "fp32" and attrs["precision_reason"].startswith("auto: fp32")
 
 
 @pytest.mark.parametrize("name", FIGURES)
