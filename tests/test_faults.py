@@ -475,3 +475,18 @@ def test_a_failed_re_extraction_never_leaves_the_old_merged_file_looking_up_to_d
         snakemake(work, "-n", "--configfile", "config/demo.yaml", "--config", "features={layer: pool4}").stdout
     )
     assert plan.get("extract_shard") == 1 and plan.get("merge_features") == 1, plan
+
+
+def test_a_file_that_on_bad_audio_skip_leaves_out_is_never_decoded(local_copy: Path) -> None:
+    """``data.on_bad_audio: skip``: the unusable file is recorded in tracks.csv and is no input of
+    the extraction -- not decoded, not named in its log, absent from the feature file."""
+    (local_copy / "mydata/emotifymusic/pop/3.mp3").write_bytes(b"")
+    skip = ("--configfile", "config/demo.yaml", "--config", "data={source: local, root: mydata, on_bad_audio: skip}")
+    snakemake(local_copy, "results/features/vgg19.h5", *skip)
+    tracks = pd.read_csv(local_copy / "results/tables/tracks.csv").set_index("track_id")
+    assert tracks.loc[303, "status"] != "ok"
+    logs = "\n".join(p.read_text() for p in (local_copy / "logs" / "extract_shard").glob("*.log"))
+    assert logs and "pop/3.mp3" not in logs
+    with h5py.File(local_copy / "results/features/vgg19.h5") as h5:
+        ids = h5["track_id"][:].tolist()
+    assert 303 not in ids and len(ids) == 39
