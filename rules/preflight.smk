@@ -139,7 +139,8 @@ def usable_clip_count():
 def check_every_genre_has_clips():
     """A local copy must hold usable clips of all four genres: the genre experiments, their
     chance level and the paper's values beside them assume the four (a data.csv of one genre
-    would otherwise run to meaningless genre numbers). No clip at all is check_k_against_data's message."""
+    would otherwise run to meaningless genre numbers). No clip at all is check_k_against_data's message.
+    """
     if config["data"]["source"] != "local" or not os.path.isdir(audio_root()):
         return
     genres = {os.path.basename(os.path.dirname(p)) for p in extraction_paths()}
