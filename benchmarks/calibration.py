@@ -7,11 +7,15 @@ tested, with or without an artist (or album) signature. Every null run draws the
 splits (``splits.resampled_splits`` and ``splits.grouped_splits``, 10 of each kind), ranks the
 neighbours as ``knn`` does, and computes every p-value the summary reports with the workflow's
 own statistic (``evaluation.excess_statistic``) and permutations (``inference.Exchange``,
-``inference.permutation_test``):
+``inference.permutation_test``; artists exchanged among same-size artists, their songs laid out
+album by album, as ``evaluation.exchange_of``):
 
 - ``genre/<kind>``: genre (Experiment I) on random, artist and album splits, labels exchanged
   artist by artist among artists with the same number of songs;
 - ``emotion/<kind>``: one emotion (Experiment II, "vs no association"), same exchange;
+- ``exp4/random``: genre from the nine emotion probabilities predicted from the features
+  (Experiment IV, inner folds as the workflow), random splits; the nine emotions depend on the
+  artist only (with a genre effect the predicted emotions would carry genre: no null);
 - ``beyond_genre/artist``: the emotion beyond genre on artist splits, artists exchanged within
   their genre among same-size artists.
 
@@ -20,6 +24,8 @@ Nulls (the features never depend on the labels tested beyond what the null allow
 - ``none``: features i.i.d. per song;
 - ``artist``: a per-artist signature plus song noise (production, voice: what random splits leak);
 - ``album``: a per-album signature plus song noise;
+- ``album+emotion`` (emotion tests only): a per-album signature, and emotion rates that also
+  differ between an artist's albums;
 - ``genre+artist`` (beyond-genre test only): a genre centroid plus a per-artist signature, and
   emotion rates that depend on the genre and the artist -- features carry genre, and emotion
   beyond genre only through nothing.
@@ -28,7 +34,8 @@ Emotion labels: each artist has a rate, logistic of a genre effect plus an artis
 songs are Bernoulli draws (so labels cluster within artists and depend on genre, as real ones do).
 
     python benchmarks/calibration.py --runs 1000              # the README's table (about 6 min on 2 cores)
-    python benchmarks/calibration.py --runs 100 --old         # the previous release's shuffles too
+    python benchmarks/calibration.py --runs 1000 --artist-only  # the previous release's exchange (no album layout)
+    python benchmarks/calibration.py --runs 100 --old         # the release before it
 """
 
 import argparse
@@ -43,11 +50,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
 from emotify_pipeline import inference, knn  # noqa: E402
-from emotify_pipeline.evaluation import Votes, excess_statistic  # noqa: E402
-from emotify_pipeline.splits import grouped_splits, resampled_splits  # noqa: E402
+from emotify_pipeline.evaluation import Votes, excess_statistic, exchange_of  # noqa: E402
+from emotify_pipeline.geometry import ranked_with_ties  # noqa: E402
+from emotify_pipeline.splits import grouped_splits, inner_folds, resampled_splits  # noqa: E402
 
 GROUPS = ROOT.parent / "shared" / "emotify" / "groups.csv"
-NULLS = ("none", "artist", "album", "genre+artist")
+NULLS = ("none", "artist", "album", "album+emotion", "genre+artist")
 KINDS = ("random", "artist", "album")
 
 
@@ -56,9 +64,12 @@ def tests_under(null: str) -> list[str]:
     and emotion (which depends on genre) predictable, so only the beyond-genre test is a null there."""
     if null == "genre+artist":
         return ["beyond_genre/artist"]
-    if null == "album":  # every split kind: on random splits an album sits on both sides (review of this release)
-        return [*(f"genre/{k}" for k in KINDS), *(f"emotion/{k}" for k in KINDS)]
-    return [*(f"genre/{k}" for k in KINDS), *(f"emotion/{k}" for k in KINDS), "beyond_genre/artist"]
+    if null == "album+emotion":  # emotion labels that follow the album the features recognise
+        return [f"emotion/{k}" for k in KINDS]
+    tests = [*(f"genre/{k}" for k in KINDS), *(f"emotion/{k}" for k in KINDS), "exp4/random"]
+    if null == "album":  # every split kind: on random splits an album sits on both sides
+        return tests
+    return [*tests, "beyond_genre/artist"]
 
 
 def load_structure(path: Path = GROUPS) -> pd.DataFrame:
@@ -67,8 +78,11 @@ def load_structure(path: Path = GROUPS) -> pd.DataFrame:
     return table.sort_values("track_id").reset_index(drop=True)[["track_id", "genre", "artist", "album"]]
 
 
-def simulate(structure: pd.DataFrame, null: str, rng: np.random.Generator, dim: int = 8) -> tuple:
-    """Features (n, dim) and one emotion label (n,) under ``null``."""
+def simulate(
+    structure: pd.DataFrame, null: str, rng: np.random.Generator, dim: int = 8, genre_effect: bool = True
+) -> tuple:
+    """Features (n, dim) and one emotion label (n,) under ``null`` (``genre_effect``: the
+    emotion rates depend on the genre too)."""
     genre, artist, album = (structure[c].to_numpy() for c in ("genre", "artist", "album"))
     _, g = np.unique(genre, return_inverse=True)
     _, a = np.unique(artist, return_inverse=True)
@@ -79,28 +93,54 @@ def simulate(structure: pd.DataFrame, null: str, rng: np.random.Generator, dim: 
         x = noise
     elif null == "artist":
         x = 1.5 * rng.normal(size=(a.max() + 1, dim))[a] + noise
-    elif null == "album":
+    elif null in ("album", "album+emotion"):
         x = 1.5 * rng.normal(size=(b.max() + 1, dim))[b] + noise
     elif null == "genre+artist":
         x = 1.5 * rng.normal(size=(g.max() + 1, dim))[g] + 1.5 * rng.normal(size=(a.max() + 1, dim))[a] + noise
     else:
         raise ValueError(null)
-    logit = rng.normal(size=g.max() + 1)[g] + 1.5 * rng.normal(size=a.max() + 1)[a]
+    logit = rng.normal(size=g.max() + 1)[g] * genre_effect + 1.5 * rng.normal(size=a.max() + 1)[a]
+    if null == "album+emotion":  # emotion rates that also differ between an artist's albums
+        logit = logit + 1.5 * rng.normal(size=b.max() + 1)[b]
     y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
     return x, y
 
 
+def nearest(x: np.ndarray, train: np.ndarray, test: np.ndarray, k: int = 5) -> np.ndarray:
+    """The k + 1 nearest training rows of every test row (positions into ``train``), the
+    features standardised on the training rows, as the workflow; continuous features, so no
+    distance ties: only the first k of the ranking are kept, which is all the votes read."""
+    a, b = knn.standardise(x[train], x[test])
+    d = (b * b).sum(axis=1)[:, None] - 2 * b @ a.T + (a * a).sum(axis=1)[None, :]
+    part = np.argpartition(d, k, axis=1)[:, : k + 1]
+    return np.take_along_axis(part, np.argsort(np.take_along_axis(d, part, axis=1), axis=1), axis=1)
+
+
 def votes_of_splits(x: np.ndarray, splits: list, k: int = 5) -> list[Votes]:
-    """Each split's k nearest training songs (standardised on its training rows, as the
-    workflow; continuous features, so no distance ties: only the first k of the ranking are
-    kept, which is all the votes read)."""
+    """Each split's k nearest training songs (:func:`nearest`)."""
     out = []
     for s in splits:
-        a, b = knn.standardise(x[s.train], x[s.test])
-        d = (b * b).sum(axis=1)[:, None] - 2 * b @ a.T + (a * a).sum(axis=1)[None, :]
-        part = np.argpartition(d, k, axis=1)[:, : k + 1]
-        order = np.take_along_axis(part, np.argsort(np.take_along_axis(d, part, axis=1), axis=1), axis=1)
+        order = nearest(x, s.train, s.test, k)
         out.append(Votes(s.train, s.test, order, np.zeros(order.shape, dtype=bool)))
+    return out
+
+
+def exp4_votes_of_splits(
+    x: np.ndarray, y_emo: np.ndarray, genre: np.ndarray, splits: list, votes: list[Votes], seed: int, k: int = 5
+) -> list[Votes]:
+    """Experiment IV on each split, as the workflow: the nine emotion probabilities (out of
+    fold for training songs, 5 inner folds stratified by genre: ``splits.inner_folds``; from the
+    split's audio neighbours for test songs: ``knn.emotion_probabilities``), ranked with the
+    workflow's tie handling (``geometry.ranked_with_ties``: probabilities tie often)."""
+    out = []
+    for r, (s, v) in enumerate(zip(splits, votes, strict=True)):
+        inner = []
+        for fit_at, held_at in inner_folds(genre[s.train], 5, seed + r):
+            fit, held = s.train[fit_at], s.train[held_at]
+            inner.append((fit, held, nearest(x, fit, held, k)))
+        probs = knn.emotion_probabilities(y_emo, s.train, s.test, knn.top(v.order, k, len(s.train)), inner, k)
+        order, tied = ranked_with_ties(probs, [(s.train, s.test)])[0]
+        out.append(Votes(s.train, s.test, order, tied))
     return out
 
 
@@ -113,6 +153,7 @@ def null_run(
     k: int = 5,
     tests: list[str] | None = None,
     old: bool = False,
+    albums: bool = True,
 ) -> dict[str, float]:
     """One null run: test -> p-value, every test whose null holds under ``null`` (or ``tests``).
     ``old``: the previous release's shuffles (song by song on random splits, group by group
@@ -129,17 +170,28 @@ def null_run(
         else:
             splits = grouped_splits(genre, artist if kind == "artist" else album, n_splits, 0.3, split_seed)
         votes[kind] = votes_of_splits(x, splits)
+        if kind == "random" and "exp4/random" in wanted:  # nine emotions, from their own stream
+            emotions = np.column_stack(
+                [
+                    simulate(
+                        structure, null, inference.stream(seed, "calibration", null, "exp4", e), genre_effect=False
+                    )[1]
+                    for e in range(9)
+                ]
+            )
+            votes["exp4"] = exp4_votes_of_splits(x, emotions, genre, splits, votes[kind], split_seed, k)
     out, statistics = {}, {}
     for test in wanted:
         target, kind = test.split("/")
-        y = genre if target == "genre" else emotion
-        if kind not in statistics:
-            statistics[kind] = excess_statistic(votes[kind], k, "sklearn", seed)
-        statistic = statistics[kind]
+        y = genre if target in ("genre", "exp4") else emotion
+        source = "exp4" if target == "exp4" else kind
+        if source not in statistics:
+            statistics[source] = excess_statistic(votes[source], k, "sklearn", seed)
+        statistic = statistics[source]
         if old:
             out[test] = _old_p(y, votes[kind], k, seed, kind, target, artist, album, genre, permutations)
             continue
-        exchange = inference.Exchange(artist, genre if target == "beyond_genre" else None)
+        exchange = exchange_of(artist, album if albums else None, len(y), genre if target == "beyond_genre" else None)
         out[test] = inference.permutation_test(y, statistic, permutations, inference.stream(seed, test), exchange)[1]
     return out
 
@@ -176,14 +228,25 @@ def load_old(path: Path) -> None:
     OLD["inference"] = module
 
 
-def calibrate(runs: int, permutations: int, nulls=NULLS, old: bool = False, structure=None) -> pd.DataFrame:
+def calibrate(
+    runs: int,
+    permutations: int,
+    nulls=NULLS,
+    old: bool = False,
+    structure=None,
+    albums: bool = True,
+    tests: list[str] | None = None,
+) -> pd.DataFrame:
     """Rejection rates at 0.05 and 0.10 and mean p per (test, null) over ``runs`` null runs."""
     structure = load_structure() if structure is None else structure
     rows = []
     for null in nulls:
         pvals: dict[str, list[float]] = {}
         for seed in range(runs):
-            for test, p in null_run(structure, null, seed, permutations, old=old).items():
+            wanted = [t for t in tests_under(null) if tests is None or t in tests]
+            if not wanted:
+                break
+            for test, p in null_run(structure, null, seed, permutations, tests=wanted, old=old, albums=albums).items():
                 pvals.setdefault(test, []).append(p)
         for test, ps in pvals.items():
             ps = np.array(ps)
@@ -206,6 +269,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--permutations", type=int, default=199)
     parser.add_argument("--nulls", nargs="+", default=list(NULLS), choices=NULLS)
+    parser.add_argument(
+        "--artist-only", action="store_true", help="songs reordered freely inside an artist (the previous release)"
+    )
+    parser.add_argument("--tests", nargs="+", help="only these tests (e.g. exp4/random genre/album)")
     parser.add_argument("--old", type=Path, help="the previous release's inference.py, to calibrate its shuffles")
     args = parser.parse_args()
     if not GROUPS.is_file():
@@ -213,7 +280,9 @@ def main() -> None:
     if args.old:
         load_old(args.old)
     start = time.perf_counter()
-    table = calibrate(args.runs, args.permutations, args.nulls, old=bool(args.old))
+    table = calibrate(
+        args.runs, args.permutations, args.nulls, old=bool(args.old), albums=not args.artist_only, tests=args.tests
+    )
     print(table.to_markdown(index=False, floatfmt=".3f"))
     print(f"\n{args.runs} null runs per null, {time.perf_counter() - start:.0f} s")
 

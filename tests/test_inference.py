@@ -46,6 +46,28 @@ def test_exchange_is_a_bijection_within_same_size_units_and_strata() -> None:
     assert inference.Exchange(artists, genre).describe() == "by artist within genre among same-size artists"
 
 
+def test_album_layout_moves_labels_album_by_album() -> None:
+    # artists a, b, c (3 songs: an album of 2 and an album of 1), d (one album of 3), e (3 singles)
+    artists = np.array(list("aaabbbcccdddeee"))
+    albums = np.array(["a1", "a1", "a2", "b2", "b1", "b1", "c1", "c2", "c1", "d1", "d1", "d1", "e1", "e2", "e3"])
+    exchange = inference.Exchange(artists, None, albums)
+    draws = exchange.draw(500, np.random.default_rng(0))
+    assert all(sorted(row) == list(range(len(artists))) for row in draws)  # still a bijection
+    shape = {"a": [1, 2], "b": [1, 2], "c": [1, 2], "d": [3], "e": [1, 1, 1]}
+    for row in draws:
+        for unit in "abc":
+            donor = artists[row[artists == unit]][0]
+            if shape[donor] == shape[unit]:  # same album sizes: each album takes one whole album
+                for album in np.unique(albums[artists == unit]):
+                    assert len(set(albums[row[albums == album]])) == 1
+    donors = {artists[row[0]] for row in draws}
+    assert donors == set("abcde")  # every 3-song artist still reaches every other
+    plain = inference.Exchange(artists).draw(500, np.random.default_rng(0))
+    split = [len(set(albums[row[albums == "a1"]])) > 1 for row in plain if artists[row[0]] in "bc"]
+    assert np.mean(split) > 0.3  # without the layout an album's songs are scattered over the donor's albums
+    assert exchange.describe() == "by artist among same-size artists, album by album"
+
+
 def test_permutation_p_value_floor_and_named_streams() -> None:
     assert inference.permutation_p_value(1.0, np.zeros(999)) == pytest.approx(0.001) == inference.p_floor(999)
     assert inference.p_floor(999, 9) == pytest.approx(0.009)
@@ -105,3 +127,28 @@ def test_beta_binomial_ceiling_matches_a_simulated_oracle() -> None:
         q = stats.binom.sf(np.floor(threshold * n + 1e-12), n, p)
         oracle = np.mean((q > 0.5).astype(int) == labels)  # knows p, predicts the likelier label
         assert inference.beta_binomial_ceiling(x, n, threshold) == pytest.approx(oracle, abs=0.02)
+
+
+def test_ceiling_interval_covers_the_population_ceiling() -> None:
+    # the interval is of the *expected* ceiling: its target is the oracle's accuracy on a huge
+    # sample from the same beta-binomial (not one dataset's realised oracle, which has label noise)
+    big = np.random.default_rng(99)
+    p, n = big.beta(2, 5, 400_000), big.integers(15, 25, 400_000)
+    x = big.binomial(n, p)
+    threshold = float(np.median(x / n))
+    q = stats.binom.sf(np.floor(threshold * n + 1e-12), n, p)
+    truth = np.mean((q > 0.5) == (x / n > threshold))
+    covered, width = 0, {}
+    for songs in (400, 100):
+        for d in range(30 if songs == 400 else 5):
+            rng = np.random.default_rng(d)
+            p, n = rng.beta(2, 5, songs), rng.integers(15, 25, songs)
+            x = rng.binomial(n, p)
+            lo, hi = inference.ceiling_interval(x, n, lambda r: float(np.median(r)), 80, 0.95, rng)
+            estimate = inference.beta_binomial_ceiling(x, n, float(np.median(x / n)))
+            assert lo <= estimate <= hi
+            covered += songs == 400 and lo <= truth <= hi
+            width.setdefault(songs, []).append(hi - lo)
+    assert covered >= 25  # nominal 95 % of 30: 28.5 expected; 38 of 40 measured with 100 resamples
+    assert np.mean(width[100]) > 1.5 * np.mean(width[400])  # fewer songs, wider (about 2x: 1 / sqrt(n))
+    assert np.isnan(inference.ceiling_interval(x, n, np.median, 0, 0.95, rng)[0])  # no resamples: no interval

@@ -64,6 +64,11 @@ def test_emotion_sentences_follow_their_numbers() -> None:
     assert "no emotion has a Holm-adjusted p <= 0.05" in below
     assert "1 of 9 emotions have a Holm-adjusted p <= 0.05 (amazement)" in above and "artist's identity" in above
     assert "0.0090" in above  # the smallest attainable Holm-adjusted p is printed
+    assert "below the emotion's ceiling for 2 of 2 emotions" in below
+    contrary = extended.assign(half_panel_agreement=[0.85, 0.7], ceiling_low=[0.7, 0.8], ceiling_high=[0.9, 0.95])
+    text = " ".join(emotion_sentences(_beyond([0.04] * 9, [0.5] * 9), contrary))
+    assert "below the emotion's ceiling for 1 of 2 emotions" in text
+    assert "lowest lower bound 0.70, highest upper bound 0.95" in text  # the ceiling's interval, when computed
 
 
 def test_split_lines_state_the_size_bias_with_its_size() -> None:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import inference, knn
 from .common_io import EMOTIONS, GENRES, EmotifyError, write_csv
-from .evaluation import Votes, artist_units, excess_statistic, exp4_votes, predict, split_artists, votes_of
+from .evaluation import Votes, excess_statistic, exchange_of, exp4_votes, predict, split_groups, votes_of
 from .geometry import Rankings, ranked_with_ties
 from .splits import row_lookup, table_tracks
 
@@ -29,10 +29,11 @@ from .splits import row_lookup, table_tracks
 def _load(smk: Any) -> tuple[pd.DataFrame, np.ndarray, pd.Series, Rankings, list[Votes]]:
     """The splits' songs (genre, artist where recorded, labels by row), row lookup, rankings and
     audio votes."""
-    table = pd.read_csv(smk.input.split, dtype={"artist": str, "group": str})
+    table = pd.read_csv(smk.input.split, dtype={"artist": str, "album": str, "group": str})
     meta = table_tracks(table)
-    artists = split_artists(table, meta["track_id"])
-    meta["artist"] = artists if artists is not None else ""
+    for column in ("artist", "album"):
+        values = split_groups(table, meta["track_id"], column)
+        meta[column] = values if values is not None else ""
     lab = meta[["track_id"]].merge(pd.read_csv(smk.input.labels), on="track_id", how="left")
     if lab[list(EMOTIONS)].isna().any().any():
         raise EmotifyError(f"{smk.input.labels}: no labels for some tracks of {smk.input.split}")
@@ -49,6 +50,7 @@ def emotion_beyond_genre(
     cfg: dict[str, Any],
     artists: np.ndarray | None = None,
     split_kind: str = "artist",
+    albums: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Per emotion (and per emotion x genre): audio accuracy, the emotion-from-genre baseline,
     their difference, and the within-genre permutation p-value of the audio's mean balanced
@@ -58,14 +60,15 @@ def emotion_beyond_genre(
     both sides, and an emotion that depends on the artist alone would pass for audio
     information. The permutation exchanges labels artist by artist *within each genre* among
     artists with the same number of songs there (:class:`inference.Exchange` with the genre as
-    stratum; songs within an artist reordered). Null hypothesis: within a genre, the features
+    stratum; songs within an artist laid out album by album where ``albums`` are recorded,
+    :func:`evaluation.exchange_of`). Null hypothesis: within a genre, the features
     say nothing about which same-size artist carries which emotion labels -- the labels keep
     what genre says about emotion and their clustering within artists, and lose any link to the
     audio beyond genre. Holm's adjustment over the nine emotions, with the smallest attainable
     p beside each p."""
     k, ties, seed = cfg["k"], cfg["ties"], cfg["seed"]
     m = min(len(audio), cfg["permutation_splits"])
-    exchange = inference.Exchange(artist_units(artists, len(genre)), genre)
+    exchange = exchange_of(artists, albums, len(genre), genre)
     statistic = excess_statistic(audio[:m], k, ties, seed)
     rows = []
     for e, emotion in enumerate(EMOTIONS):
@@ -231,8 +234,9 @@ def k_sensitivity(y_genre: np.ndarray, y_emo: np.ndarray, audio: list[Votes], cf
 
 def emotion_beyond_genre_job(smk: Any, logger: logging.Logger) -> None:
     meta, y_emo, _, _, audio = _load(smk)
-    artists = meta["artist"].to_numpy()
-    table = emotion_beyond_genre(y_emo, meta["genre"].to_numpy(), audio, dict(smk.params.cfg), artists, smk.params.kind)
+    artists, albums = meta["artist"].to_numpy(), meta["album"].to_numpy()
+    genre, cfg = meta["genre"].to_numpy(), dict(smk.params.cfg)
+    table = emotion_beyond_genre(y_emo, genre, audio, cfg, artists, smk.params.kind, albums)
     write_csv(table, smk.output.csv, float_format="%.4f")
     logger.info("emotion beyond genre: %d rows", len(table))
 

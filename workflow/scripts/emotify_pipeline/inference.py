@@ -161,7 +161,7 @@ class Exchange:
     reject it: same-artist neighbours agree under every draw as they do on the real labels.
     """
 
-    def __init__(self, units: np.ndarray, strata: np.ndarray | None = None) -> None:
+    def __init__(self, units: np.ndarray, strata: np.ndarray | None = None, subunits: np.ndarray | None = None) -> None:
         units = np.asarray(units)
         keys = (
             units
@@ -183,14 +183,42 @@ class Exchange:
             self.classes.append(order[start[members][:, None] + np.arange(size)[None, :]])
         self.n_units = len(sizes)
         self.within = strata is not None
+        self.sub: np.ndarray | None = None  # each song's sub-unit (album within its unit), or None
+        self.sub_rank: np.ndarray | None = None  # each song's layout rank: larger sub-units first
+        if subunits is not None:
+            pairs = np.char.add(np.char.add(unit.astype(str), "\x1f"), np.asarray(subunits).astype(str))
+            _, self.sub = np.unique(pairs, return_inverse=True)
+            sub_size = np.bincount(self.sub)[self.sub]
+            self.sub_rank = sub_size.max() - sub_size  # 0 for a unit's largest sub-units
+
+    def _layout(self, permutations: int, rng: np.random.Generator) -> np.ndarray | None:
+        """Each draw's order of the songs inside their units, as one sort key per song: the
+        sub-units (albums) largest first, same-size sub-units in random order, songs within a
+        sub-unit in random order. None without sub-units (songs fully reordered)."""
+        if self.sub is None or self.sub_rank is None:
+            return None
+        n_sub = int(self.sub.max()) + 1
+        shuffle_sub = rng.integers(0, 2**20, size=(permutations, n_sub), dtype=np.int64)
+        shuffle_song = rng.integers(0, 2**20, size=(permutations, self.n), dtype=np.int64)
+        return (self.sub_rank[None, :] << 40) + (shuffle_sub[:, self.sub] << 20) + shuffle_song
 
     def draw(self, permutations: int, rng: np.random.Generator) -> np.ndarray:
         """``permutations`` draws as a (permutations, n) array: row b gives, for every song,
-        the song whose label it takes (``y[idx]`` are the permuted labels)."""
+        the song whose label it takes (``y[idx]`` are the permuted labels). With sub-units, the
+        songs of a unit are laid out album by album (largest first) and song j of the layout
+        takes the label of song j of its donor's layout, so labels that differ between an
+        artist's albums move album by album wherever the album sizes allow."""
         idx = np.empty((permutations, self.n), dtype=np.int64)
+        key = self._layout(permutations, rng)
+        rows = np.arange(permutations)[:, None]
         for block in self.classes:
             m, size = block.shape
             units = np.argsort(rng.random((permutations, m)), axis=1)
+            if key is not None:
+                songs = np.argsort(key[:, block], axis=2, kind="stable")  # (B, m, size): each unit's layout
+                layout = np.take_along_axis(np.broadcast_to(block, (permutations, m, size)), songs, axis=2)
+                idx[rows, layout.reshape(permutations, -1)] = layout[rows, units].reshape(permutations, -1)
+                continue
             songs = (
                 np.argsort(rng.random((permutations, m, size)), axis=2)
                 if size > 1
@@ -205,7 +233,8 @@ class Exchange:
         where = " within genre" if self.within else ""
         if self.n_units == self.n:
             return "by song" + where
-        return f"by artist{where} among same-size artists"
+        albums = ", album by album" if self.sub is not None else ""
+        return f"by artist{where} among same-size artists{albums}"
 
 
 def permutation_p_value(observed: float, null: np.ndarray) -> float:

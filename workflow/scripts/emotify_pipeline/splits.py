@@ -243,8 +243,9 @@ def resample_job(smk: Any, logger: logging.Logger) -> None:
     )
     if groups is not None:
         table["group"] = table["track_id"].map(dict(zip(tracks["track_id"], groups, strict=True)))
-    if "artist" in tracks:  # the permutation tests exchange labels artist by artist, on every kind of split
-        table["artist"] = table["track_id"].map(dict(zip(tracks["track_id"], tracks["artist"].fillna(""), strict=True)))
+    for column in ("artist", "album"):  # the permutation tests exchange labels artist by artist, album by album
+        if column in tracks:
+            table[column] = table["track_id"].map(dict(zip(tracks["track_id"], tracks[column].fillna(""), strict=True)))
     sizes = split_sizes(table)
     logger.info(
         "%s: %d splits, test share %.3f-%.3f (nominal %.2f) of %d songs",

@@ -139,13 +139,16 @@ def emotion_sentences(beyond: pd.DataFrame, extended: pd.DataFrame, alpha: float
                 f" (bootstrap over songs: lowest lower bound {extended['ceiling_low'].min():.2f}, highest upper "
                 f"bound {extended['ceiling_high'].max():.2f} of the emotions' percentile intervals)"
             )
+        below = int((extended["half_panel_agreement"] < extended["ceiling"]).sum())
         lines.append(
             f"- The labels limit any predictor: the beta-binomial ceiling ranges from {extended['ceiling'].min():.2f} "
             f"to {extended['ceiling'].max():.2f}{span}; two half panels agree on "
             f"{extended['half_panel_agreement'].min():.2f}-{extended['half_panel_agreement'].max():.2f} of the songs "
             f"(Cohen's kappa {extended['half_panel_kappa'].min():.2f}-{extended['half_panel_kappa'].max():.2f}), "
-            "usually below that ceiling (half panels are noisier; each half uses its own median, so this is a "
-            "heuristic, not a bound), not a level an audio model should be expected to reach."
+            f"below the emotion's ceiling for {below} of {len(extended)} emotions (half panels are noisier; each "
+            "half uses its own median, so the comparison is a heuristic, not a bound). The ceiling is the "
+            "accuracy a predictor that knew every song's rating rate could expect, not a level an audio model "
+            "should be expected to reach."
         )
     return lines
 
