@@ -243,12 +243,18 @@ def generate_demo(
     artists_per_genre: int,
     logger: logging.Logger | None = None,
     workers: int = 0,
+    groups: str = "archive",
 ) -> pd.DataFrame:
     """Write the demo dataset under ``root``; return its annotations (data.csv rows).
 
     The clips are synthesised one after another (they share one random stream); with
     ``workers`` > 0, that many processes encode the MP3s while the next clips are synthesised
-    (encoding takes about as long as synthesis), with the same files as a run without them."""
+    (encoding takes about as long as synthesis), with the same files as a run without them.
+
+    ``groups``: ``archive`` gives clip ``<genre>/<n>.mp3`` the artist and album structure of the
+    archive's own ``<genre>/<n>.mp3`` (:func:`archive_groups`: shared artists and albums,
+    singletons, the artists that span genres), anonymised; ``per_genre``: ``artists_per_genre``
+    artists per genre, each with one album, clips dealt round-robin."""
     from concurrent.futures import Future, ProcessPoolExecutor
     from multiprocessing import get_context
 
@@ -264,7 +270,8 @@ def generate_demo(
     pool = ProcessPoolExecutor(workers, mp_context=get_context("fork")) if workers > 0 else None
     pending: list[Future] = []
     try:
-        clips = (n_per_genre, lengths, sample_rate, artists_per_genre)
+        plan = archive_groups(n_per_genre) if groups == "archive" else per_genre_groups(n_per_genre, artists_per_genre)
+        clips = (n_per_genre, lengths, sample_rate, plan)
         _synthesise(root, clips, rng, (ratings_min, ratings_max), rows, logger, pool, pending, 2 * workers)
         for job in pending:
             job.result()  # an encoding error surfaces here, with its own message
@@ -279,7 +286,7 @@ def generate_demo(
 
 def _synthesise(
     root: Path,
-    clips: tuple[int, dict[str, list[float]], int, int],
+    clips: tuple[int, dict[str, list[float]], int, dict[tuple[str, int], tuple[str, str]]],
     rng: np.random.Generator,
     ratings: tuple[int, int],
     rows: list[dict[str, Any]],
@@ -290,21 +297,18 @@ def _synthesise(
 ) -> None:
     """Synthesise every clip and its ratings in order (one random stream), handing each clip's
     encoding to ``pool`` when there is one (at most ``waiting`` clips wait in memory).
-    ``clips``: clips per genre, their lengths, sample rate, artists per genre."""
-    n_per_genre, lengths, sample_rate, artists_per_genre = clips
+    ``clips``: clips per genre, their lengths, sample rate, and (genre, n) -> (artist, album)."""
+    n_per_genre, lengths, sample_rate, plan = clips
     ratings_min, ratings_max = ratings
+    artists: dict[str, dict[str, Any]] = {}  # one mastering chain per artist, across genres
+    for name in dict.fromkeys(artist for artist, _ in plan.values()):
+        artists[name] = {
+            "gain_db": float(rng.uniform(-6, 0)),
+            "tilt": float(rng.uniform(0.0, 0.8)),
+            "year": str(2004 + int(rng.integers(0, 8))),
+            "pan": float(rng.uniform(-0.3, 0.3)),  # each artist's mix sits somewhere in the stereo field
+        }
     for genre in GENRES:
-        artists = [
-            {
-                "name": f"Demo {genre.title()} Artist {a + 1}",
-                "album": f"Synthetic {genre.title()} Vol. {a + 1}",
-                "gain_db": float(rng.uniform(-6, 0)),
-                "tilt": float(rng.uniform(0.0, 0.8)),
-                "year": str(2004 + int(rng.integers(0, 8))),
-                "pan": float(rng.uniform(-0.3, 0.3)),  # each artist's mix sits somewhere in the stereo field
-            }
-            for a in range(artists_per_genre)
-        ]
         lo, hi = _TEMPO[genre]
         for n in range(1, n_per_genre + 1):
             track_id = GENRE_ID_BASE[genre] + n
@@ -316,13 +320,14 @@ def _synthesise(
                 roughness=float(rng.uniform(0.0, 0.4) if genre == "classical" else rng.uniform(0.1, 1.0)),
                 root_hz=float(110 * 2 ** (rng.integers(0, 12) / 12)),
             )
-            artist = artists[(n - 1) % artists_per_genre]
+            artist_name, album = plan[(genre, n)]
+            artist = artists[artist_name]
             y = synth_clip(genre, traits, lengths[genre][n - 1], sample_rate, rng)
             y = master(y, artist["gain_db"], artist["tilt"])
             tags = {
                 "title": f"{genre.title()} Study {n}",
-                "artist": artist["name"],
-                "album": artist["album"],
+                "artist": artist_name,
+                "album": album,
                 "year": artist["year"],
                 "genre": genre.title(),
                 "track": str(n),
@@ -338,6 +343,39 @@ def _synthesise(
             rows.extend(simulate_ratings(track_id, genre, traits, n_ratings, rng))
             if logger:
                 logger.info("demo clip %s/%d.mp3 (track %d, %d ratings)", genre, n, track_id, n_ratings)
+
+
+def archive_groups(n_per_genre: int, catalogue: str | Path | None = None) -> dict[tuple[str, int], tuple[str, str]]:
+    """(genre, n) -> (artist, album) of the demo's clip ``<genre>/<n>.mp3``: the archive's own
+    structure (``resources/emotify_catalogue.csv``: 138 artists, 65 with one song, the largest
+    with 17; 229 albums; 7 artists span two or three genres), names anonymised in order of
+    first appearance. A demo of fewer than 100 clips per genre takes each genre's first
+    ``n_per_genre`` files."""
+    from .dataset import CATALOGUE
+
+    table = pd.read_csv(catalogue or CATALOGUE, dtype=str, keep_default_na=False)
+    artist_code = {a: i + 1 for i, a in enumerate(dict.fromkeys(table["artist"]))}
+    album_code = {b: i + 1 for i, b in enumerate(dict.fromkeys(zip(table["artist"], table["album"], strict=True)))}
+    plan = {}
+    for genre, file, artist, album in zip(table["genre"], table["file"], table["artist"], table["album"], strict=True):
+        n = int(Path(file).stem)
+        if n <= n_per_genre:
+            plan[(genre, n)] = (f"Demo Artist {artist_code[artist]}", f"Demo Album {album_code[(artist, album)]}")
+    missing = [f"{g}/{n}" for g in GENRES for n in range(1, n_per_genre + 1) if (g, n) not in plan]
+    if missing:
+        raise EmotifyError(f"{catalogue or CATALOGUE}: no artist/album for demo clip(s) {missing[:5]}")
+    return plan
+
+
+def per_genre_groups(n_per_genre: int, artists_per_genre: int) -> dict[tuple[str, int], tuple[str, str]]:
+    """(genre, n) -> (artist, album): ``artists_per_genre`` artists per genre, one album each,
+    clips dealt round-robin (the demo's structure before it took the archive's)."""
+    return {
+        (g, n): (f"Demo {g.title()} Artist {a}", f"Synthetic {g.title()} Vol. {a}")
+        for g in GENRES
+        for n in range(1, n_per_genre + 1)
+        for a in [(n - 1) % artists_per_genre + 1]
+    }
 
 
 def clip_lengths(n_per_genre: int, duration: float, seed: int) -> dict[str, list[float]]:
@@ -379,6 +417,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
         ratings_min=p["ratings_min"],
         ratings_max=p["ratings_max"],
         artists_per_genre=p["artists_per_genre"],
+        groups=p["groups"],
         logger=logger,
         workers=max(0, int(smk.threads) - 1),  # this process synthesises, the others encode
     )

@@ -20,9 +20,11 @@ Intervals:
 
 Permutation tests (:func:`permutation_test`) permute labels with one restricted scheme,
 :class:`Exchange`: an artist's songs (within one genre, for the "beyond genre" test) form a unit;
-units with the same number of songs are permuted among themselves and the songs of a unit are
-reordered -- a bijection of the songs, so every label count is kept (100 songs per genre) and
-labels shared within an artist stay shared. Null hypothesis: the features say nothing about which
+units with the same number of songs are permuted among themselves, and the songs of a unit are
+laid out album by album (largest album first, songs of an album in random order) so that song j
+of a unit takes the label of song j of its donor -- a bijection of the songs, so every label
+count is kept (100 songs per genre), labels shared within an artist stay shared and labels that
+differ between an artist's albums move album by album where the album sizes allow. Null hypothesis: the features say nothing about which
 same-size artist carries which labels (within genre, for the beyond-genre test). p = (1 +
 #{statistic under permutation >= observed}) / (1 + B), never below 1 / (1 + B)
 (:func:`p_floor`). The statistic (``evaluation.excess_statistic``) is the mean over splits of
@@ -33,8 +35,8 @@ accuracy 1 / C however unbalanced the classes, so that imbalance is not held aga
 permuted labels (accuracy minus the stratified chance baseline, :func:`excess_accuracy`, left
 the grouped genre tests liberal: 8.1 % at 0.05). The splits are fixed, so the tests
 are not exact by construction; ``benchmarks/calibration.py`` measures them under nulls on the
-real archive's structure (README, "Permutation tests"), ``tests/test_calibration.py`` checks two
-of them on both sides.
+real archive's structure (README, "Permutation tests"), ``tests/test_calibration.py`` checks
+five of them on both sides.
 """
 
 from collections.abc import Callable

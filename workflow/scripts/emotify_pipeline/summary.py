@@ -395,11 +395,18 @@ def summary_markdown(
         cross = structure.get("songs_of_cross_genre_artists")
         n_songs = structure.get("songs")
         if cross is None:
-            cross_text = "songs of artists that span genres make"
-        elif cross == 0:  # nothing here makes it liberal: say what would
-            cross_text = f"none of the {n_songs} songs here belongs to an artist that spans genres; such songs make"
+            cross_text = "artists that span genres carry such labels"
+        elif cross == 0:
+            cross_text = f"none of the {n_songs} songs here belongs to an artist that spans genres"
         else:
-            cross_text = f"{cross} of the {n_songs} songs here belong to artists that span genres, which makes"
+            cross_text = f"{cross} of the {n_songs} songs here belong to artists that span genres, album by album"
+        exchange = str(genre["permutation"].iloc[0]) if len(genre) else ""
+        layout = (
+            "an artist's songs laid out album by album, largest album first, so that labels that differ between "
+            "an artist's albums move album by album where the album sizes allow"
+            if "album by album" in exchange
+            else "songs within an artist reordered (no albums recorded)"
+        )
         if structure.get("artists_with_several_albums") == 0:
             albums_text = (
                 "**Album splits do not remove the artist** where an artist has several albums; here no artist has "
@@ -420,13 +427,13 @@ def summary_markdown(
             f"(what one split may give); ci: the {conf} % confidence interval of the mean (corrected resampled t, "
             "Nadeau & Bengio); p: permutation test of the mean balanced accuracy over its chance level (1 / number "
             "of classes) on the first `evaluation.permutation_splits` splits, "
-            "labels exchanged artist by artist among artists with the same number of songs (songs within an artist "
-            "reordered; every genre keeps its song count) on every kind of split. Its null: the features say nothing "
-            "about which same-size artist carries which labels, and an artist's songs are exchangeable among "
-            "themselves -- so on random splits, where an artist's songs sit on both sides, a small p means more than "
-            "recognising the artist, but it may be recognising the album (an album sits on both sides too; "
-            f"{cross_text} the genre test on random splits liberal when the features "
-            "carry an album signature). No adjustment is made across the split kinds or the experiments. "
+            f"labels exchanged {exchange or 'as the table says'} on every kind of split: artists with the same "
+            f"number of songs swap labels, {layout}; every genre keeps its song count. Its null: the features say "
+            "nothing about which same-size artist carries which labels -- so on random splits, where an artist's "
+            "songs sit on both sides, a small p means more than recognising the artist; where labels differ between "
+            "an artist's albums and their sizes differ from the swapped artist's, it may be recognising the album "
+            f"({cross_text}; README, 'Permutation tests', gives each test's rejection rate under such nulls). "
+            "No adjustment is made across the split kinds or the experiments. "
             "permutation_p_floor: the smallest p "
             "the permutations can give. paper: the paper's value, on random splits only (it has no grouped-split "
             "result). `artist`/`album` splits keep every artist's (album's) songs on one side, approaching a 0.30 "
