@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .common_io import EMOTIONS, PAPER_TABLE1, markdown_table, write_csv, write_text
@@ -130,6 +131,12 @@ def emotion_sentences(beyond: pd.DataFrame, extended: pd.DataFrame, alpha: float
             else f"no emotion has a Holm-adjusted p <= {alpha}; this is not evidence that the audio features carry "
             "no emotion information beyond genre (a test that keeps the songs of a unit of unique size with their "
             "own labels has little power there)."
+        )
+        + (
+            f" With {permutations} permutations no Holm-adjusted p can reach {alpha}: set evaluation.permutations "
+            f"to at least {int(np.ceil(len(overall) / alpha))} (1,000 by default)."
+            if floor > alpha
+            else ""
         ),
     ]
     if "ceiling" in extended:
