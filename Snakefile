@@ -22,6 +22,7 @@ include: "rules/musicnn.smk"
 include: "rules/neighbours.smk"
 include: "rules/experiments.smk"
 include: "rules/evaluation.smk"
+include: "rules/figure_registry.smk"
 include: "rules/figures.smk"
 include: "rules/report.smk"
 

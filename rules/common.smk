@@ -76,13 +76,11 @@ def check_config_relations():
         )
 
 
-from emotify_pipeline.study import BEYOND_FIGURES, EXPERIMENT_OUTPUTS  # noqa: E402
+from emotify_pipeline.study import EXPERIMENT_OUTPUTS  # noqa: E402
 from emotify_pipeline.study import EXPERIMENTS as STUDY  # noqa: E402
 
 # the experiments, their figures and their inputs: generated from one table (study.py)
 EXPERIMENTS = [e.name for e in STUDY]
-# figure name -> (kind, experiment, title); the figures beyond the paper: BEYOND_FIGURES
-FIGURES = {f.name: (f.kind, e.name, f.title) for e in STUDY for f in e.figures}
 SCRIPTS = "../workflow/scripts"
 SCRIPTS_DIR = REPO / "workflow" / "scripts"
 
@@ -121,6 +119,17 @@ def audio_root():
 def demo_audio_files():
     n = config["demo"]["n_per_genre"]
     return [f"resources/demo/emotifymusic/{g}/{i}.mp3" for g in GENRES for i in range(1, n + 1)]
+
+
+def demo_catalogue_digest():
+    """The sha256 of the catalogue whose artist/album structure the demo takes (demo.groups:
+    archive), so that the demo is remade when it changes; '' otherwise."""
+    import hashlib
+
+    if config["demo"]["groups"] != "archive":
+        return ""
+    with open(REPO / "resources" / "emotify_catalogue.csv", "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
 
 
 def audio_files():
@@ -412,45 +421,6 @@ def pca_inputs(wildcards):
     return {"split": "results/splits/paper.csv", **table[experiment(wildcards.exp).pca_input]}
 
 
-def figure_inputs(fig):
-    """What one figure reads, by name: its experiment's PCA or metrics and confusion, or the
-    evaluation tables beyond the paper; plus the feature file for figures about audio features."""
-    if fig in BEYOND_FIGURES:
-        inputs = dict(BEYOND_FIGURES[fig][1])
-    else:
-        kind, exp, _ = FIGURES[fig]
-        base = f"results/experiments/{exp}"
-        # no metrics: the PCA figures do not depend on k (Fig. 6 through its inputs)
-        if kind == "pca":
-            inputs = {"pca": f"{base}/pca.csv", "info": f"{base}/pca.json"}
-        else:
-            inputs = {"metrics": f"{base}/metrics.json", "confusion": f"{base}/confusion.csv"}
-    # figures about audio features read their feature label (model, weights, layer, pooling)
-    # from the feature file's own provenance attributes, never from the config
-    if fig not in RATINGS_FIGURES:
-        inputs["features"] = audio_features(None)
-    return inputs
-
-
-# figures of experiments that read no audio: they carry no feature label
-RATINGS_FIGURES = {f.name for e in STUDY if not e.from_audio for f in e.figures}
-ALL_FIGURES = [*FIGURES, *BEYOND_FIGURES]
-
-
-def figure_specs():
-    """Every figure's kind, title and inputs, for the one job that draws them all."""
-    kinds = {**FIGURES, **BEYOND_FIGURES}
-    return {
-        fig: {"kind": kinds[fig][0], "title": kinds[fig][2], "inputs": figure_inputs(fig)}
-        for fig in ALL_FIGURES
-    }
-
-
-def figure_input_files(wildcards):
-    """The files the figures read, each once."""
-    return sorted({path for spec in figure_specs().values() for path in spec["inputs"].values()})
-
-
 def get_final_output():
     outputs = [
         # the feature cache is a target itself: a merged file deleted by a kill (or moved aside
@@ -475,5 +445,5 @@ def get_final_output():
     if COMPARE_MODELS:
         outputs += ["results/tables/model_comparison.csv", "results/tables/model_comparison.md"]
     outputs += [p for name in EXPERIMENTS for p in final_experiment_outputs(name)]
-    outputs += [f"results/figures/{fig}.png" for fig in ALL_FIGURES]
+    outputs += [f"results/figures/{fig}.png" for fig in ALL_FIGURES]  # rules/figures.smk
     return outputs

@@ -1,17 +1,6 @@
 # Stage 1 - data: the demo generator, the official download, validation and the track table.
 
 
-def demo_catalogue_digest():
-    """The sha256 of the catalogue whose artist/album structure the demo takes (demo.groups:
-    archive), so that the demo is remade when it changes; '' otherwise."""
-    import hashlib
-
-    if config["demo"]["groups"] != "archive":
-        return ""
-    with open(REPO / "resources" / "emotify_catalogue.csv", "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
-
-
 rule make_demo:
     output:
         csv="resources/demo/data.csv",

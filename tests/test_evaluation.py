@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from emotify_pipeline import geometry, inference
-from emotify_pipeline.common_io import EMOTIONS, GENRES
+from emotify_pipeline.common_io import EMOTIONS, GENRES, EmotifyError
 from emotify_pipeline.evaluation import evaluate_all, human_ceiling
 from emotify_pipeline.knn import vote
 from emotify_pipeline.production_features import feature_columns, production_features
@@ -103,6 +103,52 @@ def _evaluate(x: np.ndarray, meta: pd.DataFrame, labels: pd.DataFrame, ratings: 
             mu_x = ratings[list(EMOTIONS)].to_numpy()
             mu = geometry.Rankings(items=geometry.compute_rankings(mu_x, ids, back, "ratings", inner=False))
     return evaluate_all(meta, labels, audio, cfg, ratings=mu, artists=meta["artist"].to_numpy())
+
+
+def _study_data() -> tuple:
+    meta = _meta()
+    rng = np.random.default_rng(2)
+    x = np.stack([np.eye(4)[GENRES.index(g)] * 3 + rng.normal(size=4) for g in meta["genre"]])
+    x = np.hstack([x, rng.normal(size=(len(meta), 6))])
+    labels = meta[["track_id", "genre"]].copy()
+    ratings = meta[["track_id"]].copy()
+    for i, e in enumerate(EMOTIONS):
+        labels[e] = (x[:, i % x.shape[1]] > 0).astype(int)
+        ratings[e] = rng.random(len(meta))
+    cfg = {
+        "repeats": 3,
+        "permutations": 9,
+        "permutation_splits": 2,
+        "confidence": 0.9,
+        "seed": 0,
+        "group_by": ["artist"],
+        "k": 5,
+        "test_size": 0.3,
+        "inner_folds": 3,
+    }
+    return x, meta, labels, ratings, cfg
+
+
+def test_an_experiment_v_is_one_row_of_the_study_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new row of study.EXPERIMENTS reaches the repeated evaluation with no other edit: its
+    votes (``repeated``), split kinds (``grouped``) and the paper's value (``paper_accuracy``)."""
+    from dataclasses import replace
+
+    from emotify_pipeline import study
+
+    exp4 = study.experiment("exp4_genre_from_predicted_emotions")
+    new = replace(exp4, name="exp5_genre_again", numeral="V", paper_accuracy=0.5, grouped=True, repeated="audio")
+    monkeypatch.setattr(study, "EXPERIMENTS", (*study.EXPERIMENTS, new))
+    summary, _ = _evaluate(*_study_data())
+    five = summary[summary["experiment"] == "exp5_genre_again"].set_index("split")
+    assert set(five.index) == {"random", "artist"} and (five.loc["random", "paper"] == 0.5)
+    one = summary[summary["experiment"] == "exp1_genre_from_audio"].set_index("split")
+    # the same votes as Experiment I (audio rankings, genre): the same accuracies
+    np.testing.assert_allclose(five["mean_accuracy"], one.loc[five.index, "mean_accuracy"])
+    odd = replace(new, name="exp6_odd", repeated="spectra")
+    monkeypatch.setattr(study, "EXPERIMENTS", (*study.EXPERIMENTS, odd))
+    with pytest.raises(EmotifyError, match="no votes called 'spectra'"):
+        _evaluate(*_study_data())
 
 
 def test_evaluate_all_reports_every_experiment_and_split_kind() -> None:

@@ -16,13 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import inference, knn
+from . import inference, knn, study
 from .common_io import EMOTIONS, PAPER_TABLE1, EmotifyError, write_csv
 from .gems_labels import label_matrix, song_shares, thresholds_of
 from .geometry import Ranking, Rankings, ranked_with_ties
 from .splits import row_lookup, table_tracks
-
-PAPER_GENRE_ACCURACY = {"exp1_genre_from_audio": 1.0}
 
 
 @dataclass(frozen=True)
@@ -212,7 +210,8 @@ def summarise(
 
     statistic = excess_statistic(votes[:m], k, ties, seed)
     row = inference.accuracy_row(acc, cfg["confidence"], per["n_train"].mean(), per["n_test"].mean())
-    paper = PAPER_TABLE1.get(target) if name == "exp2_emotion_from_audio" else PAPER_GENRE_ACCURACY.get(name)
+    row_of_table = study.experiment(name)
+    paper = PAPER_TABLE1.get(target) if row_of_table.target == "emotion" else row_of_table.paper_accuracy
     paper = paper if split_kind == "random" else None  # the paper has no grouped-split result
     exchange = exchange or inference.Exchange(np.arange(len(y)))
     rng = inference.stream(seed, "evaluate_repeated", name, target, split_kind)
@@ -277,37 +276,42 @@ def evaluate_all(
     summaries, rows = [], []
     for kind, source in rankings.items():
         audio = [votes_of(source.get(r, "audio"), row) for r in range(source.repeats)]
-        targets = [("exp1_genre_from_audio", "genre", y_genre, None)]
-        targets += [("exp2_emotion_from_audio", e, y_emo[:, i], y_genre) for i, e in enumerate(EMOTIONS)]
-        for name, target, y, genre in targets:
-            summary, per = summarise(name, target, kind, y, audio, cfg, exchange, genre)
-            summaries.append(summary)
-            rows += per
-        if kind != "random":
-            continue  # grouped splits: Experiments I and II
+        votes = {"audio": audio}
+        for e in study.EXPERIMENTS:  # one row of the study's table each; grouped splits: the experiments marked so
+            if kind != "random" and not e.grouped:
+                continue
+            if e.repeated not in votes:
+                votes[e.repeated] = repeated_votes(e.repeated, source, audio, ratings, y_emo, row, k)
+            if e.target == "emotion":
+                targets = [(emotion, y_emo[:, i], y_genre) for i, emotion in enumerate(EMOTIONS)]
+            else:
+                targets = [("genre", y_genre, None)]
+            for target, y, genre in targets:
+                summary, per = summarise(e.name, target, kind, y, votes[e.repeated], cfg, exchange, genre)
+                summaries.append(summary)
+                rows += per
+        if logger:
+            logger.info("%s splits: %d repeats evaluated", kind, len(audio))
+    return holm_families(pd.DataFrame(summaries)), pd.DataFrame(rows)
+
+
+def repeated_votes(
+    kind: str, source: Rankings, audio: list[Votes], ratings: Rankings | None, y_emo: np.ndarray, row: pd.Series, k: int
+) -> list[Votes]:
+    """The votes an experiment of the study table reads on the random splits of ``source``
+    (``Experiment.repeated``): ``ratings`` -- the rating-share rankings of the same splits
+    (checked to hold the same songs); ``predicted_emotions`` -- :func:`exp4_votes`."""
+    if kind == "ratings":
         if ratings is None:
-            raise EmotifyError("the repeated evaluation of Experiment III needs the ratings rankings")
+            raise EmotifyError("the repeated evaluation of the experiments on ratings needs the ratings rankings")
         mu = [votes_of(ratings.get(r, "ratings"), row) for r in range(source.repeats)]
         for r, (a, b) in enumerate(zip(audio, mu, strict=True)):
             if not (np.array_equal(a.train, b.train) and np.array_equal(a.test, b.test)):
                 raise EmotifyError(f"{ratings.path}: split {r} holds other songs than in {source.path}")
-        summary, per = summarise("exp3_genre_from_ratings", "genre", kind, y_genre, mu, cfg, exchange)
-        summaries.append(summary)
-        rows += per
-        summary, per = summarise(
-            "exp4_genre_from_predicted_emotions",
-            "genre",
-            kind,
-            y_genre,
-            exp4_votes(source, audio, y_emo, row, k),
-            cfg,
-            exchange,
-        )
-        summaries.append(summary)
-        rows += per
-        if logger:
-            logger.info("%s splits: %d repeats evaluated", kind, len(audio))
-    return holm_families(pd.DataFrame(summaries)), pd.DataFrame(rows)
+        return mu
+    if kind == "predicted_emotions":
+        return exp4_votes(source, audio, y_emo, row, k)
+    raise EmotifyError(f"study table: no votes called {kind!r} (audio, ratings, predicted_emotions)")
 
 
 def artist_units(artists: np.ndarray | None, n: int) -> np.ndarray:
@@ -341,7 +345,8 @@ def holm_families(summary: pd.DataFrame) -> pd.DataFrame:
     out = summary.copy()
     out["permutation_p_holm"] = np.nan
     out["permutation_p_holm_floor"] = np.nan
-    for _, part in out[out["experiment"] == "exp2_emotion_from_audio"].groupby("split"):
+    emotions = [e.name for e in study.EXPERIMENTS if e.target == "emotion"]
+    for _, part in out[out["experiment"].isin(emotions)].groupby(["experiment", "split"]):
         out.loc[part.index, "permutation_p_holm"] = inference.holm(part["permutation_p"].to_numpy())
         out.loc[part.index, "permutation_p_holm_floor"] = inference.p_floor(
             int(part["permutations"].iloc[0]), len(part)

@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
+from . import study  # noqa: E402
 from .common_io import EMOTIONS, GENRES, EmotifyError, atomic_path  # noqa: E402
 
 GENRE_PALETTE = dict(zip(GENRES, sns.color_palette("colorblind", len(GENRES)), strict=True))
@@ -105,11 +106,6 @@ def emotion_grid_figure(
 
 
 SPLIT_ORDER = ["random", "artist", "album"]
-EXP_LABELS = {
-    "exp1_genre_from_audio": "I: genre from audio",
-    "exp3_genre_from_ratings": "III: genre from ratings",
-    "exp4_genre_from_predicted_emotions": "IV: genre from predicted emotions",
-}
 
 
 def _errorbars(
@@ -182,7 +178,7 @@ def genre_repeated_figure(summary: pd.DataFrame, title: str, subtitle: str, out:
     """Genre accuracy of Experiments I, III, IV over resampled (and grouped) splits."""
     sns.set_theme(style="whitegrid", context="notebook")
     data = summary[summary["target"] == "genre"].copy()
-    data["experiment"] = data["experiment"].map(EXP_LABELS)
+    data["experiment"] = data["experiment"].map({e.name: e.label for e in study.EXPERIMENTS})
     palette = dict(zip(SPLIT_ORDER, sns.color_palette("deep", 3), strict=True))
     fig, ax = plt.subplots(figsize=(8, 5.5))
     _errorbars(ax, data, "experiment", SPLIT_ORDER, palette)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import study
 from .common_io import EmotifyError, markdown_table, write_csv, write_text
 from .inference import corrected_t_interval
 
@@ -37,12 +38,6 @@ KEPT = [
     "permutation_p_holm",
     "permutation",
 ]
-#: what the experiment rows mean in this table (Experiment III reads the ratings: left out)
-WHAT = {
-    "exp1_genre_from_audio": "genre from audio",
-    "exp2_emotion_from_audio": "emotion from audio",
-    "exp4_genre_from_predicted_emotions": "genre from the network's own predicted emotions (random splits only)",
-}
 
 
 def compare(
@@ -56,7 +51,7 @@ def compare(
     """One row per network, experiment, target and kind of split; ``models[0]`` is the study's
     network, the others are paired with it split by split (``difference`` = other - study's)."""
     base = models[0]
-    audio = summaries[base]["experiment"] != "exp3_genre_from_ratings"
+    audio = summaries[base]["experiment"].isin([e.name for e in study.EXPERIMENTS if e.from_audio])  # not the ratings
     keys = summaries[base].loc[audio, KEY]
     rows = []
     for model in models:

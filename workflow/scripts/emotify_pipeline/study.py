@@ -1,7 +1,8 @@
 """One declaration of the study's experiments.
 
 Every place that lists the experiments -- the ``experiment`` rule's inputs, the figures, the
-PCA inputs, the summary rows -- is generated from :data:`EXPERIMENTS`. Adding an Experiment V
+PCA inputs, the repeated evaluation, the summary rows and the paper's claims, the figure axes --
+is generated from :data:`EXPERIMENTS`. Adding an Experiment V
 is one row here plus its function in :mod:`experiments` (named by ``run``).
 """
 
@@ -24,7 +25,14 @@ class Experiment:
     ``inputs`` names what its classifier reads (keys of the workflow's input table: ``features``,
     ``neighbours`` (audio rankings of the paper's split), ``ratings_neighbours``, ``labels``,
     ``probabilities`` (Experiment II's out-of-fold emotion probabilities)); ``pca_input`` what its
-    PCA figure shows (None: no PCA); ``run`` its function in :mod:`experiments`.
+    PCA figure shows (None: no PCA); ``run`` its function in :mod:`experiments`; ``short`` its
+    name in figure axes; ``paper_claim`` what the paper reports (the summary's table);
+    ``paper_accuracy`` the paper's single-split accuracy where it gives one number (Experiment II's
+    per-emotion values are ``common_io.PAPER_TABLE1``); ``repeated`` which rankings the repeated
+    evaluation votes with (``audio``: the split's audio rankings; ``ratings``: the rating-share
+    rankings; ``predicted_emotions``: rankings of the emotion probabilities predicted from audio,
+    :func:`evaluation.exp4_votes`); ``grouped`` whether it is also evaluated on artist and album
+    splits.
     """
 
     name: str
@@ -35,7 +43,17 @@ class Experiment:
     pca_input: str | None
     figures: tuple[Figure, ...]
     run: str
+    short: str
+    paper_claim: str
+    repeated: str
+    paper_accuracy: float | None = None
+    grouped: bool = False
     from_audio: bool = True
+
+    @property
+    def label(self) -> str:
+        """'<numeral>: <short>', as figure axes print it."""
+        return f"{self.numeral}: {self.short}"
 
 
 EXPERIMENTS: tuple[Experiment, ...] = (
@@ -51,6 +69,11 @@ EXPERIMENTS: tuple[Experiment, ...] = (
             Figure("fig2_audio_genre_confusion", "confusion", "Fig. 2 - Genre from audio"),
         ),
         "exp1",
+        short="genre from audio",
+        paper_claim="100 % genre accuracy (Fig 1, Fig 2)",
+        repeated="audio",
+        paper_accuracy=1.0,
+        grouped=True,
     ),
     Experiment(
         "exp2_emotion_from_audio",
@@ -61,6 +84,10 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         None,
         (Figure("fig3_emotion_confusion_grid", "grid", "Fig. 3 - Each emotion from audio"),),
         "exp2",
+        short="emotions from audio",
+        paper_claim="Table 1: 0.43 (sadness) to 0.67 (solemnity, tenderness)",
+        repeated="audio",
+        grouped=True,
     ),
     Experiment(
         "exp3_genre_from_ratings",
@@ -74,6 +101,9 @@ EXPERIMENTS: tuple[Experiment, ...] = (
             Figure("fig5_ratings_genre_confusion", "confusion", "Fig. 5 - Genre from GEMS ratings"),
         ),
         "exp3",
+        short="genre from ratings",
+        paper_claim="genre partly recoverable from ratings; Pop best recognised (Fig 4, Fig 5)",
+        repeated="ratings",
         from_audio=False,
     ),
     Experiment(
@@ -92,6 +122,9 @@ EXPERIMENTS: tuple[Experiment, ...] = (
             Figure("fig7_predicted_emotions_genre_confusion", "confusion", "Fig. 7 - Genre from predicted emotions"),
         ),
         "exp4",
+        short="genre from predicted emotions",
+        paper_claim="predictions polarised towards Classical (Fig 6, Fig 7)",
+        repeated="predicted_emotions",
     ),
 )
 """The paper's four experiments, in order."""

@@ -8,15 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import study
 from .common_io import EMOTIONS, PAPER_TABLE1, markdown_table, write_csv, write_text
 from .feature_store import features_label, read_attrs
-
-PAPER_CLAIMS: dict[str, str] = {
-    "exp1_genre_from_audio": "100 % genre accuracy (Fig 1, Fig 2)",
-    "exp2_emotion_from_audio": "Table 1: 0.43 (sadness) to 0.67 (solemnity, tenderness)",
-    "exp3_genre_from_ratings": "genre partly recoverable from ratings; Pop best recognised (Fig 4, Fig 5)",
-    "exp4_genre_from_predicted_emotions": "predictions polarised towards Classical (Fig 6, Fig 7)",
-}
 
 
 def table1(exp2_metrics: dict[str, Any]) -> pd.DataFrame:
@@ -364,15 +358,14 @@ def summary_markdown(
         "| experiment | inputs | our accuracy (one split) | majority baseline | paper |",
         "|---|---|---|---|---|",
     ]
+    claims = {e.name: e.paper_claim for e in study.EXPERIMENTS}
     for name, m in metrics.items():
         acc = m.get("accuracy", m.get("mean_accuracy"))
         base = m.get("majority_baseline")
         if base is None and "emotions" in m:
             base = sum(e["majority_baseline"] for e in m["emotions"].values()) / len(m["emotions"])
         label = "mean over 9 emotions: " if "emotions" in m else ""
-        lines.append(
-            f"| {name} | {m.get('inputs', '')} | {label}{acc:.3f} | {base:.3f} | {PAPER_CLAIMS.get(name, '')} |"
-        )
+        lines.append(f"| {name} | {m.get('inputs', '')} | {label}{acc:.3f} | {base:.3f} | {claims.get(name, '')} |")
     lines += ["", caption, "", markdown_table(t1)]
     if data:
         lines += ["", "## Data", "", *data, ""]
