@@ -272,6 +272,27 @@ def test_the_study_on_a_magnatune_trained_network_beside_vgg19(demo_run: Path, w
     assert (comparison.loc[comparison["model"] == "MTT_musicnn", "leakage_warning"] == musicnn.LEAKAGE_WARNING).all()
     metrics = (work / "results/experiments/exp1_genre_from_audio/metrics.json").read_text()
     assert "MTT_musicnn audio features" in metrics and "may have heard these very songs" in metrics
+    # every CSV that shows the MTT network's numbers repeats the warning on every row
+    shown = [
+        "tables/table1_emotion_accuracy.csv",
+        "tables/table1_extended.csv",
+        "tables/ablation_genre.csv",
+        "evaluation/repeated_summary.csv",
+        "evaluation/repeated_accuracies.csv",
+        "evaluation/emotion_beyond_genre.csv",
+        "evaluation/genre_claims.csv",
+        "evaluation/k_sensitivity.csv",
+        *(f"experiments/{e}/{f}.csv" for e in ("exp1_genre_from_audio", "exp2_emotion_from_audio",
+                                                "exp4_genre_from_predicted_emotions")
+          for f in ("predictions", "confusion")),
+    ]  # fmt: skip
+    for name in shown:
+        table = pd.read_csv(work / "results" / name)
+        assert (table["leakage_warning"] == musicnn.LEAKAGE_WARNING).all(), name
+    assert "MTT_musicnn" in (work / "results/experiments/exp4_genre_from_predicted_emotions/metrics.json").read_text()
+    # ... and no table of the VGG19 beside it, nor of the ratings alone
+    for name in ("evaluation/models/vgg19/repeated_summary.csv", "experiments/exp3_genre_from_ratings/confusion.csv"):
+        assert "leakage_warning" not in pd.read_csv(work / "results" / name), name
     assert mpimg.imread(work / "results/figures/fig1_audio_pca_by_genre.png").shape[0] > 400
     # the study's VGG19 features were reused, not extracted again
     assert (work / "results/features/vgg19.h5").stat().st_mtime_ns == vgg19

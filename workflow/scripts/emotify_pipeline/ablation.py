@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import inference
-from .common_io import markdown_table, write_csv, write_text
+from .common_io import markdown_table, with_leakage_warning, write_csv, write_text
 from .evaluation import predict, votes_of
 from .geometry import Rankings
 from .production_features import FEATURE_SETS
@@ -76,6 +76,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
     table = genre_ablation(
         meta, sources, list(p.pca_components), dims, int(attrs.get("feature_dim", 0)), cfg, network_name(attrs)
     )
+    table = with_leakage_warning(table, attrs.get("leakage_warning"))
     write_csv(table, smk.output.csv, float_format="%.4f")
     repeats = int(table["n_repeats"].max()) if len(table) else 0
     caption = (

@@ -85,7 +85,7 @@ def neighbours_job(smk: Any, logger: logging.Logger) -> None:
 
 def _neighbours(smk: Any, logger: logging.Logger) -> None:
     from .columns import open_columns
-    from .feature_store import usable_tracks_of
+    from .feature_store import network_provenance, usable_tracks_of
 
     p = smk.params
     table = pd.read_csv(smk.input.split)
@@ -111,6 +111,7 @@ def _neighbours(smk: Any, logger: logging.Logger) -> None:
         "depth": int(p.depth),
         "created": utc_now(),
         "numpy": library_versions(("numpy",))["numpy"],
+        **network_provenance(smk.input.features),
     }
     write_rankings(smk.output.h5, items, attrs)
     logger.info("%d ablation rankings of %d splits -> %s", len(items), len(splits), smk.output.h5)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import inference, knn
-from .common_io import EMOTIONS, GENRES, EmotifyError, write_csv
+from .common_io import EMOTIONS, GENRES, EmotifyError, with_leakage_warning, write_csv
 from .evaluation import Votes, excess_statistic, exchange_of, exp4_votes, predict, split_groups, votes_of
 from .geometry import Rankings, ranked_with_ties
 from .splits import row_lookup, table_tracks
@@ -233,11 +233,11 @@ def k_sensitivity(y_genre: np.ndarray, y_emo: np.ndarray, audio: list[Votes], cf
 
 
 def emotion_beyond_genre_job(smk: Any, logger: logging.Logger) -> None:
-    meta, y_emo, _, _, audio = _load(smk)
+    meta, y_emo, _, source, audio = _load(smk)
     artists, albums = meta["artist"].to_numpy(), meta["album"].to_numpy()
     genre, cfg = meta["genre"].to_numpy(), dict(smk.params.cfg)
     table = emotion_beyond_genre(y_emo, genre, audio, cfg, artists, smk.params.kind, albums)
-    write_csv(table, smk.output.csv, float_format="%.4f")
+    write_csv(with_leakage_warning(table, source.attrs.get("leakage_warning")), smk.output.csv, float_format="%.4f")
     logger.info("emotion beyond genre: %d rows", len(table))
 
 
@@ -253,12 +253,12 @@ def genre_claims_job(smk: Any, logger: logging.Logger) -> None:
         "exp4_genre_from_predicted_emotions": exp4_votes(source, audio, y_emo, row, cfg["k"]),
     }
     table = genre_claims(meta["genre"].to_numpy(), y_emo, variants, cfg)
-    write_csv(table, smk.output.csv, float_format="%.4f")
+    write_csv(with_leakage_warning(table, source.attrs.get("leakage_warning")), smk.output.csv, float_format="%.4f")
     logger.info("genre claims: %d rows", len(table))
 
 
 def k_sensitivity_job(smk: Any, logger: logging.Logger) -> None:
-    meta, y_emo, _, _, audio = _load(smk)
+    meta, y_emo, _, source, audio = _load(smk)
     table = k_sensitivity(meta["genre"].to_numpy(), y_emo, audio, dict(smk.params.cfg))
-    write_csv(table, smk.output.csv, float_format="%.4f")
+    write_csv(with_leakage_warning(table, source.attrs.get("leakage_warning")), smk.output.csv, float_format="%.4f")
     logger.info("k sensitivity: %d rows", len(table))

@@ -135,6 +135,14 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs: Any) -> 
         df.to_csv(tmp, **kwargs)
 
 
+def with_leakage_warning(df: pd.DataFrame, warning: Any) -> pd.DataFrame:
+    """``df`` with a ``leakage_warning`` column repeating ``warning`` on every row -- the features
+    came from a network trained on the data's own audio (musicnn's MTT models on Magnatune) --
+    so that every table showing its numbers says so; ``df`` unchanged when there is none."""
+    text = "" if warning is None or (isinstance(warning, float) and pd.isna(warning)) else str(warning)
+    return df.assign(leakage_warning=text) if text else df
+
+
 def markdown_table(df: pd.DataFrame, floatfmt: str = ".3f") -> str:
     """A GitHub-flavoured Markdown table of ``df`` (floats formatted with ``floatfmt``)."""
 

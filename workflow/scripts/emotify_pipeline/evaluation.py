@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import inference, knn, study
-from .common_io import EMOTIONS, PAPER_TABLE1, EmotifyError, write_csv
+from .common_io import EMOTIONS, PAPER_TABLE1, EmotifyError, with_leakage_warning, write_csv
 from .gems_labels import label_matrix, song_shares, thresholds_of
 from .geometry import Ranking, Rankings, ranked_with_ties
 from .splits import row_lookup, table_tracks
@@ -474,5 +474,6 @@ def evaluate_repeated_job(smk: Any, logger: logging.Logger) -> None:
     albums = split_groups(tables["random"], meta["track_id"], "album")
     labels = pd.read_csv(smk.input.labels)
     summary, per = evaluate_all(meta, labels, rankings, cfg, logger, Rankings(smk.input.ratings), artists, albums)
-    write_csv(summary, smk.output.summary, float_format="%.4f")
-    write_csv(per, smk.output.repeats, float_format="%.4f")
+    warning = rankings["random"].attrs.get("leakage_warning")
+    write_csv(with_leakage_warning(summary, warning), smk.output.summary, float_format="%.4f")
+    write_csv(with_leakage_warning(per, warning), smk.output.repeats, float_format="%.4f")

@@ -28,7 +28,7 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score, classificat
 from sklearn.preprocessing import StandardScaler
 
 from . import inference, knn
-from .common_io import EMOTIONS, GENRES, EmotifyError, write_csv, write_json
+from .common_io import EMOTIONS, GENRES, EmotifyError, with_leakage_warning, write_csv, write_json
 from .evaluation import knn_vote, predict, votes_of
 from .geometry import Columns, Ranking, Rankings, as_ranking, ranked_with_ties
 from .splits import row_lookup
@@ -208,11 +208,14 @@ def emotion_votes(
 
 
 def write_outputs(result: dict[str, Any], output: Any) -> None:
-    """Write every frame/dict of ``result`` to the rule output of the same name."""
+    """Write every frame/dict of ``result`` to the rule output of the same name; the tables of
+    features with a leakage warning (in the metrics, from the feature file) repeat it per row
+    (predictions and confusion; the probabilities are Experiment IV's input, not a result)."""
+    warning = result.get("metrics", {}).get("leakage_warning")
     for key, value in result.items():
         path = getattr(output, key)
         if isinstance(value, pd.DataFrame):
-            write_csv(value, path)
+            write_csv(with_leakage_warning(value, warning) if key != "probabilities" else value, path)
         else:
             write_json(value, path)
 
@@ -295,6 +298,8 @@ def exp4(smk: Any, logger: logging.Logger) -> dict[str, Any]:
     inputs = "Exp II emotion probabilities (out-of-fold)"
     both = {t: genre_votes(split, ranking, p.k, smk.wildcards.exp, inputs, t, p.seed) for t in ("sklearn", "random")}
     result = both[p.ties]
+    # its inputs come from the audio network's Experiment II: its provenance (and any leakage warning)
+    result["metrics"].update({**feature_provenance(smk.input.features), "inputs": inputs})
     result["metrics"]["n_features"] = int(x.shape[1])
     result["metrics"]["by_ties"] = {
         t: {"accuracy": r["metrics"]["accuracy"], "prediction_share": r["metrics"]["prediction_share"]}

@@ -659,6 +659,16 @@ def read_attrs(path: str | Path) -> dict[str, Any]:
     return attrs
 
 
+def network_provenance(path: str | Path) -> dict[str, str]:
+    """The network a feature file comes from and its leakage warning ('' for none), to be
+    stored with what is computed from it (rankings) and printed in every table of its numbers."""
+    attrs = read_attrs(path)
+    return {
+        "model": str(attrs.get("model", "") or "vgg19"),
+        "leakage_warning": str(attrs.get("leakage_warning", "") or ""),
+    }
+
+
 def network_name(attrs: dict[str, Any]) -> str:
     """The network a feature file comes from, as tables name it: ``VGG19`` or the musicnn model
     (files written before features.model existed are VGG19's)."""

@@ -558,6 +558,10 @@ def _neighbours(smk: Any, logger: logging.Logger) -> None:
         "created": utc_now(),
         "numpy": library_versions(("numpy",))["numpy"],
     }
+    if inputs == "audio":  # which network, and its leakage warning, travel with its rankings
+        from .feature_store import network_provenance
+
+        attrs.update(network_provenance(smk.input.features))
     write_rankings(smk.output.h5, items, attrs)
     logger.info(
         "%d rankings of %d splits (%d tracks, %s) -> %s", len(items), len(splits), len(ids), inputs, smk.output.h5

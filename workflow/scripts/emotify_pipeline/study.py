@@ -111,7 +111,7 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         "IV",
         "genre from the predicted emotion probabilities",
         "genre",
-        ("probabilities",),
+        ("probabilities", "features"),
         "probabilities",
         (
             Figure(

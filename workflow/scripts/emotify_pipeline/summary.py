@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import study
-from .common_io import EMOTIONS, PAPER_TABLE1, markdown_table, write_csv, write_text
+from .common_io import EMOTIONS, PAPER_TABLE1, markdown_table, with_leakage_warning, write_csv, write_text
 from .feature_store import features_label, read_attrs
 
 
@@ -521,13 +521,14 @@ def main(smk: Any, logger: logging.Logger) -> None:
     provenance = read_attrs(smk.input.features)
     t1 = table1(exp2)
     caption = table1_caption(exp2, smk.params.run_label, features_label(provenance))
-    write_csv(t1, smk.output.table1_csv, float_format="%.4f")
+    warning = provenance.get("leakage_warning")
+    write_csv(with_leakage_warning(t1, warning), smk.output.table1_csv, float_format="%.4f")
     write_text(caption + "\n\n" + markdown_table(t1), smk.output.table1_md)
     metrics = {Path(p).parent.name: json.loads(Path(p).read_text()) for p in smk.input.metrics}
     repeated = pd.read_csv(smk.input.repeated)
     beyond = pd.read_csv(smk.input.beyond)
     extended = table1_extended(t1, repeated, pd.read_csv(smk.input.ceiling), pd.read_csv(smk.input.thresholds), beyond)
-    write_csv(extended, smk.output.extended_csv, float_format="%.4f")
+    write_csv(with_leakage_warning(extended, warning), smk.output.extended_csv, float_format="%.4f")
     ext_caption = (
         f"Table 1 extended -- each GEMS emotion predicted from audio (Experiment II; StandardScaler + KNN, "
         f"k = {exp2['k']}). Features: {features_label(provenance)}. Data: {smk.params.run_label}. "
