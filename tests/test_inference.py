@@ -1,6 +1,8 @@
 """The statistics: baselines by their definitions, the corrected interval, and permutation
 p-values calibrated under nulls with the structure of the splits they test."""
 
+import itertools
+
 import numpy as np
 import pytest
 from emotify_pipeline import inference, knn
@@ -46,26 +48,29 @@ def test_exchange_is_a_bijection_within_same_size_units_and_strata() -> None:
     assert inference.Exchange(artists, genre).describe() == "by artist within genre among same-size artists"
 
 
-def test_album_layout_moves_labels_album_by_album() -> None:
-    # artists a, b, c (3 songs: an album of 2 and an album of 1), d (one album of 3), e (3 singles)
+def test_album_profiles_exchange_album_for_album() -> None:
+    # a, b, c: 3 songs as an album of 2 and an album of 1; d: one album of 3; e: three singles
     artists = np.array(list("aaabbbcccdddeee"))
     albums = np.array(["a1", "a1", "a2", "b2", "b1", "b1", "c1", "c2", "c1", "d1", "d1", "d1", "e1", "e2", "e3"])
     exchange = inference.Exchange(artists, None, albums)
-    draws = exchange.draw(500, np.random.default_rng(0))
-    assert all(sorted(row) == list(range(len(artists))) for row in draws)  # still a bijection
-    shape = {"a": [1, 2], "b": [1, 2], "c": [1, 2], "d": [3], "e": [1, 1, 1]}
+    draws = exchange.draw(600, np.random.default_rng(0))
+    assert all(sorted(row) == list(range(len(artists))) for row in draws)  # a bijection: label counts kept
     for row in draws:
-        for unit in "abc":
-            donor = artists[row[artists == unit]][0]
-            if shape[donor] == shape[unit]:  # same album sizes: each album takes one whole album
-                for album in np.unique(albums[artists == unit]):
-                    assert len(set(albums[row[albums == album]])) == 1
-    donors = {artists[row[0]] for row in draws}
-    assert donors == set("abcde")  # every 3-song artist still reaches every other
-    plain = inference.Exchange(artists).draw(500, np.random.default_rng(0))
-    split = [len(set(albums[row[albums == "a1"]])) > 1 for row in plain if artists[row[0]] in "bc"]
-    assert np.mean(split) > 0.3  # without the layout an album's songs are scattered over the donor's albums
-    assert exchange.describe() == "by artist among same-size artists, album by album"
+        for album in np.unique(albums):  # every album takes one whole album of its donor's
+            donors = albums[row[albums == album]]
+            assert len(set(donors)) == 1 and (albums == donors[0]).sum() == (albums == album).sum()
+    donors = {unit: {artists[row[artists == unit][0]] for row in draws} for unit in "abcde"}
+    assert donors["a"] == set("abc") and donors["d"] == {"d"} and donors["e"] == {"e"}  # same profile only
+    # a unit that is its own donor still has its songs shuffled within its albums: d and e
+    assert {tuple(row[artists == "d"]) for row in draws} == {
+        tuple(p) for p in itertools.permutations(np.flatnonzero(artists == "d"))
+    }
+    assert len({tuple(row[artists == "e"]) for row in draws}) == 6
+    # uniform on the group: each of a's two albums goes to each same-size album of a, b, c equally
+    to_a1 = [albums[row[0]] for row in draws]
+    counts = np.array([to_a1.count(x) for x in ("a1", "b1", "c1")])
+    assert counts.min() > 150 and counts.sum() == 600
+    assert exchange.describe() == "by artist among artists with the same album sizes, album by album"
 
 
 def test_permutation_p_value_floor_and_named_streams() -> None:

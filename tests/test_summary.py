@@ -65,10 +65,16 @@ def test_emotion_sentences_follow_their_numbers() -> None:
     assert "1 of 9 emotions have a Holm-adjusted p <= 0.05 (amazement)" in above and "artist's identity" in above
     assert "0.0090" in above  # the smallest attainable Holm-adjusted p is printed
     assert "below the emotion's ceiling for 2 of 2 emotions" in below
+    assert "interval of the difference" not in below  # a table without the intervals claims none
+    ci = _beyond([0.04] * 9, [0.5] * 9).assign(
+        audio_minus_genre_ci_low=[0.01, -0.02] + [-0.05] * 7, audio_minus_genre_ci_high=[0.07, 0.1] + [-0.01] * 7
+    )
+    text = " ".join(emotion_sentences(ci, extended))
+    assert "lies above 0 for 1 (amazement) and below 0 for 7 (tenderness," in text
     assert "no Holm-adjusted p can reach" not in below
     few = _beyond([0.04] * 9, [0.09] * 9).assign(permutations=99, p_holm_floor=9 / 100)
     text = " ".join(emotion_sentences(few, extended))
-    assert "With 99 permutations no Holm-adjusted p can reach 0.05" in text and "at least 180" in text
+    assert "With 99 permutations no Holm-adjusted p can reach 0.05" in text and "at least 179" in text
     contrary = extended.assign(half_panel_agreement=[0.85, 0.7], ceiling_low=[0.7, 0.8], ceiling_high=[0.9, 0.95])
     text = " ".join(emotion_sentences(_beyond([0.04] * 9, [0.5] * 9), contrary))
     assert "below the emotion's ceiling for 1 of 2 emotions" in text

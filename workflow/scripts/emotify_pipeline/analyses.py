@@ -77,7 +77,7 @@ def emotion_beyond_genre(
         rng = inference.stream(seed, "emotion_beyond_genre", split_kind, emotion)
         p = inference.permutation_test(y, statistic, cfg["permutations"], rng, exchange)[1]
         for g in [None, *[g for g in GENRES if g in set(genre)]]:
-            acc, base, n = [], [], []
+            acc, base, n, n_train = [], [], [], []
             for v, pred in zip(audio, preds, strict=True):
                 keep = np.ones(len(v.test), dtype=bool) if g is None else genre[v.test] == g
                 if not keep.any():
@@ -86,7 +86,11 @@ def emotion_beyond_genre(
                 acc.append(float(np.mean(pred[keep] == y[test])))
                 base.append(inference.genre_baseline(y[v.train], y[test], genre[v.train], genre[test]))
                 n.append(int(keep.sum()))
+                n_train.append(len(v.train))
             summary = inference.accuracy_row(acc, cfg["confidence"], mean_key="audio_accuracy")
+            # the paired difference split by split, with its corrected resampled t interval
+            diff = np.asarray(acc) - np.asarray(base)
+            d_lo, d_hi = inference.corrected_t_interval(diff, np.mean(n_train), np.mean(n), cfg["confidence"], (-1, 1))
             rows.append(
                 {
                     "emotion": emotion,
@@ -97,6 +101,8 @@ def emotion_beyond_genre(
                     "audio_accuracy": summary.pop("audio_accuracy"),
                     "genre_baseline": float(np.mean(base)),
                     "audio_minus_genre": float(np.mean(acc) - np.mean(base)),
+                    "audio_minus_genre_ci_low": d_lo,
+                    "audio_minus_genre_ci_high": d_hi,
                     **summary,
                     "within_genre_permutation_p": p if g is None else np.nan,
                     "p_floor": inference.p_floor(cfg["permutations"]) if g is None else np.nan,

@@ -87,6 +87,20 @@ def table1_extended(
     return out
 
 
+def _difference_intervals(overall: pd.DataFrame) -> str:
+    """How many emotions' paired corrected interval of audio - genre lies above / below 0 (''
+    for tables without it)."""
+    if "audio_minus_genre_ci_low" not in overall:
+        return ""
+    above = overall[overall["audio_minus_genre_ci_low"] > 0].index.tolist()
+    under = overall[overall["audio_minus_genre_ci_high"] < 0].index.tolist()
+    return (
+        "; the paired corrected interval of the difference (split by split) lies above 0 for "
+        f"{len(above)}{' (' + ', '.join(above) + ')' if above else ''} and below 0 for "
+        f"{len(under)}{' (' + ', '.join(under) + ')' if under else ''}; the others include 0"
+    )
+
+
 def emotion_sentences(beyond: pd.DataFrame, extended: pd.DataFrame, alpha: float = 0.05) -> list[str]:
     """What the emotion analyses show, each claim generated from the numbers it states."""
     overall = beyond[beyond["genre"] == "all"].set_index("emotion")
@@ -112,7 +126,8 @@ def emotion_sentences(beyond: pd.DataFrame, extended: pd.DataFrame, alpha: float
             if len(below)
             else "; it is below the genre-only baseline for none"
         )
-        + ".",
+        + _difference_intervals(overall)
+        + " (accuracy, where the permutation test below uses balanced accuracy: the two can disagree).",
         f"- Emotion beyond genre: labels exchanged {how} ({permutations} permutations; the smallest Holm-adjusted "
         f"p attainable is {floor:.4f}): "
         + (
@@ -127,8 +142,9 @@ def emotion_sentences(beyond: pd.DataFrame, extended: pd.DataFrame, alpha: float
             "own labels has little power there)."
         )
         + (
-            f" With {permutations} permutations no Holm-adjusted p can reach {alpha}: set evaluation.permutations "
-            f"to at least {int(np.ceil(len(overall) / alpha))} (1,000 by default)."
+            f" With {permutations} permutations no Holm-adjusted p can reach {alpha}: evaluation.permutations must "
+            f"be at least {int(np.ceil(len(overall) / alpha - 1 - 1e-9))} for the smallest to reach it (necessary, not "
+            "sufficient; 1,000 by default)."
             if floor > alpha
             else ""
         ),
@@ -395,17 +411,18 @@ def summary_markdown(
         cross = structure.get("songs_of_cross_genre_artists")
         n_songs = structure.get("songs")
         if cross is None:
-            cross_text = "artists that span genres carry such labels"
+            cross_text = "some artists span genres, album by album"
         elif cross == 0:
             cross_text = f"none of the {n_songs} songs here belongs to an artist that spans genres"
         else:
             cross_text = f"{cross} of the {n_songs} songs here belong to artists that span genres, album by album"
         exchange = str(genre["permutation"].iloc[0]) if len(genre) else ""
         layout = (
-            "an artist's songs laid out album by album, largest album first, so that labels that differ between "
-            "an artist's albums move album by album where the album sizes allow"
+            "artists with the same album sizes swap labels, each album taking a same-size album's labels (songs "
+            "in random order), so labels that differ between an artist's albums move album by album"
             if "album by album" in exchange
-            else "songs within an artist reordered (no albums recorded)"
+            else "artists with the same number of songs swap labels, songs within an artist reordered (no albums "
+            "recorded)"
         )
         if structure.get("artists_with_several_albums") == 0:
             albums_text = (
@@ -424,14 +441,14 @@ def summary_markdown(
             "## Genre over resampled splits",
             "",
             f"Mean accuracy over resampled splits; split_range: the central {conf} % of the split accuracies "
-            f"(what one split may give); ci: the {conf} % confidence interval of the mean (corrected resampled t, "
-            "Nadeau & Bengio); p: permutation test of the mean balanced accuracy over its chance level (1 / number "
+            f"(what one split may give); ci: the {conf} % corrected resampled t interval (Nadeau & Bengio): "
+            "approximate, for the accuracy on new songs of the same source, optimistic where songs cluster by "
+            "artist; p: permutation test of the mean balanced accuracy over its chance level (1 / number "
             "of classes) on the first `evaluation.permutation_splits` splits, "
-            f"labels exchanged {exchange or 'as the table says'} on every kind of split: artists with the same "
-            f"number of songs swap labels, {layout}; every genre keeps its song count. Its null: the features say "
-            "nothing about which same-size artist carries which labels -- so on random splits, where an artist's "
-            "songs sit on both sides, a small p means more than recognising the artist; where labels differ between "
-            "an artist's albums and their sizes differ from the swapped artist's, it may be recognising the album "
+            f"labels exchanged {exchange or 'as the table says'} on every kind of split: {layout}; every "
+            "genre keeps its song count. Its null: the features say nothing about which artist of a given album "
+            "profile carries which labels -- so on random splits, where an artist's songs sit on both sides, a "
+            f"small p means more than recognising the artist{' or the album' if 'album by album' in exchange else ''} "
             f"({cross_text}; README, 'Permutation tests', gives each test's rejection rate under such nulls). "
             "No adjustment is made across the split kinds or the experiments. "
             "permutation_p_floor: the smallest p "
@@ -533,7 +550,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
         f"Table 1 extended -- each GEMS emotion predicted from audio (Experiment II; StandardScaler + KNN, "
         f"k = {exp2['k']}). Features: {features_label(provenance)}. Data: {smk.params.run_label}. "
         f"single_split: the paper's set-up, one random split ({exp2['n_train']} train / {exp2['n_test']} test songs). "
-        "<split>_mean/_ci: mean and confidence interval of the mean over resampled splits; majority_baseline / "
+        "<split>_mean/_ci: mean over resampled splits and its corrected resampled t interval (approximate, optimistic where songs cluster by artist); majority_baseline / "
         "genre_baseline: the training majority label overall / within the test song's genre, scored on test; "
         "p_<split>(_holm): permutation p-values on that kind of split, labels exchanged artist by artist among "
         "same-size artists (Holm-adjusted over the nine emotions); p_beyond_genre(_holm): on artist splits, "
