@@ -59,11 +59,12 @@ def check_config_relations():
     )
     if problem:
         raise WorkflowError(f"invalid configuration: {problem}")
-    from emotify_pipeline.run_guard import invocation
+    from emotify_pipeline.run_guard import invocation, is_dry_run
 
-    # a run needs the file; a lint or dry run only where earlier results would look current
+    # a run or a dry run needs the file; a lint or graph only where earlier results would look current
     earlier = os.path.exists("results/data/annotations.csv")
-    needed = invocation(sys.argv[1:]) != "read-only" or earlier
+    argv = sys.argv[1:]
+    needed = invocation(argv) != "read-only" or is_dry_run(argv) or earlier
     if config["data"]["source"] == "local" and needed and not os.path.isfile(annotations_path()):
         raise WorkflowError(
             f"invalid input data: {annotations_path()} not found (data.root / data.annotations); earlier results "

@@ -138,6 +138,16 @@ def invocation(argv: list[str]) -> str:
     return "run"
 
 
+def is_dry_run(argv: list[str]) -> bool:
+    """Whether the command line asks for a dry run (``-n``, ``--dry-run``, ``-np`` ...): it plans
+    the study, so a missing input should be named as a run would name it (a lint should not)."""
+    return any(
+        arg.split("=", 1)[0] in ("-n", "--dry-run", "--dryrun", "--just-print")
+        or (len(arg) > 1 and arg[0] == "-" and arg[1] != "-" and "n" in arg[1:3])
+        for arg in argv
+    )
+
+
 def sacct_problem(timeout: float = 20.0) -> str:
     """'' when ``sacct`` answers, else why not (missing, accounting storage disabled, ...):
     the SLURM executor's default status command is sacct, which without accounting waits and
