@@ -169,9 +169,7 @@ class Exchange:
     on the real labels.
     """
 
-    def __init__(
-        self, units: np.ndarray, strata: np.ndarray | None = None, subunits: np.ndarray | None = None
-    ) -> None:
+    def __init__(self, units: np.ndarray, strata: np.ndarray | None = None, subunits: np.ndarray | None = None) -> None:
         units = np.asarray(units)
         keys = (
             units
