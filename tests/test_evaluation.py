@@ -105,7 +105,7 @@ def _evaluate(x: np.ndarray, meta: pd.DataFrame, labels: pd.DataFrame, ratings: 
     return evaluate_all(meta, labels, audio, cfg, ratings=mu, artists=meta["artist"].to_numpy())
 
 
-def _study_data() -> tuple:
+def _study_data(repeats: int = 3, group_by: list[str] | None = None) -> tuple:
     meta = _meta()
     rng = np.random.default_rng(2)
     x = np.stack([np.eye(4)[GENRES.index(g)] * 3 + rng.normal(size=4) for g in meta["genre"]])
@@ -116,12 +116,12 @@ def _study_data() -> tuple:
         labels[e] = (x[:, i % x.shape[1]] > 0).astype(int)
         ratings[e] = rng.random(len(meta))
     cfg = {
-        "repeats": 3,
+        "repeats": repeats,
         "permutations": 9,
         "permutation_splits": 2,
         "confidence": 0.9,
         "seed": 0,
-        "group_by": ["artist"],
+        "group_by": group_by or ["artist"],
         "k": 5,
         "test_size": 0.3,
         "inner_folds": 3,
@@ -152,26 +152,7 @@ def test_an_experiment_v_is_one_row_of_the_study_table(monkeypatch: pytest.Monke
 
 
 def test_evaluate_all_reports_every_experiment_and_split_kind() -> None:
-    meta = _meta()
-    rng = np.random.default_rng(2)
-    x = np.stack([np.eye(4)[GENRES.index(g)] * 3 + rng.normal(size=4) for g in meta["genre"]])
-    x = np.hstack([x, rng.normal(size=(len(meta), 6))])
-    labels = meta[["track_id", "genre"]].copy()
-    ratings = meta[["track_id"]].copy()
-    for i, e in enumerate(EMOTIONS):
-        labels[e] = (x[:, i % x.shape[1]] > 0).astype(int)
-        ratings[e] = rng.random(len(meta))
-    cfg = {
-        "repeats": 4,
-        "permutations": 9,
-        "permutation_splits": 2,
-        "confidence": 0.9,
-        "seed": 0,
-        "group_by": ["artist", "album"],
-        "k": 5,
-        "test_size": 0.3,
-        "inner_folds": 3,
-    }
+    x, meta, labels, ratings, cfg = _study_data(repeats=4, group_by=["artist", "album"])
     summary, per = _evaluate(x, meta, labels, ratings, cfg)
     kinds = summary.groupby("experiment")["split"].apply(set).to_dict()
     assert kinds["exp1_genre_from_audio"] == {"random", "artist", "album"}
