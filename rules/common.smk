@@ -398,7 +398,12 @@ COMPARED_INPUTS = "|".join(f"audio-{model}" for model in ["vgg19", "MSD_musicnn"
 
 def comparison_input(wildcards):
     """The networks' comparison, for the summary, when features.compare names any."""
-    return {"comparison": "results/tables/model_comparison.csv"} if COMPARE_MODELS else {}
+    if not COMPARE_MODELS:
+        return {}
+    return {
+        "comparison": "results/tables/model_comparison.csv",
+        "comparison_beyond": "results/tables/model_comparison_beyond_genre.csv",
+    }
 
 
 def model_evaluation(model, name):
@@ -444,7 +449,11 @@ def get_final_output():
         "results/summary.md",
     ]
     if COMPARE_MODELS:
-        outputs += ["results/tables/model_comparison.csv", "results/tables/model_comparison.md"]
+        outputs += [
+            "results/tables/model_comparison.csv",
+            "results/tables/model_comparison.md",
+            "results/tables/model_comparison_beyond_genre.csv",
+        ]
     outputs += [p for name in EXPERIMENTS for p in final_experiment_outputs(name)]
     outputs += [f"results/figures/{fig}.png" for fig in ALL_FIGURES]  # rules/figures.smk
     return outputs

@@ -63,6 +63,7 @@ rule compare_models:
     input:
         summaries=[model_evaluation(m, "repeated_summary") for m in FEATURE_MODELS],
         repeats=[model_evaluation(m, "repeated_accuracies") for m in FEATURE_MODELS],
+        beyond=[model_evaluation(m, "emotion_beyond_genre") for m in FEATURE_MODELS],
         # each network named by the features its classifiers read (the study's: reduced when
         # features.reduce is set; a compared network's: as extracted)
         features=[audio_features(None), *[feature_file(m) for m in COMPARE_MODELS]],
@@ -73,6 +74,7 @@ rule compare_models:
             category="Beyond the paper",
         ),
         md="results/tables/model_comparison.md",
+        beyond="results/tables/model_comparison_beyond_genre.csv",
     log:
         "logs/compare_models.log",
     benchmark:
@@ -160,6 +162,28 @@ rule emotion_beyond_genre:
         "logs/emotion_beyond_genre.log",
     benchmark:
         "results/benchmarks/emotion_beyond_genre.tsv"
+    conda:
+        "../envs/ml.yaml"
+    params:
+        code=code_digest("emotion_beyond_genre"),
+        cfg=vote_params("permutations", "permutation_splits", "confidence", "seed"),
+        kind=BEYOND_GENRE_KIND,
+    script:
+        entry("emotion_beyond_genre")
+
+
+# The same analysis for a network compared with the study's (features.compare), on the same splits
+rule model_beyond_genre:
+    input:
+        split=f"results/splits/{BEYOND_GENRE_KIND}.csv",
+        neighbours=f"results/neighbours/{BEYOND_GENRE_KIND}/audio-{{model}}.h5",
+        labels="results/tables/gems_labels.csv",
+    output:
+        csv="results/evaluation/models/{model}/emotion_beyond_genre.csv",
+    log:
+        "logs/model_beyond_genre/{model}.log",
+    benchmark:
+        "results/benchmarks/model_beyond_genre/{model}.tsv"
     conda:
         "../envs/ml.yaml"
     params:

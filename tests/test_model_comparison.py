@@ -81,3 +81,37 @@ def test_other_splits_are_refused() -> None:
     repeats["MSD_musicnn"]["n_test"] -= 1  # one song fewer in every test set
     with pytest.raises(EmotifyError, match="not evaluated on the same splits"):
         compare(["vgg19", "MSD_musicnn"], summaries, repeats, {"vgg19": "a", "MSD_musicnn": "b"}, {}, 0.95)
+
+
+def test_emotion_beyond_genre_side_by_side_states_its_numbers() -> None:
+    from emotify_pipeline.common_io import EMOTIONS
+    from emotify_pipeline.model_comparison import beyond_lines, beyond_markdown, beyond_table
+
+    def table(diff: float, p: float) -> pd.DataFrame:
+        rows = [
+            {
+                "emotion": e,
+                "genre": g,
+                "split": "artist",
+                "audio_accuracy": 0.6,
+                "genre_baseline": 0.6 - diff,
+                "audio_minus_genre": diff,
+                "audio_minus_genre_ci_low": diff - 0.02,
+                "audio_minus_genre_ci_high": diff + 0.02,
+                "within_genre_p_holm": p if g == "all" else float("nan"),
+                "p_holm_floor": 9 / 1001,
+                "permutation": "by artist within genre among artists with the same album sizes, album by album",
+            }
+            for e in EMOTIONS
+            for g in ("all", "rock")
+        ]
+        return pd.DataFrame(rows)
+
+    both = beyond_table(["MSD_musicnn", "vgg19"], {"MSD_musicnn": table(0.05, 0.01), "vgg19": table(-0.05, 0.6)}, {})
+    assert len(both) == 2 * len(EMOTIONS) and set(both["model"]) == {"MSD_musicnn", "vgg19"}
+    lines = beyond_lines(both)
+    assert "MSD_musicnn: Holm-adjusted p <= 0.05 for 9 of 9 emotions" in lines[0]
+    assert "vgg19: Holm-adjusted p <= 0.05 for 0 of 9 emotions (none); audio above" in lines[1]
+    assert "excluding 0 for 0 (none)" in lines[1] and "excluding 0 for 9" in lines[0]
+    text = beyond_markdown(both, 0.95)
+    assert "+0.050 [+0.030, +0.070]" in text and "-0.050 [-0.070, -0.030]" in text

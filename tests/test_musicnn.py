@@ -270,6 +270,10 @@ def test_the_study_on_a_magnatune_trained_network_beside_vgg19(demo_run: Path, w
     assert list(dict.fromkeys(comparison["model"])) == ["MTT_musicnn", "vgg19"]
     assert comparison.loc[comparison["model"] == "vgg19", "difference"].notna().all()
     assert (comparison.loc[comparison["model"] == "MTT_musicnn", "leakage_warning"] == musicnn.LEAKAGE_WARNING).all()
+    beyond = pd.read_csv(work / "results/tables/model_comparison_beyond_genre.csv")
+    assert list(dict.fromkeys(beyond["model"])) == ["MTT_musicnn", "vgg19"] and len(beyond) == 18
+    assert "Emotion beyond genre (artist splits), vgg19: Holm-adjusted p" in summary
+    assert "## Emotion beyond genre, artist splits" in (work / "results/tables/model_comparison.md").read_text()
     metrics = (work / "results/experiments/exp1_genre_from_audio/metrics.json").read_text()
     assert "MTT_musicnn audio features" in metrics and "may have heard these very songs" in metrics
     # every CSV that shows the MTT network's numbers repeats the warning on every row

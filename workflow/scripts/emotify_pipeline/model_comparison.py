@@ -152,6 +152,80 @@ def markdown(table: pd.DataFrame, confidence: float, data_label: str) -> str:
     return "\n".join(lines)
 
 
+BEYOND_KEPT = [
+    "emotion",
+    "split",
+    "audio_accuracy",
+    "genre_baseline",
+    "audio_minus_genre",
+    "audio_minus_genre_ci_low",
+    "audio_minus_genre_ci_high",
+    "within_genre_p_holm",
+    "p_holm_floor",
+    "permutation",
+]
+
+
+def beyond_table(models: list[str], tables: dict[str, pd.DataFrame], warnings: dict[str, str]) -> pd.DataFrame:
+    """Emotion beyond genre for every network, side by side: per network and emotion (all
+    genres together), audio accuracy, the genre-only baseline, their difference with its paired
+    corrected interval, and the within-genre permutation p (Holm over the nine)."""
+    rows = []
+    for model in models:
+        table = tables[model]
+        overall = table[table["genre"] == "all"]
+        kept = overall[[c for c in BEYOND_KEPT if c in overall]].assign(model=model)
+        rows.append(kept.assign(leakage_warning=warnings.get(model, "")))
+    out = pd.concat(rows, ignore_index=True)
+    return out[["model", *[c for c in out if c != "model"]]]
+
+
+def beyond_markdown(table: pd.DataFrame, confidence: float) -> str:
+    """The beyond-genre comparison: an emotion per row, per network the difference from the
+    genre-only baseline [interval] and the Holm-adjusted within-genre p."""
+    models = list(dict.fromkeys(table["model"]))
+    cells = []
+    for emotion, rows in table.groupby("emotion", sort=False):
+        by = rows.set_index("model")
+        cell: dict[str, Any] = {"emotion": emotion}
+        for model in models:
+            r = by.loc[model]
+            cell[f"{model}: audio - genre"] = (
+                f"{r['audio_minus_genre']:+.3f} [{r['audio_minus_genre_ci_low']:+.3f}, "
+                f"{r['audio_minus_genre_ci_high']:+.3f}]"
+            )
+            cell[f"{model}: Holm p"] = f"{r['within_genre_p_holm']:.4f}"
+        cells.append(cell)
+    split = str(table["split"].iloc[0])
+    return "\n".join(
+        [
+            f"## Emotion beyond genre, {split} splits",
+            "",
+            f"Per network: its audio KNN's mean accuracy minus the emotion-from-genre baseline, with the paired "
+            f"{100 * confidence:g} % corrected interval (split by split), and the Holm-adjusted p of the "
+            "within-genre permutation test (labels exchanged by artist within genre; the smallest attainable in "
+            "`p_holm_floor` of `model_comparison_beyond_genre.csv`).",
+            "",
+            markdown_table(pd.DataFrame(cells)),
+            "",
+        ]
+    )
+
+
+def beyond_lines(table: pd.DataFrame, alpha: float = 0.05) -> list[str]:
+    """The summary's sentence per network on emotion beyond genre, from the numbers it states."""
+    lines = []
+    for model, rows in table.groupby("model", sort=False):
+        significant = rows.loc[rows["within_genre_p_holm"] <= alpha, "emotion"].tolist()
+        above = rows.loc[rows["audio_minus_genre_ci_low"] > 0, "emotion"].tolist()
+        lines.append(
+            f"- Emotion beyond genre ({rows['split'].iloc[0]} splits), {model}: Holm-adjusted p <= {alpha} for "
+            f"{len(significant)} of {len(rows)} emotions ({', '.join(significant) or 'none'}); audio above the "
+            f"genre-only baseline with an interval excluding 0 for {len(above)} ({', '.join(above) or 'none'})."
+        )
+    return lines
+
+
 def compare_job(smk: Any, logger: logging.Logger) -> None:
     from .feature_store import features_label, read_attrs, skipped_at_extraction
 
@@ -174,7 +248,10 @@ def compare_job(smk: Any, logger: logging.Logger) -> None:
             logger.warning("%s: %s", model, warning)
     table = compare(models, summaries, repeats, labels, warnings, smk.params.confidence)
     write_csv(table, smk.output.csv, float_format="%.6g")  # the summary reads it: no second rounding
-    write_text(markdown(table, smk.params.confidence, smk.params.data_label), smk.output.md)
+    beyond = beyond_table(models, {m: pd.read_csv(p) for m, p in zip(models, smk.input.beyond, strict=True)}, warnings)
+    write_csv(beyond, smk.output.beyond, float_format="%.6g")
+    text = markdown(table, smk.params.confidence, smk.params.data_label)
+    write_text(text + "\n" + beyond_markdown(beyond, smk.params.confidence), smk.output.md)
     logger.info("compared %s on %d rows", ", ".join(models), len(table) // len(models))
 
 

@@ -492,7 +492,7 @@ def summary_markdown(
         ]
     comparison = analyses.get("comparison")
     if comparison is not None:
-        from .model_comparison import summary_lines
+        from .model_comparison import beyond_lines, summary_lines
 
         models = list(dict.fromkeys(comparison["model"]))
         lines += [
@@ -507,6 +507,7 @@ def summary_markdown(
                 for m, label in dict(zip(comparison["model"], comparison["features"], strict=True)).items()
             ],
             *summary_lines(comparison),
+            *(beyond_lines(analyses["comparison_beyond"]) if analyses.get("comparison_beyond") is not None else []),
             "",
         ]
     if ablation_md:
@@ -576,6 +577,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
     }
     if getattr(smk.input, "comparison", None):
         analyses["comparison"] = pd.read_csv(smk.input.comparison)
+        analyses["comparison_beyond"] = pd.read_csv(smk.input.comparison_beyond)
     text = summary_markdown(
         metrics,
         t1,
