@@ -62,7 +62,7 @@ def emotion_beyond_genre(
     artists with the same number of songs there (:class:`inference.Exchange` with the genre as
     stratum; songs within an artist laid out album by album where ``albums`` are recorded,
     :func:`evaluation.exchange_of`). Null hypothesis: within a genre, the features
-    say nothing about which same-size artist carries which emotion labels -- the labels keep
+    say nothing about which artist of a given album profile carries which emotion labels -- the labels keep
     what genre says about emotion and their clustering within artists, and lose any link to the
     audio beyond genre. Holm's adjustment over the nine emotions, with the smallest attainable
     p beside each p."""

@@ -256,7 +256,7 @@ def evaluate_all(
     (:class:`geometry.Rankings`); ``ratings``: the rating-share rankings of the random splits
     (Experiment III); ``artists``: each track's artist (rows of ``meta``; None or "" where
     unknown: that song is its own unit), so that every permutation test -- random, artist and
-    album splits alike -- exchanges labels artist by artist among same-size artists
+    album splits alike -- exchanges labels artist for artist among artists with the same album sizes
     (:class:`inference.Exchange`; labels that cluster within artists stay clustered);
     ``albums``: each track's album (None where unrecorded), so that labels move album by album
     inside an artist (:func:`exchange_of`). The nine
@@ -328,10 +328,13 @@ def exchange_of(
     artists: np.ndarray | None, albums: np.ndarray | None, n: int, strata: np.ndarray | None = None
 ) -> inference.Exchange:
     """The permutation scheme of every test: artists (:func:`artist_units`) exchanged among
-    same-size artists (within ``strata``), their songs laid out album by album where albums are
-    recorded -- so that labels that differ between an artist's albums (7 real artists span two
-    or three genres, album by album) are not scattered across its albums by every draw, which
-    made the genre test on random splits liberal under an album signature (10 % at 0.05)."""
+    artists with the same album profile (within ``strata``), album for album, where albums are
+    recorded (:class:`inference.Exchange`) -- so that labels that differ between an artist's
+    albums (7 real artists span two or three genres, album by album) and labels that follow the
+    album are not scattered across albums by every draw, which made the genre test on random
+    splits liberal under an album signature (10 % at 0.05) and the emotion tests on random
+    splits liberal when emotion follows the album (up to 14.5 %); among same-size artists, songs
+    reordered, without albums."""
     units = artist_units(artists, n)
     if albums is None:
         return inference.Exchange(units, strata)

@@ -466,10 +466,10 @@ def summary_markdown(
         lines += [
             "## Emotions (Experiment II)",
             "",
-            "Beside the paper's Table 1: the single split; the means and confidence intervals over resampled "
+            "Beside the paper's Table 1: the single split; the means and corrected intervals over resampled "
             "splits; the majority baseline and the emotion-from-genre baseline (each test song gets the training "
             "majority label of its genre; per split kind); p_<split>: permutation p of the audio's mean balanced "
-            "accuracy over chance, labels exchanged artist by artist among same-size artists (genre included: any association "
+            "accuracy over chance, labels exchanged artist for artist among artists with the same album sizes (genre included: any association "
             "beyond an artist's identity), and p_<split>_holm the same Holm-adjusted over the nine emotions; "
             "p_beyond_genre(_holm): on artist splits, labels exchanged artist by artist within genre; p_floor and "
             "p_holm_floor: the smallest raw and Holm-adjusted p the permutations can give; the share of positive "
@@ -554,7 +554,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
         "<split>_mean/_ci: mean over resampled splits and its corrected resampled t interval (approximate, optimistic where songs cluster by artist); majority_baseline / "
         "genre_baseline: the training majority label overall / within the test song's genre, scored on test; "
         "p_<split>(_holm): permutation p-values on that kind of split, labels exchanged artist by artist among "
-        "same-size artists (Holm-adjusted over the nine emotions); p_beyond_genre(_holm): on artist splits, "
+        "artists with the same album sizes (Holm-adjusted over the nine emotions); p_beyond_genre(_holm): on artist splits, "
         "exchanged within genre; p_floor / p_holm_floor: the smallest attainable raw / Holm-adjusted p; "
         "half_panel_agreement: two halves of each song's listeners, "
         "labelled separately, agree (a lower bound of the ceiling); "
