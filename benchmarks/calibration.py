@@ -7,17 +7,16 @@ tested, with or without an artist (or album) signature. Every null run draws the
 splits (``splits.resampled_splits`` and ``splits.grouped_splits``, 10 of each kind), ranks the
 neighbours as ``knn`` does, and computes every p-value the summary reports with the workflow's
 own statistic (``evaluation.excess_statistic``) and permutations (``inference.Exchange``,
-``inference.permutation_test``; artists exchanged among same-size artists, their songs laid out
-album by album, as ``evaluation.exchange_of``):
+``inference.permutation_test``; artists exchanged among artists with the same album profile,
+album for album, as ``evaluation.exchange_of``):
 
-- ``genre/<kind>``: genre (Experiment I) on random, artist and album splits, labels exchanged
-  artist by artist among artists with the same number of songs;
+- ``genre/<kind>``: genre (Experiment I) on random, artist and album splits;
 - ``emotion/<kind>``: one emotion (Experiment II, "vs no association"), same exchange;
 - ``exp4/random``: genre from the nine emotion probabilities predicted from the features
   (Experiment IV, inner folds as the workflow), random splits; the nine emotions depend on the
   artist only (with a genre effect the predicted emotions would carry genre: no null);
 - ``beyond_genre/artist``: the emotion beyond genre on artist splits, artists exchanged within
-  their genre among same-size artists.
+  their genre.
 
 Nulls (the features never depend on the labels tested beyond what the null allows):
 
