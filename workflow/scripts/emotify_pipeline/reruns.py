@@ -130,8 +130,17 @@ RERUNS: tuple[Rerun, ...] = (
         "features.compare",
         "features={compare: [MSD_musicnn]}",
         MUSICNN
-        | {"extract_shard", "merge_features", "neighbours", "evaluate_model", "compare_models", "summary", "all"},
-        "that network's features, rankings and evaluation, the comparison, the summary",
+        | {
+            "extract_shard",
+            "merge_features",
+            "neighbours",
+            "evaluate_model",
+            "model_beyond_genre",
+            "compare_models",
+            "summary",
+            "all",
+        },
+        "that network's features, rankings, evaluation and beyond-genre analysis, the comparison, the summary",
     ),
     # the study on a music-trained network: everything that reads audio, nothing of the labels
     Rerun("features.model", "features={model: MSD_musicnn}", MUSICNN | FEATURES_ONWARDS, "features onwards"),
