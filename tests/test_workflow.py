@@ -193,7 +193,7 @@ def test_evaluation_outputs(demo_run: Path) -> None:
     assert summary["permutation_p"].between(0, 1).all()
     ceiling = pd.read_csv(demo_run / "results/evaluation/human_ceiling.csv")
     assert ceiling["emotion"].tolist() == list(EMOTIONS)
-    assert set(summary["permutation"]) == {"by artist among same-size artists"}
+    assert set(summary["permutation"]) == {"by artist among artists with the same album sizes, album by album"}
     assert (summary["permutations"] == 1000).all() and np.allclose(summary["permutation_p_floor"], 1 / 1001, atol=1e-4)
     sizes = pd.read_csv(demo_run / "results/splits/artist_sizes.csv")
     assert len(sizes) == 10 and sizes["test_share"].between(0.1, 0.5).all()

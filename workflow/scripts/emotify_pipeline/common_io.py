@@ -70,6 +70,8 @@ PAPER_TABLE1: dict[str, float] = {
 
 
 IMAGENET_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
+CATALOGUE_PATH = Path(__file__).resolve().parents[3] / "resources" / "emotify_catalogue.csv"
+"""The archive's 400 tracks with their file, ID3 artist and album (see resources/README.md)."""
 """torchvision's ImageNet VGG19 weights (IMAGENET1K_V1); the file name starts with its sha256 prefix."""
 IMAGENET_FILE = "vgg19-dcbb9e9d.pth"
 

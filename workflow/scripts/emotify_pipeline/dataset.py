@@ -21,6 +21,7 @@ import pandas as pd
 
 from .common_io import (
     ANNOTATION_COLUMNS,
+    CATALOGUE_PATH,
     CLIPS_PER_GENRE,
     EMOTIONS,
     GENRE_ID_BASE,
@@ -391,8 +392,7 @@ def read_tags(path: str | Path) -> dict[str, Any]:
     }
 
 
-CATALOGUE = Path(__file__).resolve().parents[3] / "resources" / "emotify_catalogue.csv"
-"""The archive's 400 tracks with their file, ID3 artist and album (see resources/README.md)."""
+CATALOGUE = CATALOGUE_PATH  # the archive's 400 tracks: file, ID3 artist and album (resources/README.md)
 
 
 def read_catalogue(path: str | Path = CATALOGUE) -> dict[str, dict[str, str]]:

@@ -23,7 +23,15 @@ import soundfile as sf
 from mutagen.id3 import ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK
 from scipy.signal import lfilter
 
-from .common_io import ANNOTATION_COLUMNS, EMOTIONS, GENRE_ID_BASE, GENRES, EmotifyError, atomic_path
+from .common_io import (
+    ANNOTATION_COLUMNS,
+    CATALOGUE_PATH,
+    EMOTIONS,
+    GENRE_ID_BASE,
+    GENRES,
+    EmotifyError,
+    atomic_path,
+)
 
 """Track ids start at base + 1 in each genre, as in the real data.csv."""
 
@@ -351,9 +359,8 @@ def archive_groups(n_per_genre: int, catalogue: str | Path | None = None) -> dic
     with 17; 229 albums; 7 artists span two or three genres), names anonymised in order of
     first appearance. A demo of fewer than 100 clips per genre takes each genre's first
     ``n_per_genre`` files."""
-    from .dataset import CATALOGUE
-
-    table = pd.read_csv(catalogue or CATALOGUE, dtype=str, keep_default_na=False)
+    # the path from common_io, not dataset: the demo's code digest must not cover the audio checks
+    table = pd.read_csv(catalogue or CATALOGUE_PATH, dtype=str, keep_default_na=False)
     artist_code = {a: i + 1 for i, a in enumerate(dict.fromkeys(table["artist"]))}
     album_code = {b: i + 1 for i, b in enumerate(dict.fromkeys(zip(table["artist"], table["album"], strict=True)))}
     plan = {}
@@ -363,7 +370,7 @@ def archive_groups(n_per_genre: int, catalogue: str | Path | None = None) -> dic
             plan[(genre, n)] = (f"Demo Artist {artist_code[artist]}", f"Demo Album {album_code[(artist, album)]}")
     missing = [f"{g}/{n}" for g in GENRES for n in range(1, n_per_genre + 1) if (g, n) not in plan]
     if missing:
-        raise EmotifyError(f"{catalogue or CATALOGUE}: no artist/album for demo clip(s) {missing[:5]}")
+        raise EmotifyError(f"{catalogue or CATALOGUE_PATH}: no artist/album for demo clip(s) {missing[:5]}")
     return plan
 
 
