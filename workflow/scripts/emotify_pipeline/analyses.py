@@ -58,10 +58,10 @@ def emotion_beyond_genre(
 
     Run on artist-grouped splits (``split_kind``): on random splits an artist's songs sit on
     both sides, and an emotion that depends on the artist alone would pass for audio
-    information. The permutation exchanges labels artist by artist *within each genre* among
-    artists with the same number of songs there (:class:`inference.Exchange` with the genre as
-    stratum; songs within an artist laid out album by album where ``albums`` are recorded,
-    :func:`evaluation.exchange_of`). Null hypothesis: within a genre, the features
+    information. The permutation exchanges labels artist for artist *within each genre* among
+    artists with the same album profile there, album for album (:class:`inference.Exchange` with
+    the genre as stratum, :func:`evaluation.exchange_of`; among artists with the same number of
+    songs, songs reordered, where no albums are recorded). Null hypothesis: within a genre, the features
     say nothing about which artist of a given album profile carries which emotion labels -- the labels keep
     what genre says about emotion and their clustering within artists, and lose any link to the
     audio beyond genre. Holm's adjustment over the nine emotions, with the smallest attainable

@@ -332,7 +332,7 @@ def exchange_of(
     recorded (:class:`inference.Exchange`) -- so that labels that differ between an artist's
     albums (7 real artists span two or three genres, album by album) and labels that follow the
     album are not scattered across albums by every draw, which made the genre test on random
-    splits liberal under an album signature (10 % at 0.05) and the emotion tests on random
+    splits liberal under an album signature (9.75 % at 0.05) and the emotion tests on random
     splits liberal when emotion follows the album (up to 14.5 %); among same-size artists, songs
     reordered, without albums."""
     units = artist_units(artists, n)
@@ -383,7 +383,8 @@ def human_ceiling(
       shuffled into two halves (sizes differing by at most one), each half gives labels by the
       paper's rule (its own median), and the share of songs whose two labels coincide is
       averaged over ``n_splits`` halvings (with its split-to-split range). Half panels are noisier
-      than the full panel, so this is a *lower* bound of the attainable accuracy, not a ceiling.
+      than the full panel (and each uses its own median), so it is compared with the ceiling as
+      a heuristic, neither a bound nor a ceiling.
     - ``ceiling``: the beta-binomial ceiling of accuracy against the full-panel labels
       (:func:`inference.beta_binomial_ceiling`): what a predictor that knew every song's true
       rating rate could expect -- the estimate of the actual ceiling; ``ceiling_low/high``: its

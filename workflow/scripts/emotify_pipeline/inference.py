@@ -28,7 +28,7 @@ songs in random order -- a bijection of the songs, so every label count is kept 
 genre), labels shared within an artist or an album stay shared, and labels that differ between
 an artist's albums move album by album. Without albums, units of the same size are exchanged and
 their songs reordered. Null hypothesis: the features say nothing about which
-same-size artist carries which labels (within genre, for the beyond-genre test). p = (1 +
+artist of a given album profile carries which labels (within genre, for the beyond-genre test). p = (1 +
 #{statistic under permutation >= observed}) / (1 + B), never below 1 / (1 + B)
 (:func:`p_floor`). The statistic (``evaluation.excess_statistic``) is the mean over splits of
 balanced accuracy minus its chance level 1 / (number of classes): the splits are drawn once,
@@ -39,7 +39,7 @@ permuted labels (accuracy minus the stratified chance baseline, :func:`excess_ac
 the grouped genre tests liberal: 8.1 % at 0.05). The splits are fixed, so the tests
 are not exact by construction; ``benchmarks/calibration.py`` measures them under nulls on the
 real archive's structure (README, "Permutation tests"), ``tests/test_calibration.py`` checks
-five of them on both sides.
+six of them.
 """
 
 from collections.abc import Callable

@@ -101,6 +101,18 @@ def _difference_intervals(overall: pd.DataFrame) -> str:
     )
 
 
+def exchange_words(table: pd.DataFrame | None) -> str:
+    """How a table's permutation tests exchanged the labels, from its own ``permutation`` column."""
+    if table is None or "permutation" not in table or not len(table):
+        return "as the table's `permutation` column says"
+    return str(table["permutation"].dropna().iloc[0])
+
+
+def beyond_kind(table: pd.DataFrame | None) -> str:
+    """The kind of split the beyond-genre table was computed on, from its own ``split`` column."""
+    return str(table["split"].iloc[0]) if table is not None and "split" in table and len(table) else "artist"
+
+
 def emotion_sentences(beyond: pd.DataFrame, extended: pd.DataFrame, alpha: float = 0.05) -> list[str]:
     """What the emotion analyses show, each claim generated from the numbers it states."""
     overall = beyond[beyond["genre"] == "all"].set_index("emotion")
@@ -138,8 +150,8 @@ def emotion_sentences(beyond: pd.DataFrame, extended: pd.DataFrame, alpha: float
             + "; the others do not reach the threshold, which is not evidence that they carry none."
             if len(significant)
             else f"no emotion has a Holm-adjusted p <= {alpha}; this is not evidence that the audio features carry "
-            "no emotion information beyond genre (a test that keeps the songs of a unit of unique size with their "
-            "own labels has little power there)."
+            "no emotion information beyond genre (a test that keeps the songs of a unit whose class holds no "
+            "other unit with their own labels has little power there)."
         )
         + (
             f" With {permutations} permutations no Holm-adjusted p can reach {alpha}: evaluation.permutations must "
@@ -446,15 +458,16 @@ def summary_markdown(
             "artist; p: permutation test of the mean balanced accuracy over its chance level (1 / number "
             "of classes) on the first `evaluation.permutation_splits` splits, "
             f"labels exchanged {exchange or 'as the table says'} on every kind of split: {layout}; every "
-            "genre keeps its song count. Its null: the features say nothing about which artist of a given album "
-            "profile carries which labels -- so on random splits, where an artist's songs sit on both sides, a "
+            "genre keeps its song count. Its null: the features say nothing about which artist of a given "
+            f"{'album profile' if 'album by album' in exchange else 'number of songs'} carries which labels -- so "
+            "on random splits, where an artist's songs sit on both sides, a "
             f"small p means more than recognising the artist{' or the album' if 'album by album' in exchange else ''} "
             f"({cross_text}; README, 'Permutation tests', gives each test's rejection rate under such nulls). "
             "No adjustment is made across the split kinds or the experiments. "
             "permutation_p_floor: the smallest p "
             "the permutations can give. paper: the paper's value, on random splits only (it has no grouped-split "
-            "result). `artist`/`album` splits keep every artist's (album's) songs on one side, approaching a 0.30 "
-            "test share (mean_test_share) and the genre balance. Artist splits remove whatever a KNN can learn from "
+            "result). `artist`/`album` splits keep every artist's (album's) songs on one side, approaching the "
+            "nominal test share (split.test_size; what they reach: mean_test_share) and the genre balance. Artist splits remove whatever a KNN can learn from "
             "a particular artist -- production, but also style, voice and instrumentation -- so a drop from random "
             "to artist splits is consistent with, not proof of, the paper's production-bias explanation. "
             + albums_text,
@@ -469,12 +482,14 @@ def summary_markdown(
             "Beside the paper's Table 1: the single split; the means and corrected intervals over resampled "
             "splits; the majority baseline and the emotion-from-genre baseline (each test song gets the training "
             "majority label of its genre; per split kind); p_<split>: permutation p of the audio's mean balanced "
-            "accuracy over chance, labels exchanged artist for artist among artists with the same album sizes (genre included: any association "
+            f"accuracy over chance, labels exchanged {exchange_words(repeated)} (genre included: any association "
             "beyond an artist's identity), and p_<split>_holm the same Holm-adjusted over the nine emotions; "
-            "p_beyond_genre(_holm): on artist splits, labels exchanged artist by artist within genre; p_floor and "
+            f"p_beyond_genre(_holm): on {beyond_kind(analyses.get('beyond'))} splits, labels exchanged "
+            f"{exchange_words(analyses.get('beyond'))}; p_floor and "
             "p_holm_floor: the smallest raw and Holm-adjusted p the permutations can give; the share of positive "
-            "labels; the half-panel agreement (a lower bound of the ceiling) and the beta-binomial ceiling with its "
-            "bootstrap interval over songs.",
+            "labels; the half-panel agreement (two half panels, each labelled by its own median; compared with the "
+            "ceiling as a heuristic, not a bound) and the beta-binomial ceiling with its bootstrap interval over "
+            "songs.",
             "",
             markdown_table(extended),
         ]
@@ -553,11 +568,11 @@ def main(smk: Any, logger: logging.Logger) -> None:
         f"single_split: the paper's set-up, one random split ({exp2['n_train']} train / {exp2['n_test']} test songs). "
         "<split>_mean/_ci: mean over resampled splits and its corrected resampled t interval (approximate, optimistic where songs cluster by artist); majority_baseline / "
         "genre_baseline: the training majority label overall / within the test song's genre, scored on test; "
-        "p_<split>(_holm): permutation p-values on that kind of split, labels exchanged artist by artist among "
-        "artists with the same album sizes (Holm-adjusted over the nine emotions); p_beyond_genre(_holm): on artist splits, "
-        "exchanged within genre; p_floor / p_holm_floor: the smallest attainable raw / Holm-adjusted p; "
-        "half_panel_agreement: two halves of each song's listeners, "
-        "labelled separately, agree (a lower bound of the ceiling); "
+        f"p_<split>(_holm): permutation p-values on that kind of split, labels exchanged {exchange_words(repeated)} "
+        f"(Holm-adjusted over the nine emotions); p_beyond_genre(_holm): on {beyond_kind(beyond)} splits, exchanged "
+        f"{exchange_words(beyond)}; p_floor / p_holm_floor: the smallest attainable raw / Holm-adjusted p; "
+        "half_panel_agreement: two halves of each song's listeners, labelled separately (each by its own "
+        "median), agree -- compared with the ceiling as a heuristic, not a bound; "
         "ceiling: beta-binomial estimate of the best attainable accuracy. paper_accuracy: the paper's single-split value."
     )
     write_text(ext_caption + "\n\n" + markdown_table(extended), smk.output.extended_md)
