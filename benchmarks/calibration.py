@@ -49,8 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
 from emotify_pipeline import inference, knn  # noqa: E402
-from emotify_pipeline.evaluation import Votes, excess_statistic, exchange_of  # noqa: E402
-from emotify_pipeline.geometry import ranked_with_ties  # noqa: E402
+from emotify_pipeline.evaluation import Votes, excess_statistic, exchange_of, exp4_split_votes  # noqa: E402
 from emotify_pipeline.splits import grouped_splits, inner_folds, resampled_splits  # noqa: E402
 
 GROUPS = ROOT.parent / "shared" / "emotify" / "groups.csv"
@@ -133,13 +132,8 @@ def exp4_votes_of_splits(
     workflow's tie handling (``geometry.ranked_with_ties``: probabilities tie often)."""
     out = []
     for r, (s, v) in enumerate(zip(splits, votes, strict=True)):
-        inner = []
-        for fit_at, held_at in inner_folds(genre[s.train], 5, seed + r):
-            fit, held = s.train[fit_at], s.train[held_at]
-            inner.append((fit, held, nearest(x, fit, held, k)))
-        probs = knn.emotion_probabilities(y_emo, s.train, s.test, knn.top(v.order, k, len(s.train)), inner, k)
-        order, tied = ranked_with_ties(probs, [(s.train, s.test)])[0]
-        out.append(Votes(s.train, s.test, order, tied))
+        folds = [(s.train[f], s.train[h]) for f, h in inner_folds(genre[s.train], 5, seed + r)]
+        out.append(exp4_split_votes(v, [(f, h, nearest(x, f, h, k)) for f, h in folds], y_emo, k))
     return out
 
 

@@ -360,13 +360,21 @@ def holm_families(summary: pd.DataFrame) -> pd.DataFrame:
 def exp4_votes(source: Rankings, audio: list[Votes], y_emo: np.ndarray, row: pd.Series, k: int) -> list[Votes]:
     """Experiment IV's rankings on each split: its inputs (the emotion probabilities, out of
     fold for training songs) depend on k, so they are ranked here, not cached."""
-    out = []
-    for r, v in enumerate(audio):
-        folds = [(*f.rows(row), f.order) for f in source.inner(r)]
-        probs = knn.emotion_probabilities(y_emo, v.train, v.test, knn.top(v.order, k, len(v.train)), folds, k)
-        order, tied = ranked_with_ties(probs, [(v.train, v.test)])[0]
-        out.append(Votes(v.train, v.test, order, tied))
-    return out
+    return [
+        exp4_split_votes(v, [(*f.rows(row), f.order) for f in source.inner(r)], y_emo, k) for r, v in enumerate(audio)
+    ]
+
+
+def exp4_split_votes(
+    audio: Votes, folds: list[tuple[np.ndarray, np.ndarray, np.ndarray]], y_emo: np.ndarray, k: int
+) -> Votes:
+    """Experiment IV on one split: the emotion probabilities (out of fold for the training songs,
+    from ``folds``' (fit rows, held rows, ranking); from the split's audio neighbours for the
+    test songs) ranked with the workflow's tie handling (probabilities tie often)."""
+    nearest = knn.top(audio.order, k, len(audio.train))
+    probs = knn.emotion_probabilities(y_emo, audio.train, audio.test, nearest, folds, k)
+    order, tied = ranked_with_ties(probs, [(audio.train, audio.test)])[0]
+    return Votes(audio.train, audio.test, order, tied)
 
 
 def human_ceiling(
