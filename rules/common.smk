@@ -70,6 +70,12 @@ def check_config_relations():
             f"invalid input data: {annotations_path()} not found (data.root / data.annotations); earlier results "
             "are never reused without the annotations they came from"
         )
+    features = config["features"]
+    if features["model"] in features["compare"]:
+        raise WorkflowError(
+            f"invalid configuration: features.compare lists features.model ({features['model']}) itself; the "
+            "networks it names are evaluated beside the study's network: drop it from the list"
+        )
     if audio["min_duration"] > audio["duration"]:
         raise WorkflowError(
             f"invalid configuration: audio.min_duration = {audio['min_duration']} s exceeds "

@@ -206,6 +206,7 @@ def test_config_errors_name_the_key(demo_run: Path) -> None:
         ("split={test_size: 0.01}", "split.test_size = 0.01 gives 1 test and 39 training songs"),
         ("spectrogram={fmin: 8000, fmax: 4000}", "spectrogram.fmin = 8000.0 Hz is not below fmax = 4000 Hz"),
         ("spectrogram={fmax: 50000}", "spectrogram.fmax = 50000.0 Hz is above the Nyquist frequency"),
+        ("features={compare: [vgg19]}", "features.compare lists features.model (vgg19) itself"),
     ):
         out = snakemake(demo_run, "-n", "--configfile", "config/demo.yaml", "--config", config, check=False)
         text = out.stdout + out.stderr

@@ -71,6 +71,16 @@ def test_emotion_sentences_follow_their_numbers() -> None:
     )
     text = " ".join(emotion_sentences(ci, extended))
     assert "lies above 0 for 1 (amazement) and below 0 for 7 (tenderness," in text
+    found = _beyond([0.04] * 9, [0.001] + [0.5] * 8).assign(
+        audio_minus_genre_ci_low=[-0.1] + [0.0] * 8, audio_minus_genre_ci_high=[0.2] + [0.1] * 8
+    )
+    text = " ".join(emotion_sentences(found, extended))
+    assert (
+        "for 1 of them (amazement) the accuracy gain over the genre-only baseline has an interval that includes 0"
+        in text
+    )
+    shown = found.assign(audio_minus_genre_ci_low=[0.01] + [0.0] * 8)
+    assert "an interval above 0 for each of them" in " ".join(emotion_sentences(shown, extended))
     assert "no Holm-adjusted p can reach" not in below
     few = _beyond([0.04] * 9, [0.09] * 9).assign(permutations=99, p_holm_floor=9 / 100)
     text = " ".join(emotion_sentences(few, extended))

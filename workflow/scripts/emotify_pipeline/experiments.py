@@ -209,13 +209,12 @@ def emotion_votes(
 
 def write_outputs(result: dict[str, Any], output: Any) -> None:
     """Write every frame/dict of ``result`` to the rule output of the same name; the tables of
-    features with a leakage warning (in the metrics, from the feature file) repeat it per row
-    (predictions and confusion; the probabilities are Experiment IV's input, not a result)."""
+    features with a leakage warning (in the metrics, from the feature file) repeat it per row."""
     warning = result.get("metrics", {}).get("leakage_warning")
     for key, value in result.items():
         path = getattr(output, key)
         if isinstance(value, pd.DataFrame):
-            write_csv(with_leakage_warning(value, warning) if key != "probabilities" else value, path)
+            write_csv(with_leakage_warning(value, warning), path)
         else:
             write_json(value, path)
 
@@ -318,13 +317,15 @@ def pca_job(smk: Any, logger: logging.Logger) -> None:
     shown = experiment(exp).pca_input
     if shown == "features":
         from .columns import open_columns
-        from .feature_store import usable_tracks_of
+        from .feature_store import network_provenance, usable_tracks_of
 
         split = usable_tracks_of(smk.input.features, read_paper_split(smk.input.split), logger)
         with open_columns(smk.input.features, split["track_id"].to_numpy(dtype=np.int64), logger) as columns:
             frame, explained = gram_pca_frame(columns, split)
-        write_csv(frame, smk.output.pca)
-        write_json({"experiment": exp, "pca_explained_variance": explained, "n_songs": len(frame)}, smk.output.info)
+        warning = network_provenance(smk.input.features)["leakage_warning"]
+        write_csv(with_leakage_warning(frame, warning), smk.output.pca)
+        info = {"experiment": exp, "pca_explained_variance": explained, "n_songs": len(frame)}
+        write_json({**info, "leakage_warning": warning} if warning else info, smk.output.info)
         logger.info("%s: PCA of %d x %d features, explained variance %s", exp, len(frame), columns.n_columns, explained)
         return
     elif shown == "ratings":
@@ -333,11 +334,17 @@ def pca_job(smk: Any, logger: logging.Logger) -> None:
         x = mu[list(EMOTIONS)].to_numpy()
     elif shown == "probabilities":
         x, split = exp4_inputs(smk, logger)
+        # predicted from the audio network's features: its warning travels in the probabilities
+        column = pd.read_csv(smk.input.probabilities).get("leakage_warning")
+        warning = str(column.dropna().iloc[0]) if column is not None and column.notna().any() else ""
     else:
         raise EmotifyError(f"{exp}: no PCA for the input {shown!r} (study.py's pca_input)")
+    if shown == "ratings":
+        warning = ""
     frame, explained = pca_frame(x, split, smk.params.seed)
-    write_csv(frame, smk.output.pca)
-    write_json({"experiment": exp, "pca_explained_variance": explained, "n_songs": len(frame)}, smk.output.info)
+    write_csv(with_leakage_warning(frame, warning), smk.output.pca)
+    info = {"experiment": exp, "pca_explained_variance": explained, "n_songs": len(frame)}
+    write_json({**info, "leakage_warning": warning} if warning else info, smk.output.info)
     logger.info("%s: PCA of %d x %d inputs, explained variance %s", exp, *x.shape, explained)
 
 

@@ -113,6 +113,22 @@ def beyond_kind(table: pd.DataFrame | None) -> str:
     return str(table["split"].iloc[0]) if table is not None and "split" in table and len(table) else "artist"
 
 
+def _size_not_shown(significant: pd.DataFrame) -> str:
+    """For the emotions a test found, those whose accuracy gain over the genre-only baseline has
+    an interval that includes 0: the test shows a link, not its size."""
+    if "audio_minus_genre_ci_low" not in significant or not len(significant):
+        return ""
+    covers = significant[
+        (significant["audio_minus_genre_ci_low"] <= 0) & (significant["audio_minus_genre_ci_high"] >= 0)
+    ].index.tolist()
+    if not covers:
+        return "; the accuracy gain over the genre-only baseline has an interval above 0 for each of them"
+    return (
+        f"; for {len(covers)} of them ({', '.join(covers)}) the accuracy gain over the genre-only baseline has "
+        "an interval that includes 0, so the size of any gain is not shown"
+    )
+
+
 def emotion_sentences(beyond: pd.DataFrame, extended: pd.DataFrame, alpha: float = 0.05) -> list[str]:
     """What the emotion analyses show, each claim generated from the numbers it states."""
     overall = beyond[beyond["genre"] == "all"].set_index("emotion")
@@ -144,9 +160,11 @@ def emotion_sentences(beyond: pd.DataFrame, extended: pd.DataFrame, alpha: float
         f"p attainable is {floor:.4f}): "
         + (
             f"{len(significant)} of {len(overall)} emotions have a Holm-adjusted p <= {alpha} "
-            f"({', '.join(significant.index)}): for those the audio features carry emotion information beyond "
-            "genre"
-            + (" that is not an artist's identity" if kind == "artist" else "")
+            f"({', '.join(significant.index)}): for those the test rejects that the audio features carry no "
+            "emotion information beyond genre"
+            + (" (and beyond an artist's identity)" if kind == "artist" else "")
+            + " -- balanced accuracy over chance"
+            + _size_not_shown(significant)
             + "; the others do not reach the threshold, which is not evidence that they carry none."
             if len(significant)
             else f"no emotion has a Holm-adjusted p <= {alpha}; this is not evidence that the audio features carry "
@@ -231,10 +249,10 @@ def tie_sentence(exp4: pd.DataFrame) -> str:
     parts = ", ".join(f"{g} {sk.loc[g, 'vote_ties_with']:.1%}" for g in order)
     wins = ", ".join(f"{g} {sk.loc[g, 'vote_ties_won']:.1%}" for g in order)
     text += (
-        f" Share of the tied votes each genre is part of: {parts}; so {first} wins the "
-        f"{sk.loc[first, 'vote_ties_with']:.1%} it is part of"
+        f" Share of the tied votes each genre is part of: {parts}. Under this rule {first} wins every tie it is "
+        f"part of ({sk.loc[first, 'vote_ties_with']:.1%} of the tied votes"
         + (", not all of them" if sk.loc[first, "vote_ties_with"] < 1 else ", which is all of them")
-        + f". Share of the tied votes each genre wins: {wins}"
+        + f"). Share of the tied votes each genre wins: {wins}"
     )
     if "vote_ties_won" in rnd and len(rnd):
         text += f" (ties broken at random: {first} {rnd.loc[first, 'vote_ties_won']:.1%})"
