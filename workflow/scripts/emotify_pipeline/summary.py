@@ -446,7 +446,7 @@ def summary_markdown(
             cross_text = f"none of the {n_songs} songs here belongs to an artist that spans genres"
         else:
             cross_text = f"{cross} of the {n_songs} songs here belong to artists that span genres, album by album"
-        exchange = str(genre["permutation"].iloc[0]) if len(genre) else ""
+        exchange = exchange_words(genre)
         layout = (
             "artists with the same album sizes swap labels, each album taking a same-size album's labels (songs "
             "in random order), so labels that differ between an artist's albums move album by album"
@@ -475,7 +475,7 @@ def summary_markdown(
             "approximate, for the accuracy on new songs of the same source, optimistic where songs cluster by "
             "artist; p: permutation test of the mean balanced accuracy over its chance level (1 / number "
             "of classes) on the first `evaluation.permutation_splits` splits, "
-            f"labels exchanged {exchange or 'as the table says'} on every kind of split: {layout}; every "
+            f"labels exchanged {exchange} on every kind of split: {layout}; every "
             "genre keeps its song count. Its null: the features say nothing about which artist of a given "
             f"{'album profile' if 'album by album' in exchange else 'number of songs'} carries which labels -- so "
             "on random splits, where an artist's songs sit on both sides, a "
