@@ -40,6 +40,8 @@ rule pca:
         exp="|".join(PCA_EXPERIMENTS),
     conda:
         "../envs/ml.yaml"
+    resources:
+        mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:
         code=code_digest("pca"),
         seed=config["split"]["seed"],

@@ -52,6 +52,8 @@ rule extract_shard:
     conda:
         "../envs/features.yaml"
     threads: 2
+    resources:
+        mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:
         code=code_digest("extract_shard"),
         paths=shard_paths,
@@ -100,6 +102,8 @@ rule reduce_features:
         "results/benchmarks/reduce_features.tsv"
     conda:
         "../envs/ml.yaml"
+    resources:
+        mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:
         code=code_digest("reduce_features"),
         reduce=config["features"]["reduce"],

@@ -64,6 +64,8 @@ rule neighbours:
     conda:
         "../envs/ml.yaml"
     threads: 2
+    resources:
+        mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:
         code=code_digest("neighbours"),
         depth=ranking_depth(),
@@ -91,6 +93,8 @@ rule neighbours_part:
     conda:
         "../envs/ml.yaml"
     threads: 2
+    resources:
+        mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:
         code=code_digest("neighbours"),
         depth=ranking_depth(),
@@ -114,6 +118,8 @@ rule ablation_neighbours:
     conda:
         "../envs/ml.yaml"
     threads: 2
+    resources:
+        mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:
         code=code_digest("ablation_neighbours"),
         repeats=config["evaluation"]["ablation_repeats"],

@@ -1,5 +1,6 @@
 """Shared fixtures: paths, the real Emotify sample beside the repo, a workflow copy runner."""
 
+import shlex
 import shutil
 import subprocess
 import sys
@@ -71,3 +72,37 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = copy_workflow(tmp_path_factory.mktemp("demo"))
     snakemake(work, "--configfile", "config/demo.yaml")
     return work
+
+
+def readme_cluster_command(account: str, partition: str) -> tuple[dict[str, str], list[str]]:
+    """The README's cluster command, word for word, with its placeholders filled: the variables
+    its ``export`` line sets and the ``snakemake`` command's arguments (after ``snakemake``)."""
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("## Running on a cluster") :]
+    block = section[section.index("```bash\n") + len("```bash\n") :]
+    lines = block[: block.index("```")].strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("export ") and lines[1].startswith("snakemake "), lines
+    filled = [line.replace("<account>", account).replace("<partition>", partition) for line in lines]
+    env = dict(word.split("=", 1) for word in shlex.split(filled[0])[1:])
+    return env, shlex.split(filled[1])[1:]
+
+
+def job_resources(dry_run_output: str) -> dict[str, dict[str, str]]:
+    """{rule: {resource: value}} of the first job of each rule in a ``snakemake -n`` listing,
+    threads included (Snakemake prints threads only above 1)."""
+    jobs: dict[str, dict[str, str]] = {}
+    rule = None
+    for line in dry_run_output.splitlines():
+        if line.startswith(("rule ", "localrule ")) and line.endswith(":"):
+            rule = line.split()[1].rstrip(":")
+            if rule in jobs:
+                rule = None
+                continue
+            jobs[rule] = {"threads": "1"}
+        elif rule and line.startswith("    threads: "):
+            jobs[rule]["threads"] = line.split(":", 1)[1].strip()
+        elif rule and line.startswith("    resources: "):
+            for item in line.split(":", 1)[1].split(", "):
+                key, _, value = item.strip().partition("=")
+                jobs[rule][key] = value
+    return jobs

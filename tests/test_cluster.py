@@ -1,13 +1,17 @@
 """The demo workflow through a real SLURM scheduler (single node, started by the test)."""
 
+import json
 import os
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, copy_workflow, snakemake
+from conftest import REPO, copy_workflow, readme_cluster_command, snakemake
+from test_profiles import slurm_profile as yaml_profile
 
 pytestmark = pytest.mark.slow
 
@@ -50,35 +54,88 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory):
     subprocess.run([SLURM_DIR / "stop_cluster.sh", state], check=False)
 
 
-def test_the_paper_chain_runs_through_the_slurm_executor(slurm_cluster: dict, tmp_path: Path) -> None:
+SBATCH_RECORDER = """#!/bin/sh
+# records what the SLURM executor asks sbatch for, then submits it
+"{python}" -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "$@" >> "{record}"
+exec "{sbatch}" "$@"
+"""
+
+
+def sbatch_requests(record: Path) -> dict[str, list[dict[str, str]]]:
+    """{rule: [{flag: value}, ...]} of every sbatch call the recorder saw."""
+    calls: dict[str, list[dict[str, str]]] = {}
+    for line in record.read_text().splitlines():
+        args = json.loads(line)
+        flags: dict[str, str] = {}
+        for i, arg in enumerate(args):
+            if arg.startswith("--") and "=" in arg:
+                key, value = arg.split("=", 1)
+                flags[key] = value
+            elif arg in ("--mem", "-t", "-p", "-A", "--comment") and i + 1 < len(args):
+                flags[arg] = args[i + 1]
+        rule = re.match(r"rule_(\w+?)(_wildcards_|$)", flags["--comment"]).group(1)
+        calls.setdefault(rule, []).append(flags)
+    return calls
+
+
+def test_the_readme_cluster_command_runs_with_the_profiles_resources(slurm_cluster: dict, tmp_path: Path) -> None:
+    """The README's cluster command, word for word (no account: the test cluster has no
+    accounting; its partition), plus what this one node lacks: a GPU (EMOTIFY_SHARD_GPUS=0, the
+    README's override) and sacct (--slurm-status-command squeue). Every job's sbatch request
+    is checked against profiles/slurm/config.yaml."""
     work = copy_workflow(tmp_path / "wf")
-    cmd_env = slurm_cluster
+    env_words, args = readme_cluster_command("", "debug")
+    args.insert(args.index("--configfile") + 2, "config/demo.yaml")  # the demo's data on top
+    record, bindir = tmp_path / "sbatch.jsonl", tmp_path / "bin"
+    bindir.mkdir()
+    recorder = bindir / "sbatch"
+    recorder.write_text(SBATCH_RECORDER.format(python=sys.executable, record=record, sbatch=shutil.which("sbatch")))
+    recorder.chmod(0o755)
+    env = {**slurm_cluster, **env_words, "EMOTIFY_SHARD_GPUS": "0", "PATH": f"{bindir}:{slurm_cluster['PATH']}"}
     out = subprocess.run(
         [
-            "python",
+            sys.executable,
             "-m",
             "snakemake",
             *TARGETS,  # before --config, which takes every argument after it
-            "--profile",
-            "profiles/slurm-single-node",
-            "--configfile",
-            "config/demo.yaml",
+            *args,
+            "--slurm-status-command",
+            "squeue",
+            "--slurm-init-seconds-before-status-checks",
+            "1",
             "--config",
             QUICK,
         ],
         cwd=work,
-        env=cmd_env,
+        env=env,
         capture_output=True,
         text=True,
         timeout=1500,
     )
     text = out.stdout + out.stderr
     assert out.returncode == 0, text[-6000:]
-    assert "Job " in text and "has been submitted with SLURM jobid" in text, text[-3000:]
-    assert "extract_shard" in text and "rule pca" in text and "rule experiment" in text, text[-3000:]
+    assert "has been submitted with SLURM jobid" in text, text[-3000:]
     assert all((work / target).is_file() for target in TARGETS)
     assert not (work / "results/figures").exists() and not (work / "results/summary.md").exists()
     assert len(pd.read_csv(work / "results/tables/tracks.csv")) == 40
+
+    with_env = {**os.environ, **env_words, "EMOTIFY_SHARD_GPUS": "0"}
+    profile = yaml_profile(with_env)
+    calls = sbatch_requests(record)
+    assert {"extract_shard", "merge_features", "neighbours", "experiment", "pca"} <= set(calls), sorted(calls)
+    for rule, requests in calls.items():
+        want = {**profile["default-resources"], **profile["set-resources"].get(rule, {})}
+        for flags in requests:
+            got = {
+                "mem_mb": int(flags["--mem"]),
+                "runtime": int(flags["-t"]),
+                "cpus_per_task": int(flags["--cpus-per-task"]),
+                "gpu": int(flags.get("--gpus", 0)),
+            }
+            assert got == {key: int(want.get(key, 0)) for key in got}, rule
+            assert flags["-p"] == "debug" and "-A" not in flags, (rule, flags)
+    shard = calls["extract_shard"][0]
+    assert (shard["--cpus-per-task"], shard["--mem"], shard["-t"]) == ("8", "32000", "120")
     # nothing left to do afterwards
     dry = snakemake(work, "-n", *TARGETS, "--configfile", "config/demo.yaml", "--config", QUICK)
     assert "Nothing to be done" in dry.stdout + dry.stderr

@@ -23,8 +23,13 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
 fi
 munge -n | unmunge >/dev/null
 host=$(hostname -s)
-cpus=$(nproc)
+# The node is declared at least as large as the biggest job of profiles/slurm (8 CPUs, 32 GB),
+# so that the shipped profile's requests are accepted as they are; SlurmdParameters=
+# config_overrides keeps slurmd from draining a node smaller than declared (jobs share the real
+# cores; nothing enforces memory with task/none).
+cpus=$(( $(nproc) > 8 ? $(nproc) : 8 ))
 mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 * 8 / 10 ))
+mem=$(( mem > 40000 ? mem : 40000 ))
 # Jobs call srun, which reads the default /etc/slurm/slurm.conf: write it there (only if
 # absent or written by this script before), and keep a copy in STATE_DIR.
 conf=/etc/slurm/slurm.conf
@@ -54,6 +59,7 @@ SelectTypeParameters=CR_Core_Memory
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 ReturnToService=2
+SlurmdParameters=config_overrides
 MpiDefault=none
 SchedulerType=sched/backfill
 NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN

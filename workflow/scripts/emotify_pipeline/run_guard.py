@@ -179,7 +179,7 @@ def slurm_status_message(executor: str, status_command: str | None, problem: str
         return ""
     return (
         f"the SLURM executor follows its jobs with sacct, but on this cluster {problem} (SLURM accounting is "
-        "probably off). Run with --slurm-status-command squeue (profiles/slurm-single-node sets it), or ask "
+        "probably off). Run with --slurm-status-command squeue, or ask "
         "the administrators to enable accounting"
     )
 
