@@ -38,10 +38,11 @@ def main() -> None:
 
     import numpy as np
     import torch
-    from emotify_pipeline import knn
-    from emotify_pipeline.spectrogram import SpectrogramParams, clip_image
-    from emotify_pipeline.splits import resampled_splits
-    from emotify_pipeline.vgg_extract import build_vgg19, pool_activations
+
+    from emotify_pipeline.features.extract import build_vgg19, pool_activations
+    from emotify_pipeline.features.spectrogram import SpectrogramParams, clip_image
+    from emotify_pipeline.neighbours import knn
+    from emotify_pipeline.neighbours.splits import resampled_splits
 
     torch.set_num_threads(args.threads)
     paths = sorted(glob.glob(args.clips))[: args.n]

@@ -48,9 +48,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
-from emotify_pipeline import inference, knn  # noqa: E402
-from emotify_pipeline.evaluation import Votes, excess_statistic, exchange_of, exp4_split_votes  # noqa: E402
-from emotify_pipeline.splits import grouped_splits, inner_folds, resampled_splits  # noqa: E402
+from emotify_pipeline.neighbours import knn  # noqa: E402
+from emotify_pipeline.neighbours.splits import grouped_splits, inner_folds, resampled_splits  # noqa: E402
+from emotify_pipeline.stats import inference  # noqa: E402
+from emotify_pipeline.study.evaluation import Votes, excess_statistic, exchange_of, exp4_split_votes  # noqa: E402
 
 GROUPS = ROOT.parent / "shared" / "emotify" / "groups.csv"
 NULLS = ("none", "artist", "album", "album+emotion", "genre+artist")

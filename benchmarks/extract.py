@@ -45,7 +45,8 @@ def run_musicnn(args: argparse.Namespace) -> dict:
     import librosa
     import numpy as np
     import torch
-    from emotify_pipeline import musicnn
+
+    from emotify_pipeline.features.networks import musicnn
 
     torch.set_num_threads(args.threads)
     paths = sorted(glob.glob(args.clips))[: args.n]
@@ -68,8 +69,8 @@ def run_musicnn(args: argparse.Namespace) -> dict:
             for x in batches:
                 port(x)["penultimate"].mean(dim=0)
     if args.mode == "musicnn":
-        from emotify_pipeline.spectrogram import SpectrogramParams
-        from emotify_pipeline.vgg_extract import ClipPatches, _collate_patches, extract_features, resolve_workers
+        from emotify_pipeline.features.extract import ClipPatches, _collate_patches, extract_features, resolve_workers
+        from emotify_pipeline.features.spectrogram import SpectrogramParams
 
         sp = SpectrogramParams(duration=args.duration, min_duration=min(args.duration, 1.0))
         workers = resolve_workers(args.workers, "cpu", args.threads)
@@ -104,8 +105,8 @@ def run_mode(args: argparse.Namespace) -> dict:
         return run_musicnn(args)
     import numpy as np
     import torch
-    from emotify_pipeline.spectrogram import SpectrogramParams, clip_image
-    from emotify_pipeline.vgg_extract import (
+
+    from emotify_pipeline.features.extract import (
         build_vgg19,
         extract_features,
         make_forward,
@@ -113,6 +114,7 @@ def run_mode(args: argparse.Namespace) -> dict:
         resolve_precision,
         resolve_workers,
     )
+    from emotify_pipeline.features.spectrogram import SpectrogramParams, clip_image
 
     torch.set_num_threads(args.threads)
     paths = sorted(glob.glob(args.clips))[: args.n]

@@ -47,9 +47,9 @@ def run_mode(mode: str, store: Path, components: int, repeats: int) -> dict:
 
     t0 = time.perf_counter()
     if mode == "neighbours":
-        from emotify_pipeline.feature_store import read_feature_h5
-        from emotify_pipeline.geometry import compute_rankings
-        from emotify_pipeline.splits import read_splits, resampled_splits, split_table
+        from emotify_pipeline.features.store import read_feature_h5
+        from emotify_pipeline.neighbours.geometry import compute_rankings
+        from emotify_pipeline.neighbours.splits import read_splits, resampled_splits, split_table
 
         with h5py.File(store) as h5:
             tracks = pd.DataFrame({"track_id": h5["track_id"][:], "genre": h5["genre"].asstr()[:]})
@@ -59,7 +59,7 @@ def run_mode(mode: str, store: Path, components: int, repeats: int) -> dict:
         items = compute_rankings(x, ids, read_splits(table, ids), "audio", inner=True)
         extra = {"rankings": len(items), "splits": repeats}
     else:
-        from emotify_pipeline.reduce_features import reduce_file
+        from emotify_pipeline.features.reduce import reduce_file
 
         with tempfile.TemporaryDirectory() as tmp:
             extra = reduce_file(store, Path(tmp) / "r.h5", "random_projection", components, 0)

@@ -32,13 +32,14 @@ def main() -> None:
     import numpy as np
     import pandas as pd
     import torch
-    from emotify_pipeline import knn
-    from emotify_pipeline.common_io import EMOTIONS
-    from emotify_pipeline.dataset import build_track_table, read_annotations
-    from emotify_pipeline.gems_labels import binary_labels, rating_shares
-    from emotify_pipeline.spectrogram import SpectrogramParams
-    from emotify_pipeline.splits import resampled_splits
-    from emotify_pipeline.vgg_extract import build_vgg19, extract_features
+
+    from emotify_pipeline.core.emotify import EMOTIONS
+    from emotify_pipeline.data.dataset import build_track_table, read_annotations
+    from emotify_pipeline.data.labels import binary_labels, rating_shares
+    from emotify_pipeline.features.extract import build_vgg19, extract_features
+    from emotify_pipeline.features.spectrogram import SpectrogramParams
+    from emotify_pipeline.neighbours import knn
+    from emotify_pipeline.neighbours.splits import resampled_splits
 
     torch.set_num_threads(args.threads)
     annotations = read_annotations(args.data / "data.csv")

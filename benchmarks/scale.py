@@ -63,8 +63,9 @@ def make_store(path: Path, n: int, seed: int = 0) -> None:
     """The merged feature file of n synthetic clips (ReLU-sparse rows: a genre centroid, an
     artist offset and noise, a quarter of the columns zero everywhere as in pool5)."""
     import numpy as np
-    from emotify_pipeline.feature_store import write_feature_h5
-    from emotify_pipeline.spectrogram import SpectrogramParams, decode_statistics, mel_power
+
+    from emotify_pipeline.features.spectrogram import SpectrogramParams, decode_statistics, mel_power
+    from emotify_pipeline.features.store import write_feature_h5
 
     rng = np.random.default_rng(seed)
     genre = [GENRES[min(3, i * 4 // n)] for i in range(n)]
@@ -111,10 +112,11 @@ def peak_rss_gb() -> float:
 def stage(name: str, work: Path, repeats: int, ablation_repeats: int, permutations: int, threads: int) -> dict:
     import numpy as np
     import pandas as pd
-    from emotify_pipeline.common_io import EMOTIONS
-    from emotify_pipeline.geometry import Rankings, compute_rankings, write_rankings
-    from emotify_pipeline.splits import read_splits, resampled_splits, split_table
     from threadpoolctl import threadpool_limits
+
+    from emotify_pipeline.core.emotify import EMOTIONS
+    from emotify_pipeline.neighbours.geometry import Rankings, compute_rankings, write_rankings
+    from emotify_pipeline.neighbours.splits import read_splits, resampled_splits, split_table
 
     store = work / "vgg19.h5"
     tracks = pd.DataFrame(json.loads((work / "tracks.json").read_text()))
@@ -129,14 +131,14 @@ def stage(name: str, work: Path, repeats: int, ablation_repeats: int, permutatio
     t0, c0 = time.perf_counter(), time.process_time()
     with threadpool_limits(limits=threads):
         if name == "production":
-            from emotify_pipeline.production_features import descriptor_table
-            from emotify_pipeline.spectrogram import SpectrogramParams
+            from emotify_pipeline.features.production import descriptor_table
+            from emotify_pipeline.features.spectrogram import SpectrogramParams
 
             table_ = descriptor_table(store, tracks, SpectrogramParams())
             table_.to_csv(work / "production.csv", index=False)
             extra["descriptors"] = table_.shape[1] - 1
         elif name == "neighbours_audio":
-            from emotify_pipeline.columns import open_columns
+            from emotify_pipeline.neighbours.columns import open_columns
 
             with open_columns(store, ids) as x:
                 items = compute_rankings(x, ids, read_splits(table, ids), "audio", inner=True, depth=depth)
@@ -149,8 +151,8 @@ def stage(name: str, work: Path, repeats: int, ablation_repeats: int, permutatio
             write_rankings(work / "ratings.h5", items, {"repeats": repeats})
             extra["rankings"] = len(items)
         elif name == "ablation":
-            from emotify_pipeline.ablation_rankings import ablation_rankings
-            from emotify_pipeline.columns import open_columns
+            from emotify_pipeline.neighbours.ablation_rankings import ablation_rankings
+            from emotify_pipeline.neighbours.columns import open_columns
 
             production = pd.read_csv(work / "production.csv")
             sub = read_splits(table[table["repeat"] < ablation_repeats], ids)
@@ -158,14 +160,14 @@ def stage(name: str, work: Path, repeats: int, ablation_repeats: int, permutatio
                 items, dims = ablation_rankings(x, production, ids, sub, [2, 9, 50, 0], depth)
             extra["rankings"] = len(items)
         elif name == "pca":
-            from emotify_pipeline.columns import open_columns
-            from emotify_pipeline.experiments import gram_pca_frame
+            from emotify_pipeline.neighbours.columns import open_columns
+            from emotify_pipeline.study.experiments import gram_pca_frame
 
             with open_columns(store, ids) as x:
                 _, explained = gram_pca_frame(x, tracks)
             extra["explained"] = [round(v, 4) for v in explained]
         elif name == "evaluate":
-            from emotify_pipeline.evaluation import evaluate_all
+            from emotify_pipeline.study.evaluation import evaluate_all
 
             labels = pd.DataFrame((mu > np.median(mu, axis=0)).astype(int), columns=list(EMOTIONS))
             labels.insert(0, "track_id", ids)

@@ -15,16 +15,12 @@ from snakemake.utils import validate
 # (workflow.basedir is then the importing workflow's folder; current_basedir is rules/ here)
 REPO = Path(workflow.current_basedir).parent
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
-from emotify_pipeline.common_io import (
-    GENRE_ID_BASE,
-    GENRES,
-    IMAGENET_URL,
-    EmotifyError,
-)  # noqa: E402
-from emotify_pipeline.config_tools import coerce_to_schema, config_problem  # noqa: E402
-from emotify_pipeline.feature_store import VALUE_SETTINGS, shard_of  # noqa: E402
-from emotify_pipeline.musicnn import LEAKAGE_WARNING  # noqa: E402
-from emotify_pipeline.provenance import rule_code_digest  # noqa: E402
+from emotify_pipeline.core.emotify import GENRE_ID_BASE, GENRES, IMAGENET_URL  # noqa: E402
+from emotify_pipeline.core.errors import EmotifyError  # noqa: E402
+from emotify_pipeline.plumbing.config_tools import coerce_to_schema, config_problem  # noqa: E402
+from emotify_pipeline.features.store import VALUE_SETTINGS, shard_of  # noqa: E402
+from emotify_pipeline.features.networks.musicnn import LEAKAGE_WARNING  # noqa: E402
+from emotify_pipeline.plumbing.provenance import rule_code_digest  # noqa: E402
 
 # nested --config values arrive as strings (e.g. --config 'knn={k: 7}'): type them first
 _SCHEMA = yaml.safe_load((REPO / "config" / "schema.yaml").read_text())
@@ -51,7 +47,7 @@ def check_config_relations():
             f"invalid configuration: evaluation.ablation_repeats = {evaluation['ablation_repeats']} exceeds "
             f"evaluation.repeats = {evaluation['repeats']}: the ablation uses the first splits of the repeated evaluation"
         )
-    from emotify_pipeline.spectrogram import mel_problem
+    from emotify_pipeline.features.spectrogram import mel_problem
 
     audio, spec = config["audio"], config["spectrogram"]
     problem = mel_problem(
@@ -59,7 +55,7 @@ def check_config_relations():
     )
     if problem:
         raise WorkflowError(f"invalid configuration: {problem}")
-    from emotify_pipeline.run_guard import invocation, is_dry_run
+    from emotify_pipeline.plumbing.run_guard import invocation, is_dry_run
 
     # a run or a dry run needs the file; a lint or graph only where earlier results would look current
     earlier = os.path.exists("results/data/annotations.csv")
@@ -83,8 +79,8 @@ def check_config_relations():
         )
 
 
-from emotify_pipeline.study import EXPERIMENT_OUTPUTS  # noqa: E402
-from emotify_pipeline.study import EXPERIMENTS as STUDY  # noqa: E402
+from emotify_pipeline.study.table import EXPERIMENT_OUTPUTS  # noqa: E402
+from emotify_pipeline.study.table import EXPERIMENTS as STUDY  # noqa: E402
 
 # the experiments, their figures and their inputs: generated from one table (study.py)
 EXPERIMENTS = [e.name for e in STUDY]
@@ -147,7 +143,7 @@ def audio_files():
         return demo_audio_files()
     if source == "download":
         checkpoints.download_audio.get()
-    from emotify_pipeline.dataset import find_audio_files
+    from emotify_pipeline.data.dataset import find_audio_files
 
     return sorted(
         os.path.normpath(p) for p in find_audio_files(audio_root(), config["data"]["audio_ext"])
@@ -194,7 +190,7 @@ def audio_policy_params():
 
 
 def audio_policy():
-    from emotify_pipeline.dataset import AudioPolicy
+    from emotify_pipeline.data.dataset import AudioPolicy
 
     return AudioPolicy(**audio_policy_params())
 
@@ -213,7 +209,7 @@ FEATURE_MODELS = [MODEL, *COMPARE_MODELS]
 
 def leaky_models():
     """The configured networks that may have heard Emotify's songs (trained on Magnatune audio)."""
-    from emotify_pipeline.musicnn import LEAKY_MODELS
+    from emotify_pipeline.features.networks.musicnn import LEAKY_MODELS
 
     return [model for model in FEATURE_MODELS if model in LEAKY_MODELS]
 
@@ -297,7 +293,7 @@ def entry(rule):
 
 def code_digest(rule):
     """The digest of the code that runs for a rule -- its entry script and the package modules it imports,
-    without comments or docstrings (emotify_pipeline/provenance.py). In ``params``, it reruns
+    without comments or docstrings (emotify_pipeline/plumbing/provenance.py). In ``params``, it reruns
     the rule exactly when that code changes; the profiles turn off Snakemake's own trigger on
     the script's mtime."""
     return rule_code_digest(SCRIPTS_DIR / f"{rule}.py")
@@ -325,7 +321,7 @@ def experiment_outputs(name):
 
 def experiment_inputs(wildcards):
     """What one experiment's classifier reads, by the names its table row declares."""
-    from emotify_pipeline.study import experiment
+    from emotify_pipeline.study.table import experiment
 
     table = {
         "features": audio_features(wildcards),
@@ -421,7 +417,7 @@ def model_evaluation(model, name):
 
 def pca_inputs(wildcards):
     """What one experiment's PCA figure shows (its table row's ``pca_input``)."""
-    from emotify_pipeline.study import experiment
+    from emotify_pipeline.study.table import experiment
 
     table = {
         "features": {"features": audio_features(wildcards)},

@@ -1,4 +1,4 @@
-# Stage 4 - experiments I-IV (declared once, in emotify_pipeline/study.py): StandardScaler +
+# Stage 4 - experiments I-IV (declared once, in emotify_pipeline/study/table.py): StandardScaler +
 # KNN on one random stratified split. The
 # neighbour rankings come from stage 4a; these jobs only vote, and the PCA figures' inputs
 # (rule pca) do not depend on k except through Experiment IV.

@@ -1,10 +1,10 @@
 # The figure registry: every figure's kind, title and inputs, generated from the study table
-# (emotify_pipeline/study.py) -- read by rule figures (rules/figures.smk) and rule all.
+# (emotify_pipeline/study/table.py) -- read by rule figures (rules/figures.smk) and rule all.
 # Functions only; included after common.smk.
 
 
 # figure name -> (kind, experiment, title); the figures beyond the paper: BEYOND_FIGURES
-from emotify_pipeline.study import BEYOND_FIGURES  # noqa: E402
+from emotify_pipeline.study.table import BEYOND_FIGURES  # noqa: E402
 
 FIGURES = {f.name: (f.kind, e.name, f.title) for e in STUDY for f in e.figures}
 

@@ -1,8 +1,8 @@
 # Hooks of the main Snakemake process: who runs here (so that --unlock is refused while a run
 # lives, see workflow/scripts/run_guard.py) and, before any job is submitted, a cluster whose
 # status command cannot answer.
-from emotify_pipeline.run_guard import clear_run, cluster_status_message, record_run
-from emotify_pipeline.run_guard import guard_message, invocation, live_run
+from emotify_pipeline.plumbing.run_guard import clear_run, cluster_status_message, record_run
+from emotify_pipeline.plumbing.run_guard import guard_message, invocation, live_run
 
 
 def guard_against_a_live_run():

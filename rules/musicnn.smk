@@ -1,6 +1,6 @@
 # A music-trained network beside VGG19: the musicnn package's weights, converted once.
 # The package's checkpoints are read with NumPy (no TensorFlow); the port and its proof against
-# the original TensorFlow graph live in emotify_pipeline/musicnn.py and tests/test_musicnn.py.
+# the original TensorFlow graph live in emotify_pipeline/features/networks/musicnn.py and tests/test_musicnn.py.
 
 
 # The package file from the registry (pip download), or put in resources/models/ by hand. No

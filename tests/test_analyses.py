@@ -3,14 +3,15 @@ Experiments III and IV, and the choice of k."""
 
 import numpy as np
 import pandas as pd
-from emotify_pipeline import geometry, knn
-from emotify_pipeline.analyses import emotion_beyond_genre, genre_claims, k_sensitivity
-from emotify_pipeline.common_io import GENRES
-from emotify_pipeline.evaluation import Votes, predict
-from emotify_pipeline.splits import resampled_splits
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+
+from emotify_pipeline.core.emotify import GENRES
+from emotify_pipeline.neighbours import geometry, knn
+from emotify_pipeline.neighbours.splits import resampled_splits
+from emotify_pipeline.study.analyses import emotion_beyond_genre, genre_claims, k_sensitivity
+from emotify_pipeline.study.evaluation import Votes, predict
 
 
 def _votes(x: np.ndarray, y: np.ndarray, repeats: int = 6, seed: int = 0) -> list[Votes]:

@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SHARED, needs_shared
-from emotify_pipeline.audio_check import scan_mpeg
-from emotify_pipeline.common_io import EmotifyError
-from emotify_pipeline.dataset import AudioPolicy, build_track_table, inspect_audio, read_tags
-from emotify_pipeline.demo_data import write_mp3
+
+from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.data.audio_check import scan_mpeg
+from emotify_pipeline.data.dataset import AudioPolicy, build_track_table, inspect_audio, read_tags
+from emotify_pipeline.data.demo import write_mp3
 
 POLICY = AudioPolicy(offset=0.0, duration=3.0, min_duration=0.5)
 TAGS = {"title": "t", "artist": "a", "album": "b", "year": "2001", "genre": "Rock", "track": "1"}
@@ -113,7 +114,7 @@ def test_every_real_clip_is_whole_and_a_damaged_one_is_not(tmp_path: Path) -> No
 
 @needs_shared
 def test_frame_boundary_cuts_junk_and_trailers(tmp_path: Path) -> None:
-    from emotify_pipeline.audio_check import parse_header
+    from emotify_pipeline.data.audio_check import parse_header
 
     data = (SHARED / "emotifymusic" / "rock" / "1.mp3").read_bytes()
     offset = int(read_tags(SHARED / "emotifymusic" / "rock" / "1.mp3")["frame_offset"])

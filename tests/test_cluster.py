@@ -136,6 +136,8 @@ def test_the_readme_cluster_command_runs_with_the_profiles_resources(slurm_clust
             assert flags["-p"] == "debug" and "-A" not in flags, (rule, flags)
     shard = calls["extract_shard"][0]
     assert (shard["--cpus-per-task"], shard["--mem"], shard["-t"]) == ("8", "32000", "120")
+    # inside its allocation the shard ran with the profile's 8 threads (its log says so)
+    assert ", 8 torch threads," in (work / "logs/extract_shard/vgg19_0.log").read_text()
     # nothing left to do afterwards
     dry = snakemake(work, "-n", *TARGETS, "--configfile", "config/demo.yaml", "--config", QUICK)
     assert "Nothing to be done" in dry.stdout + dry.stderr

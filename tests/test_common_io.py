@@ -4,7 +4,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from emotify_pipeline.common_io import EmotifyError, run_main
+
+from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.plumbing.runner import run_main
 
 
 def _job(smk, logger) -> None:

@@ -6,7 +6,8 @@ import jsonschema
 import pytest
 import yaml
 from conftest import REPO
-from emotify_pipeline.config_tools import coerce_to_schema
+
+from emotify_pipeline.plumbing.config_tools import coerce_to_schema
 
 SCHEMA = yaml.safe_load((REPO / "config" / "schema.yaml").read_text())
 
@@ -54,7 +55,7 @@ def test_every_schema_key_is_documented() -> None:
 
 
 def test_a_config_problem_is_one_line_naming_the_key_and_the_closest_one() -> None:
-    from emotify_pipeline.config_tools import config_problem
+    from emotify_pipeline.plumbing.config_tools import config_problem
 
     assert config_problem({"knnn": {"k": 5}}, SCHEMA).startswith("unknown key 'knnn'; did you mean 'knn'?")
     assert config_problem({"features": {"weigths": "random"}}, SCHEMA).startswith(
@@ -74,7 +75,7 @@ def test_command_line_lists_get_the_schema_types() -> None:
 
 
 def test_the_schema_offers_exactly_the_layers_and_poolings_the_extractor_knows() -> None:
-    from emotify_pipeline.vgg_extract import FC_LAYERS, LAYERS, POOLINGS
+    from emotify_pipeline.features.extract import FC_LAYERS, LAYERS, POOLINGS
 
     feats = SCHEMA["properties"]["features"]["properties"]
     assert sorted(feats["layer"]["enum"]) == sorted([*LAYERS, *FC_LAYERS])
@@ -82,7 +83,7 @@ def test_the_schema_offers_exactly_the_layers_and_poolings_the_extractor_knows()
 
 
 def test_the_readme_lists_every_figure_from_the_one_declaration() -> None:
-    from emotify_pipeline.study import figure_titles
+    from emotify_pipeline.study.table import figure_titles
 
     readme = (REPO / "README.md").read_text()
     block = readme.split("<!-- figures:begin -->")[1].split("<!-- figures:end -->")[0]
@@ -93,9 +94,9 @@ def test_the_readme_lists_every_figure_from_the_one_declaration() -> None:
 
 
 def test_the_config_readme_says_what_each_key_reruns_as_the_one_declaration_does() -> None:
-    """config/README.md's "reruns" column is emotify_pipeline.reruns' ``says`` for every key it
+    """config/README.md's "reruns" column is emotify_pipeline.plumbing.reruns' ``says`` for every key it
     declares (whose plan tests/test_faults.py checks with snakemake -n)."""
-    from emotify_pipeline.reruns import RERUNS
+    from emotify_pipeline.plumbing.reruns import RERUNS
 
     rows = {}
     for line in (REPO / "config" / "README.md").read_text().splitlines():
@@ -112,7 +113,8 @@ def test_a_dry_run_names_missing_annotations_and_a_lint_does_not(tmp_path: Path)
     study), not a MissingInputException from deep inside the DAG; ``--lint`` of the shipped
     config.yaml (whose data.root need not exist on a developer's machine or in CI) passes."""
     from conftest import snakemake
-    from emotify_pipeline.run_guard import is_dry_run
+
+    from emotify_pipeline.plumbing.run_guard import is_dry_run
 
     assert is_dry_run(["-n"]) and is_dry_run(["-np"]) and is_dry_run(["--dry-run", "x"])
     assert not is_dry_run(["--lint"]) and not is_dry_run(["--cores", "2"])

@@ -6,8 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SHARED, needs_shared
-from emotify_pipeline.common_io import ANNOTATION_COLUMNS, EMOTIONS, EmotifyError
-from emotify_pipeline.dataset import AudioPolicy, build_track_table, expected_audio_paths, read_annotations, read_tags
+
+from emotify_pipeline.core.emotify import ANNOTATION_COLUMNS, EMOTIONS
+from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.data.dataset import (
+    AudioPolicy,
+    build_track_table,
+    expected_audio_paths,
+    read_annotations,
+    read_tags,
+)
 
 SHORT = AudioPolicy(duration=1.0, min_duration=0.5)  # the 1 s test clips are whole and usable
 
@@ -120,12 +128,13 @@ def test_every_remaining_id_keeps_its_own_file_when_rows_and_files_go(tmp_path: 
 
 @needs_shared
 def test_a_cut_copy_with_its_id3v1_tag_appended_again_is_caught_by_the_archive_duration(tmp_path: Path) -> None:
-    from emotify_pipeline.dataset import catalogue_problem, probe_audio, read_catalogue
+    from emotify_pipeline.data.dataset import catalogue_problem, probe_audio, read_catalogue
 
     data = (SHARED / "emotifymusic" / "rock" / "3.mp3").read_bytes()
     assert data[-128:-125] == b"TAG"
-    from emotify_pipeline.audio_check import parse_header
     from mutagen.mp3 import MP3
+
+    from emotify_pipeline.data.audio_check import parse_header
 
     pos = MP3(SHARED / "emotifymusic" / "rock" / "3.mp3").info.frame_offset
     for _ in range(1000):  # whole frames, cut between two of them, then the tag again
@@ -143,7 +152,7 @@ def test_a_cut_copy_with_its_id3v1_tag_appended_again_is_caught_by_the_archive_d
 
 
 def test_orphan_audio_and_missing_audio_are_errors(tmp_path: Path) -> None:
-    from emotify_pipeline.demo_data import write_mp3
+    from emotify_pipeline.data.demo import write_mp3
 
     audio = tmp_path / "music"
     tone = np.sin(np.linspace(0, 800, 22050)).astype("float32") * 0.3
@@ -174,7 +183,7 @@ def test_bad_audio_stops_or_is_recorded_as_skipped(tmp_path: Path, content: byte
         build_track_table(data, tmp_path, "mp3")
     with pytest.raises(EmotifyError, match="no usable audio"):
         build_track_table(data, tmp_path, "mp3", on_bad_audio="skip")
-    from emotify_pipeline.demo_data import write_mp3
+    from emotify_pipeline.data.demo import write_mp3
 
     tags = {"title": "t", "artist": "a", "album": "b", "year": "2001", "genre": "Rock", "track": "1"}
     write_mp3(tmp_path / "rock" / "1.mp3", np.zeros(22050, dtype="float32"), 22050, tags)
@@ -203,7 +212,7 @@ def test_real_clips_map_by_rank_and_tags_are_read() -> None:
 
 
 def test_duplicate_rows_are_counted_and_dropped_only_on_request() -> None:
-    from emotify_pipeline.dataset import handle_duplicate_rows
+    from emotify_pipeline.data.dataset import handle_duplicate_rows
 
     rows = pd.DataFrame({"track id": [1, 1, 1, 2, 2], "genre": ["classical"] * 3 + ["pop"] * 2, "x": [0, 0, 1, 5, 5]})
     kept, report = handle_duplicate_rows(rows, "keep")
@@ -215,7 +224,7 @@ def test_duplicate_rows_are_counted_and_dropped_only_on_request() -> None:
 
 @needs_shared
 def test_the_real_data_csv_has_its_verbatim_duplicates_counted() -> None:
-    from emotify_pipeline.dataset import handle_duplicate_rows
+    from emotify_pipeline.data.dataset import handle_duplicate_rows
 
     data = read_annotations(SHARED / "data.csv")
     _, report = handle_duplicate_rows(data, "keep")

@@ -5,8 +5,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from emotify_pipeline.common_io import EmotifyError
-from emotify_pipeline.download import fetch, fetch_or_copy, unpack_audio_archive
+
+from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.data.download import fetch, fetch_or_copy, unpack_audio_archive
 
 
 def test_fetch_verifies_the_checksum(tmp_path: Path) -> None:

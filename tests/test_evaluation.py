@@ -3,15 +3,18 @@
 import numpy as np
 import pandas as pd
 import pytest
-from emotify_pipeline import geometry, inference
-from emotify_pipeline.common_io import EMOTIONS, GENRES, EmotifyError
-from emotify_pipeline.evaluation import evaluate_all, human_ceiling
-from emotify_pipeline.knn import vote
-from emotify_pipeline.production_features import feature_columns, production_features
-from emotify_pipeline.spectrogram import SpectrogramParams
-from emotify_pipeline.splits import grouped_splits, read_splits, split_table
-from emotify_pipeline.splits import resampled_splits as make_splits
 from sklearn.metrics import balanced_accuracy_score
+
+from emotify_pipeline.core.emotify import EMOTIONS, GENRES
+from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.features.production import feature_columns, production_features
+from emotify_pipeline.features.spectrogram import SpectrogramParams
+from emotify_pipeline.neighbours import geometry
+from emotify_pipeline.neighbours.knn import vote
+from emotify_pipeline.neighbours.splits import grouped_splits, read_splits, split_table
+from emotify_pipeline.neighbours.splits import resampled_splits as make_splits
+from emotify_pipeline.stats import inference
+from emotify_pipeline.study.evaluation import evaluate_all, human_ceiling
 
 
 def _meta(per_genre: int = 12, artists: int = 3) -> pd.DataFrame:
@@ -40,7 +43,7 @@ def test_grouped_splits_keep_groups_apart_and_are_seeded() -> None:
 
 
 def test_permutation_p_value_separates_signal_from_noise() -> None:
-    from emotify_pipeline.evaluation import Votes, excess_statistic
+    from emotify_pipeline.study.evaluation import Votes, excess_statistic
 
     rng = np.random.default_rng(0)
     y = np.repeat(np.array(GENRES), 10)
@@ -66,7 +69,7 @@ def test_permutation_p_value_separates_signal_from_noise() -> None:
 
 
 def test_batched_statistic_matches_predict_with_random_ties() -> None:
-    from emotify_pipeline.evaluation import Votes, excess_statistic, predict
+    from emotify_pipeline.study.evaluation import Votes, excess_statistic, predict
 
     rng = np.random.default_rng(5)
     y = np.array(GENRES * 20)
@@ -134,7 +137,7 @@ def test_an_experiment_v_is_one_row_of_the_study_table(monkeypatch: pytest.Monke
     votes (``repeated``), split kinds (``grouped``) and the paper's value (``paper_accuracy``)."""
     from dataclasses import replace
 
-    from emotify_pipeline import study
+    from emotify_pipeline.study import table as study
 
     exp4 = study.experiment("exp4_genre_from_predicted_emotions")
     new = replace(exp4, name="exp5_genre_again", numeral="V", paper_accuracy=0.5, grouped=True, repeated="audio")
@@ -219,7 +222,8 @@ def test_descriptors_from_decode_statistics_equal_frame_by_frame() -> None:
     """The descriptors extraction's decode statistics give equal librosa's direct computation
     (MFCCs frame by frame, RMS frames, peak): decoding once loses nothing."""
     import librosa
-    from emotify_pipeline.spectrogram import decode_statistics, mel_power
+
+    from emotify_pipeline.features.spectrogram import decode_statistics, mel_power
 
     p = SpectrogramParams(duration=3.0, min_duration=0.5)
     rng = np.random.default_rng(3)
@@ -243,7 +247,7 @@ def test_descriptors_from_decode_statistics_equal_frame_by_frame() -> None:
     stats = decode_statistics(y, mel, p)
     assert stats.shape == (128 + 128 * 129 // 2 + p.n_frames + 2,)
     # as stored by the extraction (float32): the same descriptors to the same tolerance
-    from emotify_pipeline.production_features import descriptors_from_statistics
+    from emotify_pipeline.features.production import descriptors_from_statistics
 
     stored = descriptors_from_statistics(stats.astype(np.float32), p)
     for key, value in want.items():
@@ -253,8 +257,9 @@ def test_descriptors_from_decode_statistics_equal_frame_by_frame() -> None:
 def test_balanced_accuracy_and_macro_f1_equal_scikit_learn() -> None:
     import warnings
 
-    from emotify_pipeline.evaluation import balanced_accuracy_and_macro_f1
     from sklearn.metrics import balanced_accuracy_score, f1_score
+
+    from emotify_pipeline.study.evaluation import balanced_accuracy_and_macro_f1
 
     rng = np.random.default_rng(3)
     cases = [

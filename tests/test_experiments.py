@@ -3,11 +3,13 @@
 import numpy as np
 import pandas as pd
 import pytest
-from emotify_pipeline import geometry
-from emotify_pipeline.common_io import EMOTIONS, GENRES, EmotifyError
-from emotify_pipeline.experiments import emotion_votes, genre_experiment
-from emotify_pipeline.splits import Split, read_splits, split_table
-from emotify_pipeline.splits import paper_split as make_split
+
+from emotify_pipeline.core.emotify import EMOTIONS, GENRES
+from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.neighbours import geometry
+from emotify_pipeline.neighbours.splits import Split, read_splits, split_table
+from emotify_pipeline.neighbours.splits import paper_split as make_split
+from emotify_pipeline.study.experiments import emotion_votes, genre_experiment
 
 
 def _tracks(per_genre: int = 10) -> pd.DataFrame:
@@ -73,7 +75,7 @@ def test_emotion_experiment_outputs() -> None:
 
 
 def test_pca_frame_keeps_the_split_columns() -> None:
-    from emotify_pipeline.experiments import pca_frame
+    from emotify_pipeline.study.experiments import pca_frame
 
     split = make_split(_tracks(), 0.3, seed=0)
     x = np.random.default_rng(2).normal(size=(40, 7))
@@ -90,8 +92,8 @@ def test_a_new_experiment_row_gets_the_pca_its_table_row_names(tmp_path, monkeyp
     from dataclasses import replace
     from types import SimpleNamespace
 
-    from emotify_pipeline import study
-    from emotify_pipeline.experiments import pca_job
+    from emotify_pipeline.study import table as study
+    from emotify_pipeline.study.experiments import pca_job
 
     tracks = _tracks()
     split = make_split(tracks, 0.3, seed=1)

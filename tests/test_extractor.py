@@ -6,11 +6,12 @@ import h5py
 import numpy as np
 import pytest
 import torch
-from emotify_pipeline.common_io import EmotifyError
-from emotify_pipeline.demo_data import write_mp3
-from emotify_pipeline.feature_store import read_feature_h5, write_feature_h5
-from emotify_pipeline.spectrogram import SpectrogramParams, clip_image
-from emotify_pipeline.vgg_extract import LAYERS, build_vgg19, extract_features, pool_activations
+
+from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.data.demo import write_mp3
+from emotify_pipeline.features.extract import LAYERS, build_vgg19, extract_features, pool_activations
+from emotify_pipeline.features.spectrogram import SpectrogramParams, clip_image
+from emotify_pipeline.features.store import read_feature_h5, write_feature_h5
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +118,7 @@ def test_extract_and_cache_roundtrip(tmp_path: Path, pool5_model) -> None:
 
 
 def test_analytic_shapes_match_the_network() -> None:
-    from emotify_pipeline.vgg_extract import activation_shape, feature_dim
+    from emotify_pipeline.features.extract import activation_shape, feature_dim
 
     model, _ = build_vgg19("random", seed=0, layer="fc7")
     for layer in ("conv1_1", "pool1", "conv3_2", "pool4", "pool5"):
@@ -133,7 +134,7 @@ def test_analytic_shapes_match_the_network() -> None:
 
 
 def test_out_of_memory_halves_the_batch_and_continues() -> None:
-    from emotify_pipeline.vgg_extract import AdaptiveBatcher
+    from emotify_pipeline.features.extract import AdaptiveBatcher
 
     calls: list[int] = []
 
@@ -159,7 +160,8 @@ def test_out_of_memory_halves_the_batch_and_continues() -> None:
 
 def test_shards_merge_into_the_unsharded_view(tmp_path: Path) -> None:
     import pandas as pd
-    from emotify_pipeline.feature_store import merge_shards, shard_of
+
+    from emotify_pipeline.features.store import merge_shards, shard_of
 
     rng = np.random.default_rng(0)
     paths = [f"music/{g}/{i}.mp3" for g in ("rock", "pop") for i in range(1, 6)]
@@ -216,7 +218,7 @@ def test_shards_merge_into_the_unsharded_view(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("method", ["random_projection", "pca"])
 def test_reduction_streams_rows_and_keeps_the_geometry(tmp_path: Path, method: str) -> None:
-    from emotify_pipeline.reduce_features import column_stats, reduce_file
+    from emotify_pipeline.features.reduce import column_stats, reduce_file
 
     rng = np.random.default_rng(1)
     centres = rng.normal(0, 5, size=(4, 3000))
@@ -264,8 +266,9 @@ def test_undecodable_clip_stops_or_is_recorded_with_skip(tmp_path: Path, pool5_m
 
 
 def test_a_weights_file_is_loaded_and_checked(tmp_path: Path) -> None:
-    from emotify_pipeline.common_io import sha256_file
     from torchvision.models import vgg19
+
+    from emotify_pipeline.core.digests import sha256_file
 
     torch.manual_seed(11)
     path = tmp_path / "my_vgg19.pth"
@@ -281,7 +284,8 @@ def test_a_weights_file_is_loaded_and_checked(tmp_path: Path) -> None:
 
 def test_decoder_refusals_stop_the_merge_or_are_left_out_and_nan_is_never_read(tmp_path: Path) -> None:
     import pandas as pd
-    from emotify_pipeline.feature_store import merge_shards, skipped_at_extraction, tracks_with_features
+
+    from emotify_pipeline.features.store import merge_shards, skipped_at_extraction, tracks_with_features
 
     paths = ["m/pop/1.mp3", "m/pop/2.mp3", "m/pop/3.mp3"]
     feats = np.arange(12, dtype="float32").reshape(3, 4)
@@ -309,7 +313,7 @@ def test_decoder_refusals_stop_the_merge_or_are_left_out_and_nan_is_never_read(t
 
 
 def test_bf16_support_is_detected_and_auto_stays_fp32_on_the_cpu() -> None:
-    from emotify_pipeline.vgg_extract import cpu_bf16_support, resolve_precision
+    from emotify_pipeline.features.extract import cpu_bf16_support, resolve_precision
 
     avx = "processor\t: 0\nflags\t\t: fpu sse avx512f avx512_bf16 avx512_vnni\n"
     amx = "flags\t\t: fpu avx512f amx_bf16 amx_tile\n"

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import copy_workflow, planned_jobs, snakemake
-from emotify_pipeline.reruns import AUDIO_GEOMETRY, AUDIO_JOBS, EVALUATION, REPORTING, RERUNS
-from emotify_pipeline.reruns import EXPERIMENTS as ALL_EXPERIMENTS
+
+from emotify_pipeline.plumbing.reruns import AUDIO_GEOMETRY, AUDIO_JOBS, EVALUATION, REPORTING, RERUNS
+from emotify_pipeline.plumbing.reruns import EXPERIMENTS as ALL_EXPERIMENTS
 
 pytestmark = pytest.mark.slow
 AUDIO_CLASSIFIERS = ALL_EXPERIMENTS
@@ -255,7 +256,7 @@ def test_kill_mid_shard_then_resume_from_the_checkpoint(demo_run: Path, tmp_path
 
 
 def test_a_checkpoint_is_used_only_for_the_same_settings_and_files(tmp_path: Path) -> None:
-    from emotify_pipeline.feature_store import ShardCheckpoint
+    from emotify_pipeline.features.store import ShardCheckpoint
 
     shard = tmp_path / "vgg19_0-of-1.h5"
     settings = {"layer": "pool5", "precision": "fp32"}

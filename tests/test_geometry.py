@@ -7,13 +7,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from emotify_pipeline import geometry, knn
-from emotify_pipeline.ablation_rankings import pca_coordinates
-from emotify_pipeline.common_io import GENRES, EmotifyError
-from emotify_pipeline.splits import Split, inner_folds, read_splits, resampled_splits, split_table
 from sklearn.decomposition import PCA
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from sklearn.preprocessing import StandardScaler
+
+from emotify_pipeline.core.emotify import GENRES
+from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.neighbours import columns as column_blocks
+from emotify_pipeline.neighbours import geometry, knn
+from emotify_pipeline.neighbours.ablation_rankings import pca_coordinates
+from emotify_pipeline.neighbours.splits import Split, inner_folds, read_splits, resampled_splits, split_table
 
 
 def _wide(n: int = 90, d: int = 6000, seed: int = 0) -> np.ndarray:
@@ -194,7 +197,7 @@ def test_rankings_by_column_blocks_and_to_a_depth_equal_the_full_ranking(monkeyp
     x = _wide()
     x[:, 600:700] = np.round(x[:, 600:700])  # more ties
     pairs = _pairs(len(x), seed=3)
-    monkeypatch.setattr(geometry, "BLOCK_BYTES", 8 * len(x) * 2048)  # three blocks
+    monkeypatch.setattr(column_blocks, "BLOCK_BYTES", 8 * len(x) * 2048)  # three blocks
     monkeypatch.setattr(geometry, "ACCUMULATOR_BYTES", 8 * 30 * 70)  # about one split per group
     full = geometry.ranked_with_ties(x, pairs)
     for depth in (1, 5, 15):
@@ -230,7 +233,7 @@ def test_a_split_and_its_inner_folds_are_ranked_as_one_family(monkeypatch: pytes
     assert geometry.families(pairs, n) == [[0, 1, 2, 3, 4], [5, 6]]
     for chunk in (2, 32):
         monkeypatch.setattr(geometry, "CHUNK", chunk)  # 2: a family's scalings in several batches
-        monkeypatch.setattr(geometry, "BLOCK_BYTES", 8 * n * 2048)  # three column blocks
+        monkeypatch.setattr(column_blocks, "BLOCK_BYTES", 8 * n * 2048)  # three column blocks
         for (train, test), (order, _) in zip(pairs, geometry.ranked_with_ties(x, pairs), strict=True):
             np.testing.assert_array_equal(order, _exact(x, train, test)[0])
 
@@ -239,9 +242,9 @@ def test_scratch_columns_give_the_rankings_and_pca_of_the_features_in_memory(tmp
     """A feature file too large to hold (here: any) is copied once into column blocks; the
     rankings, training Grams and the Fig. 1 PCA from it equal those from the matrix in memory
     (PCA: scikit-learn's scores up to sign)."""
-    from emotify_pipeline.columns import open_columns
-    from emotify_pipeline.experiments import gram_pca_frame
-    from emotify_pipeline.feature_store import write_feature_h5
+    from emotify_pipeline.features.store import write_feature_h5
+    from emotify_pipeline.neighbours.columns import open_columns
+    from emotify_pipeline.study.experiments import gram_pca_frame
 
     x = _wide(n=50, d=5000, seed=4).astype(np.float32)
     ids = np.arange(1, 51)
@@ -250,16 +253,16 @@ def test_scratch_columns_give_the_rankings_and_pca_of_the_features_in_memory(tmp
     want_ids = ids[::-1][:45]  # a subset, not in file order
     rows = want_ids - 1
     pairs = _pairs(45, seed=5)[:3]
-    geometry_block = geometry.BLOCK_BYTES
+    geometry_block = column_blocks.BLOCK_BYTES
     try:
-        geometry.BLOCK_BYTES = 8 * 45 * 2048
+        column_blocks.BLOCK_BYTES = 8 * 45 * 2048
         with open_columns(path, want_ids, in_memory_bytes=0) as columns:
             assert columns.n_columns == 5000 and len(list(columns.blocks())) == 3
             got = geometry.ranked_with_ties(columns, pairs, 5)
             grams = geometry.centred_training_grams(columns, [p[0] for p in pairs])
             frame, explained = gram_pca_frame(columns, pd.DataFrame({"track_id": want_ids}))
     finally:
-        geometry.BLOCK_BYTES = geometry_block
+        column_blocks.BLOCK_BYTES = geometry_block
     xs = x[rows].astype(np.float64)
     for (o, t), (o2, t2) in zip(got, geometry.ranked_with_ties(xs, pairs, 5), strict=True):
         np.testing.assert_array_equal(o, o2)
@@ -276,8 +279,8 @@ def test_scratch_columns_hold_the_rows_in_the_callers_order_bit_for_bit(tmp_path
     """The scratch copy (rows written in file order, several row chunks, a padded last block)
     gives back exactly the float32 features of the ids asked for, in their order, and maps no
     file into memory (its pages would count in the job's resident set)."""
-    from emotify_pipeline import columns as columns_module
-    from emotify_pipeline.feature_store import write_feature_h5
+    from emotify_pipeline.features.store import write_feature_h5
+    from emotify_pipeline.neighbours import columns as columns_module
 
     x = _wide(n=30, d=4500, seed=7).astype(np.float32)
     ids = np.arange(1, 31)
@@ -285,7 +288,7 @@ def test_scratch_columns_hold_the_rows_in_the_callers_order_bit_for_bit(tmp_path
     write_feature_h5(path, {"track_id": ids.tolist()}, iter([(0, x)]), {"layer": "pool5"})
     want = np.array([17, 3, 30, 1, 12, 9, 25, 4, 22, 8, 15])
     monkeypatch.setattr(columns_module, "MERGE_BLOCK", 4)  # three row chunks
-    monkeypatch.setattr(geometry, "BLOCK_BYTES", 8 * len(want) * 2048)  # 2,048 columns a block
+    monkeypatch.setattr(column_blocks, "BLOCK_BYTES", 8 * len(want) * 2048)  # 2,048 columns a block
     with columns_module.open_columns(path, want, in_memory_bytes=0) as cols:
         assert isinstance(cols, columns_module.ScratchColumns) and not hasattr(cols, "memmap")
         blocks = list(cols.blocks())

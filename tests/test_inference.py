@@ -5,9 +5,11 @@ import itertools
 
 import numpy as np
 import pytest
-from emotify_pipeline import inference, knn
-from emotify_pipeline.splits import resampled_splits
 from scipy import stats
+
+from emotify_pipeline.neighbours import knn
+from emotify_pipeline.neighbours.splits import resampled_splits
+from emotify_pipeline.stats import inference
 
 
 def test_baselines_by_definition() -> None:
@@ -86,7 +88,7 @@ def test_permutation_p_value_floor_and_named_streams() -> None:
 
 def test_song_exchange_on_stratified_random_splits_is_calibrated() -> None:
     # no artists: every song its own unit; the random splits are stratified by the genre they test
-    from emotify_pipeline.evaluation import Votes, excess_statistic
+    from emotify_pipeline.study.evaluation import Votes, excess_statistic
 
     pvals = []
     for seed in range(120):

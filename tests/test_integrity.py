@@ -12,8 +12,9 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
-from emotify_pipeline.common_io import EmotifyError, explain_failure
-from emotify_pipeline.feature_store import (
+
+from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.features.store import (
     CheckedFeatures,
     DamagedFeatures,
     ShardCheckpoint,
@@ -22,6 +23,7 @@ from emotify_pipeline.feature_store import (
     read_feature_h5,
     write_feature_h5,
 )
+from emotify_pipeline.plumbing.runner import explain_failure
 
 
 def flip_byte_in_row(path: Path, row: int, offset: int = 40) -> None:
@@ -124,7 +126,7 @@ def test_the_run_guard_tells_a_live_run_from_stale_locks(tmp_path: Path, monkeyp
     import json
     import socket
 
-    from emotify_pipeline.run_guard import guard_message, invocation, live_run
+    from emotify_pipeline.plumbing.run_guard import guard_message, invocation, live_run
 
     locks = tmp_path / "locks"
     locks.mkdir()
@@ -150,7 +152,7 @@ def test_the_run_guard_tells_a_live_run_from_stale_locks(tmp_path: Path, monkeyp
 
 
 def test_a_sacct_without_accounting_is_named_before_any_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from emotify_pipeline.run_guard import sacct_problem, slurm_status_message
+    from emotify_pipeline.plumbing.run_guard import sacct_problem, slurm_status_message
 
     fake = tmp_path / "sacct"
     fake.write_text("#!/bin/sh\necho 'Slurm accounting storage is disabled' >&2\nexit 1\n")
@@ -165,7 +167,7 @@ def test_a_sacct_without_accounting_is_named_before_any_job(tmp_path: Path, monk
 
 
 def test_missing_group_tags_are_listed_before_any_job() -> None:
-    from emotify_pipeline.dataset import missing_group_tags
+    from emotify_pipeline.data.dataset import missing_group_tags
 
     probes = {"m/pop/1.mp3": {"artist": "A", "album": "X"}, "m/pop/2.mp3": {"artist": "", "album": "Y"}}
     message = missing_group_tags(probes, ["artist", "album"])
@@ -174,7 +176,7 @@ def test_missing_group_tags_are_listed_before_any_job() -> None:
 
 
 def test_two_ids_with_the_same_audio_bytes_are_flagged() -> None:
-    from emotify_pipeline.dataset import flag_duplicate_audio
+    from emotify_pipeline.data.dataset import flag_duplicate_audio
 
     table = pd.DataFrame(
         {
@@ -188,8 +190,8 @@ def test_two_ids_with_the_same_audio_bytes_are_flagged() -> None:
 
 
 def test_a_latin1_data_csv_names_the_line(tmp_path: Path) -> None:
-    from emotify_pipeline.common_io import ANNOTATION_COLUMNS
-    from emotify_pipeline.dataset import read_annotations
+    from emotify_pipeline.core.emotify import ANNOTATION_COLUMNS
+    from emotify_pipeline.data.dataset import read_annotations
 
     csv = tmp_path / "data.csv"
     row = "1, classical, " + ", ".join(["0"] * 9) + ", 1, 0, 0, 30, 1, "
@@ -201,7 +203,7 @@ def test_a_latin1_data_csv_names_the_line(tmp_path: Path) -> None:
 
 
 def test_the_catalogue_applies_to_the_archive_not_to_a_demo_or_re_tagged_copy() -> None:
-    from emotify_pipeline.dataset import catalogue_for
+    from emotify_pipeline.data.dataset import catalogue_for
 
     catalogue = {"rock/1": {"track_id": "101", "artist": "A", "album": "X", "duration_s": "60.0"}}
     archive = {"m/rock/1.mp3": {"artist": "A", "album": "X"}, "m/rock/2.mp3": {"artist": "Z", "album": "?"}}
@@ -212,7 +214,7 @@ def test_the_catalogue_applies_to_the_archive_not_to_a_demo_or_re_tagged_copy() 
 
 
 def test_a_mel_filterbank_without_bands_is_a_configuration_error() -> None:
-    from emotify_pipeline.spectrogram import mel_problem
+    from emotify_pipeline.features.spectrogram import mel_problem
 
     assert mel_problem(22050, 2048, 128, 0.0, None) == ""
     assert "is not below fmax" in mel_problem(22050, 2048, 128, 8000, 4000)
@@ -221,8 +223,8 @@ def test_a_mel_filterbank_without_bands_is_a_configuration_error() -> None:
 
 
 def test_a_silent_clip_is_refused_by_the_decoder(tmp_path: Path) -> None:
-    from emotify_pipeline.demo_data import write_mp3
-    from emotify_pipeline.spectrogram import SpectrogramParams, load_clip
+    from emotify_pipeline.data.demo import write_mp3
+    from emotify_pipeline.features.spectrogram import SpectrogramParams, load_clip
 
     tags = {"title": "t", "artist": "a", "album": "b", "year": "2001", "genre": "Rock", "track": "1"}
     path = tmp_path / "rock" / "1.mp3"
@@ -232,8 +234,8 @@ def test_a_silent_clip_is_refused_by_the_decoder(tmp_path: Path) -> None:
 
 
 def test_an_uppercase_extension_or_another_format_is_named_not_dropped(tmp_path: Path) -> None:
-    from emotify_pipeline.dataset import build_track_table, probe_audio
-    from emotify_pipeline.demo_data import write_mp3
+    from emotify_pipeline.data.dataset import build_track_table, probe_audio
+    from emotify_pipeline.data.demo import write_mp3
 
     tags = {"title": "t", "artist": "a", "album": "b", "year": "2001", "genre": "Rock", "track": "1"}
     tone = (np.sin(np.linspace(0, 900, 44100 * 2)) * 0.3).astype("float32")

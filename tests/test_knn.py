@@ -4,14 +4,23 @@ single-split experiments are the repeated evaluation's machinery applied to one 
 import numpy as np
 import pandas as pd
 import pytest
-from emotify_pipeline import geometry, knn
-from emotify_pipeline.common_io import EMOTIONS, GENRES, EmotifyError
-from emotify_pipeline.evaluation import evaluate_all
-from emotify_pipeline.experiments import emotion_votes, genre_experiment, genre_votes
-from emotify_pipeline.splits import Split, inner_folds, paper_split, read_splits, resampled_splits, split_table
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+
+from emotify_pipeline.core.emotify import EMOTIONS, GENRES
+from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.neighbours import geometry, knn
+from emotify_pipeline.neighbours.splits import (
+    Split,
+    inner_folds,
+    paper_split,
+    read_splits,
+    resampled_splits,
+    split_table,
+)
+from emotify_pipeline.study.evaluation import evaluate_all
+from emotify_pipeline.study.experiments import emotion_votes, genre_experiment, genre_votes
 
 
 def test_neighbour_vote_equals_the_sklearn_pipeline() -> None:
@@ -110,8 +119,8 @@ def test_random_tie_breaking_does_not_depend_on_the_stored_depth() -> None:
     """On a lattice (most neighbours tied), ``knn.ties: random`` picks the same k neighbours and
     leaves the generator in the same state whether the ranking is stored whole or cut to a depth
     (a new k in the sweep must not change the votes of the others)."""
-    from emotify_pipeline.geometry import trim
-    from emotify_pipeline.knn import break_ties, tie_order, top
+    from emotify_pipeline.neighbours.geometry import trim
+    from emotify_pipeline.neighbours.knn import break_ties, tie_order, top
 
     rng = np.random.default_rng(0)
     train, test = rng.integers(0, 2, (20, 3)).astype(float), rng.integers(0, 2, (12, 3)).astype(float)

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SHARED, needs_shared
-from emotify_pipeline.common_io import EMOTIONS
-from emotify_pipeline.dataset import read_annotations
-from emotify_pipeline.gems_labels import binary_labels, median_thresholds, rating_shares, threshold_table
+
+from emotify_pipeline.core.emotify import EMOTIONS
+from emotify_pipeline.data.dataset import read_annotations
+from emotify_pipeline.data.labels import binary_labels, median_thresholds, rating_shares, threshold_table
 
 
 def _events(rows: list[tuple[int, str, dict[str, int]]]) -> pd.DataFrame:
@@ -58,7 +59,7 @@ def test_mean_threshold_rule() -> None:
 
 
 def test_missing_column_is_a_clear_error() -> None:
-    from emotify_pipeline.common_io import EmotifyError
+    from emotify_pipeline.core.errors import EmotifyError
 
     with pytest.raises(EmotifyError, match="sadness"):
         rating_shares(_events([(1, "rock", {})]).drop(columns=["sadness"]))

@@ -4,9 +4,10 @@ and sentences that claim no more than the numbers."""
 import numpy as np
 import pandas as pd
 import pytest
-from emotify_pipeline.common_io import EmotifyError
-from emotify_pipeline.inference import corrected_t_interval
-from emotify_pipeline.model_comparison import compare, markdown, summary_lines
+
+from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.stats.inference import corrected_t_interval
+from emotify_pipeline.study.comparison import compare, markdown, summary_lines
 
 KINDS = ("random", "artist")
 
@@ -84,8 +85,8 @@ def test_other_splits_are_refused() -> None:
 
 
 def test_emotion_beyond_genre_side_by_side_states_its_numbers() -> None:
-    from emotify_pipeline.common_io import EMOTIONS
-    from emotify_pipeline.model_comparison import beyond_lines, beyond_markdown, beyond_table
+    from emotify_pipeline.core.emotify import EMOTIONS
+    from emotify_pipeline.study.comparison import beyond_lines, beyond_markdown, beyond_table
 
     def table(diff: float, p: float) -> pd.DataFrame:
         rows = [

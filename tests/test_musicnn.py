@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import REPO
-from emotify_pipeline import musicnn
-from emotify_pipeline.common_io import EmotifyError
+
+from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.features.networks import musicnn
 
 REFERENCE = REPO / "tests" / "data" / "musicnn_reference.npz"
 CLIPS = REPO.parent / "shared" / "emotify" / "emotifymusic"
@@ -208,8 +209,9 @@ def test_the_workflow_extraction_is_the_port_on_the_package_input(wheel: Path, t
     carries over to the workflow's features."""
     import librosa
     import torch
-    from emotify_pipeline.spectrogram import SpectrogramParams
-    from emotify_pipeline.vgg_extract import ClipPatches, _collate_patches, extract_features
+
+    from emotify_pipeline.features.extract import ClipPatches, _collate_patches, extract_features
+    from emotify_pipeline.features.spectrogram import SpectrogramParams
 
     weights = _converted(wheel, "MSD_musicnn", tmp_path)
     net, provenance = musicnn.build_features_model("MSD_musicnn", weights)
@@ -256,7 +258,7 @@ def test_the_study_on_a_magnatune_trained_network_beside_vgg19(demo_run: Path, w
     assert "fetch_musicnn" not in jobs and jobs["extract_shard"] == 1 and "evaluate_model" in jobs
     run = snakemake(work, *config)
     assert f"WARNING: features: MTT_musicnn was {musicnn.LEAKAGE_WARNING}" in run.stdout + run.stderr
-    from emotify_pipeline.feature_store import read_attrs
+    from emotify_pipeline.features.store import read_attrs
 
     attrs = read_attrs(work / "results/features/MTT_musicnn.h5")
     assert attrs["model"] == "MTT_musicnn" and attrs["leakage_warning"] == musicnn.LEAKAGE_WARNING

@@ -8,7 +8,8 @@ import h5py
 import pandas as pd
 import pytest
 from conftest import SHARED, copy_workflow, needs_shared, planned_jobs, snakemake
-from emotify_pipeline.common_io import EMOTIONS
+
+from emotify_pipeline.core.emotify import EMOTIONS
 
 pytestmark = pytest.mark.slow
 

@@ -5,9 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import SHARED, needs_shared
-from emotify_pipeline.common_io import EmotifyError
-from emotify_pipeline.demo_data import write_mp3
-from emotify_pipeline.spectrogram import (
+
+from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.data.demo import write_mp3
+from emotify_pipeline.features.spectrogram import (
     IMAGENET_MEAN,
     IMAGENET_STD,
     SpectrogramParams,

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import planned_jobs, snakemake
-from emotify_pipeline.common_io import EMOTIONS, PAPER_TABLE1
+
+from emotify_pipeline.core.emotify import EMOTIONS, PAPER_TABLE1
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +77,7 @@ def test_experiment_outputs(demo_run: Path) -> None:
     exp1 = json.loads((demo_run / "results/experiments/exp1_genre_from_audio/metrics.json").read_text())
     assert exp1["n_test"] == 12 and exp1["k"] == 5
     # the votes came from the cached rankings of the paper's split (geometry once)
-    from emotify_pipeline import geometry
+    from emotify_pipeline.neighbours import geometry
 
     table = pd.read_csv(demo_run / "results/splits/paper.csv")
     ranking = geometry.Rankings(demo_run / "results/neighbours/paper/audio.h5").get(0, "audio")
@@ -247,7 +248,7 @@ def test_same_config_gives_identical_tables(demo_run: Path, tmp_path: Path) -> N
 
 
 def test_feature_labels_come_from_the_feature_file(demo_run: Path) -> None:
-    from emotify_pipeline.feature_store import features_label, read_attrs
+    from emotify_pipeline.features.store import features_label, read_attrs
 
     h5 = demo_run / "results/features/vgg19.h5"
     assert features_label(read_attrs(h5)) == "random-init VGG19 (NOT ImageNet), pool5/flatten in fp32"
@@ -275,7 +276,7 @@ def test_ranking_jobs_gather_the_rankings_one_job_computes(demo_run: Path, tmp_p
     own files are removed."""
     import shutil
 
-    from emotify_pipeline.geometry import Rankings
+    from emotify_pipeline.neighbours.geometry import Rankings
 
     work = tmp_path / "jobs"
     shutil.copytree(demo_run, work, symlinks=True, copy_function=shutil.copy2)

@@ -10,7 +10,7 @@ Run in an environment with TensorFlow (not the study's; envs/tensorflow.yaml or
         ../shared/emotify tests/data/musicnn_reference.npz
 
 The graph is the package's own training graph (its ``.meta``), imported and restored as the
-package does, fed the port's input (:func:`emotify_pipeline.musicnn.log_mel` of the clip decoded
+package does, fed the port's input (:func:`emotify_pipeline.features.networks.musicnn.log_mel` of the clip decoded
 at 16 kHz mono, in float32 -- the package's float16 log overflows) so that the two differ only
 by the network. Stored per clip and patch (float32): the taggram and the penultimate layer, and
 the mean and standard deviation of each input patch (to tell an input difference from a network
@@ -26,7 +26,7 @@ import librosa
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "workflow" / "scripts"))
-from emotify_pipeline.musicnn import MODELS, SAMPLE_RATE, log_mel, patches  # noqa: E402
+from emotify_pipeline.features.networks.musicnn import MODELS, SAMPLE_RATE, log_mel, patches  # noqa: E402
 
 GENRES = ("classical", "rock", "electronic", "pop")
 

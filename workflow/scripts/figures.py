@@ -1,10 +1,10 @@
 """Snakemake entry of rule ``figures``: every figure, in one process."""
 
 # isort: off
-import emotify_pipeline.quiet_interrupt  # noqa: F401 - first: Ctrl-C during the imports prints one line
+import emotify_pipeline.plumbing.quiet_interrupt  # noqa: F401 - first: Ctrl-C during the imports prints one line
 
 # isort: on
-from emotify_pipeline.common_io import run_main
-from emotify_pipeline.figures import main
+from emotify_pipeline.plumbing.runner import run_main
+from emotify_pipeline.report.figures import main
 
 run_main(main, snakemake)  # noqa: F821

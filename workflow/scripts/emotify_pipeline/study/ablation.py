@@ -1,0 +1,98 @@
+"""Ablations of Experiment I (genre from audio) over the first ``ablation_repeats`` splits of the
+repeated evaluation (random and artist-grouped):
+
+- the number of PCA components of the audio features (VGG19's or musicnn's) (StandardScaler -> PCA(n) -> KNN, fitted
+  on the training songs of each split; 0 = all features, no PCA);
+- hand-made descriptors of the spectrum, timbre and loudness (see ``production_features``).
+
+``ablation_neighbours`` ranks the neighbours of every feature set (independent of k;
+:mod:`ablation_rankings`, which reads no labels); ``ablation_genre`` only votes.
+"""
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.files import markdown_table, write_csv, write_text
+from ..features.production import FEATURE_SETS
+from ..neighbours.geometry import Rankings
+from ..neighbours.splits import row_lookup, table_tracks
+from ..stats import inference
+from .evaluation import predict, votes_of
+
+
+def genre_ablation(
+    meta: pd.DataFrame,
+    sources: dict[str, tuple[Rankings, Rankings]],
+    components: list[int],
+    dims: dict[str, dict[str, int]],
+    feature_dim: int,
+    cfg: dict[str, Any],
+    network: str = "VGG19",
+) -> pd.DataFrame:
+    """Mean genre accuracy and interval of every feature set over the splits of each kind.
+    ``sources``: kind -> (the evaluation's rankings, the ablation's rankings); ``network``: what
+    made the audio features (from their file's provenance, :func:`feature_store.network_name`)."""
+    y = meta["genre"].to_numpy()
+    row = row_lookup(meta["track_id"])
+    sets = [(f"{network} PCA {n}" if n else f"{network} all features", f"pca{n}" if n else "audio") for n in components]
+    sets += [(name, name) for name in (*FEATURE_SETS, "production")]
+    rows = []
+    for kind, (evaluation, ablation) in sources.items():
+        for label, what in sets:
+            accs, sizes = [], []
+            for r in range(ablation.repeats):
+                v = votes_of((evaluation if what == "audio" else ablation).get(r, what), row)
+                pred = predict(y, v, cfg["k"], cfg["ties"], cfg["seed"] + r)
+                accs.append(float(np.mean(pred == y[v.test])))
+                sizes.append((len(v.train), len(v.test)))
+            n_train, n_test = np.mean(sizes, axis=0)
+            rows.append(
+                {
+                    "features": label,
+                    "split": kind,
+                    "dimensions": feature_dim if what == "audio" else dims[kind][what],
+                    **inference.accuracy_row(accs, cfg["confidence"], n_train, n_test),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def main(smk: Any, logger: logging.Logger) -> None:
+    import ast
+
+    from ..features.store import features_label, network_name, read_attrs
+
+    p = smk.params
+    cfg = {"k": p.k, "ties": p.ties, "seed": p.seed, "confidence": p.confidence}
+    sources, dims = {}, {}
+    for kind, evaluation, ablation in zip(p.kinds, smk.input.neighbours, smk.input.ablation, strict=True):
+        sources[kind] = (Rankings(evaluation), Rankings(ablation))
+        dims[kind] = ast.literal_eval(str(sources[kind][1].attrs["dimensions"]))
+    meta = table_tracks(pd.read_csv(smk.input.split))
+    attrs = read_attrs(smk.input.features)
+    table = genre_ablation(
+        meta, sources, list(p.pca_components), dims, int(attrs.get("feature_dim", 0)), cfg, network_name(attrs)
+    )
+    # the network's rows carry its leakage warning; the hand-made descriptors never touch it
+    warning = str(attrs.get("leakage_warning", "") or "")
+    if warning:
+        table = table.assign(
+            leakage_warning=np.where(table["features"].str.startswith(network_name(attrs)), warning, "")
+        )
+    write_csv(table, smk.output.csv, float_format="%.4f")
+    repeats = int(table["n_repeats"].max()) if len(table) else 0
+    caption = (
+        f"Genre accuracy (Experiment I set-up, KNN k = {p.k}, ties: {p.ties}) by feature set over the first "
+        f"{repeats} resampled splits of the repeated evaluation (random; artist = all songs of an artist on "
+        f"one side): mean, the central {int(100 * p.confidence)} % range of the split accuracies "
+        f"(split_range) and the {int(100 * p.confidence)} % corrected resampled t interval of the mean (ci). "
+        f"Features: {features_label(attrs)} "
+        "(from the feature file). PCA n: the first n principal components of each split's training songs, at "
+        "most as many as have non-zero variance (training songs - 1): `dimensions` gives the number used. "
+        f"Data: {p.run_label}."
+    )
+    write_text(caption + "\n\n" + markdown_table(table), smk.output.md)
+    logger.info("ablation: %d rows", len(table))
