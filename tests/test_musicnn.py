@@ -117,6 +117,7 @@ def test_the_port_equals_the_original_graph_on_the_real_clips(ports: dict) -> No
     assert musicnn.MTT_LABELS[top] in ("classical", "strings", "violin", "classic", "piano", "slow", "cello")
 
 
+@pytest.mark.needs_tensorflow
 @pytest.mark.skipif(not HAS_TF, reason="TensorFlow is not installed (the stored reference covers the port)")
 def test_the_checkpoint_reader_equals_tensorflow(wheel: Path) -> None:
     import tempfile
@@ -134,6 +135,7 @@ def test_the_checkpoint_reader_equals_tensorflow(wheel: Path) -> None:
                 np.testing.assert_array_equal(value, reader.get_tensor(name))
 
 
+@pytest.mark.needs_tensorflow
 @pytest.mark.skipif(not HAS_TF, reason="TensorFlow is not installed (the stored reference covers the port)")
 @pytest.mark.skipif(not CLIPS.is_dir(), reason="../shared/emotify (the 40 real clips) is not beside the repository")
 def test_the_port_equals_the_live_original_graph(wheel: Path, ports: dict, tmp_path: Path) -> None:

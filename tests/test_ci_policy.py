@@ -1,0 +1,53 @@
+"""CI does not pass by skipping: under CI=true an unmarked skip fails the run, a skip marked as
+something CI cannot have (TensorFlow, a GPU) passes and is counted."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO
+
+PROBE = '''
+import pytest
+
+def test_runs():
+    pass
+
+def test_needs_a_missing_wheel():
+    pytest.skip("the musicnn wheel is neither in resources/models nor fetchable")
+
+@pytest.mark.needs_tensorflow
+def test_needs_tensorflow():
+    pytest.skip("TensorFlow is not installed")
+'''
+
+
+def _run(tmp_path: Path, ci: str) -> subprocess.CompletedProcess:
+    shutil.copy(REPO / "tests" / "conftest.py", tmp_path / "conftest.py")
+    (tmp_path / "test_probe.py").write_text(PROBE)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    needs_tensorflow: x\n    needs_gpu: x\n")
+    env = {**os.environ, "CI": ci}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_an_unmarked_skip_fails_in_ci(tmp_path: Path) -> None:
+    out = _run(tmp_path, "true")
+    text = out.stdout + out.stderr
+    assert out.returncode == 1, text
+    assert "1 failed, 1 passed, 1 skipped" in text, text
+    assert "skipped in CI without a marker" in text and "musicnn wheel" in text
+    assert "skipped for what CI cannot have: 1 needs_tensorflow" in text
+
+
+def test_outside_ci_a_skip_is_a_skip(tmp_path: Path) -> None:
+    out = _run(tmp_path, "")
+    assert out.returncode == 0 and "1 passed, 2 skipped" in out.stdout, out.stdout + out.stderr
