@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import REPO
 
-PROBE = '''
+PROBE = """
 import pytest
 
 def test_runs():
@@ -21,7 +21,7 @@ def test_needs_a_missing_wheel():
 @pytest.mark.needs_tensorflow
 def test_needs_tensorflow():
     pytest.skip("TensorFlow is not installed")
-'''
+"""
 
 
 def _run(tmp_path: Path, ci: str) -> subprocess.CompletedProcess:
