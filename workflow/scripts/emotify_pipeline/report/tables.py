@@ -31,7 +31,7 @@ def table1(exp2_metrics: dict[str, Any]) -> pd.DataFrame:
 
 
 def table1_caption(exp2_metrics: dict[str, Any], run_label: str, features: str) -> str:
-    """Table 1's caption; ``features`` is :func:`feature_store.features_label` of the feature file."""
+    """Table 1's caption; ``features`` is :func:`store.features_label` of the feature file."""
     return (
         f"Table 1 -- accuracy of each GEMS emotion predicted from audio (Experiment II; StandardScaler + "
         f"KNN, k = {exp2_metrics['k']}; one random split, {exp2_metrics['n_train']} train / "

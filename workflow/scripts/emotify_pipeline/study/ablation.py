@@ -37,7 +37,7 @@ def genre_ablation(
 ) -> pd.DataFrame:
     """Mean genre accuracy and interval of every feature set over the splits of each kind.
     ``sources``: kind -> (the evaluation's rankings, the ablation's rankings); ``network``: what
-    made the audio features (from their file's provenance, :func:`feature_store.network_name`)."""
+    made the audio features (from their file's provenance, :func:`store.network_name`)."""
     y = meta["genre"].to_numpy()
     row = row_lookup(meta["track_id"])
     sets = [(f"{network} PCA {n}" if n else f"{network} all features", f"pca{n}" if n else "audio") for n in components]

@@ -18,7 +18,7 @@ def excess_statistic(
     votes: list[Votes], k: int, ties: str, seed: int, measure: str = "balanced"
 ) -> Callable[[np.ndarray, int], np.ndarray]:
     """The permutation tests' statistic on these splits, for many labellings at once: the mean
-    over the splits of the excess over chance of the votes of :func:`predict` (ties included).
+    over the splits of the excess over chance of the votes of :func:`votes.predict` (ties included).
     ``measure="balanced"`` (the workflow's): balanced accuracy (mean recall over the classes
     present in the test songs) minus its chance level 1 / (number of those classes) -- any
     predictor that ignores the truth expects exactly that level, however unbalanced the training
@@ -29,7 +29,7 @@ def excess_statistic(
 
     Returns ``statistic(codes, n_classes)``: ``codes`` (B, n) class codes of every row for B
     labellings -> (B,) values. The neighbours (and, with ``knn.ties: random``, the tie-breaking
-    draws of split r, seeded ``seed + r`` as in :func:`predict`) are fixed once: only the votes
+    draws of split r, seeded ``seed + r`` as in :func:`votes.predict`) are fixed once: only the votes
     are recounted per labelling."""
     prepared = []
     for r, v in enumerate(votes):
