@@ -6,9 +6,9 @@ the real genres, emotion labels drawn per artist, and features independent of th
 tested, with or without an artist (or album) signature. Every null run draws the workflow's own
 splits (``splits.resampled_splits`` and ``splits.grouped_splits``, 10 of each kind), ranks the
 neighbours as ``knn`` does, and computes every p-value the summary reports with the workflow's
-own statistic (``evaluation.excess_statistic``) and permutations (``inference.Exchange``,
+own statistic (``permutation.excess_statistic``) and permutations (``inference.Exchange``,
 ``inference.permutation_test``; artists exchanged among artists with the same album profile,
-album for album, as ``evaluation.exchange_of``):
+album for album, as ``permutation.exchange_of``):
 
 - ``genre/<kind>``: genre (Experiment I) on random, artist and album splits;
 - ``emotion/<kind>``: one emotion (Experiment II, "vs no association"), same exchange;
@@ -51,7 +51,8 @@ sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 from emotify_pipeline.neighbours import knn  # noqa: E402
 from emotify_pipeline.neighbours.splits import grouped_splits, inner_folds, resampled_splits  # noqa: E402
 from emotify_pipeline.stats import inference  # noqa: E402
-from emotify_pipeline.study.evaluation import Votes, excess_statistic, exchange_of, exp4_split_votes  # noqa: E402
+from emotify_pipeline.study.permutation import excess_statistic, exchange_of  # noqa: E402
+from emotify_pipeline.study.votes import Votes, exp4_split_votes  # noqa: E402
 
 GROUPS = ROOT.parent / "shared" / "emotify" / "groups.csv"
 NULLS = ("none", "artist", "album", "album+emotion", "genre+artist")

@@ -244,7 +244,7 @@ def test_scratch_columns_give_the_rankings_and_pca_of_the_features_in_memory(tmp
     (PCA: scikit-learn's scores up to sign)."""
     from emotify_pipeline.features.store import write_feature_h5
     from emotify_pipeline.neighbours.columns import open_columns
-    from emotify_pipeline.study.experiments import gram_pca_frame
+    from emotify_pipeline.study.pca import gram_pca_frame
 
     x = _wide(n=50, d=5000, seed=4).astype(np.float32)
     ids = np.arange(1, 51)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from emotify_pipeline.core.emotify import EMOTIONS, GENRES
-from emotify_pipeline.report.summary import artist_structure, claim_sentences, emotion_sentences, split_lines
+from emotify_pipeline.report.sentences import artist_structure, claim_sentences, emotion_sentences, split_lines
 
 
 def _claims(with_classical: float, won_classical: float) -> pd.DataFrame:

@@ -3,7 +3,7 @@
 Every place that lists the experiments -- the ``experiment`` rule's inputs, the figures, the
 PCA inputs, the repeated evaluation, the summary rows and the paper's claims, the figure axes --
 is generated from :data:`EXPERIMENTS`. Adding an Experiment V
-is one row here plus its function in :mod:`experiments` (named by ``run``).
+is one row here plus its function in :mod:`experiments` (named by ``run``, a key of its ``RUNS``).
 """
 
 from dataclasses import dataclass
@@ -28,10 +28,10 @@ class Experiment:
     PCA figure shows (None: no PCA); ``run`` its function in :mod:`experiments`; ``short`` its
     name in figure axes; ``paper_claim`` what the paper reports (the summary's table);
     ``paper_accuracy`` the paper's single-split accuracy where it gives one number (Experiment II's
-    per-emotion values are ``common_io.PAPER_TABLE1``); ``repeated`` which rankings the repeated
+    per-emotion values are ``core.emotify.PAPER_TABLE1``); ``repeated`` which rankings the repeated
     evaluation votes with (``audio``: the split's audio rankings; ``ratings``: the rating-share
     rankings; ``predicted_emotions``: rankings of the emotion probabilities predicted from audio,
-    :func:`evaluation.exp4_votes`); ``grouped`` whether it is also evaluated on artist and album
+    :func:`votes.exp4_votes`); ``grouped`` whether it is also evaluated on artist and album
     splits.
     """
 
