@@ -282,14 +282,14 @@ LABEL_JOBS = {"gems_ratings", "gems_labels"}
     ("module", "must", "must_not"),
     [
         # a module reruns every rule whose script imports it (directly or through another module)
-        ("knn.py", ALL_EXPERIMENTS | EVALUATION | REPORTING, AUDIO_JOBS | LABEL_JOBS | {"track_table"}),
-        ("geometry.py", {"neighbours", "ablation_neighbours"} | ALL_EXPERIMENTS | EVALUATION, AUDIO_JOBS | {"split"}),
-        ("spectrogram.py", AUDIO_JOBS | AUDIO_CLASSIFIERS | EVALUATION | REPORTING, LABEL_JOBS | {"track_table"}),
-        ("gems_labels.py", LABEL_JOBS | {"human_ceiling", "evaluate_repeated"} | REPORTING, AUDIO_JOBS),
-        ("audio_check.py", {"track_table"} | AUDIO_CLASSIFIERS | REPORTING, {"extract_shard"}),
+        ("neighbours/knn.py", ALL_EXPERIMENTS | EVALUATION | REPORTING, AUDIO_JOBS | LABEL_JOBS | {"track_table"}),
+        ("neighbours/geometry.py", {"neighbours", "ablation_neighbours"} | ALL_EXPERIMENTS | EVALUATION, AUDIO_JOBS | {"split"}),
+        ("features/spectrogram.py", AUDIO_JOBS | AUDIO_CLASSIFIERS | EVALUATION | REPORTING, LABEL_JOBS | {"track_table"}),
+        ("data/labels.py", LABEL_JOBS | {"human_ceiling", "evaluate_repeated"} | REPORTING, AUDIO_JOBS),
+        ("data/audio_check.py", {"track_table"} | AUDIO_CLASSIFIERS | REPORTING, {"extract_shard"}),
         # the summary writer reruns the summary alone
         (
-            "summary.py",
+            "report/summary.py",
             {"summary", "all"},
             AUDIO_JOBS
             | LABEL_JOBS
