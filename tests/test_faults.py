@@ -283,8 +283,16 @@ LABEL_JOBS = {"gems_ratings", "gems_labels"}
     [
         # a module reruns every rule whose script imports it (directly or through another module)
         ("neighbours/knn.py", ALL_EXPERIMENTS | EVALUATION | REPORTING, AUDIO_JOBS | LABEL_JOBS | {"track_table"}),
-        ("neighbours/geometry.py", {"neighbours", "ablation_neighbours"} | ALL_EXPERIMENTS | EVALUATION, AUDIO_JOBS | {"split"}),
-        ("features/spectrogram.py", AUDIO_JOBS | AUDIO_CLASSIFIERS | EVALUATION | REPORTING, LABEL_JOBS | {"track_table"}),
+        (
+            "neighbours/geometry.py",
+            {"neighbours", "ablation_neighbours"} | ALL_EXPERIMENTS | EVALUATION,
+            AUDIO_JOBS | {"split"},
+        ),
+        (
+            "features/spectrogram.py",
+            AUDIO_JOBS | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
+            LABEL_JOBS | {"track_table"},
+        ),
         ("data/labels.py", LABEL_JOBS | {"human_ceiling", "evaluate_repeated"} | REPORTING, AUDIO_JOBS),
         ("data/audio_check.py", {"track_table"} | AUDIO_CLASSIFIERS | REPORTING, {"extract_shard"}),
         # the summary writer reruns the summary alone
