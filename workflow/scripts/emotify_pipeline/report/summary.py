@@ -13,8 +13,10 @@ from ..core.files import markdown_table, with_leakage_warning, write_csv, write_
 from ..features.store import features_label, read_attrs
 from ..study import table as study
 from ..study.comparison import beyond_lines, summary_lines
+from .findings import findings
+from .methods import methods_section
 from .sentences import artist_structure, claim_sentences, data_lines, emotion_sentences, split_lines
-from .tables import beyond_kind, exchange_words, table1, table1_caption, table1_extended, table1_extended_caption
+from .tables import table1, table1_caption, table1_extended, table1_extended_caption
 
 #: the columns of the genre table over resampled splits
 GENRE_COLUMNS = [
@@ -29,10 +31,59 @@ GENRE_COLUMNS = [
     "ci_high",
     "majority_baseline",
     "permutation_p",
-    "permutation_p_floor",
-    "permutation",
     "paper",
 ]
+
+#: Table 1 extended, split into tables of at most a dozen columns: (heading, columns); a column
+#: of the table that none lists goes to the last
+EMOTION_TABLES = (
+    (
+        "Random splits",
+        [
+            "emotion",
+            "paper_accuracy",
+            "single_split",
+            "random_mean",
+            "random_ci",
+            "majority_baseline",
+            "genre_baseline",
+            "p_random",
+            "p_random_holm",
+            "positive_share_all_songs",
+        ],
+    ),
+    (
+        "Artist and album splits",
+        [
+            "emotion",
+            "artist_mean",
+            "artist_ci",
+            "artist_genre_baseline",
+            "p_artist",
+            "p_artist_holm",
+            "album_mean",
+            "album_ci",
+            "album_genre_baseline",
+            "p_album",
+            "p_album_holm",
+        ],
+    ),
+    (
+        "Beyond genre, and what the labels allow",
+        [
+            "emotion",
+            "p_beyond_genre",
+            "p_beyond_genre_holm",
+            "half_panel_agreement",
+            "half_panel_kappa",
+            "ceiling",
+            "ceiling_low",
+            "ceiling_high",
+        ],
+    ),
+)
+#: columns said once in the methods instead of repeated on every row
+ONCE = ("p_floor", "p_holm_floor", "permutation_p_floor", "permutation")
 
 
 def header_section(provenance: dict[str, Any], run_label: str) -> list[str]:
@@ -72,103 +123,35 @@ def paper_section(metrics: dict[str, dict[str, Any]], t1: pd.DataFrame, caption:
     return [*lines, "", caption, "", markdown_table(t1)]
 
 
-def _cross_genre_text(structure: dict[str, int]) -> str:
-    """How many songs belong to artists that span genres (``structure``: :func:`artist_structure`)."""
-    cross = structure.get("songs_of_cross_genre_artists")
-    n_songs = structure.get("songs")
-    if cross is None:
-        return "some artists span genres, album by album"
-    if cross == 0:
-        return f"none of the {n_songs} songs here belongs to an artist that spans genres"
-    return f"{cross} of the {n_songs} songs here belong to artists that span genres, album by album"
-
-
-def _layout_text(exchange: str) -> str:
-    """How the permutations move labels, by the exchange scheme's own words."""
-    if "album by album" in exchange:
-        return (
-            "artists with the same album sizes swap labels, each album taking a same-size album's labels (songs "
-            "in random order), so labels that differ between an artist's albums move album by album"
-        )
-    return "artists with the same number of songs swap labels, songs within an artist reordered (no albums recorded)"
-
-
-def _albums_text(structure: dict[str, int]) -> str:
-    """Why album splits are no control for production, for the artists and albums here."""
-    if structure.get("artists_with_several_albums") == 0:
-        return (
-            "**Album splits do not remove the artist** where an artist has several albums; here no artist has "
-            "more than one, so album splits group as artist splits do. They are no control for production."
-        )
-    cross = structure.get("songs_of_cross_genre_artists")
-    n_songs = structure.get("songs")
-    follows = "" if cross is None else f" (as for all but {cross} of the {n_songs} songs here)"
-    follows = f" (as for all {n_songs} songs here)" if cross == 0 else follows
-    return (
-        "**Album splits do not remove the artist**: an artist's other albums stay in training, so where the "
-        f"features carry an artist signature and genre follows the artist{follows}, album splits keep the "
-        "leak; they are no control for production."
-    )
-
-
 def genre_section(repeated: pd.DataFrame, analyses: dict[str, Any]) -> list[str]:
-    """Genre over resampled and grouped splits: what the columns and tests mean, the table, and
-    the grouped splits' composition."""
-    genre = repeated[repeated["target"] == "genre"].loc[:, GENRE_COLUMNS]
-    conf = int(round(100 * float(analyses.get("confidence", 0.95))))
-    structure = analyses.get("structure") or {}
-    exchange = exchange_words(genre)
-    by_album = "album by album" in exchange
+    """Genre over resampled and grouped splits: the table (columns defined once, under Methods)
+    and the grouped splits' composition."""
+    genre = repeated[repeated["target"] == "genre"]
     return [
         "## Genre over resampled splits",
         "",
-        f"Mean accuracy over resampled splits; split_range: the central {conf} % of the split accuracies "
-        f"(what one split may give); ci: the {conf} % corrected resampled t interval (Nadeau & Bengio): "
-        "approximate, for the accuracy on new songs of the same source, optimistic where songs cluster by "
-        "artist; p: permutation test of the mean balanced accuracy over its chance level (1 / number "
-        "of classes) on the first `evaluation.permutation_splits` splits, "
-        f"labels exchanged {exchange} on every kind of split: {_layout_text(exchange)}; every "
-        "genre keeps its song count. Its null: the features say nothing about which artist of a given "
-        f"{'album profile' if by_album else 'number of songs'} carries which labels -- so "
-        "on random splits, where an artist's songs sit on both sides, a "
-        f"small p means more than recognising the artist{' or the album' if by_album else ''} "
-        f"({_cross_genre_text(structure)}; README, 'Permutation tests', gives each test's rejection rate under "
-        "such nulls). "
-        "No adjustment is made across the split kinds or the experiments. "
-        "permutation_p_floor: the smallest p "
-        "the permutations can give. paper: the paper's value, on random splits only (it has no grouped-split "
-        "result). `artist`/`album` splits keep every artist's (album's) songs on one side, approaching the "
-        "nominal test share (split.test_size; what they reach: mean_test_share) and the genre balance. Artist "
-        "splits remove whatever a KNN can learn from "
-        "a particular artist -- production, but also style, voice and instrumentation -- so a drop from random "
-        "to artist splits is consistent with, not proof of, the paper's production-bias explanation. "
-        + _albums_text(structure),
-        "",
-        markdown_table(genre),
+        markdown_table(genre.loc[:, [c for c in GENRE_COLUMNS if c in genre]]),
         *split_lines(analyses.get("sizes", {})),
     ]
 
 
+def emotion_tables(extended: pd.DataFrame) -> list[str]:
+    """Table 1 extended as the few tables of :data:`EMOTION_TABLES`."""
+    lines, listed = [], set()
+    for i, (heading, columns) in enumerate(EMOTION_TABLES):
+        listed |= set(columns)
+        last = i == len(EMOTION_TABLES) - 1
+        rest = [c for c in extended if c not in listed and c not in ONCE] if last else []
+        cols = [c for c in columns if c in extended] + rest
+        if len(cols) > 1:
+            lines += [f"### {heading}", "", markdown_table(extended.loc[:, cols])]
+    return lines
+
+
 def emotion_section(extended: pd.DataFrame, repeated: pd.DataFrame | None, analyses: dict[str, Any]) -> list[str]:
-    """Experiment II: what Table 1 extended's columns mean, the table, and what the emotion
-    analyses show (when the beyond-genre table is given)."""
-    lines = [
-        "## Emotions (Experiment II)",
-        "",
-        "Beside the paper's Table 1: the single split; the means and corrected intervals over resampled "
-        "splits; the majority baseline and the emotion-from-genre baseline (each test song gets the training "
-        "majority label of its genre; per split kind); p_<split>: permutation p of the audio's mean balanced "
-        f"accuracy over chance, labels exchanged {exchange_words(repeated)} (genre included: any association "
-        "beyond an artist's identity), and p_<split>_holm the same Holm-adjusted over the nine emotions; "
-        f"p_beyond_genre(_holm): on {beyond_kind(analyses.get('beyond'))} splits, labels exchanged "
-        f"{exchange_words(analyses.get('beyond'))}; p_floor and "
-        "p_holm_floor: the smallest raw and Holm-adjusted p the permutations can give; the share of positive "
-        "labels; the half-panel agreement (two half panels, each labelled by its own median; compared with the "
-        "ceiling as a heuristic, not a bound) and the beta-binomial ceiling with its bootstrap interval over "
-        "songs.",
-        "",
-        markdown_table(extended),
-    ]
+    """Experiment II: Table 1 extended in a few tables (columns defined once, under Methods), and
+    what the emotion analyses show (when the beyond-genre table is given)."""
+    lines = ["## Emotions (Experiment II)", "", *emotion_tables(extended)]
     if "beyond" in analyses:
         lines += emotion_sentences(analyses["beyond"], extended) + [""]
     return lines
@@ -276,10 +259,11 @@ def summary_markdown(
         ``confidence``, ``structure``, ``sizes`` and the analyses' tables (``beyond``, ``claims``,
         ``k``, ``comparison``, ``comparison_beyond``), each section where its table is given.
     """
-    lines = header_section(provenance, run_label) + paper_section(metrics, t1, caption)
+    analyses = analyses or {}
+    lines = header_section(provenance, run_label) + findings_section(repeated, extended, analyses)
+    lines += paper_section(metrics, t1, caption)
     if data:
         lines += ["", "## Data", "", *data, ""]
-    analyses = analyses or {}
     if repeated is not None:
         lines += genre_section(repeated, analyses)
     if extended is not None:
@@ -287,8 +271,28 @@ def summary_markdown(
     lines += analyses_sections(analyses)
     if ablation_md:
         lines += ablation_section(ablation_md)
+    lines += methods_section(repeated, extended, analyses)
     lines += provenance_section(provenance)
     return "\n".join(lines)
+
+
+def findings_section(
+    repeated: pd.DataFrame | None, extended: pd.DataFrame | None, analyses: dict[str, Any]
+) -> list[str]:
+    """What this run found (:func:`findings.findings`), first; the definitions are under Methods."""
+    lines = findings(repeated, analyses.get("beyond"), extended, analyses.get("comparison"))
+    if not lines:
+        return []
+    conf = int(round(100 * float(analyses.get("confidence", 0.95))))
+    return [
+        "## Findings",
+        "",
+        *lines,
+        "",
+        f"Brackets: {conf} % corrected resampled t intervals over the splits; p: permutation p-values; "
+        "baselines, exchanges and splits are defined once under Methods below.",
+        "",
+    ]
 
 
 def read_analyses(paths: Mapping[str, Any], confidence: float, tracks: pd.DataFrame) -> dict[str, Any]:
