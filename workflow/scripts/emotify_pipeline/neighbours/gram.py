@@ -171,7 +171,7 @@ def families(pairs: Sequence[tuple[np.ndarray, np.ndarray]], n_rows: int) -> lis
 def ranked_wide(
     x: "np.ndarray | Columns", pairs: Sequence[tuple[np.ndarray, np.ndarray]], depth: int | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """:func:`ranked_with_ties` for wide inputs, read by column blocks: float64 Gram products
+    """:func:`geometry.ranked_with_ties` for wide inputs, read by column blocks: float64 Gram products
     summed over the blocks, and a second pass over the blocks for the exact distances (from the
     differences) of the runs whose order is in doubt -- only runs that reach the kept depth.
     Splits are ranked in groups of whole :func:`families` whose accumulators fit

@@ -204,7 +204,20 @@ def emotion_probabilities(
 
 
 def trim(order: np.ndarray, tied: np.ndarray, depth: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """A full ranking cut to what a k of at most ``depth`` can use (:func:`ranked_with_ties`)."""
+    """A full ranking cut to what a k of at most ``depth`` can use (:func:`geometry.ranked_with_ties`).
+
+    Parameters
+    ----------
+    order : (n_test, n_train) positions into the training rows, nearest first.
+    tied : (n_test, n_train) bool: position p is as far as position p - 1.
+    depth : the largest k to serve; None keeps the full ranking.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, numpy.ndarray)
+        The first ``depth + 1`` positions of each row and every later one tied with the last of
+        them (the width of the longest row); beyond a row's kept positions, -1 and False.
+    """
     if depth is None or depth + 1 >= order.shape[1]:
         return order, tied
     keep = np.full(len(order), depth + 1)
