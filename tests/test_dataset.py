@@ -228,3 +228,27 @@ def test_the_real_data_csv_has_its_verbatim_duplicates_counted() -> None:
     _, report = handle_duplicate_rows(data, "keep")
     assert report["rows"] == 8407 and report["duplicate_rows"] == 140
     assert report["distinct_repeated_rows"] == 74 and report["most_copies"] == 21
+
+
+def test_validate_annotations_writes_the_rows_to_use_and_the_duplicate_report(tmp_path: Path) -> None:
+    import json
+
+    from emotify_pipeline.data.annotations import validate_annotations
+
+    source = _write(tmp_path, [HEADER, _row(101), _row(101), _row(5, "classical")])
+    out, report = tmp_path / "annotations.csv", tmp_path / "report.json"
+    data = validate_annotations(source, out, report, duplicate_rows="drop")
+    assert pd.read_csv(out)["track id"].tolist() == [101, 5] == data["track id"].tolist()
+    written = json.loads(report.read_text())
+    assert written["file"] == str(source) and written["duplicate_lines"] == [3] and written["rows_used"] == 2
+
+
+def test_the_track_table_reads_its_ids_from_the_params_or_else_the_annotations(tmp_path: Path) -> None:
+    from emotify_pipeline.data.annotations import annotated_tracks
+
+    given = annotated_tracks("101:rock;5:classical")
+    assert given["track id"].tolist() == [101, 5] and given["genre"].tolist() == ["rock", "classical"]
+    read = annotated_tracks("", _write(tmp_path, [HEADER, _row(102)]))
+    assert read["track id"].tolist() == [102]
+    with pytest.raises(EmotifyError, match="neither"):
+        annotated_tracks("")

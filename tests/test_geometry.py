@@ -11,7 +11,7 @@ from sklearn.decomposition import PCA
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
-from emotify_pipeline.core.emotify import GENRES
+from emotify_pipeline.core.emotify import EMOTIONS, GENRES
 from emotify_pipeline.core.errors import EmotifyError
 from emotify_pipeline.neighbours import columns as column_blocks
 from emotify_pipeline.neighbours import geometry, gram, knn
@@ -320,3 +320,65 @@ def test_ranking_jobs_files_gather_into_one_and_gaps_or_doubles_are_named(tmp_pa
     with pytest.raises(EmotifyError, match="repeat 0 is also in"):
         geometry.gather_rankings(tmp_path / "bad.h5", [parts[0], parts[0]], 5)
     assert not (tmp_path / "bad.h5").exists()
+
+
+def test_a_neighbour_file_in_ranking_jobs_equals_the_one_of_a_single_job(tmp_path: Path) -> None:
+    from emotify_pipeline.neighbours.neighbour_files import (
+        gather_neighbour_files,
+        job_share,
+        ranking_name,
+        write_neighbour_file,
+    )
+
+    rng = np.random.default_rng(9)
+    ids = np.arange(1, 31)
+    tracks = pd.DataFrame({"track_id": ids, "genre": np.repeat(GENRES[:3], 10)})
+    table = split_table(tracks, resampled_splits(tracks["genre"].to_numpy(), 3, 0.3, 0), 0, [0, 1, 2])
+    table.to_csv(tmp_path / "random.csv", index=False)
+    ratings = pd.DataFrame(rng.random((30, len(EMOTIONS))), columns=list(EMOTIONS)).assign(track_id=ids)
+    ratings.to_csv(tmp_path / "ratings.csv", index=False)
+    assert (
+        job_share(table, 1, 2) == [1]
+        and ranking_name("audio-vgg19") == "audio"
+        and ranking_name("ratings") == "ratings"
+    )
+    whole = write_neighbour_file(
+        tmp_path / "all.h5", tmp_path / "random.csv", "ratings", 5, ratings=tmp_path / "ratings.csv"
+    )
+    parts = [tmp_path / f"part{p}.h5" for p in range(2)]
+    for p, path in enumerate(parts):
+        write_neighbour_file(path, tmp_path / "random.csv", "ratings", 5, ratings=tmp_path / "ratings.csv", part=(p, 2))
+    assert gather_neighbour_files(tmp_path / "gathered.h5", parts, 3) == 3
+    back = geometry.Rankings(tmp_path / "gathered.h5")
+    assert sorted(back.items) == sorted(whole) and back.attrs["inputs"] == "ratings" and back.attrs["depth"] == 5
+    for key, ranking in whole.items():
+        np.testing.assert_array_equal(back.items[key].order, ranking.order)
+    with pytest.raises(EmotifyError, match=r"ratings.csv: no rating shares for track id\(s\) \[1\]"):
+        ratings[ratings["track_id"] != 1].to_csv(tmp_path / "ratings.csv", index=False)
+        write_neighbour_file(tmp_path / "x.h5", tmp_path / "random.csv", "ratings", 5, ratings=tmp_path / "ratings.csv")
+
+
+def test_the_split_tables_are_written_from_the_track_table(tmp_path: Path) -> None:
+    from emotify_pipeline.neighbours.splits import resampled_table, split_groups, write_paper_split
+
+    n = 24
+    tracks = pd.DataFrame(
+        {
+            "track_id": np.arange(1, n + 1),
+            "genre": np.repeat(GENRES[:2], n // 2),
+            "status": ["ok"] * (n - 1) + ["skipped"],
+            "artist": [f"a{i % 6}" for i in range(n)],
+        }
+    )
+    tracks.to_csv(tmp_path / "tracks.csv", index=False)
+    table = write_paper_split(tmp_path / "tracks.csv", tmp_path / "paper.csv", 0.25, 3, folds=2)
+    assert table.equals(pd.read_csv(tmp_path / "paper.csv")) and n not in set(table["track_id"])  # usable only
+    assert (table["subset"] == "test").sum() == 6 and set(table.loc[table["subset"] == "train", "inner_fold"]) == {0, 1}
+    usable = tracks[tracks["status"] == "ok"].reset_index(drop=True)
+    grouped = resampled_table(usable, "artist", split_groups(usable, "artist", "t.csv"), 4, 0.3, 0, 5)
+    assert (grouped["inner_fold"] == -1).all()  # inner folds for random splits only
+    assert grouped.groupby(["repeat", "group"])["subset"].nunique().max() == 1  # an artist on one side
+    untagged = usable.assign(artist=usable["artist"].where(usable["track_id"] != 4))
+    with pytest.raises(EmotifyError, match=r"t.csv: no artist tag for track\(s\) \[4\]"):
+        split_groups(untagged, "artist", "t.csv")
+    assert split_groups(usable, "random", "t.csv") is None
