@@ -143,7 +143,7 @@ def audio_files():
         return demo_audio_files()
     if source == "download":
         checkpoints.download_audio.get()
-    from emotify_pipeline.data.dataset import find_audio_files
+    from emotify_pipeline.data.mapping import find_audio_files
 
     return sorted(
         os.path.normpath(p) for p in find_audio_files(audio_root(), config["data"]["audio_ext"])
@@ -190,7 +190,7 @@ def audio_policy_params():
 
 
 def audio_policy():
-    from emotify_pipeline.data.dataset import AudioPolicy
+    from emotify_pipeline.data.tracks import AudioPolicy
 
     return AudioPolicy(**audio_policy_params())
 

@@ -7,7 +7,8 @@
 def check_local_data():
     """Validate a local copy while the DAG is built, so that invalid annotations or a broken
     id <-> file mapping stop the run before any job starts (jobs re-check, and read tags)."""
-    from emotify_pipeline.data.dataset import check_audio_mapping, read_annotations
+    from emotify_pipeline.data.annotations import read_annotations
+    from emotify_pipeline.data.mapping import check_audio_mapping
 
     if config["data"]["source"] != "local" or not os.path.isfile(annotations_path()):
         return  # demo: generated here; download: checked after the download; missing: Snakemake says so
@@ -69,7 +70,7 @@ def audio_probes():
     """What each audio file of a local copy says about itself (size, sha256, tags, whole /
     truncated / corrupt, seconds), read once per Snakemake process and cached by size, mtime,
     ctime and inode in .snakemake/, so a restored file (cp -p, rsync) is read again."""
-    from emotify_pipeline.data.dataset import probe_audio_files
+    from emotify_pipeline.data.probe import probe_audio_files
 
     if not _PROBES:
         _PROBES.update(probe_audio_files(audio_files(), AUDIO_PROBE_CACHE))
@@ -83,7 +84,8 @@ def check_catalogue():
 
 def usability():
     """Path -> '' for a usable clip of a local copy, else why it is not (one line)."""
-    from emotify_pipeline.data.dataset import apply_policy, catalogue_for
+    from emotify_pipeline.data.catalogue import catalogue_for
+    from emotify_pipeline.data.tracks import apply_policy
 
     probes = audio_probes()
     catalogue = catalogue_for(probes, check_catalogue())
@@ -104,7 +106,7 @@ def check_audio_files():
             f"invalid input data: {len(problems)} of {len(probes)} audio file(s) cannot be used:\n  {listing}\n"
             "(set data.on_bad_audio: skip to record such files in tracks.csv and run without them)"
         )
-    from emotify_pipeline.data.dataset import missing_group_tags
+    from emotify_pipeline.data.tracks import missing_group_tags
 
     missing = missing_group_tags(
         {p: probes[p] for p in extraction_paths()}, config["evaluation"]["group_by"]
