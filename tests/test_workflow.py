@@ -291,3 +291,15 @@ def test_ranking_jobs_gather_the_rankings_one_job_computes(demo_run: Path, tmp_p
         for field in ("train", "test", "order", "tied"):
             np.testing.assert_array_equal(getattr(gathered.items[key], field), getattr(item, field), err_msg=key)
     assert not list((work / "results/neighbours/random").glob("*.part*"))
+
+
+def test_the_summary_opens_with_findings(demo_run: Path) -> None:
+    """The first section of results/summary.md is what the run found (at most 15 lines), and no
+    table in it is wider than a dozen columns."""
+    text = (demo_run / "results/summary.md").read_text()
+    sections = text.split("\n## ")
+    assert sections[1].startswith("Findings\n"), sections[1][:200]
+    body = [line for line in sections[1].splitlines()[1:] if line.strip()]
+    assert 3 <= len(body) <= 15 and body[0].startswith("- **Genre from audio**")
+    widths = [line.count("|") - 1 for line in text.splitlines() if line.startswith("|")]
+    assert widths and max(widths) <= 12
