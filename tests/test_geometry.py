@@ -382,3 +382,52 @@ def test_the_split_tables_are_written_from_the_track_table(tmp_path: Path) -> No
     with pytest.raises(EmotifyError, match=r"t.csv: no artist tag for track\(s\) \[4\]"):
         split_groups(untagged, "artist", "t.csv")
     assert split_groups(usable, "random", "t.csv") is None
+
+
+def _far_cluster(seed: int = 0, n: int = 60, d: int = 3000, far: int = 20, offset: float = 4096.0) -> np.ndarray:
+    """Wide float32 features with a cluster of rows far from the others: large column offsets
+    and differences at the float32 grain there, so that the float64 Gram distances between the
+    cluster's rows lose every significant digit to cancellation."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    base = (offset + rng.integers(0, 4, size=d) * 0.25).astype(np.float32)
+    x[:far] = base + (rng.integers(0, 3, size=(far, d)) * np.float32(offset * 2**-23)).astype(np.float32)
+    return x
+
+
+def test_rankings_follow_the_exact_distances_where_the_gram_order_is_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On data whose Gram order is wrong, the ranking is the order of the distances from the
+    differences, and only because of the re-check: without it, or with its bound weakened to the
+    tie tolerance alone, rows come out in the wrong order; the proven bound holds there."""
+    x = _far_cluster()
+    train, test = np.arange(1, 60, 2), np.arange(0, 60, 2)
+    want, _ = _exact(x, train, test)
+    np.testing.assert_array_equal(geometry.ranked(x, [(train, test)])[0], want)
+    with monkeypatch.context() as m:
+        m.setattr(gram, "_doubts", lambda *args, **kwargs: [])
+        assert (geometry.ranked(x, [(train, test)])[0] != want).any(axis=1).sum() >= 5
+    with monkeypatch.context() as m:
+        m.setattr(gram, "error_bound", lambda a, b, n: np.zeros((len(a), len(b))))
+        assert (geometry.ranked(x, [(train, test)])[0] != want).any(axis=1).sum() >= 5
+    xc, raw = gram.centre(x)
+    sq = xc * xc
+    w = gram.training_scaling(raw, xc, sq, [train])[1][0]
+    norms = sq @ w
+    by_gram = norms[test][:, None] + norms[train][None, :] - 2.0 * ((xc[test] * w) @ xc[train].T)
+    exact = np.stack([(((xc[train] - xc[i]) ** 2) * w).sum(axis=1) for i in test])
+    assert (np.abs(by_gram - exact) <= gram.error_bound(norms[test], norms[train], xc.shape[1])).all()
+
+
+def test_in_doubt_joins_every_pair_the_bounds_cannot_order() -> None:
+    """A position is a run boundary only when everything before it is provably below everything
+    after it: a wide bound far down the list joins the positions it overlaps, not only its
+    neighbour."""
+    ds = np.array([[1.0, 2.0, 3.0, 4.0, 10.0]])
+    narrow = np.full_like(ds, 0.1)
+    assert not gram.in_doubt(ds, narrow).any()
+    wide_last = narrow.copy()
+    wide_last[0, 4] = 7.5  # its interval reaches down to 2.5: positions 2 to 4 are one run
+    np.testing.assert_array_equal(gram.in_doubt(ds, wide_last)[0], [False, False, True, True])
+    wide_first = narrow.copy()
+    wide_first[0, 0] = 2.5  # reaches up to 3.5: positions 0 to 2 are one run
+    np.testing.assert_array_equal(gram.in_doubt(ds, wide_first)[0], [True, True, False, False])

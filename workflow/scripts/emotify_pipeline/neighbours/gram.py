@@ -15,11 +15,12 @@ file too large to hold is read through a column-blocked scratch copy):
   scaling, against the split's training rows (which hold every inner fold's); one product of
   400 x 280 rows runs near BLAS's peak where six small ones, each with its own row gathers, ran
   at half of it;
-- wherever two adjacent distances of a ranking, within its kept depth, are closer than the Gram
-  error bound (:func:`error_bound`) a second pass over the blocks sums their distances from the
-  differences and re-sorts them, so the order -- ties included -- is the one the differences
-  give: equal distances keep the training songs' row order (a stable sort), as
-  :func:`knn.nearest` does.
+- wherever the order of a ranking, within its kept depth, is not proven by the Gram distances
+  and their worst-case error bound (:func:`error_bound`, :func:`in_doubt`), a second pass over
+  the blocks sums those songs' distances from the differences and re-sorts them, so the order --
+  ties included -- is the one the differences give: equal distances (within 1e-12 relative) keep
+  the training songs' row order (a stable sort), as :func:`knn.nearest` does. The distances from
+  the differences are float64 sums of non-negative terms, within gamma_(n+2) relative of exact.
 
 Splits are ranked in groups of whole families whose accumulators fit :data:`ACCUMULATOR_BYTES`;
 each group is one pass over the blocks (two with doubts): at 400 clips every split of a table is
@@ -45,21 +46,42 @@ ACCUMULATOR_BYTES = 2**31
 _U64 = float(np.finfo(np.float64).eps) / 2  # unit roundoff of float64
 
 
-def error_bound(norm_test: np.ndarray, norm_train: np.ndarray, n_columns: int) -> np.ndarray:
-    """An error estimate of |Gram distance - distance from differences| for every test x train pair
-    (a generous estimate, not a worst-case bound).
+def gamma(k: int) -> float:
+    """Higham's gamma_k = k u / (1 - k u): a sum or dot product of k float64 terms, in any order,
+    is within gamma_k of the exact one relative to the sum of the terms' magnitudes."""
+    return k * _U64 / (1.0 - k * _U64)
 
-    d = N_i + N_j - 2 sum_d w x_id x_jd (N: the weighted squared norms), all in float64. The
-    cross term's rounding error is at most (3 + n_columns) u sqrt(N_i N_j) (u: the float64 unit
-    roundoff; Cauchy-Schwarz) and of order (3 + sqrt(n_columns)) u sqrt(N_i N_j) for BLAS's
-    blocked summation; each norm's own error is of order (3 + sqrt(n_columns)) u N. The estimate
-    used is 64 (3 + sqrt(n_columns)) u (N_i + N_j): 64 times the typical error of all three
-    (sqrt(N_i N_j) <= (N_i + N_j) / 2), about a sixth of the worst case (3 + n_columns) u at
-    163,840 columns, not a proof of it. Adjacent distances closer than their estimates (or
-    within tie_order's 1e-12 relative) are recomputed from the differences (:func:`ranked_wide`);
-    the tests check the estimate on real-width data and the resulting order.
+
+def error_bound(norm_test: np.ndarray, norm_train: np.ndarray, n_columns: int) -> np.ndarray:
+    """A proven worst-case bound on |Gram distance - distance from the differences| for every
+    test x train pair, from the computed weighted squared norms N (Higham, *Accuracy and
+    Stability of Numerical Algorithms*, 2002, section 3.1).
+
+    Over n columns, with w_d > 0 and centred values c: the distance from the differences is
+    D = N_i + N_j - 2 C_ij, N_i = sum_d w_d c_id^2, C_ij = sum_d w_d c_id c_jd, and the Gram path
+    computes each term with at most two roundings (a square or a weighting, a product) and sums
+    them in any order over the column blocks: |dN_i| <= gamma_(n+2) N_i and, by Cauchy-Schwarz,
+    |dC_ij| <= gamma_(n+2) sqrt(N_i N_j) <= gamma_(n+2) (N_i + N_j) / 2; the final N_i + N_j - 2 C
+    adds two roundings of at most u (N_i + N_j + 2 |C|) <= 2 u (N_i + N_j) each. So
+    |d - D| <= (2 gamma_(n+2) + 4 u) (N_i + N_j), and with the computed norms (N <= N~ / (1 - gamma_(n+2)))
+    this function returns (2 gamma_(n+2) + 4 u) (N~_i + N~_j) / (1 - gamma_(n+2)).
+    ``tests/test_geometry.py::test_rankings_follow_the_exact_distances_where_the_gram_order_is_wrong``
+    holds the re-check to it on data whose Gram order is wrong.
     """
-    return 64.0 * (3.0 + np.sqrt(n_columns)) * _U64 * np.add.outer(norm_test, norm_train)
+    g = gamma(n_columns + 2)
+    return (2.0 * g + 4.0 * _U64) / (1.0 - g) * np.add.outer(norm_test, norm_train)
+
+
+def in_doubt(ds: np.ndarray, ts: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
+    """Which adjacent positions of sorted Gram distances ``ds`` (rows) the exact pass must settle,
+    given their error bounds ``ts``: position k and k + 1 are in one run unless every distance
+    up to k is provably below every distance from k + 1 on (the largest upper end d + t of the
+    first part below the smallest lower end d - t of the rest), or when the two are within
+    ``rtol`` (:func:`knn.tie_order`'s tie tolerance, settled exactly too). Returns a boolean
+    array with one column fewer than ``ds``."""
+    upper = np.maximum.accumulate(ds + ts, axis=1)
+    lower = np.minimum.accumulate((ds - ts)[:, ::-1], axis=1)[:, ::-1]
+    return (upper[:, :-1] >= lower[:, 1:]) | (np.diff(ds, axis=1) <= rtol * np.abs(ds[:, 1:]))
 
 
 def training_scaling(
@@ -241,9 +263,7 @@ def _ranked_group(
         tol = error_bound(norms[te, b], norms[tr, b], n_columns)
         order = np.argsort(d, axis=1, kind="stable")
         ds, ts = np.take_along_axis(d, order, axis=1), np.take_along_axis(tol, order, axis=1)
-        # in doubt: gaps within the rounding estimate, or within tie_order's own tie tolerance (1e-12
-        # relative), so that a pair it would call tied is settled exactly, never left to rounding
-        close = np.diff(ds, axis=1) <= ts[:, 1:] + ts[:, :-1] + 1e-12 * np.abs(ds[:, 1:])
+        close = in_doubt(ds, ts)
         del d, tol, ds, ts
         limit = len(tr) if depth is None else min(len(tr), depth + 1)
         found = _doubts(b, close, order, limit)
