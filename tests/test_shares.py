@@ -104,9 +104,13 @@ def test_reliability_is_seeded_and_ignores_the_order_of_songs() -> None:
 def test_reliability_recovers_beta_binomial_truth_and_its_ceiling() -> None:
     """Beta-binomial shares, the real listeners per song: the known reliability is
     1 / (1 + (a + b) E[1 / n_s]) (= Var p / (Var p + E[p (1 - p) / n_s]), 0.89, 0.61 and 0.28
-    below). Over 50 simulated archives the estimate's bias stays within 0.02 of it (measured:
-    -0.001, -0.004, -0.003 over 100 archives with 100 halvings) and the percentile bootstrap
-    interval over songs covers it in at least 80 % of them (measured: 94, 95, 92 %)."""
+    below). Over 50 simulated archives the estimate's bias stays within 0.02 of it (measured here:
+    -0.003, +0.000, -0.004, standard errors 0.001, 0.004, 0.009; over 100 archives with 100
+    halvings and 400 resamples: -0.001, -0.004, -0.003) and the percentile bootstrap interval over
+    songs covers it in at least 80 % of them (measured here: 90, 98, 92 %; over the 100 archives:
+    94, 95, 92 %). The R^2 of the true share p against mu, the best prediction from the song,
+    comes out at the reliability (0.885, 0.609, 0.268 here; it is a ratio, a little low for
+    small reliabilities)."""
     settings = [(0.6, 1.4), (3.0, 7.0), (8.0, 32.0)]
     truth = np.array([1 / (1 + (a + b) * np.mean(1 / COUNTS)) for a, b in settings])
     estimates, covered, oracle = [], [], []
@@ -124,7 +128,7 @@ def test_reliability_recovers_beta_binomial_truth_and_its_ceiling() -> None:
     assert (np.abs(bias) < 0.02).all(), bias
     assert (np.mean(covered, axis=0) >= 0.8).all(), np.mean(covered, axis=0)
     # the ceiling: R^2 of the true share p against mu (the best predictor from the song) is the reliability
-    assert (np.abs(np.mean(oracle, axis=0) - truth) < 0.02).all(), np.mean(oracle, axis=0)
+    assert (np.abs(np.mean(oracle, axis=0) - truth) < 0.03).all(), np.mean(oracle, axis=0)
 
 
 def test_reliability_of_400_songs_and_200_halvings_takes_seconds() -> None:
