@@ -1,6 +1,30 @@
 # Stage 4a - splits and neighbour rankings, drawn and computed once: the rankings keep the
 # neighbours any configured k can use (depth: the largest of knn.k and evaluation.k_values), so a
 # change of knn.k within that depth only reruns the votes (experiments, evaluation, ablation).
+# from common.smk: COMPARED_INPUTS
+from emotify_pipeline.plumbing import inputs, settings
+from emotify_pipeline.plumbing.paths import audio_features, entry
+from emotify_pipeline.plumbing.provenance import code_digest
+
+
+def neighbour_inputs(wildcards):
+    """What one neighbour file ranks: audio features or GEMS rating shares, on one split table."""
+    return inputs.neighbour_inputs(config, wildcards.splits, wildcards.inputs)
+
+
+def neighbour_job_inputs(wildcards):
+    """The neighbour file's own inputs, or the parts that evaluation.ranking_jobs jobs rank."""
+    return inputs.neighbour_job_inputs(config, wildcards.splits, wildcards.inputs)
+
+
+def split_repeats(wildcards):
+    """The number of splits in the split table being ranked."""
+    return settings.split_repeats(config, wildcards.splits)
+
+
+def resample_inner_folds(wildcards):
+    """Inner folds for the split kind being drawn (random splits only)."""
+    return settings.resample_inner_folds(config, wildcards.kind)
 
 
 rule split:
@@ -27,7 +51,7 @@ rule split:
 rule resample_splits:
     input:
         tracks="results/tables/tracks.csv",
-        features=audio_features,
+        features=audio_features(config),
     output:
         split="results/splits/{kind}.csv",
         sizes="results/splits/{kind}_sizes.csv",
@@ -68,8 +92,8 @@ rule neighbours:
         mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:
         code=code_digest("neighbours"),
-        depth=ranking_depth(),
-        repeats=lambda w: 1 if w.splits == "paper" else config["evaluation"]["repeats"],
+        depth=settings.ranking_depth(config),
+        repeats=split_repeats,
     script:
         entry("neighbours")
 
@@ -97,7 +121,7 @@ rule neighbours_part:
         mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:
         code=code_digest("neighbours"),
-        depth=ranking_depth(),
+        depth=settings.ranking_depth(config),
     script:
         entry("neighbours")
 
@@ -105,7 +129,7 @@ rule neighbours_part:
 rule ablation_neighbours:
     input:
         split="results/splits/{kind}.csv",
-        features=audio_features,
+        features=audio_features(config),
         production="results/features/production.csv",
     output:
         h5="results/neighbours/{kind}/ablation.h5",
@@ -124,6 +148,6 @@ rule ablation_neighbours:
         code=code_digest("ablation_neighbours"),
         repeats=config["evaluation"]["ablation_repeats"],
         pca_components=config["evaluation"]["pca_components"],
-        depth=ranking_depth(),
+        depth=settings.ranking_depth(config),
     script:
         entry("ablation_neighbours")
