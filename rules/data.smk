@@ -1,6 +1,5 @@
 # Stage 1 - data: the demo generator, the official download, validation and the track table.
-# from common.smk: PREFLIGHT
-from emotify_pipeline.plumbing import inputs
+# from common.smk: PREFLIGHT, all_audio_content, track_table_inputs
 from emotify_pipeline.plumbing.paths import annotations_path, audio_root, demo_audio_files, entry
 from emotify_pipeline.plumbing.provenance import code_digest
 from emotify_pipeline.plumbing.settings import (
@@ -8,17 +7,6 @@ from emotify_pipeline.plumbing.settings import (
     check_catalogue,
     demo_catalogue_digest,
 )
-
-
-def track_table_inputs(wildcards):
-    """The audio files, and the annotations only where their ids are not known in advance."""
-    return inputs.track_table_inputs(config, PREFLIGHT.track_ids_param())
-
-
-def all_audio_content(wildcards):
-    """The digest of every audio file's bytes: a changed clip reruns the track table."""
-    files = inputs.audio_files(config, checkpoints.download_audio.get)
-    return PREFLIGHT.content_digest(files, files)
 
 
 rule make_demo:

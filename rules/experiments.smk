@@ -2,20 +2,10 @@
 # KNN on one random stratified split. The
 # neighbour rankings come from stage 4a; these jobs only vote, and the PCA figures' inputs
 # (rule pca) do not depend on k except through Experiment IV.
-from emotify_pipeline.plumbing import inputs
+# from common.smk: experiment_inputs, pca_inputs
 from emotify_pipeline.plumbing.inputs import EXPERIMENT_NAMES, PCA_EXPERIMENTS
 from emotify_pipeline.plumbing.paths import entry, experiment_outputs, pca_outputs
 from emotify_pipeline.plumbing.provenance import code_digest
-
-
-def experiment_inputs(wildcards):
-    """What one experiment's classifier reads, by the names its study-table row declares."""
-    return inputs.experiment_inputs(config, wildcards.exp)
-
-
-def pca_inputs(wildcards):
-    """What one experiment's PCA projects (its study-table row's ``pca_input``)."""
-    return inputs.pca_inputs(config, wildcards.exp)
 
 
 rule experiment:

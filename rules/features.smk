@@ -2,43 +2,13 @@
 # features.model) -> HDF5 cache (GPU when present). Every network has its own files,
 # results/features/{model}.h5: a model evaluated beside the study's (features.compare) is
 # extracted by the same rules.
-# from common.smk: PREFLIGHT, weights_file_input, weights_input
-from snakemake.exceptions import WorkflowError
-
+# from common.smk: model_feature_params, shard_content, shard_inputs, shard_paths, weights_file_input
 from emotify_pipeline.core.emotify import IMAGENET_URL
-from emotify_pipeline.core.errors import EmotifyError
-from emotify_pipeline.plumbing.inputs import audio_files
 from emotify_pipeline.plumbing.paths import entry, feature_file, reduced_feature_file
 from emotify_pipeline.plumbing.provenance import code_digest
 from emotify_pipeline.plumbing.settings import audio_params, feature_params, study_model
 
 N_SHARDS = config["features"]["shards"]
-
-
-def shard_paths(wildcards):
-    """The audio files of one extraction shard (a stable hash of the path picks the shard)."""
-    files = audio_files(config, checkpoints.download_audio.get)
-    try:
-        return PREFLIGHT.shard_paths(files, int(wildcards.shard))
-    except EmotifyError as err:
-        raise WorkflowError(str(err)) from None
-
-
-def shard_inputs(wildcards):
-    """A shard depends on its own audio files (and the weights), so only a changed shard reruns."""
-    return {"audio": shard_paths(wildcards), **weights_input(wildcards)}
-
-
-def shard_content(wildcards):
-    """The digest of the bytes of one shard's audio files."""
-    return PREFLIGHT.content_digest(
-        shard_paths(wildcards), audio_files(config, checkpoints.download_audio.get)
-    )
-
-
-def model_feature_params(wildcards):
-    """The settings that change the values of one network's features."""
-    return feature_params(config, wildcards.model)
 
 
 rule fetch_vgg19_weights:

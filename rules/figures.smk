@@ -3,15 +3,10 @@
 # cost more than drawing a figure, so a knn.k change or a rating edit redraws every figure in
 # one process (its workers draw them in parallel) rather than starting one process per figure.
 # Every figure's kind, title and inputs come from the study table (emotify_pipeline/plumbing/figure_specs.py).
+# from common.smk: figure_input_files
 from emotify_pipeline.plumbing import figure_specs
-from emotify_pipeline.plumbing.figure_specs import ALL_FIGURES
 from emotify_pipeline.plumbing.paths import entry, figure_file
 from emotify_pipeline.plumbing.provenance import code_digest
-
-
-def figure_input_files(wildcards):
-    """The files the figures read, each once."""
-    return figure_specs.figure_input_files(config)
 
 
 rule figures:
@@ -25,7 +20,7 @@ rule figures:
                 category="Figures",
                 labels={"figure": fig},
             )
-            for fig in ALL_FIGURES
+            for fig in figure_specs.ALL_FIGURES
         },
     log:
         "logs/figures.log",

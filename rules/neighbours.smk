@@ -1,30 +1,10 @@
 # Stage 4a - splits and neighbour rankings, drawn and computed once: the rankings keep the
 # neighbours any configured k can use (depth: the largest of knn.k and evaluation.k_values), so a
 # change of knn.k within that depth only reruns the votes (experiments, evaluation, ablation).
-# from common.smk: COMPARED_INPUTS
-from emotify_pipeline.plumbing import inputs, settings
+# from common.smk: COMPARED_INPUTS, neighbour_inputs, neighbour_job_inputs, resample_inner_folds, split_repeats
+from emotify_pipeline.plumbing import settings
 from emotify_pipeline.plumbing.paths import audio_features, entry
 from emotify_pipeline.plumbing.provenance import code_digest
-
-
-def neighbour_inputs(wildcards):
-    """What one neighbour file ranks: audio features or GEMS rating shares, on one split table."""
-    return inputs.neighbour_inputs(config, wildcards.splits, wildcards.inputs)
-
-
-def neighbour_job_inputs(wildcards):
-    """The neighbour file's own inputs, or the parts that evaluation.ranking_jobs jobs rank."""
-    return inputs.neighbour_job_inputs(config, wildcards.splits, wildcards.inputs)
-
-
-def split_repeats(wildcards):
-    """The number of splits in the split table being ranked."""
-    return settings.split_repeats(config, wildcards.splits)
-
-
-def resample_inner_folds(wildcards):
-    """Inner folds for the split kind being drawn (random splits only)."""
-    return settings.resample_inner_folds(config, wildcards.kind)
 
 
 rule split:

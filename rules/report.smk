@@ -1,5 +1,5 @@
 # Stage 6 - Table 1 and the summary that sets our numbers beside the paper's.
-from emotify_pipeline.plumbing import inputs
+# from common.smk: comparison_input
 from emotify_pipeline.plumbing.inputs import EXPERIMENT_NAMES
 from emotify_pipeline.plumbing.paths import (
     BEYOND_TABLES,
@@ -10,11 +10,6 @@ from emotify_pipeline.plumbing.paths import (
 )
 from emotify_pipeline.plumbing.provenance import code_digest
 from emotify_pipeline.plumbing.settings import evaluation_kinds
-
-
-def comparison_input(wildcards):
-    """The networks' comparison, for the summary, when features.compare names any."""
-    return inputs.comparison_input(config)
 
 
 rule summary:

@@ -255,6 +255,13 @@ def test_no_two_rule_files_define_the_same_name() -> None:
     assert not {bound: sources for bound, sources in owners.items() if len(sources) > 1}
 
 
+def test_input_functions_and_rules_live_in_different_files() -> None:
+    """Snakemake's linter flags a file that holds both (it reads the text: these two patterns):
+    the input functions are common.smk's, the rules the other files'."""
+    both = [p.name for p in FILES if re.search(r"rule .+?:", p.read_text()) and re.search(r"def .+?:", p.read_text())]
+    assert not both
+
+
 def test_the_checks_see_a_violation(tmp_path: Path) -> None:
     """The readers above see a long function, include-time state and an unannounced name."""
     bad = tmp_path / "bad.smk"
