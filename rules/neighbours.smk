@@ -2,7 +2,7 @@
 # neighbours any configured k can use (depth: the largest of knn.k and evaluation.k_values), so a
 # change of knn.k within that depth only reruns the votes (experiments, evaluation, ablation).
 # from common.smk: COMPARED_INPUTS, neighbour_inputs, neighbour_job_inputs, resample_inner_folds, split_repeats
-from emotify_pipeline.plumbing import settings
+from emotify_pipeline.plumbing.settings import ranking_depth
 from emotify_pipeline.plumbing.paths import audio_features, entry
 from emotify_pipeline.plumbing.provenance import code_digest
 
@@ -72,7 +72,7 @@ rule neighbours:
         mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:
         code=code_digest("neighbours"),
-        depth=settings.ranking_depth(config),
+        depth=ranking_depth(config),
         repeats=split_repeats,
     script:
         entry("neighbours")
@@ -101,7 +101,7 @@ rule neighbours_part:
         mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:
         code=code_digest("neighbours"),
-        depth=settings.ranking_depth(config),
+        depth=ranking_depth(config),
     script:
         entry("neighbours")
 
@@ -128,6 +128,6 @@ rule ablation_neighbours:
         code=code_digest("ablation_neighbours"),
         repeats=config["evaluation"]["ablation_repeats"],
         pca_components=config["evaluation"]["pca_components"],
-        depth=settings.ranking_depth(config),
+        depth=ranking_depth(config),
     script:
         entry("ablation_neighbours")

@@ -3,8 +3,9 @@ the evaluation's outputs, and the entry script of each rule.
 
 Paths are relative to the working directory Snakemake runs in (``results/...``), except
 :func:`entry`, which is relative to the rule files (``rules/``), as Snakemake reads ``script:``.
-Every output path that the package and a rule both name is spelled once, here: the rule's
-``output:`` and the package's lists (figure inputs, rule ``all``) take it from this module.
+The outputs the package lists itself -- the tables beyond the paper that figures read, each
+experiment's files, the feature and figure files -- are spelled once, here: the rules that write
+them take their ``output:`` from this module too.
 """
 
 import os
