@@ -34,8 +34,9 @@ def main() -> None:
     import torch
 
     from emotify_pipeline.core.emotify import EMOTIONS
-    from emotify_pipeline.data.dataset import build_track_table, read_annotations
+    from emotify_pipeline.data.annotations import read_annotations
     from emotify_pipeline.data.labels import binary_labels, rating_shares
+    from emotify_pipeline.data.tracks import build_track_table
     from emotify_pipeline.features.extract import build_vgg19, extract_features
     from emotify_pipeline.features.spectrogram import SpectrogramParams
     from emotify_pipeline.neighbours import knn

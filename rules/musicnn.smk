@@ -1,6 +1,8 @@
 # A music-trained network beside VGG19: the musicnn package's weights, converted once.
 # The package's checkpoints are read with NumPy (no TensorFlow); the port and its proof against
 # the original TensorFlow graph live in emotify_pipeline/features/networks/musicnn.py and tests/test_musicnn.py.
+from emotify_pipeline.plumbing.paths import entry
+from emotify_pipeline.plumbing.provenance import code_digest
 
 
 # The package file from the registry (pip download), or put in resources/models/ by hand. No

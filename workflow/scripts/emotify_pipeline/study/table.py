@@ -138,26 +138,28 @@ probabilities (out-of-fold on the training songs) that Experiment IV reads."""
 BEYOND_FIGURES: dict[str, tuple[str, dict[str, str], str]] = {
     "fig8_genre_repeated_splits": (
         "genre_repeated",
-        {"summary": "results/evaluation/repeated_summary.csv"},
+        {"summary": "repeated_summary"},
         "Fig. 8 - Genre accuracy over resampled and grouped splits",
     ),
     "fig9_emotions_repeated_vs_paper": (
         "emotion_repeated",
-        {"summary": "results/evaluation/repeated_summary.csv", "ceiling": "results/evaluation/human_ceiling.csv"},
+        {"summary": "repeated_summary", "ceiling": "human_ceiling"},
         "Fig. 9 - Emotion accuracy over resampled splits, the paper's Table 1 and the human ceiling",
     ),
     "fig10_ablation_genre": (
         "ablation",
-        {"ablation": "results/tables/ablation_genre.csv"},
+        {"ablation": "ablation_genre"},
         "Fig. 10 - Genre accuracy by feature set: PCA sizes and hand-made descriptors",
     ),
     "fig11_k_sensitivity": (
         "k_sensitivity",
-        {"k_sensitivity": "results/evaluation/k_sensitivity.csv"},
+        {"k_sensitivity": "k_sensitivity"},
         "Fig. 11 - Accuracy against k over resampled splits",
     ),
 }
-"""The figures beyond the paper: name -> (kind, inputs, title)."""
+"""The figures beyond the paper: name -> (kind, inputs, title); ``inputs`` maps what the figure
+reads to the name of the table it comes from (the workflow knows where each table is written:
+``plumbing.paths.BEYOND_TABLES``)."""
 
 
 def figure_titles() -> dict[str, str]:
