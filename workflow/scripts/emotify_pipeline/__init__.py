@@ -7,3 +7,6 @@ beside this package (``workflow/scripts/<rule>.py``) that imports the function i
 rule's code digest covers that entry and the package modules it imports, as syntax trees
 (comments and docstrings excluded).
 """
+
+#: the stages in data-flow order: a module imports only its own stage and the ones before it
+STAGES = ("core", "stats", "data", "features", "neighbours", "study", "report", "plumbing")
