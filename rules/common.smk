@@ -18,7 +18,8 @@ sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 from emotify_pipeline.core.emotify import GENRE_ID_BASE, GENRES, IMAGENET_URL  # noqa: E402
 from emotify_pipeline.core.errors import EmotifyError  # noqa: E402
 from emotify_pipeline.plumbing.config_tools import coerce_to_schema, config_problem  # noqa: E402
-from emotify_pipeline.features.store import VALUE_SETTINGS, shard_of  # noqa: E402
+from emotify_pipeline.features.store import shard_of  # noqa: E402
+from emotify_pipeline.features.networks import names as network_names, network  # noqa: E402
 from emotify_pipeline.features.networks.musicnn import LEAKAGE_WARNING  # noqa: E402
 from emotify_pipeline.plumbing.provenance import rule_code_digest  # noqa: E402
 
@@ -98,7 +99,7 @@ localrules:
 
 wildcard_constraints:
     shard=r"\d+",
-    model="vgg19|MSD_musicnn|MTT_musicnn",
+    model="|".join(network_names()),
 
 
 def data_root():
@@ -209,9 +210,7 @@ FEATURE_MODELS = [MODEL, *COMPARE_MODELS]
 
 def leaky_models():
     """The configured networks that may have heard Emotify's songs (trained on Magnatune audio)."""
-    from emotify_pipeline.features.networks.musicnn import LEAKY_MODELS
-
-    return [model for model in FEATURE_MODELS if model in LEAKY_MODELS]
+    return [model for model in FEATURE_MODELS if network(model).leakage_warning]
 
 
 def feature_file(model):
@@ -227,11 +226,9 @@ def audio_features(wildcards):
 
 
 def weights_path():
-    """The VGG19 weights file of the configuration ('' for random weights)."""
-    weights = config["features"]["weights"]
-    if weights == "random":
-        return ""
-    return config["features"]["weights_file"] if weights == "imagenet" else weights
+    """The VGG19 weights file of the configuration, which check_weights loads ('' for random
+    weights)."""
+    return network("vgg19").weights_file(config["features"])
 
 
 def weights_file_input(wildcards):
@@ -239,41 +236,25 @@ def weights_file_input(wildcards):
 
 
 def weights_input(wildcards):
-    """The weights file the extraction needs: VGG19's and its check (none for random weights),
-    or a musicnn model's converted state dict."""
-    if wildcards.model != "vgg19":
-        return {"weights": f"resources/models/{wildcards.model}.pt"}
-    if not weights_path():
+    """The weights file one network's extraction reads (none for random weights) and, where
+    the network's weights are checked in a job of their own first, that check."""
+    net = network(wildcards.model)
+    path = net.weights_file(config["features"])
+    if not path:
         return {}
-    return {"weights": weights_path(), "weights_check": "results/features/weights_check.json"}
+    if not net.weights_check:
+        return {"weights": path}
+    return {"weights": path, "weights_check": "results/features/weights_check.json"}
 
 
-def feature_params(model="vgg19"):
+def feature_params(model):
     """The extraction settings that change one network's feature values (a change reruns its
-    extraction, and only its own).
+    extraction, and only its own): the network's own declaration (features.networks).
 
     Execution settings -- features.device, batch_size, num_workers, compression -- are read
     by the job from the config: moving to a GPU node or changing the batch size reruns nothing.
-    musicnn runs in fp32 with its converted weights: VGG19's weights, seed and precision do not
-    touch it.
     """
-    f = config["features"]
-    if model != "vgg19":
-        musicnn = f["musicnn"]
-        return {
-            "model": model,
-            "weights": model,
-            "weights_sha256": None,
-            "seed": None,
-            "layer": musicnn["layer"],
-            "pooling": musicnn["pooling"],
-            "precision": "fp32",
-            "store_dtype": f["store_dtype"],
-        }
-    params = {**{key: f[key] for key in VALUE_SETTINGS if key != "model"}, "model": "vgg19"}
-    if f["weights"] != "random":
-        params["seed"] = None  # the seed only shapes random weights
-    return params
+    return network(model).value_settings(config["features"])
 
 
 def model_feature_params(wildcards):
@@ -395,7 +376,7 @@ def neighbour_inputs(wildcards):
 
 
 # the audio rankings of one network: the study's, or one compared with it
-COMPARED_INPUTS = "|".join(f"audio-{model}" for model in ["vgg19", "MSD_musicnn", "MTT_musicnn"])
+COMPARED_INPUTS = "|".join(f"audio-{model}" for model in network_names())
 
 
 def comparison_input(wildcards):
