@@ -209,7 +209,8 @@ FEATURE_MODELS = [MODEL, *COMPARE_MODELS]
 
 
 def leaky_models():
-    """The configured networks that may have heard Emotify's songs (trained on Magnatune audio)."""
+    """The configured networks that may have heard Emotify's songs (those with a leakage
+    warning: trained on Magnatune audio)."""
     return [model for model in FEATURE_MODELS if network(model).leakage_warning]
 
 
