@@ -138,7 +138,9 @@ def run_mode(args: argparse.Namespace) -> dict:
             else:
                 t0 = time.perf_counter()
                 batcher = AdaptiveBatcher(forward, args.batch_size)
-                rows = extract_features(ClipImages(paths, sp), collate_images, batcher, args.batch_size, workers, device)
+                rows = extract_features(
+                    ClipImages(paths, sp), collate_images, batcher, args.batch_size, workers, device
+                )
                 for _ in rows:
                     pass
                 result["workers"] = workers
