@@ -88,6 +88,18 @@ def test_the_checkpoint_reads_without_tensorflow_into_every_tensor_of_the_port(w
     np.testing.assert_array_equal(state["dense.weight"], tensors["dense/kernel"].T)
 
 
+def test_a_conversion_writes_the_same_bytes_every_time(wheel: Path, tmp_path: Path) -> None:
+    """The converted file's sha256 is recorded in every feature file and compared by the merge:
+    converting the same weights again must not change it."""
+    from emotify_pipeline.core.digests import sha256_file
+
+    files = []
+    for run in ("first", "second"):
+        (tmp_path / run).mkdir()
+        files.append(sha256_file(_converted(wheel, "MSD_musicnn", tmp_path / run)))
+    assert files[0] == files[1]
+
+
 def test_a_bad_wheel_or_model_gives_one_clear_message(tmp_path: Path) -> None:
     bad = tmp_path / musicnn.WHEEL
     bad.write_bytes(b"not a wheel")

@@ -105,12 +105,15 @@ def state_dict_from_checkpoint(tensors: dict[str, np.ndarray]) -> dict[str, np.n
 
 def convert(wheel: str | Path, model: str, out: str | Path) -> str:
     """Write ``model``'s weights from the wheel as the port's PyTorch state dict (``torch.save``)
-    atomically; return the state dict's sha256 (:func:`base.state_dict_sha256`)."""
+    atomically, the same bytes for the same weights; return the state dict's sha256
+    (:func:`base.state_dict_sha256`)."""
     import torch
 
     state = {k: torch.from_numpy(v) for k, v in state_dict_from_checkpoint(read_model_checkpoint(wheel, model)).items()}
     net = build_musicnn()
     net.load_state_dict(state)  # every tensor of the port, none left over
-    with atomic_path(out, suffix=".pt") as tmp:
-        torch.save(state, tmp)
+    # saved through a handle: torch then names the archive's records "archive/", not after the
+    # temporary file, so the same weights give the same bytes (and weights_sha256) every time
+    with atomic_path(out, suffix=".pt") as tmp, open(tmp, "wb") as handle:
+        torch.save(state, handle)
     return state_dict_sha256(state)
