@@ -17,19 +17,22 @@ accepts (and ``settings_key``, the configuration block they are read from); what
 read from the configuration's ``features`` block); :meth:`~base.Network.weights_file` and
 :meth:`~base.Network.load_weights` (where its weights come from, loaded and checked, with their
 provenance); :meth:`~base.Network.inputs` (a dataset from :mod:`inputs` -- the spectrogram image
-of :class:`inputs.ClipImages` -- or one of its own subclasses, and its collation);
+of :class:`inputs.ClipImages` -- or a subclass of its own, and its collation);
 :meth:`~base.Network.activation_shape`; and :meth:`~base.Network.batcher`, the forward pass from
-a collated batch to (clips, dim) float32 rows. Register an instance below (``_BUILT_IN``) and
-add its name to the enum of ``$defs/network`` in ``config/schema.yaml``, where
-``features.model`` and ``features.compare`` read it (with a ``features.<name>`` block beside
-``features.musicnn`` when it takes settings of its own); ``tests/test_networks.py`` checks that
-the schema and the registry agree. Nothing else names networks: the rules build their wildcard
-constraint, weights inputs and warnings from here. A network whose weights the workflow must
-fetch or convert also needs the rule that makes its weights file (as ``rules/musicnn.smk`` does
-for musicnn's); one whose weights file is put in place by the user needs none.
-``tests/test_networks.py`` registers a network of its own (:func:`register`,
-:func:`unregister`) and runs it through the shard runner, the merge and the neighbour
-rankings: a template for a new network's test.
+a collated batch to (clips, dim) float32 rows. Import it below and add its instance to
+``_BUILT_IN`` (an import, not a discovery at run time: the rules' code digests follow the
+package's imports, so a change to the module reruns its extractions). Then add its name to the
+enum of ``$defs/network`` in ``config/schema.yaml``, which ``features.model`` and
+``features.compare`` read (with a ``features.<name>`` block beside ``features.musicnn`` when it
+takes settings of its own), and say what it is in ``config/README.md``'s ``features.model``
+row; ``tests/test_networks.py`` checks that the schema and the registry agree. Nothing else
+names networks: the rules build their wildcard constraint, weights inputs, value settings and
+leakage warnings from here. A network whose weights the workflow must fetch or convert also
+needs the rule that makes its weights file (as ``rules/musicnn.smk`` does for musicnn's); one
+whose weights file the user puts in place, or that starts from seeded random weights, needs
+none. ``tests/test_networks.py`` registers a network of its own (:func:`register`,
+:func:`unregister`) and runs it through the shard runner, the merge and the neighbour rankings:
+a template for a new network's test.
 """
 
 from ...core.errors import EmotifyError
