@@ -12,6 +12,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.features.networks import names as network_names
 from emotify_pipeline.plumbing import figure_specs, inputs, settings
 from emotify_pipeline.plumbing.preflight import checked_config, preflight
 from emotify_pipeline.plumbing.run_guard import guard_against_a_live_run
@@ -45,7 +46,7 @@ localrules:
 
 wildcard_constraints:
     shard=r"\d+",
-    model="vgg19|MSD_musicnn|MTT_musicnn",
+    model="|".join(network_names()),
 
 
 # the network whose features the study reads (features.model), and those evaluated beside it
@@ -54,18 +55,11 @@ FEATURE_MODELS = settings.feature_models(config)
 
 
 def leaky_models():
-    """The configured networks that may have heard Emotify's songs (trained on Magnatune audio)."""
-    from emotify_pipeline.features.networks.musicnn import LEAKY_MODELS
-
-    return [model for model in FEATURE_MODELS if model in LEAKY_MODELS]
+    return settings.leaky_models(config)
 
 
 def weights_path():
-    """The VGG19 weights file of the configuration ('' for random weights)."""
-    weights = config["features"]["weights"]
-    if weights == "random":
-        return ""
-    return config["features"]["weights_file"] if weights == "imagenet" else weights
+    return settings.weights_path(config)
 
 
 def weights_file_input(wildcards):
@@ -73,17 +67,11 @@ def weights_file_input(wildcards):
 
 
 def weights_input(wildcards):
-    """The weights file the extraction needs: VGG19's and its check (none for random weights),
-    or a musicnn model's converted state dict."""
-    if wildcards.model != "vgg19":
-        return {"weights": f"resources/models/{wildcards.model}.pt"}
-    if not weights_path():
-        return {}
-    return {"weights": weights_path(), "weights_check": "results/features/weights_check.json"}
+    return settings.weights_input(config, wildcards.model)
 
 
 # the audio rankings of one network: the study's, or one compared with it
-COMPARED_INPUTS = "|".join(f"audio-{model}" for model in ["vgg19", "MSD_musicnn", "MTT_musicnn"])
+COMPARED_INPUTS = "|".join(f"audio-{model}" for model in network_names())
 
 
 # --- input functions (no logic here: emotify_pipeline/plumbing/inputs.py and preflight.py) ---

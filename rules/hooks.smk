@@ -5,7 +5,7 @@
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 
-from emotify_pipeline.features.networks.musicnn import LEAKAGE_WARNING
+from emotify_pipeline.features.networks import network
 from emotify_pipeline.plumbing.run_guard import clear_run, cluster_status_message, record_run
 
 
@@ -15,7 +15,7 @@ onstart:
         raise WorkflowError(message)
     record_run()
     for model in leaky_models():  # said on the terminal too, not only in the outputs
-        logger.warning(f"WARNING: features: {model} was {LEAKAGE_WARNING}.")
+        logger.warning(f"WARNING: features: {model} was {network(model).leakage_warning}.")
 
 
 onsuccess:

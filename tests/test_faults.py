@@ -256,7 +256,7 @@ def test_kill_mid_shard_then_resume_from_the_checkpoint(demo_run: Path, tmp_path
 
 
 def test_a_checkpoint_is_used_only_for_the_same_settings_and_files(tmp_path: Path) -> None:
-    from emotify_pipeline.features.store import ShardCheckpoint
+    from emotify_pipeline.features.checkpoint import ShardCheckpoint
 
     shard = tmp_path / "vgg19_0-of-1.h5"
     settings = {"layer": "pool5", "precision": "fp32"}

@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.features.checkpoint import ShardCheckpoint
+from emotify_pipeline.features.merge import merge_shards
 from emotify_pipeline.features.store import (
     CheckedFeatures,
     DamagedFeatures,
-    ShardCheckpoint,
-    merge_shards,
     open_features,
     read_feature_h5,
     write_feature_h5,

@@ -1,4 +1,5 @@
-"""Snakemake entry of rule ``fetch_vgg19_weights``: torchvision's ImageNet VGG19 weights."""
+"""Snakemake entry of rule ``fetch_vgg19_weights``: torchvision's ImageNet VGG19 weights, copied
+from torchvision's own cache when it holds them, else downloaded."""
 
 # isort: off
 import emotify_pipeline.plumbing.quiet_interrupt  # noqa: F401 - first: Ctrl-C during the imports prints one line

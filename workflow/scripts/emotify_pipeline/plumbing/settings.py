@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.emotify import CATALOGUE_PATH
-from ..features.store import VALUE_SETTINGS
+from ..features.networks import network
 
 Config = dict[str, Any]
 
@@ -34,30 +34,36 @@ def feature_models(config: Config) -> list[str]:
 
 def feature_params(config: Config, model: str = "vgg19") -> dict[str, Any]:
     """The extraction settings that change one network's feature values (a change reruns its
-    extraction, and only its own).
+    extraction, and only its own): the network's own declaration (:mod:`features.networks`).
 
     Execution settings -- features.device, batch_size, num_workers, compression -- are read
     by the job from the config: moving to a GPU node or changing the batch size reruns nothing.
-    musicnn runs in fp32 with its converted weights: VGG19's weights, seed and precision do not
-    touch it.
     """
-    f = config["features"]
-    if model != "vgg19":
-        musicnn = f["musicnn"]
-        return {
-            "model": model,
-            "weights": model,
-            "weights_sha256": None,
-            "seed": None,
-            "layer": musicnn["layer"],
-            "pooling": musicnn["pooling"],
-            "precision": "fp32",
-            "store_dtype": f["store_dtype"],
-        }
-    params = {**{key: f[key] for key in VALUE_SETTINGS if key != "model"}, "model": "vgg19"}
-    if f["weights"] != "random":
-        params["seed"] = None  # the seed only shapes random weights
-    return params
+    return network(model).value_settings(config["features"])
+
+
+def leaky_models(config: Config) -> list[str]:
+    """The configured networks that may have heard Emotify's songs (those with a leakage
+    warning: trained on Magnatune audio)."""
+    return [model for model in feature_models(config) if network(model).leakage_warning]
+
+
+def weights_path(config: Config) -> str:
+    """The VGG19 weights file of the configuration, which check_weights loads ('' for random
+    weights)."""
+    return network("vgg19").weights_file(config["features"])
+
+
+def weights_input(config: Config, model: str) -> dict[str, str]:
+    """The weights file one network's extraction reads (none for random weights) and, where
+    the network's weights are checked in a job of their own first, that check."""
+    net = network(model)
+    path = net.weights_file(config["features"])
+    if not path:
+        return {}
+    if not net.weights_check:
+        return {"weights": path}
+    return {"weights": path, "weights_check": "results/features/weights_check.json"}
 
 
 def audio_params(config: Config) -> dict[str, Any]:
