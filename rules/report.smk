@@ -46,6 +46,7 @@ rule summary:
         ),
         extended_md="results/tables/table1_extended.md",
         summary=report("results/summary.md", caption="../report/summary.rst", category="Summary"),
+        findings="results/findings.rst",
     log:
         "logs/summary.log",
     benchmark:

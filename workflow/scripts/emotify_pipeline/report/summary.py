@@ -330,7 +330,8 @@ def write_summary(
         ``features``, ``repeated``, ``ceiling``, ``thresholds``, ``ablation``, ``tracks``,
         ``annotations_report`` and those :func:`read_analyses` reads.
     outputs : mapping
-        ``table1_csv``, ``table1_md``, ``extended_csv``, ``extended_md`` and ``summary``.
+        ``table1_csv``, ``table1_md``, ``extended_csv``, ``extended_md``, ``summary`` and, where
+        given, ``findings`` (the findings as reStructuredText, for the HTML report).
     run_label : str
         The run's data label.
     confidence : float
@@ -362,4 +363,13 @@ def write_summary(
         metrics, t1, caption, provenance, run_label, repeated, extended, ablation_md, data, analyses
     )
     write_text(text, outputs["summary"])
+    if outputs.get("findings"):
+        write_text(findings_rst(repeated, extended, analyses), outputs["findings"])
     logger.info("wrote Table 1 and %s", outputs["summary"])
+
+
+def findings_rst(repeated: pd.DataFrame, extended: pd.DataFrame, analyses: dict[str, Any]) -> str:
+    """The findings of the summary as reStructuredText, for the HTML report's front page
+    (report/workflow.rst includes it)."""
+    lines = findings(repeated, analyses.get("beyond"), extended, analyses.get("comparison"))
+    return "\n".join(lines or ["- (no findings: the repeated evaluation did not run)"]) + "\n"
