@@ -39,7 +39,7 @@ def main() -> None:
     import numpy as np
     import torch
 
-    from emotify_pipeline.features.extract import build_vgg19, pool_activations
+    from emotify_pipeline.features.networks.vgg19 import build_vgg19, pool_activations
     from emotify_pipeline.features.spectrogram import SpectrogramParams, clip_image
     from emotify_pipeline.neighbours import knn
     from emotify_pipeline.neighbours.splits import resampled_splits

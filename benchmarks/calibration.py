@@ -6,9 +6,9 @@ the real genres, emotion labels drawn per artist, and features independent of th
 tested, with or without an artist (or album) signature. Every null run draws the workflow's own
 splits (``splits.resampled_splits`` and ``splits.grouped_splits``, 10 of each kind), ranks the
 neighbours as ``knn`` does, and computes every p-value the summary reports with the workflow's
-own statistic (``evaluation.excess_statistic``) and permutations (``inference.Exchange``,
+own statistic (``permutation.excess_statistic``) and permutations (``inference.Exchange``,
 ``inference.permutation_test``; artists exchanged among artists with the same album profile,
-album for album, as ``evaluation.exchange_of``):
+album for album, as ``permutation.exchange_of``):
 
 - ``genre/<kind>``: genre (Experiment I) on random, artist and album splits;
 - ``emotion/<kind>``: one emotion (Experiment II, "vs no association"), same exchange;
@@ -16,7 +16,10 @@ album for album, as ``evaluation.exchange_of``):
   (Experiment IV, inner folds as the workflow), random splits; the nine emotions depend on the
   artist only (with a genre effect the predicted emotions would carry genre: no null);
 - ``beyond_genre/artist``: the emotion beyond genre on artist splits, artists exchanged within
-  their genre.
+  their genre;
+- ``shares_beyond_genre/artist``: the rating shares mu beyond genre on artist splits -- the R^2
+  gain of the KNN regression over the genre-only baseline, mu exchanged as in
+  ``beyond_genre/artist`` (the workflow's ``share_analyses.shares_beyond_genre``, called as is).
 
 Nulls (the features never depend on the labels tested beyond what the null allows):
 
@@ -31,6 +34,11 @@ Nulls (the features never depend on the labels tested beyond what the null allow
 
 Emotion labels: each artist has a rate, logistic of a genre effect plus an artist effect; its
 songs are Bernoulli draws (so labels cluster within artists and depend on genre, as real ones do).
+Rating shares (``shares_beyond_genre``, from a stream of their own, so the other tests' numbers
+do not move): each artist has a rate, logistic of -1.2 (about the real mean share), a genre
+effect (sd 0.5) and an artist effect (sd 1); a song's mu is Binomial(n_s, rate) / n_s with the
+real number of listeners n_s of that track (``data.csv`` beside ``groups.csv``; where it is
+absent, the real counts' histogram :data:`LISTENERS` dealt to the tracks in a fixed order).
 
     python benchmarks/calibration.py --runs 1000              # the README's table (about 6 min on 2 cores)
     python benchmarks/calibration.py --runs 1000 --artist-only  # the previous release's exchange (no album layout)
@@ -51,30 +59,65 @@ sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 from emotify_pipeline.neighbours import knn  # noqa: E402
 from emotify_pipeline.neighbours.splits import grouped_splits, inner_folds, resampled_splits  # noqa: E402
 from emotify_pipeline.stats import inference  # noqa: E402
-from emotify_pipeline.study.evaluation import Votes, excess_statistic, exchange_of, exp4_split_votes  # noqa: E402
+from emotify_pipeline.study.permutation import excess_statistic, exchange_of  # noqa: E402
+from emotify_pipeline.study.share_analyses import shares_beyond_genre  # noqa: E402
+from emotify_pipeline.study.votes import Votes, exp4_split_votes  # noqa: E402
 
 GROUPS = ROOT.parent / "shared" / "emotify" / "groups.csv"
 NULLS = ("none", "artist", "album", "album+emotion", "genre+artist")
 KINDS = ("random", "artist", "album")
+#: listeners per song in the real data.csv -> number of songs with that many (400 songs, 8,407 events)
+LISTENERS = {
+    **{11: 81, 12: 65, 13: 16, 14: 63, 15: 6, 16: 4, 17: 50, 18: 13, 19: 5, 20: 1, 22: 2, 25: 2, 26: 1},
+    **{27: 1, 28: 2, 29: 1, 33: 1, 34: 1, 35: 1, 36: 1, 38: 3, 39: 2, 40: 2, 41: 1, 42: 2, 43: 1},
+    **{44: 11, 45: 7, 46: 10, 47: 11, 48: 5, 49: 4, 50: 6, 51: 4, 52: 4, 53: 2, 54: 2, 56: 1},
+    **{57: 2, 58: 2, 59: 1},
+}
 
 
 def tests_under(null: str) -> list[str]:
     """The tests whose null hypothesis holds under ``null``: features carrying genre make genre
     and emotion (which depends on genre) predictable, so only the beyond-genre test is a null there."""
     if null == "genre+artist":
-        return ["beyond_genre/artist"]
+        return ["beyond_genre/artist", "shares_beyond_genre/artist"]
     if null == "album+emotion":  # emotion labels that follow the album the features recognise
         return [f"emotion/{k}" for k in KINDS]
     tests = [*(f"genre/{k}" for k in KINDS), *(f"emotion/{k}" for k in KINDS), "exp4/random"]
     if null == "album":  # every split kind: on random splits an album sits on both sides
         return tests
-    return [*tests, "beyond_genre/artist"]
+    return [*tests, "beyond_genre/artist", "shares_beyond_genre/artist"]
 
 
 def load_structure(path: Path = GROUPS) -> pd.DataFrame:
-    """track_id, genre, artist, album of the real archive, in track-id order."""
+    """track_id, genre, artist, album of the real archive, in track-id order, and n_ratings: each
+    track's listeners in ``data.csv`` beside ``path`` (where it is absent, :func:`listener_counts`)."""
     table = pd.read_csv(path, dtype={"artist": str, "album": str})
-    return table.sort_values("track_id").reset_index(drop=True)[["track_id", "genre", "artist", "album"]]
+    table = table.sort_values("track_id").reset_index(drop=True)[["track_id", "genre", "artist", "album"]]
+    ratings = Path(path).with_name("data.csv")
+    if ratings.is_file():
+        events = pd.read_csv(ratings, skipinitialspace=True, usecols=[0]).iloc[:, 0]
+        table["n_ratings"] = table["track_id"].map(events.value_counts()).fillna(0).astype(int).to_numpy()
+    else:
+        table["n_ratings"] = listener_counts(len(table))
+    return table
+
+
+def listener_counts(n: int) -> np.ndarray:
+    """The real histogram of listeners per song (:data:`LISTENERS`), dealt to ``n`` songs in a
+    fixed order (cycled where ``n`` exceeds 400)."""
+    counts = np.repeat(list(LISTENERS), list(LISTENERS.values()))
+    return np.resize(counts[np.random.default_rng(0).permutation(len(counts))], n)
+
+
+def simulate_shares(structure: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """One emotion's rating shares mu (n,) around artist-level rates (module docstring): the
+    features are drawn by :func:`simulate` and never see them."""
+    genre, artist = (structure[c].to_numpy() for c in ("genre", "artist"))
+    _, g = np.unique(genre, return_inverse=True)
+    _, a = np.unique(artist, return_inverse=True)
+    logit = -1.2 + 0.5 * rng.normal(size=g.max() + 1)[g] + rng.normal(size=a.max() + 1)[a]
+    n_s = structure["n_ratings"].to_numpy() if "n_ratings" in structure else listener_counts(len(genre))
+    return rng.binomial(n_s, 1 / (1 + np.exp(-logit))) / n_s
 
 
 def simulate(
@@ -177,6 +220,9 @@ def null_run(
     out, statistics = {}, {}
     for test in wanted:
         target, kind = test.split("/")
+        if target == "shares_beyond_genre":
+            out[test] = _shares_p(structure, null, seed, votes[kind], permutations, k, album if albums else None)
+            continue
         y = genre if target in ("genre", "exp4") else emotion
         source = "exp4" if target == "exp4" else kind
         if source not in statistics:
@@ -188,6 +234,18 @@ def null_run(
         exchange = exchange_of(artist, album if albums else None, len(y), genre if target == "beyond_genre" else None)
         out[test] = inference.permutation_test(y, statistic, permutations, inference.stream(seed, test), exchange)[1]
     return out
+
+
+def _shares_p(
+    structure: pd.DataFrame, null: str, seed: int, votes: list[Votes], permutations: int, k: int, albums
+) -> float:
+    """The p-value of ``share_analyses.shares_beyond_genre`` on simulated rating shares (their own
+    stream), every split of ``votes`` in the statistic."""
+    mu = simulate_shares(structure, inference.stream(seed, "calibration", null, "shares"))
+    cfg = {"k": k, "ties": "sklearn", "seed": seed, "permutations": permutations, "permutation_splits": len(votes)}
+    genre, artist = structure["genre"].to_numpy(), structure["artist"].to_numpy()
+    table = shares_beyond_genre(mu[:, None], genre, votes, cfg, artist, albums, "artist", ["simulated"])
+    return float(table["within_genre_permutation_p"].iloc[0])
 
 
 def _old_p(y, votes, k, seed, kind, target, artist, album, genre, permutations) -> float:

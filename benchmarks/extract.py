@@ -46,14 +46,14 @@ def run_musicnn(args: argparse.Namespace) -> dict:
     import numpy as np
     import torch
 
-    from emotify_pipeline.features.networks import musicnn
+    from emotify_pipeline.features.networks import musicnn, musicnn_weights
 
     torch.set_num_threads(args.threads)
     paths = sorted(glob.glob(args.clips))[: args.n]
     root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
         weights = Path(tmp) / f"{args.musicnn_model}.pt"
-        musicnn.convert(musicnn.fetch_wheel(root / "resources" / "models"), args.musicnn_model, weights)
+        musicnn_weights.convert(musicnn_weights.fetch_wheel(root / "resources" / "models"), args.musicnn_model, weights)
         port = musicnn.load_port(weights)
 
     def inputs(path: str) -> np.ndarray:
@@ -69,24 +69,16 @@ def run_musicnn(args: argparse.Namespace) -> dict:
             for x in batches:
                 port(x)["penultimate"].mean(dim=0)
     if args.mode == "musicnn":
-        from emotify_pipeline.features.extract import ClipPatches, _collate_patches, extract_features, resolve_workers
+        from emotify_pipeline.features.execution import resolve_workers
+        from emotify_pipeline.features.extract import extract_features
         from emotify_pipeline.features.spectrogram import SpectrogramParams
 
         sp = SpectrogramParams(duration=args.duration, min_duration=min(args.duration, 1.0))
         workers = resolve_workers(args.workers, "cpu", args.threads)
         forward = musicnn.make_forward(port, "penultimate", "mean")
+        dataset, collate = musicnn.ClipPatches(paths, sp), musicnn.collate_patches
         t0 = time.perf_counter()
-        for _ in extract_features(
-            paths,
-            sp,
-            None,
-            "",
-            batch_size=args.batch_size,
-            num_workers=workers,
-            batcher=forward,
-            dataset=ClipPatches(paths, sp),
-            collate=_collate_patches,
-        ):
+        for _ in extract_features(dataset, collate, forward, args.batch_size, workers):
             pass
         result["workers"] = workers
     wall = time.perf_counter() - t0
@@ -106,14 +98,11 @@ def run_mode(args: argparse.Namespace) -> dict:
     import numpy as np
     import torch
 
-    from emotify_pipeline.features.extract import (
-        build_vgg19,
-        extract_features,
-        make_forward,
-        resolve_device,
-        resolve_precision,
-        resolve_workers,
-    )
+    from emotify_pipeline.features.execution import resolve_device, resolve_precision, resolve_workers
+    from emotify_pipeline.features.extract import extract_features
+    from emotify_pipeline.features.networks.base import AdaptiveBatcher
+    from emotify_pipeline.features.networks.inputs import ClipImages, collate_images
+    from emotify_pipeline.features.networks.vgg19 import build_vgg19, make_forward
     from emotify_pipeline.features.spectrogram import SpectrogramParams, clip_image
 
     torch.set_num_threads(args.threads)
@@ -148,7 +137,11 @@ def run_mode(args: argparse.Namespace) -> dict:
                     naive_net(torch.from_numpy(clip_image(p, sp))[None].to(device)).flatten(1).cpu().numpy()
             else:
                 t0 = time.perf_counter()
-                for _ in extract_features(paths, sp, model, args.pooling, device, args.batch_size, workers, precision):
+                batcher = AdaptiveBatcher(forward, args.batch_size)
+                rows = extract_features(
+                    ClipImages(paths, sp), collate_images, batcher, args.batch_size, workers, device
+                )
+                for _ in rows:
                     pass
                 result["workers"] = workers
         if device == "cuda":

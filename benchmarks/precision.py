@@ -34,9 +34,11 @@ def main() -> None:
     import torch
 
     from emotify_pipeline.core.emotify import EMOTIONS
-    from emotify_pipeline.data.dataset import build_track_table, read_annotations
+    from emotify_pipeline.data.annotations import read_annotations
     from emotify_pipeline.data.labels import binary_labels, rating_shares
-    from emotify_pipeline.features.extract import build_vgg19, extract_features
+    from emotify_pipeline.data.tracks import build_track_table
+    from emotify_pipeline.features.extract import extract_features
+    from emotify_pipeline.features.networks.vgg19 import NETWORK, build_vgg19
     from emotify_pipeline.features.spectrogram import SpectrogramParams
     from emotify_pipeline.neighbours import knn
     from emotify_pipeline.neighbours.splits import resampled_splits
@@ -51,10 +53,12 @@ def main() -> None:
     feats = {}
     for precision in ("fp32", "bf16"):
         model, _ = build_vgg19("random", 0, "pool5")
-        for _ in extract_features(paths[:8], sp, model, "flatten", args.device, 8, 0, precision):
+        batcher = NETWORK.batcher(model, {"pooling": "flatten"}, args.device, precision, 8)
+        warm_up, collate = NETWORK.inputs(paths[:8], sp)
+        for _ in extract_features(warm_up, collate, batcher, 8, 0, args.device):
             pass  # warm-up (cuDNN's algorithm search, first allocations): not timed
         t0 = time.perf_counter()
-        batches = extract_features(paths, sp, model, "flatten", args.device, 8, args.workers, precision)
+        batches = extract_features(NETWORK.inputs(paths, sp)[0], collate, batcher, 8, args.workers, args.device)
         feats[precision] = np.concatenate([b for _, b in batches]).astype(np.float64)
         dt = time.perf_counter() - t0
         print(

@@ -161,7 +161,7 @@ def stage(name: str, work: Path, repeats: int, ablation_repeats: int, permutatio
             extra["rankings"] = len(items)
         elif name == "pca":
             from emotify_pipeline.neighbours.columns import open_columns
-            from emotify_pipeline.study.experiments import gram_pca_frame
+            from emotify_pipeline.study.pca import gram_pca_frame
 
             with open_columns(store, ids) as x:
                 _, explained = gram_pca_frame(x, tracks)

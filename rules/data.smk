@@ -1,10 +1,18 @@
 # Stage 1 - data: the demo generator, the official download, validation and the track table.
+# from common.smk: PREFLIGHT, all_audio_content, track_table_inputs
+from emotify_pipeline.plumbing.paths import annotations_path, audio_root, demo_audio_files, entry
+from emotify_pipeline.plumbing.provenance import code_digest
+from emotify_pipeline.plumbing.settings import (
+    audio_policy_params,
+    check_catalogue,
+    demo_catalogue_digest,
+)
 
 
 rule make_demo:
     output:
         csv="resources/demo/data.csv",
-        audio=demo_audio_files(),
+        audio=demo_audio_files(config),
     log:
         "logs/make_demo.log",
     benchmark:
@@ -15,7 +23,7 @@ rule make_demo:
     params:
         code=code_digest("make_demo"),
         demo=config["demo"],
-        catalogue=demo_catalogue_digest(),
+        catalogue=demo_catalogue_digest(config),
     script:
         entry("make_demo")
 
@@ -55,7 +63,7 @@ checkpoint download_audio:
 
 rule validate_annotations:
     input:
-        csv=annotations_path(),
+        csv=annotations_path(config),
     output:
         csv="results/data/annotations.csv",
         report="results/data/annotations_report.json",
@@ -89,13 +97,13 @@ rule track_table:
         "../envs/data.yaml"
     params:
         code=code_digest("track_table"),
-        audio_root=audio_root(),
-        track_ids=track_ids_param(),
+        audio_root=audio_root(config),
+        track_ids=PREFLIGHT.track_ids_param(),
         content=all_audio_content,
         ext=config["data"]["audio_ext"],
         require_all_audio=config["data"]["require_all_audio"],
         on_bad_audio=config["data"]["on_bad_audio"],
-        check_catalogue=check_catalogue(),
-        audio_policy=audio_policy_params(),
+        check_catalogue=check_catalogue(config),
+        audio_policy=audio_policy_params(config),
     script:
         entry("track_table")

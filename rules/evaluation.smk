@@ -1,21 +1,39 @@
 # Stage 4b - beyond the paper: repeated and grouped splits with intervals, baselines and
 # permutation tests; the human ceiling; ablations with production descriptors. The splits and
 # neighbour rankings come from stage 4a; the jobs here vote.
+from emotify_pipeline.plumbing.paths import (
+    BEYOND_TABLES,
+    audio_features,
+    entry,
+    evaluation_table,
+    feature_file,
+    model_evaluation,
+)
+from emotify_pipeline.plumbing.provenance import code_digest
+from emotify_pipeline.plumbing.settings import (
+    ablation_kinds,
+    beyond_genre_kind,
+    compared_models,
+    evaluation_kinds,
+    evaluation_params,
+    feature_models,
+    vote_params,
+)
 
 
 rule evaluate_repeated:
     input:
-        splits=[f"results/splits/{kind}.csv" for kind in EVALUATION_KINDS],
-        neighbours=[f"results/neighbours/{kind}/audio.h5" for kind in EVALUATION_KINDS],
+        splits=[f"results/splits/{kind}.csv" for kind in evaluation_kinds(config)],
+        neighbours=[f"results/neighbours/{kind}/audio.h5" for kind in evaluation_kinds(config)],
         ratings="results/neighbours/random/ratings.h5",
         labels="results/tables/gems_labels.csv",
     output:
         summary=report(
-            "results/evaluation/repeated_summary.csv",
+            BEYOND_TABLES["repeated_summary"],
             caption="../report/repeated.rst",
             category="Beyond the paper",
         ),
-        repeats="results/evaluation/repeated_accuracies.csv",
+        repeats=evaluation_table("repeated_accuracies"),
     log:
         "logs/evaluate_repeated.log",
     benchmark:
@@ -24,8 +42,10 @@ rule evaluate_repeated:
         "../envs/ml.yaml"
     params:
         code=code_digest("evaluate_repeated"),
-        evaluation=evaluation_params("permutations", "permutation_splits", "confidence", "seed"),
-        kinds=EVALUATION_KINDS,
+        evaluation=evaluation_params(
+            config, "permutations", "permutation_splits", "confidence", "seed"
+        ),
+        kinds=evaluation_kinds(config),
         k=config["knn"]["k"],
         ties=config["knn"]["ties"],
     script:
@@ -36,13 +56,15 @@ rule evaluate_repeated:
 # same split tables, from its own audio rankings
 rule evaluate_model:
     input:
-        splits=[f"results/splits/{kind}.csv" for kind in EVALUATION_KINDS],
-        neighbours=expand("results/neighbours/{kind}/audio-{{model}}.h5", kind=EVALUATION_KINDS),
+        splits=[f"results/splits/{kind}.csv" for kind in evaluation_kinds(config)],
+        neighbours=expand(
+            "results/neighbours/{kind}/audio-{{model}}.h5", kind=evaluation_kinds(config)
+        ),
         ratings="results/neighbours/random/ratings.h5",
         labels="results/tables/gems_labels.csv",
     output:
-        summary="results/evaluation/models/{model}/repeated_summary.csv",
-        repeats="results/evaluation/models/{model}/repeated_accuracies.csv",
+        summary=evaluation_table("repeated_summary", "{model}"),
+        repeats=evaluation_table("repeated_accuracies", "{model}"),
     log:
         "logs/evaluate_model/{model}.log",
     benchmark:
@@ -51,8 +73,10 @@ rule evaluate_model:
         "../envs/ml.yaml"
     params:
         code=code_digest("evaluate_repeated"),
-        evaluation=evaluation_params("permutations", "permutation_splits", "confidence", "seed"),
-        kinds=EVALUATION_KINDS,
+        evaluation=evaluation_params(
+            config, "permutations", "permutation_splits", "confidence", "seed"
+        ),
+        kinds=evaluation_kinds(config),
         k=config["knn"]["k"],
         ties=config["knn"]["ties"],
     script:
@@ -61,12 +85,12 @@ rule evaluate_model:
 
 rule compare_models:
     input:
-        summaries=[model_evaluation(m, "repeated_summary") for m in FEATURE_MODELS],
-        repeats=[model_evaluation(m, "repeated_accuracies") for m in FEATURE_MODELS],
-        beyond=[model_evaluation(m, "emotion_beyond_genre") for m in FEATURE_MODELS],
+        summaries=[model_evaluation(config, m, "repeated_summary") for m in feature_models(config)],
+        repeats=[model_evaluation(config, m, "repeated_accuracies") for m in feature_models(config)],
+        beyond=[model_evaluation(config, m, "emotion_beyond_genre") for m in feature_models(config)],
         # each network named by the features its classifiers read (the study's: reduced when
         # features.reduce is set; a compared network's: as extracted)
-        features=[audio_features(None), *[feature_file(m) for m in COMPARE_MODELS]],
+        features=[audio_features(config), *[feature_file(m) for m in compared_models(config)]],
     output:
         csv=report(
             "results/tables/model_comparison.csv",
@@ -83,7 +107,7 @@ rule compare_models:
         "../envs/ml.yaml"
     params:
         code=code_digest("compare_models"),
-        models=FEATURE_MODELS,
+        models=feature_models(config),
         confidence=config["evaluation"]["confidence"],
         data_label=config["run_label"],
     script:
@@ -95,7 +119,7 @@ rule human_ceiling:
         annotations="results/data/annotations.csv",
     output:
         csv=report(
-            "results/evaluation/human_ceiling.csv",
+            BEYOND_TABLES["human_ceiling"],
             caption="../report/ceiling.rst",
             category="Beyond the paper",
         ),
@@ -107,7 +131,9 @@ rule human_ceiling:
         "../envs/ml.yaml"
     params:
         code=code_digest("human_ceiling"),
-        evaluation=evaluation_params("ceiling_splits", "ceiling_bootstrap", "confidence", "seed"),
+        evaluation=evaluation_params(
+            config, "ceiling_splits", "ceiling_bootstrap", "confidence", "seed"
+        ),
         threshold=config["labels"]["threshold"],
     script:
         entry("human_ceiling")
@@ -116,12 +142,12 @@ rule human_ceiling:
 rule ablation_genre:
     input:
         split="results/splits/random.csv",
-        neighbours=[f"results/neighbours/{kind}/audio.h5" for kind in ABLATION_KINDS],
-        ablation=[f"results/neighbours/{kind}/ablation.h5" for kind in ABLATION_KINDS],
-        features=audio_features,
+        neighbours=[f"results/neighbours/{kind}/audio.h5" for kind in ablation_kinds(config)],
+        ablation=[f"results/neighbours/{kind}/ablation.h5" for kind in ablation_kinds(config)],
+        features=audio_features(config),
     output:
         csv=report(
-            "results/tables/ablation_genre.csv",
+            BEYOND_TABLES["ablation_genre"],
             caption="../report/ablation.rst",
             category="Beyond the paper",
         ),
@@ -134,7 +160,7 @@ rule ablation_genre:
         "../envs/ml.yaml"
     params:
         code=code_digest("ablation_genre"),
-        kinds=ABLATION_KINDS,
+        kinds=ablation_kinds(config),
         pca_components=config["evaluation"]["pca_components"],
         confidence=config["evaluation"]["confidence"],
         seed=config["evaluation"]["seed"],
@@ -149,12 +175,12 @@ rule ablation_genre:
 # cached rankings (emotion beyond genre: of the artist splits; the others: of the random splits).
 rule emotion_beyond_genre:
     input:
-        split=f"results/splits/{BEYOND_GENRE_KIND}.csv",
-        neighbours=f"results/neighbours/{BEYOND_GENRE_KIND}/audio.h5",
+        split=f"results/splits/{beyond_genre_kind(config)}.csv",
+        neighbours=f"results/neighbours/{beyond_genre_kind(config)}/audio.h5",
         labels="results/tables/gems_labels.csv",
     output:
         csv=report(
-            "results/evaluation/emotion_beyond_genre.csv",
+            evaluation_table("emotion_beyond_genre"),
             caption="../report/beyond_genre.rst",
             category="Beyond the paper",
         ),
@@ -166,8 +192,8 @@ rule emotion_beyond_genre:
         "../envs/ml.yaml"
     params:
         code=code_digest("emotion_beyond_genre"),
-        cfg=vote_params("permutations", "permutation_splits", "confidence", "seed"),
-        kind=BEYOND_GENRE_KIND,
+        cfg=vote_params(config, "permutations", "permutation_splits", "confidence", "seed"),
+        kind=beyond_genre_kind(config),
     script:
         entry("emotion_beyond_genre")
 
@@ -175,11 +201,11 @@ rule emotion_beyond_genre:
 # The same analysis for a network compared with the study's (features.compare), on the same splits
 rule model_beyond_genre:
     input:
-        split=f"results/splits/{BEYOND_GENRE_KIND}.csv",
-        neighbours=f"results/neighbours/{BEYOND_GENRE_KIND}/audio-{{model}}.h5",
+        split=f"results/splits/{beyond_genre_kind(config)}.csv",
+        neighbours=f"results/neighbours/{beyond_genre_kind(config)}/audio-{{model}}.h5",
         labels="results/tables/gems_labels.csv",
     output:
-        csv="results/evaluation/models/{model}/emotion_beyond_genre.csv",
+        csv=evaluation_table("emotion_beyond_genre", "{model}"),
     log:
         "logs/model_beyond_genre/{model}.log",
     benchmark:
@@ -188,8 +214,8 @@ rule model_beyond_genre:
         "../envs/ml.yaml"
     params:
         code=code_digest("emotion_beyond_genre"),
-        cfg=vote_params("permutations", "permutation_splits", "confidence", "seed"),
-        kind=BEYOND_GENRE_KIND,
+        cfg=vote_params(config, "permutations", "permutation_splits", "confidence", "seed"),
+        kind=beyond_genre_kind(config),
     script:
         entry("emotion_beyond_genre")
 
@@ -202,7 +228,7 @@ rule genre_claims:
         labels="results/tables/gems_labels.csv",
     output:
         csv=report(
-            "results/evaluation/genre_claims.csv",
+            evaluation_table("genre_claims"),
             caption="../report/genre_claims.rst",
             category="Beyond the paper",
         ),
@@ -214,7 +240,7 @@ rule genre_claims:
         "../envs/ml.yaml"
     params:
         code=code_digest("genre_claims"),
-        cfg=vote_params("seed", "confidence"),
+        cfg=vote_params(config, "seed", "confidence"),
     script:
         entry("genre_claims")
 
@@ -226,7 +252,7 @@ rule k_sensitivity:
         labels="results/tables/gems_labels.csv",
     output:
         csv=report(
-            "results/evaluation/k_sensitivity.csv",
+            BEYOND_TABLES["k_sensitivity"],
             caption="../report/k_sensitivity.rst",
             category="Beyond the paper",
         ),
@@ -238,6 +264,6 @@ rule k_sensitivity:
         "../envs/ml.yaml"
     params:
         code=code_digest("k_sensitivity"),
-        cfg=vote_params("k_values", "confidence", "seed", with_k=False),
+        cfg=vote_params(config, "k_values", "confidence", "seed", with_k=False),
     script:
         entry("k_sensitivity")

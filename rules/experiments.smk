@@ -2,6 +2,10 @@
 # KNN on one random stratified split. The
 # neighbour rankings come from stage 4a; these jobs only vote, and the PCA figures' inputs
 # (rule pca) do not depend on k except through Experiment IV.
+# from common.smk: experiment_inputs, pca_inputs
+from emotify_pipeline.plumbing.inputs import EXPERIMENT_NAMES, PCA_EXPERIMENTS
+from emotify_pipeline.plumbing.paths import entry, experiment_outputs, pca_outputs
+from emotify_pipeline.plumbing.provenance import code_digest
 
 
 rule experiment:
@@ -14,7 +18,7 @@ rule experiment:
     benchmark:
         "results/benchmarks/experiment/{exp}.tsv"
     wildcard_constraints:
-        exp="|".join(EXPERIMENTS),
+        exp="|".join(EXPERIMENT_NAMES),
     conda:
         "../envs/ml.yaml"
     params:
@@ -30,8 +34,7 @@ rule pca:
     input:
         unpack(pca_inputs),
     output:
-        pca="results/experiments/{exp}/pca.csv",
-        info="results/experiments/{exp}/pca.json",
+        **pca_outputs("{exp}"),
     log:
         "logs/pca/{exp}.log",
     benchmark:

@@ -2,6 +2,13 @@
 # features.model) -> HDF5 cache (GPU when present). Every network has its own files,
 # results/features/{model}.h5: a model evaluated beside the study's (features.compare) is
 # extracted by the same rules.
+# from common.smk: model_feature_params, shard_content, shard_inputs, shard_paths, weights_file_input
+from emotify_pipeline.core.emotify import IMAGENET_URL
+from emotify_pipeline.plumbing.paths import entry, feature_file, reduced_feature_file
+from emotify_pipeline.plumbing.provenance import code_digest
+from emotify_pipeline.plumbing.settings import audio_params, feature_params, study_model
+
+N_SHARDS = config["features"]["shards"]
 
 
 rule fetch_vgg19_weights:
@@ -35,7 +42,7 @@ rule check_weights:
         "../envs/features.yaml"
     params:
         code=code_digest("check_weights"),
-        features=feature_params("vgg19"),
+        features=feature_params(config, "vgg19"),
     script:
         entry("check_weights")
 
@@ -58,7 +65,7 @@ rule extract_shard:
         code=code_digest("extract_shard"),
         paths=shard_paths,
         content=shard_content,
-        audio=audio_params(),
+        audio=audio_params(config),
         spectrogram=config["spectrogram"],
         features=model_feature_params,
     script:
@@ -73,7 +80,7 @@ rule merge_features:
         ),
         tracks="results/tables/tracks.csv",
     output:
-        h5="results/features/{model}.h5",
+        h5=feature_file("{model}"),
     log:
         "logs/merge_features/{model}.log",
     benchmark:
@@ -84,7 +91,7 @@ rule merge_features:
         code=code_digest("merge_features"),
         # the settings its values come from: a changed setting whose extraction then fails or is
         # interrupted must not leave the old merged file looking up to date
-        audio=audio_params(),
+        audio=audio_params(config),
         spectrogram=config["spectrogram"],
         features=model_feature_params,
     script:
@@ -93,9 +100,9 @@ rule merge_features:
 
 rule reduce_features:
     input:
-        h5=feature_file(MODEL),
+        h5=feature_file(study_model(config)),
     output:
-        h5=f"results/features/{MODEL}_reduced.h5",
+        h5=reduced_feature_file(config),
     log:
         "logs/reduce_features.log",
     benchmark:
@@ -119,7 +126,7 @@ rule reduce_features:
 rule production_features:
     input:
         tracks="results/tables/tracks.csv",
-        features=feature_file(MODEL),
+        features=feature_file(study_model(config)),
     output:
         csv="results/features/production.csv",
     log:

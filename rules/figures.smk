@@ -2,6 +2,11 @@
 # the ablation and the k sweep. One job draws them all: starting Python and importing seaborn
 # cost more than drawing a figure, so a knn.k change or a rating edit redraws every figure in
 # one process (its workers draw them in parallel) rather than starting one process per figure.
+# Every figure's kind, title and inputs come from the study table (emotify_pipeline/plumbing/figure_specs.py).
+# from common.smk: figure_input_files
+from emotify_pipeline.plumbing import figure_specs
+from emotify_pipeline.plumbing.paths import entry, figure_file
+from emotify_pipeline.plumbing.provenance import code_digest
 
 
 rule figures:
@@ -10,12 +15,12 @@ rule figures:
     output:
         **{
             fig: report(
-                f"results/figures/{fig}.png",
+                figure_file(fig),
                 caption="../report/figure.rst",
                 category="Figures",
                 labels={"figure": fig},
             )
-            for fig in ALL_FIGURES
+            for fig in figure_specs.ALL_FIGURES
         },
     log:
         "logs/figures.log",
@@ -26,7 +31,7 @@ rule figures:
     threads: 2
     params:
         code=code_digest("figures"),
-        figures=figure_specs(),
+        figures=figure_specs.figure_specs(config),
         data_label=config["run_label"],
         dpi=config["figures"]["dpi"],
     script:

@@ -1,4 +1,6 @@
 # Stage 2 - labels: mu(s, k), then the per-emotion median m_k and label = 1 iff mu > m_k.
+from emotify_pipeline.plumbing.paths import entry
+from emotify_pipeline.plumbing.provenance import code_digest
 
 
 rule gems_ratings:

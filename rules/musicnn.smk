@@ -1,6 +1,10 @@
 # A music-trained network beside VGG19: the musicnn package's weights, converted once.
-# The package's checkpoints are read with NumPy (no TensorFlow); the port and its proof against
-# the original TensorFlow graph live in emotify_pipeline/features/networks/musicnn.py and tests/test_musicnn.py.
+# The package's checkpoints are read with NumPy (no TensorFlow): the port lives in
+# emotify_pipeline/features/networks/musicnn.py, the conversion in musicnn_weights.py, and the
+# proof against the original TensorFlow graph in tests/test_musicnn.py.
+from emotify_pipeline.features.networks.musicnn import MODELS as MUSICNN_MODELS
+from emotify_pipeline.plumbing.paths import entry
+from emotify_pipeline.plumbing.provenance import code_digest
 
 
 # The package file from the registry (pip download), or put in resources/models/ by hand. No
@@ -29,7 +33,7 @@ rule convert_musicnn:
     benchmark:
         "results/benchmarks/convert_musicnn/{model}.tsv"
     wildcard_constraints:
-        model="MSD_musicnn|MTT_musicnn",
+        model="|".join(MUSICNN_MODELS),
     conda:
         "../envs/features.yaml"
     params:

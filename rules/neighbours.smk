@@ -1,6 +1,10 @@
 # Stage 4a - splits and neighbour rankings, drawn and computed once: the rankings keep the
 # neighbours any configured k can use (depth: the largest of knn.k and evaluation.k_values), so a
 # change of knn.k within that depth only reruns the votes (experiments, evaluation, ablation).
+# from common.smk: COMPARED_INPUTS, neighbour_inputs, neighbour_job_inputs, resample_inner_folds, split_repeats
+from emotify_pipeline.plumbing.settings import ranking_depth
+from emotify_pipeline.plumbing.paths import audio_features, entry
+from emotify_pipeline.plumbing.provenance import code_digest
 
 
 rule split:
@@ -27,7 +31,7 @@ rule split:
 rule resample_splits:
     input:
         tracks="results/tables/tracks.csv",
-        features=audio_features,
+        features=audio_features(config),
     output:
         split="results/splits/{kind}.csv",
         sizes="results/splits/{kind}_sizes.csv",
@@ -68,8 +72,8 @@ rule neighbours:
         mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:
         code=code_digest("neighbours"),
-        depth=ranking_depth(),
-        repeats=lambda w: 1 if w.splits == "paper" else config["evaluation"]["repeats"],
+        depth=ranking_depth(config),
+        repeats=split_repeats,
     script:
         entry("neighbours")
 
@@ -97,7 +101,7 @@ rule neighbours_part:
         mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:
         code=code_digest("neighbours"),
-        depth=ranking_depth(),
+        depth=ranking_depth(config),
     script:
         entry("neighbours")
 
@@ -105,7 +109,7 @@ rule neighbours_part:
 rule ablation_neighbours:
     input:
         split="results/splits/{kind}.csv",
-        features=audio_features,
+        features=audio_features(config),
         production="results/features/production.csv",
     output:
         h5="results/neighbours/{kind}/ablation.h5",
@@ -124,6 +128,6 @@ rule ablation_neighbours:
         code=code_digest("ablation_neighbours"),
         repeats=config["evaluation"]["ablation_repeats"],
         pca_components=config["evaluation"]["pca_components"],
-        depth=ranking_depth(),
+        depth=ranking_depth(config),
     script:
         entry("ablation_neighbours")

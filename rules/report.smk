@@ -1,22 +1,37 @@
 # Stage 6 - Table 1 and the summary that sets our numbers beside the paper's.
+# from common.smk: comparison_input
+from emotify_pipeline.plumbing.inputs import EXPERIMENT_NAMES
+from emotify_pipeline.plumbing.paths import (
+    BEYOND_TABLES,
+    audio_features,
+    entry,
+    evaluation_table,
+    experiment_outputs,
+)
+from emotify_pipeline.plumbing.provenance import code_digest
+from emotify_pipeline.plumbing.settings import evaluation_kinds
 
 
 rule summary:
     input:
         unpack(comparison_input),
-        exp2="results/experiments/exp2_emotion_from_audio/metrics.json",
-        metrics=[f"results/experiments/{name}/metrics.json" for name in EXPERIMENTS],
-        features=audio_features,
-        repeated="results/evaluation/repeated_summary.csv",
-        ceiling="results/evaluation/human_ceiling.csv",
+        exp2=experiment_outputs("exp2_emotion_from_audio")["metrics"],
+        metrics=[experiment_outputs(name)["metrics"] for name in EXPERIMENT_NAMES],
+        features=audio_features(config),
+        repeated=BEYOND_TABLES["repeated_summary"],
+        ceiling=BEYOND_TABLES["human_ceiling"],
         thresholds="results/tables/gems_thresholds.csv",
-        ablation="results/tables/ablation_genre.csv",
-        beyond="results/evaluation/emotion_beyond_genre.csv",
-        claims="results/evaluation/genre_claims.csv",
-        k_sensitivity="results/evaluation/k_sensitivity.csv",
+        ablation=BEYOND_TABLES["ablation_genre"],
+        beyond=evaluation_table("emotion_beyond_genre"),
+        claims=evaluation_table("genre_claims"),
+        k_sensitivity=BEYOND_TABLES["k_sensitivity"],
         tracks="results/tables/tracks.csv",
         annotations_report="results/data/annotations_report.json",
-        sizes=[f"results/splits/{kind}_sizes.csv" for kind in EVALUATION_KINDS if kind != "random"],
+        sizes=[
+            f"results/splits/{kind}_sizes.csv"
+            for kind in evaluation_kinds(config)
+            if kind != "random"
+        ],
     output:
         table1_csv=report(
             "results/tables/table1_emotion_accuracy.csv",
@@ -31,6 +46,7 @@ rule summary:
         ),
         extended_md="results/tables/table1_extended.md",
         summary=report("results/summary.md", caption="../report/summary.rst", category="Summary"),
+        findings="results/findings.rst",
     log:
         "logs/summary.log",
     benchmark:

@@ -11,7 +11,7 @@ from emotify_pipeline.core.emotify import GENRES
 from emotify_pipeline.neighbours import geometry, knn
 from emotify_pipeline.neighbours.splits import resampled_splits
 from emotify_pipeline.study.analyses import emotion_beyond_genre, genre_claims, k_sensitivity
-from emotify_pipeline.study.evaluation import Votes, predict
+from emotify_pipeline.study.votes import Votes, predict
 
 
 def _votes(x: np.ndarray, y: np.ndarray, repeats: int = 6, seed: int = 0) -> list[Votes]:

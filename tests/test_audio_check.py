@@ -10,8 +10,9 @@ from conftest import SHARED, needs_shared
 
 from emotify_pipeline.core.errors import EmotifyError
 from emotify_pipeline.data.audio_check import scan_mpeg
-from emotify_pipeline.data.dataset import AudioPolicy, build_track_table, inspect_audio, read_tags
 from emotify_pipeline.data.demo import write_mp3
+from emotify_pipeline.data.probe import read_tags
+from emotify_pipeline.data.tracks import AudioPolicy, build_track_table, inspect_audio
 
 POLICY = AudioPolicy(offset=0.0, duration=3.0, min_duration=0.5)
 TAGS = {"title": "t", "artist": "a", "album": "b", "year": "2001", "genre": "Rock", "track": "1"}

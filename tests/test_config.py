@@ -75,7 +75,7 @@ def test_command_line_lists_get_the_schema_types() -> None:
 
 
 def test_the_schema_offers_exactly_the_layers_and_poolings_the_extractor_knows() -> None:
-    from emotify_pipeline.features.extract import FC_LAYERS, LAYERS, POOLINGS
+    from emotify_pipeline.features.networks.vgg19 import FC_LAYERS, LAYERS, POOLINGS
 
     feats = SCHEMA["properties"]["features"]["properties"]
     assert sorted(feats["layer"]["enum"]) == sorted([*LAYERS, *FC_LAYERS])

@@ -9,13 +9,10 @@ from conftest import SHARED, needs_shared
 
 from emotify_pipeline.core.emotify import ANNOTATION_COLUMNS, EMOTIONS
 from emotify_pipeline.core.errors import EmotifyError
-from emotify_pipeline.data.dataset import (
-    AudioPolicy,
-    build_track_table,
-    expected_audio_paths,
-    read_annotations,
-    read_tags,
-)
+from emotify_pipeline.data.annotations import read_annotations
+from emotify_pipeline.data.mapping import expected_audio_paths
+from emotify_pipeline.data.probe import read_tags
+from emotify_pipeline.data.tracks import AudioPolicy, build_track_table
 
 SHORT = AudioPolicy(duration=1.0, min_duration=0.5)  # the 1 s test clips are whole and usable
 
@@ -128,7 +125,8 @@ def test_every_remaining_id_keeps_its_own_file_when_rows_and_files_go(tmp_path: 
 
 @needs_shared
 def test_a_cut_copy_with_its_id3v1_tag_appended_again_is_caught_by_the_archive_duration(tmp_path: Path) -> None:
-    from emotify_pipeline.data.dataset import catalogue_problem, probe_audio, read_catalogue
+    from emotify_pipeline.data.catalogue import catalogue_problem, read_catalogue
+    from emotify_pipeline.data.probe import probe_audio
 
     data = (SHARED / "emotifymusic" / "rock" / "3.mp3").read_bytes()
     assert data[-128:-125] == b"TAG"
@@ -212,7 +210,7 @@ def test_real_clips_map_by_rank_and_tags_are_read() -> None:
 
 
 def test_duplicate_rows_are_counted_and_dropped_only_on_request() -> None:
-    from emotify_pipeline.data.dataset import handle_duplicate_rows
+    from emotify_pipeline.data.annotations import handle_duplicate_rows
 
     rows = pd.DataFrame({"track id": [1, 1, 1, 2, 2], "genre": ["classical"] * 3 + ["pop"] * 2, "x": [0, 0, 1, 5, 5]})
     kept, report = handle_duplicate_rows(rows, "keep")
@@ -224,9 +222,33 @@ def test_duplicate_rows_are_counted_and_dropped_only_on_request() -> None:
 
 @needs_shared
 def test_the_real_data_csv_has_its_verbatim_duplicates_counted() -> None:
-    from emotify_pipeline.data.dataset import handle_duplicate_rows
+    from emotify_pipeline.data.annotations import handle_duplicate_rows
 
     data = read_annotations(SHARED / "data.csv")
     _, report = handle_duplicate_rows(data, "keep")
     assert report["rows"] == 8407 and report["duplicate_rows"] == 140
     assert report["distinct_repeated_rows"] == 74 and report["most_copies"] == 21
+
+
+def test_validate_annotations_writes_the_rows_to_use_and_the_duplicate_report(tmp_path: Path) -> None:
+    import json
+
+    from emotify_pipeline.data.annotations import validate_annotations
+
+    source = _write(tmp_path, [HEADER, _row(101), _row(101), _row(5, "classical")])
+    out, report = tmp_path / "annotations.csv", tmp_path / "report.json"
+    data = validate_annotations(source, out, report, duplicate_rows="drop")
+    assert pd.read_csv(out)["track id"].tolist() == [101, 5] == data["track id"].tolist()
+    written = json.loads(report.read_text())
+    assert written["file"] == str(source) and written["duplicate_lines"] == [3] and written["rows_used"] == 2
+
+
+def test_the_track_table_reads_its_ids_from_the_params_or_else_the_annotations(tmp_path: Path) -> None:
+    from emotify_pipeline.data.annotations import annotated_tracks
+
+    given = annotated_tracks("101:rock;5:classical")
+    assert given["track id"].tolist() == [101, 5] and given["genre"].tolist() == ["rock", "classical"]
+    read = annotated_tracks("", _write(tmp_path, [HEADER, _row(102)]))
+    assert read["track id"].tolist() == [102]
+    with pytest.raises(EmotifyError, match="neither"):
+        annotated_tracks("")

@@ -14,7 +14,8 @@ from emotify_pipeline.neighbours.knn import vote
 from emotify_pipeline.neighbours.splits import grouped_splits, read_splits, split_table
 from emotify_pipeline.neighbours.splits import resampled_splits as make_splits
 from emotify_pipeline.stats import inference
-from emotify_pipeline.study.evaluation import evaluate_all, human_ceiling
+from emotify_pipeline.study.ceiling import human_ceiling
+from emotify_pipeline.study.evaluation import evaluate_all
 
 
 def _meta(per_genre: int = 12, artists: int = 3) -> pd.DataFrame:
@@ -43,7 +44,8 @@ def test_grouped_splits_keep_groups_apart_and_are_seeded() -> None:
 
 
 def test_permutation_p_value_separates_signal_from_noise() -> None:
-    from emotify_pipeline.study.evaluation import Votes, excess_statistic
+    from emotify_pipeline.study.permutation import excess_statistic
+    from emotify_pipeline.study.votes import Votes
 
     rng = np.random.default_rng(0)
     y = np.repeat(np.array(GENRES), 10)
@@ -69,7 +71,8 @@ def test_permutation_p_value_separates_signal_from_noise() -> None:
 
 
 def test_batched_statistic_matches_predict_with_random_ties() -> None:
-    from emotify_pipeline.study.evaluation import Votes, excess_statistic, predict
+    from emotify_pipeline.study.permutation import excess_statistic
+    from emotify_pipeline.study.votes import Votes, predict
 
     rng = np.random.default_rng(5)
     y = np.array(GENRES * 20)

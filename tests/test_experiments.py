@@ -75,7 +75,7 @@ def test_emotion_experiment_outputs() -> None:
 
 
 def test_pca_frame_keeps_the_split_columns() -> None:
-    from emotify_pipeline.study.experiments import pca_frame
+    from emotify_pipeline.study.pca import pca_frame
 
     split = make_split(_tracks(), 0.3, seed=0)
     x = np.random.default_rng(2).normal(size=(40, 7))
@@ -90,10 +90,9 @@ def test_a_new_experiment_row_gets_the_pca_its_table_row_names(tmp_path, monkeyp
     import json
     import logging
     from dataclasses import replace
-    from types import SimpleNamespace
 
     from emotify_pipeline.study import table as study
-    from emotify_pipeline.study.experiments import pca_job
+    from emotify_pipeline.study.pca import write_pca
 
     tracks = _tracks()
     split = make_split(tracks, 0.3, seed=1)
@@ -105,17 +104,14 @@ def test_a_new_experiment_row_gets_the_pca_its_table_row_names(tmp_path, monkeyp
     odd = replace(new, name="exp6_odd", pca_input="spectra")
     monkeypatch.setattr(study, "EXPERIMENTS", (*study.EXPERIMENTS, new, odd))
 
-    def smk(exp: str) -> SimpleNamespace:
-        return SimpleNamespace(
-            wildcards=SimpleNamespace(exp=exp),
-            input=SimpleNamespace(split=str(tmp_path / "paper.csv"), ratings=str(tmp_path / "ratings.csv")),
-            output=SimpleNamespace(pca=str(tmp_path / f"{exp}.csv"), info=str(tmp_path / f"{exp}.json")),
-            params=SimpleNamespace(seed=0),
-        )
+    paths = {"split": str(tmp_path / "paper.csv"), "ratings": str(tmp_path / "ratings.csv")}
 
-    pca_job(smk(new.name), logging.getLogger("test"))
+    def pca(exp: str) -> None:
+        write_pca(exp, paths, 0, tmp_path / f"{exp}.csv", tmp_path / f"{exp}.json", logging.getLogger("test"))
+
+    pca(new.name)
     frame = pd.read_csv(tmp_path / f"{new.name}.csv")
     assert len(frame) == len(tracks) and {"pc1", "pc2"} <= set(frame.columns)
     assert json.loads((tmp_path / f"{new.name}.json").read_text())["experiment"] == new.name
     with pytest.raises(EmotifyError, match="exp6_odd: no PCA for the input 'spectra'"):
-        pca_job(smk(odd.name), logging.getLogger("test"))
+        pca(odd.name)

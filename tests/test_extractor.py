@@ -9,7 +9,8 @@ import torch
 
 from emotify_pipeline.core.errors import EmotifyError
 from emotify_pipeline.data.demo import write_mp3
-from emotify_pipeline.features.extract import LAYERS, build_vgg19, extract_features, pool_activations
+from emotify_pipeline.features.extract import extract_features
+from emotify_pipeline.features.networks.vgg19 import LAYERS, NETWORK, build_vgg19, pool_activations
 from emotify_pipeline.features.spectrogram import SpectrogramParams, clip_image
 from emotify_pipeline.features.store import read_feature_h5, write_feature_h5
 
@@ -17,6 +18,13 @@ from emotify_pipeline.features.store import read_feature_h5, write_feature_h5
 @pytest.fixture(scope="module")
 def pool5_model():
     return build_vgg19("random", seed=3, layer="pool5")
+
+
+def vgg19_rows(paths: list[str], sp: SpectrogramParams, model, pooling: str, batch_size: int, **kwargs):
+    """:func:`extract_features` of VGG19's inputs and forward pass (on the CPU, fp32)."""
+    dataset, collate = NETWORK.inputs(paths, sp)
+    batcher = NETWORK.batcher(model, {"pooling": pooling}, "cpu", "fp32", batch_size)
+    return extract_features(dataset, collate, batcher, batch_size, **kwargs)
 
 
 def test_layer_table_matches_torchvision() -> None:
@@ -75,12 +83,10 @@ def test_extract_and_cache_roundtrip(tmp_path: Path, pool5_model) -> None:
         path = tmp_path / f"{i}.mp3"
         write_mp3(path, (0.2 * rng.standard_normal(22050)).astype("float32"), 22050, tags)
         paths.append(str(path))
-    batches = list(extract_features(paths, sp, model, "flatten", batch_size=2))
+    batches = list(vgg19_rows(paths, sp, model, "flatten", batch_size=2))
     assert [b[0] for b in batches] == [0, 2]
     # decoding in a worker process gives the same rows
-    with_worker = np.concatenate(
-        [b[1] for b in extract_features(paths, sp, model, "flatten", batch_size=3, num_workers=1)]
-    )
+    with_worker = np.concatenate([b[1] for b in vgg19_rows(paths, sp, model, "flatten", batch_size=3, num_workers=1)])
     feats = np.concatenate([b[1] for b in batches])
     assert feats.shape == (3, 512 * 2 * (sp.n_frames // 32))
     # a batch gives what one clip at a time gives
@@ -90,7 +96,7 @@ def test_extract_and_cache_roundtrip(tmp_path: Path, pool5_model) -> None:
     # bit for bit whatever the batch size or the decoding worker (a lone clip runs as a pair):
     # what makes a resumed extraction equal an uninterrupted one
     assert with_worker.tobytes() == feats.tobytes()
-    one_by_one = np.concatenate([b[1] for b in extract_features(paths, sp, model, "flatten", batch_size=1)])
+    one_by_one = np.concatenate([b[1] for b in vgg19_rows(paths, sp, model, "flatten", batch_size=1)])
     assert one_by_one.tobytes() == feats.tobytes()
 
     index = {"track_id": [7, 3, 5], "genre": ["pop", "rock", "pop"]}
@@ -118,7 +124,7 @@ def test_extract_and_cache_roundtrip(tmp_path: Path, pool5_model) -> None:
 
 
 def test_analytic_shapes_match_the_network() -> None:
-    from emotify_pipeline.features.extract import activation_shape, feature_dim
+    from emotify_pipeline.features.networks.vgg19 import activation_shape, feature_dim
 
     model, _ = build_vgg19("random", seed=0, layer="fc7")
     for layer in ("conv1_1", "pool1", "conv3_2", "pool4", "pool5"):
@@ -134,7 +140,7 @@ def test_analytic_shapes_match_the_network() -> None:
 
 
 def test_out_of_memory_halves_the_batch_and_continues() -> None:
-    from emotify_pipeline.features.extract import AdaptiveBatcher
+    from emotify_pipeline.features.networks.base import AdaptiveBatcher
 
     calls: list[int] = []
 
@@ -161,7 +167,8 @@ def test_out_of_memory_halves_the_batch_and_continues() -> None:
 def test_shards_merge_into_the_unsharded_view(tmp_path: Path) -> None:
     import pandas as pd
 
-    from emotify_pipeline.features.store import merge_shards, shard_of
+    from emotify_pipeline.features.merge import merge_shards
+    from emotify_pipeline.features.store import shard_of
 
     rng = np.random.default_rng(0)
     paths = [f"music/{g}/{i}.mp3" for g in ("rock", "pop") for i in range(1, 6)]
@@ -253,10 +260,10 @@ def test_undecodable_clip_stops_or_is_recorded_with_skip(tmp_path: Path, pool5_m
     bad.write_bytes(b"")
     paths = [str(good), str(bad), str(good)]
     with pytest.raises(EmotifyError, match="bad.mp3: audio file is empty"):
-        list(extract_features(paths, sp, model, "mean", batch_size=3))
+        list(vgg19_rows(paths, sp, model, "mean", batch_size=3))
     failures: dict[int, str] = {}
     out = tmp_path / "shard.h5"
-    batches = extract_features(paths, sp, model, "mean", batch_size=3, failures=failures)
+    batches = vgg19_rows(paths, sp, model, "mean", batch_size=3, failures=failures)
     write_feature_h5(out, {"path": paths}, batches, {"layer": "pool5"}, failures=failures)
     assert list(failures) == [1]
     with h5py.File(out) as h5:
@@ -285,7 +292,8 @@ def test_a_weights_file_is_loaded_and_checked(tmp_path: Path) -> None:
 def test_decoder_refusals_stop_the_merge_or_are_left_out_and_nan_is_never_read(tmp_path: Path) -> None:
     import pandas as pd
 
-    from emotify_pipeline.features.store import merge_shards, skipped_at_extraction, tracks_with_features
+    from emotify_pipeline.features.merge import merge_shards
+    from emotify_pipeline.features.store import skipped_at_extraction, tracks_with_features
 
     paths = ["m/pop/1.mp3", "m/pop/2.mp3", "m/pop/3.mp3"]
     feats = np.arange(12, dtype="float32").reshape(3, 4)
@@ -313,7 +321,7 @@ def test_decoder_refusals_stop_the_merge_or_are_left_out_and_nan_is_never_read(t
 
 
 def test_bf16_support_is_detected_and_auto_stays_fp32_on_the_cpu() -> None:
-    from emotify_pipeline.features.extract import cpu_bf16_support, resolve_precision
+    from emotify_pipeline.features.execution import cpu_bf16_support, resolve_precision
 
     avx = "processor\t: 0\nflags\t\t: fpu sse avx512f avx512_bf16 avx512_vnni\n"
     amx = "flags\t\t: fpu avx512f amx_bf16 amx_tile\n"

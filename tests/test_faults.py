@@ -256,7 +256,7 @@ def test_kill_mid_shard_then_resume_from_the_checkpoint(demo_run: Path, tmp_path
 
 
 def test_a_checkpoint_is_used_only_for_the_same_settings_and_files(tmp_path: Path) -> None:
-    from emotify_pipeline.features.store import ShardCheckpoint
+    from emotify_pipeline.features.checkpoint import ShardCheckpoint
 
     shard = tmp_path / "vgg19_0-of-1.h5"
     settings = {"layer": "pool5", "precision": "fp32"}
@@ -282,14 +282,22 @@ LABEL_JOBS = {"gems_ratings", "gems_labels"}
     ("module", "must", "must_not"),
     [
         # a module reruns every rule whose script imports it (directly or through another module)
-        ("knn.py", ALL_EXPERIMENTS | EVALUATION | REPORTING, AUDIO_JOBS | LABEL_JOBS | {"track_table"}),
-        ("geometry.py", {"neighbours", "ablation_neighbours"} | ALL_EXPERIMENTS | EVALUATION, AUDIO_JOBS | {"split"}),
-        ("spectrogram.py", AUDIO_JOBS | AUDIO_CLASSIFIERS | EVALUATION | REPORTING, LABEL_JOBS | {"track_table"}),
-        ("gems_labels.py", LABEL_JOBS | {"human_ceiling", "evaluate_repeated"} | REPORTING, AUDIO_JOBS),
-        ("audio_check.py", {"track_table"} | AUDIO_CLASSIFIERS | REPORTING, {"extract_shard"}),
+        ("neighbours/knn.py", ALL_EXPERIMENTS | EVALUATION | REPORTING, AUDIO_JOBS | LABEL_JOBS | {"track_table"}),
+        (
+            "neighbours/geometry.py",
+            {"neighbours", "ablation_neighbours"} | ALL_EXPERIMENTS | EVALUATION,
+            AUDIO_JOBS | {"split"},
+        ),
+        (
+            "features/spectrogram.py",
+            AUDIO_JOBS | AUDIO_CLASSIFIERS | EVALUATION | REPORTING,
+            LABEL_JOBS | {"track_table"},
+        ),
+        ("data/labels.py", LABEL_JOBS | {"human_ceiling", "evaluate_repeated"} | REPORTING, AUDIO_JOBS),
+        ("data/audio_check.py", {"track_table"} | AUDIO_CLASSIFIERS | REPORTING, {"extract_shard"}),
         # the summary writer reruns the summary alone
         (
-            "summary.py",
+            "report/summary.py",
             {"summary", "all"},
             AUDIO_JOBS
             | LABEL_JOBS

@@ -11,10 +11,10 @@ from sklearn.decomposition import PCA
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
-from emotify_pipeline.core.emotify import GENRES
+from emotify_pipeline.core.emotify import EMOTIONS, GENRES
 from emotify_pipeline.core.errors import EmotifyError
 from emotify_pipeline.neighbours import columns as column_blocks
-from emotify_pipeline.neighbours import geometry, knn
+from emotify_pipeline.neighbours import geometry, gram, knn
 from emotify_pipeline.neighbours.ablation_rankings import pca_coordinates
 from emotify_pipeline.neighbours.splits import Split, inner_folds, read_splits, resampled_splits, split_table
 
@@ -96,16 +96,16 @@ def test_rankings_agree_with_scikit_learn_up_to_the_order_of_equal_distances() -
 def test_the_gram_error_bound_holds() -> None:
     x = _wide(seed=4)
     x[60] = x[:60].mean(axis=0)  # a test row at the training mean: its norm is tiny, the others' are not
-    xc, raw = geometry.centre(x)
+    xc, raw = gram.centre(x)
     sq = xc * xc
     for train, test in _pairs(len(x), seed=5):
-        _, w = geometry.training_scaling(raw, xc, sq, [train])
+        _, w = gram.training_scaling(raw, xc, sq, [train])
         w = w[0]
         norms = sq @ w
-        gram = norms[test][:, None] + norms[train][None, :] - 2.0 * ((xc[test] * w) @ xc[train].T)
+        by_gram = norms[test][:, None] + norms[train][None, :] - 2.0 * ((xc[test] * w) @ xc[train].T)
         exact = np.stack([(((xc[train] - xc[i]) ** 2) * w).sum(axis=1) for i in test])
-        bound = geometry.error_bound(norms[test], norms[train], xc.shape[1])
-        assert (np.abs(gram - exact) <= bound).all()
+        bound = gram.error_bound(norms[test], norms[train], xc.shape[1])
+        assert (np.abs(by_gram - exact) <= bound).all()
         assert np.median(bound[exact > 0] / exact[exact > 0]) < 1e-9  # tight: only near-ties are recomputed
 
 
@@ -117,8 +117,8 @@ def test_training_scaling_is_standard_scalers_near_constant_columns_included() -
     x[:3, 1000] = 5.0
     x[train, 1001] = 1e5 + np.arange(len(train)) * 1e-4  # tiny spread far from the mean
     x[:3, 1001] = 0.0
-    xc, raw = geometry.centre(x)
-    _, w = geometry.training_scaling(raw, xc, xc * xc, [train])
+    xc, raw = gram.centre(x)
+    _, w = gram.training_scaling(raw, xc, xc * xc, [train])
     kept = (x != x[:1]).any(axis=0)
     scaler = StandardScaler().fit(x[train][:, kept])
     np.testing.assert_allclose(w[0], 1.0 / scaler.scale_**2, rtol=1e-7)
@@ -198,7 +198,7 @@ def test_rankings_by_column_blocks_and_to_a_depth_equal_the_full_ranking(monkeyp
     x[:, 600:700] = np.round(x[:, 600:700])  # more ties
     pairs = _pairs(len(x), seed=3)
     monkeypatch.setattr(column_blocks, "BLOCK_BYTES", 8 * len(x) * 2048)  # three blocks
-    monkeypatch.setattr(geometry, "ACCUMULATOR_BYTES", 8 * 30 * 70)  # about one split per group
+    monkeypatch.setattr(gram, "ACCUMULATOR_BYTES", 8 * 30 * 70)  # about one split per group
     full = geometry.ranked_with_ties(x, pairs)
     for depth in (1, 5, 15):
         cut = geometry.ranked_with_ties(x, pairs, depth)
@@ -230,9 +230,9 @@ def test_a_split_and_its_inner_folds_are_ranked_as_one_family(monkeypatch: pytes
     inner = [(np.setdiff1d(outer[0], outer[0][f::4]), outer[0][f::4]) for f in range(4)]
     other = (np.sort(p[27:]), np.sort(p[:27]))
     pairs = [outer, *inner, other, (other[0][:40], other[0][40:])]
-    assert geometry.families(pairs, n) == [[0, 1, 2, 3, 4], [5, 6]]
+    assert gram.families(pairs, n) == [[0, 1, 2, 3, 4], [5, 6]]
     for chunk in (2, 32):
-        monkeypatch.setattr(geometry, "CHUNK", chunk)  # 2: a family's scalings in several batches
+        monkeypatch.setattr(gram, "CHUNK", chunk)  # 2: a family's scalings in several batches
         monkeypatch.setattr(column_blocks, "BLOCK_BYTES", 8 * n * 2048)  # three column blocks
         for (train, test), (order, _) in zip(pairs, geometry.ranked_with_ties(x, pairs), strict=True):
             np.testing.assert_array_equal(order, _exact(x, train, test)[0])
@@ -244,7 +244,7 @@ def test_scratch_columns_give_the_rankings_and_pca_of_the_features_in_memory(tmp
     (PCA: scikit-learn's scores up to sign)."""
     from emotify_pipeline.features.store import write_feature_h5
     from emotify_pipeline.neighbours.columns import open_columns
-    from emotify_pipeline.study.experiments import gram_pca_frame
+    from emotify_pipeline.study.pca import gram_pca_frame
 
     x = _wide(n=50, d=5000, seed=4).astype(np.float32)
     ids = np.arange(1, 51)
@@ -320,3 +320,114 @@ def test_ranking_jobs_files_gather_into_one_and_gaps_or_doubles_are_named(tmp_pa
     with pytest.raises(EmotifyError, match="repeat 0 is also in"):
         geometry.gather_rankings(tmp_path / "bad.h5", [parts[0], parts[0]], 5)
     assert not (tmp_path / "bad.h5").exists()
+
+
+def test_a_neighbour_file_in_ranking_jobs_equals_the_one_of_a_single_job(tmp_path: Path) -> None:
+    from emotify_pipeline.neighbours.neighbour_files import (
+        gather_neighbour_files,
+        job_share,
+        ranking_name,
+        write_neighbour_file,
+    )
+
+    rng = np.random.default_rng(9)
+    ids = np.arange(1, 31)
+    tracks = pd.DataFrame({"track_id": ids, "genre": np.repeat(GENRES[:3], 10)})
+    table = split_table(tracks, resampled_splits(tracks["genre"].to_numpy(), 3, 0.3, 0), 0, [0, 1, 2])
+    table.to_csv(tmp_path / "random.csv", index=False)
+    ratings = pd.DataFrame(rng.random((30, len(EMOTIONS))), columns=list(EMOTIONS)).assign(track_id=ids)
+    ratings.to_csv(tmp_path / "ratings.csv", index=False)
+    assert (
+        job_share(table, 1, 2) == [1]
+        and ranking_name("audio-vgg19") == "audio"
+        and ranking_name("ratings") == "ratings"
+    )
+    whole = write_neighbour_file(
+        tmp_path / "all.h5", tmp_path / "random.csv", "ratings", 5, ratings=tmp_path / "ratings.csv"
+    )
+    parts = [tmp_path / f"part{p}.h5" for p in range(2)]
+    for p, path in enumerate(parts):
+        write_neighbour_file(path, tmp_path / "random.csv", "ratings", 5, ratings=tmp_path / "ratings.csv", part=(p, 2))
+    assert gather_neighbour_files(tmp_path / "gathered.h5", parts, 3) == 3
+    back = geometry.Rankings(tmp_path / "gathered.h5")
+    assert sorted(back.items) == sorted(whole) and back.attrs["inputs"] == "ratings" and back.attrs["depth"] == 5
+    for key, ranking in whole.items():
+        np.testing.assert_array_equal(back.items[key].order, ranking.order)
+    with pytest.raises(EmotifyError, match=r"ratings.csv: no rating shares for track id\(s\) \[1\]"):
+        ratings[ratings["track_id"] != 1].to_csv(tmp_path / "ratings.csv", index=False)
+        write_neighbour_file(tmp_path / "x.h5", tmp_path / "random.csv", "ratings", 5, ratings=tmp_path / "ratings.csv")
+
+
+def test_the_split_tables_are_written_from_the_track_table(tmp_path: Path) -> None:
+    from emotify_pipeline.neighbours.splits import resampled_table, split_groups, write_paper_split
+
+    n = 24
+    tracks = pd.DataFrame(
+        {
+            "track_id": np.arange(1, n + 1),
+            "genre": np.repeat(GENRES[:2], n // 2),
+            "status": ["ok"] * (n - 1) + ["skipped"],
+            "artist": [f"a{i % 6}" for i in range(n)],
+        }
+    )
+    tracks.to_csv(tmp_path / "tracks.csv", index=False)
+    table = write_paper_split(tmp_path / "tracks.csv", tmp_path / "paper.csv", 0.25, 3, folds=2)
+    assert table.equals(pd.read_csv(tmp_path / "paper.csv")) and n not in set(table["track_id"])  # usable only
+    assert (table["subset"] == "test").sum() == 6 and set(table.loc[table["subset"] == "train", "inner_fold"]) == {0, 1}
+    usable = tracks[tracks["status"] == "ok"].reset_index(drop=True)
+    grouped = resampled_table(usable, "artist", split_groups(usable, "artist", "t.csv"), 4, 0.3, 0, 5)
+    assert (grouped["inner_fold"] == -1).all()  # inner folds for random splits only
+    assert grouped.groupby(["repeat", "group"])["subset"].nunique().max() == 1  # an artist on one side
+    untagged = usable.assign(artist=usable["artist"].where(usable["track_id"] != 4))
+    with pytest.raises(EmotifyError, match=r"t.csv: no artist tag for track\(s\) \[4\]"):
+        split_groups(untagged, "artist", "t.csv")
+    assert split_groups(usable, "random", "t.csv") is None
+
+
+def _far_cluster(seed: int = 0, n: int = 60, d: int = 3000, far: int = 20, offset: float = 4096.0) -> np.ndarray:
+    """Wide float32 features with a cluster of rows far from the others: large column offsets
+    and differences at the float32 grain there, so that the float64 Gram distances between the
+    cluster's rows lose every significant digit to cancellation."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    base = (offset + rng.integers(0, 4, size=d) * 0.25).astype(np.float32)
+    x[:far] = base + (rng.integers(0, 3, size=(far, d)) * np.float32(offset * 2**-23)).astype(np.float32)
+    return x
+
+
+def test_rankings_follow_the_exact_distances_where_the_gram_order_is_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On data whose Gram order is wrong, the ranking is the order of the distances from the
+    differences, and only because of the re-check: without it, or with its bound weakened to the
+    tie tolerance alone, rows come out in the wrong order; the proven bound holds there."""
+    x = _far_cluster()
+    train, test = np.arange(1, 60, 2), np.arange(0, 60, 2)
+    want, _ = _exact(x, train, test)
+    np.testing.assert_array_equal(geometry.ranked(x, [(train, test)])[0], want)
+    with monkeypatch.context() as m:
+        m.setattr(gram, "_doubts", lambda *args, **kwargs: [])
+        assert (geometry.ranked(x, [(train, test)])[0] != want).any(axis=1).sum() >= 5
+    with monkeypatch.context() as m:
+        m.setattr(gram, "error_bound", lambda a, b, n: np.zeros((len(a), len(b))))
+        assert (geometry.ranked(x, [(train, test)])[0] != want).any(axis=1).sum() >= 5
+    xc, raw = gram.centre(x)
+    sq = xc * xc
+    w = gram.training_scaling(raw, xc, sq, [train])[1][0]
+    norms = sq @ w
+    by_gram = norms[test][:, None] + norms[train][None, :] - 2.0 * ((xc[test] * w) @ xc[train].T)
+    exact = np.stack([(((xc[train] - xc[i]) ** 2) * w).sum(axis=1) for i in test])
+    assert (np.abs(by_gram - exact) <= gram.error_bound(norms[test], norms[train], xc.shape[1])).all()
+
+
+def test_in_doubt_joins_every_pair_the_bounds_cannot_order() -> None:
+    """A position is a run boundary only when everything before it is provably below everything
+    after it: a wide bound far down the list joins the positions it overlaps, not only its
+    neighbour."""
+    ds = np.array([[1.0, 2.0, 3.0, 4.0, 10.0]])
+    narrow = np.full_like(ds, 0.1)
+    assert not gram.in_doubt(ds, narrow).any()
+    wide_last = narrow.copy()
+    wide_last[0, 4] = 7.5  # its interval reaches down to 2.5: positions 2 to 4 are one run
+    np.testing.assert_array_equal(gram.in_doubt(ds, wide_last)[0], [False, False, True, True])
+    wide_first = narrow.copy()
+    wide_first[0, 0] = 2.5  # reaches up to 3.5: positions 0 to 2 are one run
+    np.testing.assert_array_equal(gram.in_doubt(ds, wide_first)[0], [True, True, False, False])

@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 from emotify_pipeline.core.errors import EmotifyError
+from emotify_pipeline.features.checkpoint import ShardCheckpoint
+from emotify_pipeline.features.merge import merge_shards
 from emotify_pipeline.features.store import (
     CheckedFeatures,
     DamagedFeatures,
-    ShardCheckpoint,
-    merge_shards,
     open_features,
     read_feature_h5,
     write_feature_h5,
@@ -167,7 +167,7 @@ def test_a_sacct_without_accounting_is_named_before_any_job(tmp_path: Path, monk
 
 
 def test_missing_group_tags_are_listed_before_any_job() -> None:
-    from emotify_pipeline.data.dataset import missing_group_tags
+    from emotify_pipeline.data.tracks import missing_group_tags
 
     probes = {"m/pop/1.mp3": {"artist": "A", "album": "X"}, "m/pop/2.mp3": {"artist": "", "album": "Y"}}
     message = missing_group_tags(probes, ["artist", "album"])
@@ -176,7 +176,7 @@ def test_missing_group_tags_are_listed_before_any_job() -> None:
 
 
 def test_two_ids_with_the_same_audio_bytes_are_flagged() -> None:
-    from emotify_pipeline.data.dataset import flag_duplicate_audio
+    from emotify_pipeline.data.tracks import flag_duplicate_audio
 
     table = pd.DataFrame(
         {
@@ -191,7 +191,7 @@ def test_two_ids_with_the_same_audio_bytes_are_flagged() -> None:
 
 def test_a_latin1_data_csv_names_the_line(tmp_path: Path) -> None:
     from emotify_pipeline.core.emotify import ANNOTATION_COLUMNS
-    from emotify_pipeline.data.dataset import read_annotations
+    from emotify_pipeline.data.annotations import read_annotations
 
     csv = tmp_path / "data.csv"
     row = "1, classical, " + ", ".join(["0"] * 9) + ", 1, 0, 0, 30, 1, "
@@ -203,7 +203,7 @@ def test_a_latin1_data_csv_names_the_line(tmp_path: Path) -> None:
 
 
 def test_the_catalogue_applies_to_the_archive_not_to_a_demo_or_re_tagged_copy() -> None:
-    from emotify_pipeline.data.dataset import catalogue_for
+    from emotify_pipeline.data.catalogue import catalogue_for
 
     catalogue = {"rock/1": {"track_id": "101", "artist": "A", "album": "X", "duration_s": "60.0"}}
     archive = {"m/rock/1.mp3": {"artist": "A", "album": "X"}, "m/rock/2.mp3": {"artist": "Z", "album": "?"}}
@@ -234,8 +234,9 @@ def test_a_silent_clip_is_refused_by_the_decoder(tmp_path: Path) -> None:
 
 
 def test_an_uppercase_extension_or_another_format_is_named_not_dropped(tmp_path: Path) -> None:
-    from emotify_pipeline.data.dataset import build_track_table, probe_audio
     from emotify_pipeline.data.demo import write_mp3
+    from emotify_pipeline.data.probe import probe_audio
+    from emotify_pipeline.data.tracks import build_track_table
 
     tags = {"title": "t", "artist": "a", "album": "b", "year": "2001", "genre": "Rock", "track": "1"}
     tone = (np.sin(np.linspace(0, 900, 44100 * 2)) * 0.3).astype("float32")

@@ -119,8 +119,7 @@ def test_random_tie_breaking_does_not_depend_on_the_stored_depth() -> None:
     """On a lattice (most neighbours tied), ``knn.ties: random`` picks the same k neighbours and
     leaves the generator in the same state whether the ranking is stored whole or cut to a depth
     (a new k in the sweep must not change the votes of the others)."""
-    from emotify_pipeline.neighbours.geometry import trim
-    from emotify_pipeline.neighbours.knn import break_ties, tie_order, top
+    from emotify_pipeline.neighbours.knn import break_ties, tie_order, top, trim
 
     rng = np.random.default_rng(0)
     train, test = rng.integers(0, 2, (20, 3)).astype(float), rng.integers(0, 2, (12, 3)).astype(float)

@@ -8,7 +8,7 @@ import pytest
 from conftest import SHARED, needs_shared
 
 from emotify_pipeline.core.emotify import EMOTIONS
-from emotify_pipeline.data.dataset import read_annotations
+from emotify_pipeline.data.annotations import read_annotations
 from emotify_pipeline.data.labels import binary_labels, median_thresholds, rating_shares, threshold_table
 
 

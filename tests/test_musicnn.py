@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO
 
 from emotify_pipeline.core.errors import EmotifyError
-from emotify_pipeline.features.networks import musicnn
+from emotify_pipeline.features.networks import musicnn, musicnn_weights, network
 
 REFERENCE = REPO / "tests" / "data" / "musicnn_reference.npz"
 CLIPS = REPO.parent / "shared" / "emotify" / "emotifymusic"
@@ -26,7 +26,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The package's wheel: resources/models/ when put there, else fetched from the registry."""
     for folder in (REPO / "resources" / "models", tmp_path_factory.mktemp("models")):
         try:
-            return musicnn.fetch_wheel(folder)
+            return musicnn_weights.fetch_wheel(folder)
         except EmotifyError as err:
             reason = str(err)
     pytest.skip(f"the musicnn wheel is neither in resources/models nor fetchable: {reason}")
@@ -40,7 +40,7 @@ def ports(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def _converted(wheel: Path, model: str, folder: Path) -> Path:
     path = folder / f"{model}.pt"
-    musicnn.convert(wheel, model, path)
+    musicnn_weights.convert(wheel, model, path)
     return path
 
 
@@ -75,11 +75,11 @@ def _outputs(port, inputs: list[np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def test_the_checkpoint_reads_without_tensorflow_into_every_tensor_of_the_port(wheel: Path) -> None:
-    tensors = musicnn.read_model_checkpoint(wheel, "MSD_musicnn")
+    tensors = musicnn_weights.read_model_checkpoint(wheel, "MSD_musicnn")
     model = {k: v for k, v in tensors.items() if "Adam" not in k and "_power" not in k}
     assert len(model) == 64 and sum(v.size for v in model.values()) == 792_079
     assert tensors["conv2d/kernel"].shape == (7, 38, 1, 204) and tensors["conv2d/kernel"].dtype == np.float32
-    state = musicnn.state_dict_from_checkpoint(tensors)
+    state = musicnn_weights.state_dict_from_checkpoint(tensors)
     port = musicnn.build_musicnn().state_dict()
     assert {k for k in port if not k.endswith("num_batches_tracked")} == set(state)
     assert all(tuple(port[k].shape) == state[k].shape for k in state)
@@ -88,13 +88,25 @@ def test_the_checkpoint_reads_without_tensorflow_into_every_tensor_of_the_port(w
     np.testing.assert_array_equal(state["dense.weight"], tensors["dense/kernel"].T)
 
 
+def test_a_conversion_writes_the_same_bytes_every_time(wheel: Path, tmp_path: Path) -> None:
+    """The converted file's sha256 is recorded in every feature file and compared by the merge:
+    converting the same weights again must not change it."""
+    from emotify_pipeline.core.digests import sha256_file
+
+    files = []
+    for run in ("first", "second"):
+        (tmp_path / run).mkdir()
+        files.append(sha256_file(_converted(wheel, "MSD_musicnn", tmp_path / run)))
+    assert files[0] == files[1]
+
+
 def test_a_bad_wheel_or_model_gives_one_clear_message(tmp_path: Path) -> None:
     bad = tmp_path / musicnn.WHEEL
     bad.write_bytes(b"not a wheel")
     with pytest.raises(EmotifyError, match=r"sha256 is .*expected f38a4890.*pip download --no-deps musicnn"):
-        musicnn.fetch_wheel(tmp_path)
+        musicnn_weights.fetch_wheel(tmp_path)
     with pytest.raises(EmotifyError, match="features.model: 'MSD_vgg' is not one of"):
-        musicnn.read_model_checkpoint(bad, "MSD_vgg")
+        musicnn_weights.read_model_checkpoint(bad, "MSD_vgg")
 
 
 @pytest.mark.skipif(not REFERENCE.is_file(), reason="tests/data/musicnn_reference.npz is missing")
@@ -129,7 +141,7 @@ def test_the_checkpoint_reader_equals_tensorflow(wheel: Path) -> None:
         zipfile.ZipFile(wheel).extractall(tmp)
         for model in musicnn.MODELS:
             reader = tf.compat.v1.train.NewCheckpointReader(f"{tmp}/musicnn/{model}/")
-            ours = musicnn.read_model_checkpoint(wheel, model)
+            ours = musicnn_weights.read_model_checkpoint(wheel, model)
             assert set(reader.get_variable_to_shape_map()) == set(ours)
             for name, value in ours.items():
                 np.testing.assert_array_equal(value, reader.get_tensor(name))
@@ -201,7 +213,7 @@ def test_a_model_trained_on_magnatune_is_labelled_with_its_warning() -> None:
     assert "WARNING" in musicnn.model_label("MTT_musicnn") and "WARNING" not in musicnn.model_label("MSD_musicnn")
     assert "Million Song Dataset" in musicnn.model_label("MSD_musicnn")
     with pytest.raises(EmotifyError, match="features.musicnn.layer: 'pool5' is not one of"):
-        musicnn.check_settings("pool5", "mean")
+        network("MTT_musicnn").check_settings("pool5", "mean")
 
 
 @pytest.mark.skipif(not CLIPS.is_dir(), reason="../shared/emotify (the 40 real clips) is not beside the repository")
@@ -212,25 +224,22 @@ def test_the_workflow_extraction_is_the_port_on_the_package_input(wheel: Path, t
     import librosa
     import torch
 
-    from emotify_pipeline.features.extract import ClipPatches, _collate_patches, extract_features
+    from emotify_pipeline.features.extract import extract_features
     from emotify_pipeline.features.spectrogram import SpectrogramParams
 
     weights = _converted(wheel, "MSD_musicnn", tmp_path)
-    net, provenance = musicnn.build_features_model("MSD_musicnn", weights)
+    msd = network("MSD_musicnn")
+    settings = msd.value_settings(
+        {"musicnn": {"layer": "penultimate", "pooling": "mean_std"}, "store_dtype": "float32"}
+    )
+    net, provenance = msd.load(settings, weights)
     assert provenance["checkpoint_sha256"] == musicnn.WHEEL_SHA256 and not provenance["leakage_warning"]
     clips = [str(CLIPS / "classical" / "4.mp3"), str(CLIPS / "rock" / "1.mp3")]  # 25.8 s and 60 s
     sp = SpectrogramParams(duration=60.0)
-    forward = musicnn.make_forward(net, "penultimate", "mean_std")
+    dataset, collate = msd.inputs(clips, sp)
+    forward = msd.batcher(net, settings, "cpu", "fp32", 2)
     stats: dict[int, np.ndarray] = {}
-    rows = np.concatenate(
-        [
-            f
-            for _, f in extract_features(
-                clips, sp, None, "", batch_size=2, batcher=forward, statistics=stats,
-                dataset=ClipPatches(clips, sp), collate=_collate_patches,
-            )
-        ]
-    )  # fmt: skip
+    rows = np.concatenate([f for _, f in extract_features(dataset, collate, forward, 2, statistics=stats)])
     assert rows.shape == (2, 400) and sorted(stats) == [0, 1]
     for clip, row in zip(clips, rows, strict=True):
         x = musicnn.patches(musicnn.log_mel(librosa.load(clip, sr=musicnn.SAMPLE_RATE, mono=True, duration=60.0)[0]))

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from emotify_pipeline.core.emotify import EMOTIONS, GENRES
-from emotify_pipeline.report.summary import artist_structure, claim_sentences, emotion_sentences, split_lines
+from emotify_pipeline.report.sentences import artist_structure, claim_sentences, emotion_sentences, split_lines
 
 
 def _claims(with_classical: float, won_classical: float) -> pd.DataFrame:
@@ -130,3 +130,69 @@ def test_artist_structure_is_counted_from_the_tracks_not_written_in() -> None:
     one_each = tracks.assign(artist=["A", "B", "C", "D", "E"])
     assert artist_structure(one_each)["songs_of_cross_genre_artists"] == 0
     assert artist_structure(one_each)["artists_with_several_albums"] == 0
+
+
+def _repeated(genre_low: float, holm: list[float]) -> pd.DataFrame:
+    rows = [
+        {
+            "experiment": "exp1_genre_from_audio",
+            "target": "genre",
+            "split": split,
+            "mean_accuracy": 0.45,
+            "ci_low": genre_low,
+            "ci_high": 0.6,
+            "majority_baseline": 0.25,
+            "permutation_p": 0.001,
+            "permutation_p_holm": np.nan,
+            "paper": 1.0 if split == "random" else np.nan,
+        }
+        for split in ("random", "artist")
+    ]
+    rows += [
+        {
+            "experiment": "exp2_emotion_from_audio",
+            "target": e,
+            "split": "random",
+            "mean_accuracy": 0.5 + i / 100,
+            "ci_low": 0.4,
+            "ci_high": 0.7,
+            "majority_baseline": 0.5,
+            "permutation_p": p,
+            "permutation_p_holm": p,
+            "paper": 0.5,
+        }
+        for i, (e, p) in enumerate(zip(EMOTIONS, holm, strict=True))
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_findings_follow_their_numbers() -> None:
+    """The findings open the summary and say what their numbers say: the same sentence with
+    contrary numbers says the contrary."""
+    from emotify_pipeline.report.findings import beyond_genre_finding, emotion_finding, genre_finding
+
+    above = genre_finding(_repeated(0.3, [0.5] * 9))
+    assert "0.45 [0.30, 0.60] on random splits (above the majority baseline 0.25" in above
+    assert "the paper reports 1.00 from one random split" in above
+    assert "not clearly above the majority baseline" in genre_finding(_repeated(0.2, [0.5] * 9))
+    assert "2 of 9 beat chance" in emotion_finding(_repeated(0.3, [0.01, 0.02] + [0.5] * 7), 0.05)
+    assert "0 of 9 beat chance" in emotion_finding(_repeated(0.3, [0.5] * 9), 0.05)
+    beyond = pd.DataFrame(
+        {
+            "emotion": list(EMOTIONS),
+            "genre": "all",
+            "split": "artist",
+            "within_genre_p_holm": [0.01] * 3 + [0.4] * 6,
+            "p_holm_floor": 0.009,
+            "permutations": 1000,
+        }
+    )
+    assert "3 of 9 emotions carry information beyond genre" in beyond_genre_finding(beyond, 0.05)
+    few = beyond.assign(p_holm_floor=0.09, permutations=99, within_genre_p_holm=0.09)
+    assert "0 of 9" in (text := beyond_genre_finding(few, 0.05)) and "no Holm-adjusted p can reach 0.05" in text
+
+
+def test_the_summary_opens_with_findings_and_keeps_tables_narrow() -> None:
+    from emotify_pipeline.report.summary import EMOTION_TABLES, GENRE_COLUMNS
+
+    assert len(GENRE_COLUMNS) <= 12 and all(len(cols) <= 12 for _, cols in EMOTION_TABLES)

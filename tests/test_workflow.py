@@ -291,3 +291,49 @@ def test_ranking_jobs_gather_the_rankings_one_job_computes(demo_run: Path, tmp_p
         for field in ("train", "test", "order", "tied"):
             np.testing.assert_array_equal(getattr(gathered.items[key], field), getattr(item, field), err_msg=key)
     assert not list((work / "results/neighbours/random").glob("*.part*"))
+
+
+def test_the_summary_opens_with_findings(demo_run: Path) -> None:
+    """The first section of results/summary.md is what the run found (at most 15 lines), and no
+    table in it is wider than a dozen columns."""
+    text = (demo_run / "results/summary.md").read_text()
+    sections = text.split("\n## ")
+    assert sections[1].startswith("Findings\n"), sections[1][:200]
+    body = [line for line in sections[1].splitlines()[1:] if line.strip()]
+    assert 3 <= len(body) <= 15 and body[0].startswith("- **Genre from audio**")
+    widths = [line.count("|") - 1 for line in text.splitlines() if line.startswith("|")]
+    assert widths and max(widths) <= 12
+
+
+def test_the_html_report_opens_on_the_findings_in_a_browser(demo_run: Path, tmp_path: Path) -> None:
+    """snakemake --report, rendered by headless Chromium (Debian's package): the page a reader
+    lands on shows the findings, and the report holds every figure as an image."""
+    import re
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    report = demo_run / "results/report.html"
+    if not report.exists():
+        snakemake(demo_run, "--configfile", "config/demo.yaml", "--report", "results/report.html")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
+    flags += ["--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    out = subprocess.run(
+        [browser, *flags, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=20000", "--dump-dom"]
+        + [report.resolve().as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    dom = out.stdout
+    visible = re.sub(r"<script\b.*?</script>", "", dom, flags=re.S)
+    assert '<div id="app">' in visible  # the report's app ran
+    findings = (demo_run / "results/findings.rst").read_text().splitlines()
+    assert "<h1>Findings</h1>" in visible and "Genre from audio" in visible
+    assert all(re.sub(r"\*\*", "", line[2:])[:40] in re.sub(r"<[^>]+>", "", visible) for line in findings)
+    for name in FIGURES:  # each figure's entry, with the PNG itself inlined
+        assert re.search(rf'"results/figures/{name}\.png": \{{"name": "{name}\.png"', dom), name
+        assert re.search(rf'"data_uri": "data:image/png;[^"]*filename={name}\.png;base64,iVBORw0KGgo', dom), name

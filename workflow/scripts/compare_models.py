@@ -4,7 +4,19 @@
 import emotify_pipeline.plumbing.quiet_interrupt  # noqa: F401 - first: Ctrl-C during the imports prints one line
 
 # isort: on
-from emotify_pipeline.plumbing.runner import run_main
-from emotify_pipeline.study.comparison import compare_job
+import logging
+from typing import Any
 
-run_main(compare_job, snakemake)  # noqa: F821
+from emotify_pipeline.plumbing.runner import run_main
+from emotify_pipeline.study.comparison import write_comparison
+
+
+def main(smk: Any, logger: logging.Logger) -> None:
+    p, i = smk.params, smk.input
+    outputs = {"csv": smk.output.csv, "md": smk.output.md, "beyond": smk.output.beyond}
+    write_comparison(
+        list(p.models), i.summaries, i.repeats, i.beyond, i.features, p.confidence, p.data_label, outputs, logger
+    )
+
+
+run_main(main, snakemake)  # noqa: F821

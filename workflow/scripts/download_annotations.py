@@ -4,7 +4,12 @@
 import emotify_pipeline.plumbing.quiet_interrupt  # noqa: F401 - first: Ctrl-C during the imports prints one line
 
 # isort: on
-from emotify_pipeline.data.download import download_annotations_job
+from emotify_pipeline.data.download import fetch
 from emotify_pipeline.plumbing.runner import run_main
 
-run_main(download_annotations_job, snakemake)  # noqa: F821
+
+def main(smk, logger):
+    fetch(smk.params.url, smk.output.csv, sha256=smk.params.sha256, logger=logger)
+
+
+run_main(main, snakemake)  # noqa: F821

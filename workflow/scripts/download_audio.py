@@ -4,7 +4,13 @@
 import emotify_pipeline.plumbing.quiet_interrupt  # noqa: F401 - first: Ctrl-C during the imports prints one line
 
 # isort: on
-from emotify_pipeline.data.download import download_audio_job
+from emotify_pipeline.data.download import download_audio
 from emotify_pipeline.plumbing.runner import run_main
 
-run_main(download_audio_job, snakemake)  # noqa: F821
+
+def main(smk, logger):
+    p = smk.params
+    download_audio(p.url, p.archive, smk.output.audio, sha256=p.sha256, logger=logger)
+
+
+run_main(main, snakemake)  # noqa: F821

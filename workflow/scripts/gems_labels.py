@@ -4,7 +4,14 @@
 import emotify_pipeline.plumbing.quiet_interrupt  # noqa: F401 - first: Ctrl-C during the imports prints one line
 
 # isort: on
-from emotify_pipeline.data.labels import gems_labels_job
+from emotify_pipeline.data.labels import write_binary_labels
 from emotify_pipeline.plumbing.runner import run_main
 
-run_main(gems_labels_job, snakemake)  # noqa: F821
+
+def main(smk, logger):
+    write_binary_labels(
+        smk.input.ratings, smk.output.labels, smk.output.thresholds, rule=smk.params.threshold, logger=logger
+    )
+
+
+run_main(main, snakemake)  # noqa: F821

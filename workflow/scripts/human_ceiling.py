@@ -4,7 +4,15 @@
 import emotify_pipeline.plumbing.quiet_interrupt  # noqa: F401 - first: Ctrl-C during the imports prints one line
 
 # isort: on
-from emotify_pipeline.plumbing.runner import run_main
-from emotify_pipeline.study.evaluation import human_ceiling_job
+import logging
+from typing import Any
 
-run_main(human_ceiling_job, snakemake)  # noqa: F821
+from emotify_pipeline.plumbing.runner import run_main
+from emotify_pipeline.study.ceiling import write_human_ceiling
+
+
+def main(smk: Any, logger: logging.Logger) -> None:
+    write_human_ceiling(smk.input.annotations, dict(smk.params.evaluation), smk.params.threshold, smk.output.csv)
+
+
+run_main(main, snakemake)  # noqa: F821

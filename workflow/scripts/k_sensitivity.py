@@ -4,7 +4,16 @@
 import emotify_pipeline.plumbing.quiet_interrupt  # noqa: F401 - first: Ctrl-C during the imports prints one line
 
 # isort: on
-from emotify_pipeline.plumbing.runner import run_main
-from emotify_pipeline.study.analyses import k_sensitivity_job
+import logging
+from typing import Any
 
-run_main(k_sensitivity_job, snakemake)  # noqa: F821
+from emotify_pipeline.plumbing.runner import run_main
+from emotify_pipeline.study.analyses import write_k_sensitivity
+
+
+def main(smk: Any, logger: logging.Logger) -> None:
+    i = smk.input
+    write_k_sensitivity(i.split, i.labels, i.neighbours, dict(smk.params.cfg), smk.output.csv, logger)
+
+
+run_main(main, snakemake)  # noqa: F821

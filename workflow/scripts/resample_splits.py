@@ -4,7 +4,24 @@
 import emotify_pipeline.plumbing.quiet_interrupt  # noqa: F401 - first: Ctrl-C during the imports prints one line
 
 # isort: on
-from emotify_pipeline.neighbours.splits import resample_job
+from emotify_pipeline.neighbours.splits import write_resampled_splits
 from emotify_pipeline.plumbing.runner import run_main
 
-run_main(resample_job, snakemake)  # noqa: F821
+
+def main(smk, logger):
+    p = smk.params
+    write_resampled_splits(
+        smk.input.tracks,
+        smk.input.features,
+        smk.wildcards.kind,
+        smk.output.split,
+        smk.output.sizes,
+        repeats=p.repeats,
+        test_size=p.test_size,
+        seed=p.seed,
+        folds=p.inner_folds,
+        logger=logger,
+    )
+
+
+run_main(main, snakemake)  # noqa: F821

@@ -4,7 +4,14 @@
 import emotify_pipeline.plumbing.quiet_interrupt  # noqa: F401 - first: Ctrl-C during the imports prints one line
 
 # isort: on
-from emotify_pipeline.data.dataset import validate_annotations_job
+from emotify_pipeline.data.annotations import validate_annotations
 from emotify_pipeline.plumbing.runner import run_main
 
-run_main(validate_annotations_job, snakemake)  # noqa: F821
+
+def main(smk, logger):
+    validate_annotations(
+        smk.input.csv, smk.output.csv, smk.output.report, duplicate_rows=smk.params.duplicate_rows, logger=logger
+    )
+
+
+run_main(main, snakemake)  # noqa: F821

@@ -13,7 +13,8 @@ choices, so emotions are partly learnable from audio.
 """
 
 import logging
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +22,12 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 from mutagen.id3 import ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK
-from scipy.signal import lfilter
 
 from ..core.emotify import ANNOTATION_COLUMNS, CATALOGUE_PATH, EMOTIONS, GENRE_ID_BASE, GENRES
 from ..core.errors import EmotifyError
 from ..core.files import atomic_path
+from .demo_synth import FASTEST_BPM, SLOWEST_BPM, TEMPO_BPM, ClipTraits, master, synth_clip
 
-"""Track ids start at base + 1 in each genre, as in the real data.csv."""
-
-_TEMPO = {"classical": (56, 84), "rock": (108, 144), "electronic": (122, 132), "pop": (92, 118)}
-_SLOWEST = min(lo for lo, _ in _TEMPO.values())
-_FASTEST = max(hi for _, hi in _TEMPO.values())
 _TONGUES = ("English", "Russian", "Dutch", "German", "French", "Italian", "Spanish")
 # the warts of the real archive, carried by the demo so that every run exercises them:
 # four whole classical clips are short (25.8, 30.3, 35.0, 42.4 s of 60 s); the others last
@@ -41,121 +37,9 @@ _LENGTH_RANGE = (0.973, 1.013)
 _DUPLICATE_SHARE = 140 / 8407
 
 
-@dataclass(frozen=True)
-class ClipTraits:
-    """Latent musical properties of one synthetic clip, each in [0, 1] unless stated."""
-
-    major: bool
-    tempo_bpm: float
-    loudness: float
-    brightness: float
-    roughness: float
-    root_hz: float
-
-
-def _env(n: int, sr: int, attack: float, decay: float) -> np.ndarray:
-    t = np.arange(n) / sr
-    return np.minimum(1.0, t / max(attack, 1e-4)) * np.exp(-t / max(decay, 1e-4))
-
-
-def _tone(freq: float, n: int, sr: int, brightness: float, kind: str, vibrato: float = 0.0) -> np.ndarray:
-    """A harmonic tone; ``brightness`` sets how slowly the partials decay."""
-    t = np.arange(n) / sr
-    phase = 2 * np.pi * freq * t + vibrato * np.sin(2 * np.pi * 5.5 * t)
-    n_partials = {"strings": 10, "saw": 14, "square": 9, "pluck": 8}[kind]
-    out = np.zeros(n)
-    for p in range(1, n_partials + 1):
-        if kind == "square" and p % 2 == 0:
-            continue
-        if p * freq > sr / 2.2:
-            break
-        amp = p ** -(2.2 - 1.4 * brightness)
-        out += amp * np.sin(p * phase)
-    return out
-
-
-def _noise_burst(rng: np.random.Generator, n: int, sr: int, decay: float, highpass: bool) -> np.ndarray:
-    burst = rng.standard_normal(n) * _env(n, sr, 0.001, decay)
-    if highpass:
-        burst = np.diff(burst, prepend=0.0)
-    return burst
-
-
-def _kick(n: int, sr: int) -> np.ndarray:
-    t = np.arange(n) / sr
-    freq = 50 + 90 * np.exp(-t / 0.03)
-    return np.sin(2 * np.pi * np.cumsum(freq) / sr) * _env(n, sr, 0.001, 0.12)
-
-
-def synth_clip(genre: str, traits: ClipTraits, duration: float, sr: int, rng: np.random.Generator) -> np.ndarray:
-    """Render one mono clip of ``duration`` seconds at ``sr`` Hz for ``genre``.
-
-    Returns float32 samples in [-1, 1].
-    """
-    n = int(round(duration * sr))
-    beat = int(sr * 60.0 / traits.tempo_bpm)
-    third = 4 if traits.major else 3
-    chord = [0, third, 7]
-    progression = [0, 5, 7, 0] if traits.major else [0, 8, 3, 7]
-    y = np.zeros(n)
-    kind = {"classical": "strings", "rock": "saw", "electronic": "square", "pop": "pluck"}[genre]
-    bar = 4 * beat if genre != "classical" else 8 * beat
-    for i, start in enumerate(range(0, n, bar)):
-        seg = min(bar, n - start)
-        root = traits.root_hz * 2 ** (progression[i % len(progression)] / 12)
-        for interval in chord:
-            f = root * 2 ** (interval / 12)
-            if genre == "classical":
-                env = _env(seg, sr, 0.35, 6.0)
-                y[start : start + seg] += 0.35 * env * _tone(f, seg, sr, traits.brightness, kind, vibrato=0.6)
-            elif genre == "pop":
-                for b in range(0, seg, beat // 2):
-                    m = min(beat // 2, seg - b)
-                    note = f * (2 if (b // (beat // 2)) % 4 == 3 else 1)
-                    y[start + b : start + b + m] += (
-                        0.3 * _env(m, sr, 0.005, 0.25) * _tone(note, m, sr, traits.brightness, kind)
-                    )
-            else:
-                env = _env(seg, sr, 0.01, 3.0 if genre == "rock" else 1.0)
-                y[start : start + seg] += 0.3 * env * _tone(f, seg, sr, traits.brightness, kind)
-        if genre == "electronic":
-            bass = _tone(root / 2, seg, sr, 0.2, "square")
-            gate = (np.arange(seg) % (beat // 2)) < beat // 4
-            y[start : start + seg] += 0.4 * bass * gate
-    if genre == "rock":
-        y = np.tanh((1.5 + 4 * traits.roughness) * y)
-    # drums
-    for b_idx, b in enumerate(range(0, n, beat)):
-        m = min(beat, n - b)
-        if genre == "electronic":
-            y[b : b + m] += 0.9 * _kick(m, sr)
-            off = b + beat // 2
-            if off < n:
-                mm = min(beat // 2, n - off)
-                y[off : off + mm] += 0.15 * _noise_burst(rng, mm, sr, 0.03, highpass=True)
-        elif genre == "rock":
-            if b_idx % 2 == 0:
-                y[b : b + m] += 0.8 * _kick(m, sr)
-            else:
-                y[b : b + m] += 0.5 * _noise_burst(rng, m, sr, 0.09, highpass=False)
-        elif genre == "pop" and b_idx % 2 == 1:
-            y[b : b + m] += 0.35 * _noise_burst(rng, m, sr, 0.05, highpass=True)
-    y += 0.02 * traits.roughness * rng.standard_normal(n)
-    peak = float(np.max(np.abs(y))) or 1.0
-    return (y / peak * (0.25 + 0.7 * traits.loudness)).astype(np.float32)
-
-
-def master(y: np.ndarray, gain_db: float, tilt: float) -> np.ndarray:
-    """Apply an artist's "mastering": a one-pole spectral tilt and a gain, then clip to [-1, 1]."""
-    alpha = 0.6  # one-pole low-pass; y mixed with it sets the tilt
-    smoothed = lfilter([1 - alpha], [1.0, -alpha], y)
-    mixed = (1 - tilt) * y + tilt * smoothed
-    return np.clip(mixed * 10 ** (gain_db / 20), -1.0, 1.0).astype(np.float32)
-
-
 def emotion_propensity(genre: str, t: ClipTraits) -> np.ndarray:
     """Logits of each GEMS emotion being chosen for a clip with traits ``t`` (EMOTIONS order)."""
-    fast = (t.tempo_bpm - _SLOWEST) / (_FASTEST - _SLOWEST)
+    fast = (t.tempo_bpm - SLOWEST_BPM) / (FASTEST_BPM - SLOWEST_BPM)
     mj = 1.0 if t.major else -1.0
     quiet = 1 - t.loudness
     logits = {
@@ -257,9 +141,6 @@ def generate_demo(
     archive's own ``<genre>/<n>.mp3`` (:func:`archive_groups`: shared artists and albums,
     singletons, the artists that span genres), anonymised; ``per_genre``: ``artists_per_genre``
     artists per genre, each with one album, clips dealt round-robin."""
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from multiprocessing import get_context
-
     if n_per_genre < 1 or ratings_min < 1 or ratings_max < ratings_min:
         raise EmotifyError(
             f"demo: need n_per_genre >= 1 and 1 <= ratings_min <= ratings_max "
@@ -311,9 +192,9 @@ def _synthesise(
             "pan": float(rng.uniform(-0.3, 0.3)),  # each artist's mix sits somewhere in the stereo field
         }
     for genre in GENRES:
-        lo, hi = _TEMPO[genre]
+        lo, hi = TEMPO_BPM[genre]
         for n in range(1, n_per_genre + 1):
-            track_id = GENRE_ID_BASE[genre] + n
+            track_id = GENRE_ID_BASE[genre] + n  # from base + 1 in each genre, as in the real data.csv
             traits = ClipTraits(
                 major=bool(rng.random() < 0.5),
                 tempo_bpm=float(rng.uniform(lo, hi)),
@@ -353,7 +234,7 @@ def archive_groups(n_per_genre: int, catalogue: str | Path | None = None) -> dic
     with 17; 229 albums; 7 artists span two or three genres), names anonymised in order of
     first appearance. A demo of fewer than 100 clips per genre takes each genre's first
     ``n_per_genre`` files."""
-    # the path from common_io, not dataset: the demo's code digest must not cover the audio checks
+    # the path from core.emotify: the demo imports none of the audio checks, so its code digest leaves them out
     table = pd.read_csv(catalogue or CATALOGUE_PATH, dtype=str, keep_default_na=False)
     artist_code = {a: i + 1 for i, a in enumerate(dict.fromkeys(table["artist"]))}
     album_code = {b: i + 1 for i, b in enumerate(dict.fromkeys(zip(table["artist"], table["album"], strict=True)))}
@@ -405,20 +286,3 @@ def write_annotations_csv(data: pd.DataFrame, path: str | Path) -> None:
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
             handle.write(", ".join(ANNOTATION_COLUMNS) + "\n")
             data.to_csv(handle, header=False, index=False, lineterminator="\n")
-
-
-def main(smk: Any, logger: logging.Logger) -> None:
-    p = smk.params.demo
-    generate_demo(
-        root=Path(smk.output.csv).parent,
-        n_per_genre=p["n_per_genre"],
-        duration=p["duration"],
-        sample_rate=p["sample_rate"],
-        seed=p["seed"],
-        ratings_min=p["ratings_min"],
-        ratings_max=p["ratings_max"],
-        artists_per_genre=p["artists_per_genre"],
-        groups=p["groups"],
-        logger=logger,
-        workers=max(0, int(smk.threads) - 1),  # this process synthesises, the others encode
-    )

@@ -7,13 +7,17 @@ to put the file by hand.
 
 import hashlib
 import logging
+import os
 import shutil
+import tempfile
 import urllib.error
 import urllib.request
+import zipfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from ..core.digests import sha256_file
+from ..core.emotify import GENRES
 from ..core.errors import EmotifyError
 from ..core.files import atomic_path
 
@@ -78,11 +82,6 @@ def unpack_audio_archive(archive: str | Path, dest: str | Path) -> None:
 
     Accepts archives whose top level is ``emotifymusic/<genre>/`` or the genre folders.
     """
-    import tempfile
-    import zipfile
-
-    from ..core.emotify import GENRES
-
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".unpack.") as tmp:
@@ -100,21 +99,34 @@ def unpack_audio_archive(archive: str | Path, dest: str | Path) -> None:
         shutil.move(str(top), dest)
 
 
-def download_annotations_job(smk: Any, logger: logging.Logger) -> None:
-    fetch(smk.params.url, smk.output.csv, sha256=smk.params.sha256, logger=logger)
-
-
-def download_audio_job(smk: Any, logger: logging.Logger) -> None:
-    p = smk.params
-    digest = fetch(p.url, p.archive, sha256=p.sha256, logger=logger)
-    if not p.sha256:
+def download_audio(
+    url: str, archive: str | Path, dest: str | Path, sha256: str | None = None, logger: logging.Logger | None = None
+) -> str:
+    """Download the audio archive from ``url`` to ``archive`` (:func:`fetch`, checked against
+    ``sha256`` when given, else its sha256 logged as a warning) and unpack it to
+    ``dest/<genre>/<n>.mp3`` (:func:`unpack_audio_archive`). Returns the archive's sha256."""
+    digest = fetch(url, archive, sha256=sha256, logger=logger)
+    if not sha256 and logger:
         logger.warning("no data.download.audio_sha256 configured; the archive's sha256 is %s", digest)
-    unpack_audio_archive(p.archive, smk.output.audio)
+    unpack_audio_archive(archive, dest)
+    return digest
 
 
-def fetch_weights_job(smk: Any, logger: logging.Logger) -> None:
-    import os
+def torch_hub_checkpoints(environ: Mapping[str, str] = os.environ) -> Path:
+    """The folder where torch keeps downloaded weights: ``$TORCH_HOME/hub/checkpoints``
+    (``TORCH_HOME`` defaults to ``~/.cache/torch``)."""
+    return Path(environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "hub" / "checkpoints"
 
-    p = smk.params
-    hub = Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "hub" / "checkpoints"
-    fetch_or_copy(p.url, smk.output.weights, [hub / Path(p.url).name], sha256=p.sha256, logger=logger)
+
+def fetch_weights(
+    url: str,
+    dest: str | Path,
+    sha256: str | None = None,
+    logger: logging.Logger | None = None,
+    hub: str | Path | None = None,
+) -> str:
+    """Weights from ``url`` to ``dest``: copied from torch's own download (the file of the
+    URL's name in ``hub``, default :func:`torch_hub_checkpoints`) when it is there, else
+    downloaded; checked against ``sha256`` either way (:func:`fetch_or_copy`)."""
+    folder = Path(hub) if hub is not None else torch_hub_checkpoints()
+    return fetch_or_copy(url, dest, [folder / Path(url).name], sha256=sha256, logger=logger)

@@ -6,7 +6,7 @@ is 1 iff mu(s, k) > m_k (strictly: songs at the median are negative).
 """
 
 import logging
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -102,18 +102,32 @@ def threshold_table(mu: pd.DataFrame, labels: pd.DataFrame, rule: str = "median"
     )
 
 
-def gems_ratings_job(smk: Any, logger: logging.Logger) -> None:
-    mu = rating_shares(pd.read_csv(smk.input.annotations))
-    write_csv(mu, smk.output.ratings)
-    logger.info("rating shares of %d songs", len(mu))
+def write_rating_shares(annotations: str | Path, out: str | Path, logger: logging.Logger | None = None) -> pd.DataFrame:
+    """mu(s, k) (:func:`rating_shares`) of the validated listening events in ``annotations``
+    (CSV), written to ``out``; returns the table written."""
+    mu = rating_shares(pd.read_csv(annotations))
+    write_csv(mu, out)
+    if logger:
+        logger.info("rating shares of %d songs", len(mu))
+    return mu
 
 
-def gems_labels_job(smk: Any, logger: logging.Logger) -> None:
-    mu = pd.read_csv(smk.input.ratings)
-    rule = smk.params.threshold
+def write_binary_labels(
+    ratings: str | Path,
+    out_labels: str | Path,
+    out_thresholds: str | Path,
+    rule: str = "median",
+    logger: logging.Logger | None = None,
+) -> pd.DataFrame:
+    """The binary labels (:func:`binary_labels`) of the rating shares in ``ratings`` (CSV) under
+    ``rule`` (``labels.threshold``: median or mean), written to ``out_labels``, and their
+    thresholds (:func:`threshold_table`) to ``out_thresholds``; returns the labels."""
+    mu = pd.read_csv(ratings)
     labels = binary_labels(mu, rule=rule)
     thresholds = threshold_table(mu, labels, rule)
-    shares = thresholds.set_index("emotion")["positive_share"].round(3).to_dict()
-    logger.info("labels (%s rule) for %d songs; positive shares %s", rule, len(mu), shares)
-    write_csv(labels, smk.output.labels)
-    write_csv(thresholds, smk.output.thresholds)
+    if logger:
+        shares = thresholds.set_index("emotion")["positive_share"].round(3).to_dict()
+        logger.info("labels (%s rule) for %d songs; positive shares %s", rule, len(mu), shares)
+    write_csv(labels, out_labels)
+    write_csv(thresholds, out_thresholds)
+    return labels

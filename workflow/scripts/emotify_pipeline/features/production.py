@@ -13,15 +13,15 @@ genre nearly as well as VGG19 features, a few global properties of the sound suf
 does not separate production from musical content.
 """
 
-import logging
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..core.emotify import usable_tracks
 from ..core.errors import EmotifyError
-from ..core.files import write_csv
 from .spectrogram import SpectrogramParams, decode_statistics, mel_power, statistics_layout
+from .store import checked_rows, open_features, read_attrs
 
 FEATURE_SETS = ("ltas", "mfcc", "loudness")
 N_MFCC = 20
@@ -34,7 +34,7 @@ def production_features(y: np.ndarray, p: SpectrogramParams, n_mfcc: int = N_MFC
 
 def descriptors_from_statistics(stats: np.ndarray, p: SpectrogramParams, n_mfcc: int = N_MFCC) -> dict[str, float]:
     """The descriptors of one clip from its :func:`spectrogram.decode_statistics` (what
-    extraction stores beside the VGG19 features), as a flat dict.
+    extraction stores beside the features), as a flat dict.
 
     MFCCs are librosa's (``dct`` type 2, orthonormal, of the absolute-dB bands): a linear map
     ``D`` of the bands, so their time mean is ``D @ mean`` and their standard deviation
@@ -80,8 +80,6 @@ def feature_columns(frame: pd.DataFrame, feature_set: str) -> list[str]:
 def descriptor_table(h5_path: str, tracks: pd.DataFrame, p: SpectrogramParams) -> pd.DataFrame:
     """The descriptors of every track the merged feature file holds (rows in its order), from
     the decode statistics extraction stored there: no clip is decoded again."""
-    from .store import checked_rows, open_features
-
     with open_features(h5_path) as h5:
         if "decode_stats" not in h5:
             raise EmotifyError(f"{h5_path}: holds no 'decode_stats' (made by an older release? rerun extract_shard)")
@@ -97,18 +95,10 @@ def descriptor_table(h5_path: str, tracks: pd.DataFrame, p: SpectrogramParams) -
     return pd.DataFrame([r for r in rows if r["track_id"] in wanted])
 
 
-def main(smk: Any, logger: logging.Logger) -> None:
-    from ..core.emotify import usable_tracks
-    from .store import read_attrs
-
-    # the settings the statistics were computed with, from the feature file's own provenance
-    sp = SpectrogramParams(**read_attrs(smk.input.features)["spectrogram_params"])
-    tracks = usable_tracks(pd.read_csv(smk.input.tracks))
-    table = descriptor_table(smk.input.features, tracks, sp)
-    write_csv(table, smk.output.csv)
-    logger.info(
-        "production descriptors of %d clips from the decode statistics in %s (no decoding) -> %s",
-        len(table),
-        smk.input.features,
-        smk.output.csv,
-    )
+def production_table(features_path: str | Path, tracks_path: str | Path) -> pd.DataFrame:
+    """The descriptors of the usable tracks of the track table ``tracks_path`` (one row per
+    track the merged feature file ``features_path`` holds), computed with the spectrogram
+    settings the statistics were computed with: the feature file's own provenance."""
+    sp = SpectrogramParams(**read_attrs(features_path)["spectrogram_params"])
+    tracks = usable_tracks(pd.read_csv(tracks_path))
+    return descriptor_table(str(features_path), tracks, sp)

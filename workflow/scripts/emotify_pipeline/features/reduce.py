@@ -12,10 +12,10 @@
   n_components x dim x 8 bytes, so use it for moderate dimensions (pool5 and above).
 
 Rows are read block by block, each verified by its checksum and refused when not finite
-(:class:`feature_store.CheckedFeatures`); the full matrix is never in memory.
+(:class:`store.CheckedFeatures`); the full matrix is never in memory.
 """
 
-import logging
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ import numpy as np
 
 from ..core.errors import EmotifyError
 from ..core.files import atomic_path, utc_now
+from .store import CheckedFeatures, open_features
 
 
 def row_blocks(dset: Any, max_bytes: int = 256 << 20, min_rows: int = 1) -> Iterator[tuple[int, np.ndarray]]:
@@ -87,11 +88,7 @@ def reduce_matrix(
 
 def reduce_file(in_path: str | Path, out_path: str | Path, method: str, n_components: int, seed: int) -> dict[str, Any]:
     """Write the reduced features of ``in_path`` (same index and attributes) to ``out_path``."""
-    import json
-
     import h5py
-
-    from .store import CheckedFeatures, open_features
 
     with open_features(in_path) as src:
         reduced, info = reduce_matrix(CheckedFeatures(src, in_path), method, n_components, seed)
@@ -106,9 +103,3 @@ def reduce_file(in_path: str | Path, out_path: str | Path, method: str, n_compon
             dst.attrs["feature_dim"] = reduced.shape[1]
             dst.attrs["created_utc"] = utc_now()
     return info
-
-
-def main(smk: Any, logger: logging.Logger) -> None:
-    p = smk.params.reduce
-    info = reduce_file(smk.input.h5, smk.output.h5, p["method"], p["n_components"], p["seed"])
-    logger.info("reduced %s -> %s: %s", smk.input.h5, smk.output.h5, info)

@@ -6,18 +6,21 @@ them are in :mod:`ablation`; this module reads no labels.
 """
 
 import logging
-from typing import Any
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import eigh
+from threadpoolctl import threadpool_limits
 
 from ..core.digests import library_versions
 from ..core.errors import EmotifyError
 from ..core.files import utc_now
 from ..features.production import FEATURE_SETS, feature_columns
+from ..features.store import network_provenance, usable_tracks_of
 from . import knn
-from .columns import Columns
-from .geometry import Ranking, as_ranking, ranked_with_ties, training_grams, trim, write_rankings
+from .columns import Columns, open_columns
+from .geometry import Ranking, as_ranking, ranked_with_ties, training_grams, write_rankings
 from .splits import Split, read_splits, table_tracks
 
 
@@ -35,8 +38,6 @@ def leading_eigenpairs(matrix: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarr
     """The ``n`` largest eigenvalues of the symmetric ``matrix`` (descending) and their
     eigenvectors, without those of (numerically) zero value: LAPACK's ``syevr`` on the wanted
     index range only (a fraction of a full decomposition when ``n`` is small)."""
-    from scipy.linalg import eigh
-
     m = len(matrix)
     n = min(n, m)
     values, vectors = eigh(matrix, subset_by_index=[m - n, m - 1], driver="evr")
@@ -68,7 +69,7 @@ def ablation_rankings(
                 used = min(n, len(values))
                 coords = gram @ (vectors[:, :used] / np.sqrt(values[:used]))
                 items[f"{r}/pca{n}"] = as_ranking(
-                    ids, s.train, s.test, *trim(*knn.nearest_with_ties(coords[s.train], coords[s.test]), depth)
+                    ids, s.train, s.test, *knn.trim(*knn.nearest_with_ties(coords[s.train], coords[s.test]), depth)
                 )
                 dims.setdefault(f"pca{n}", []).append(used)
         for name in (*FEATURE_SETS, "production"):
@@ -79,42 +80,61 @@ def ablation_rankings(
     return items, {name: int(np.median(v)) for name, v in dims.items()}
 
 
-def neighbours_job(smk: Any, logger: logging.Logger) -> None:
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=smk.threads):  # BLAS uses the job's threads, not the node's cores
-        _neighbours(smk, logger)
-
-
-def _neighbours(smk: Any, logger: logging.Logger) -> None:
-    from ..features.store import network_provenance, usable_tracks_of
-    from .columns import open_columns
-
-    p = smk.params
-    table = pd.read_csv(smk.input.split)
-    table = table[table["repeat"] < p.repeats]
+def ablation_tracks(
+    table: pd.DataFrame, production: pd.DataFrame, logger: logging.Logger | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The songs of a split table that have production descriptors: ``(tracks, production)``,
+    one row per song in the same order (track_id; track_id and the descriptors). Songs the
+    decoder refused (no descriptors) are left out, with a warning."""
     tracks = table_tracks(table)[["track_id"]]
-    production = tracks.merge(pd.read_csv(smk.input.production), on="track_id", how="left")
+    production = tracks.merge(production, on="track_id", how="left")
     missing = production.isna().any(axis=1)
     if missing.any():
-        logger.warning(
-            "%d track(s) have no production descriptors (decoder refused them): left out", int(missing.sum())
-        )
+        if logger:
+            logger.warning(
+                "%d track(s) have no production descriptors (decoder refused them): left out", int(missing.sum())
+            )
         production, tracks = production[~missing].reset_index(drop=True), tracks[~missing].reset_index(drop=True)
-    kept = usable_tracks_of(smk.input.features, tracks, logger)
-    if len(kept) != len(tracks):
-        raise EmotifyError(f"{smk.input.features}: features missing for tracks of {smk.input.split}")
-    ids = tracks["track_id"].to_numpy(dtype=np.int64)
-    splits = read_splits(table, ids)
-    with open_columns(smk.input.features, ids, logger) as x:
-        items, dims = ablation_rankings(x, production, ids, splits, list(p.pca_components), int(p.depth))
+    return tracks, production
+
+
+def write_ablation_rankings(
+    out: str | Path,
+    split: str | Path,
+    features: str | Path,
+    production: str | Path,
+    repeats: int,
+    components: list[int],
+    depth: int,
+    threads: int = 1,
+    logger: logging.Logger | None = None,
+) -> dict[str, Ranking]:
+    """The ablation's rankings (:func:`ablation_rankings`) of the first ``repeats`` splits of the
+    split table ``split`` (CSV), from the VGG19 ``features`` (HDF5) reduced by PCA to each of
+    ``components`` and the descriptors of ``production`` (CSV), to ``depth``, written with
+    their dimensions and provenance to ``out`` (HDF5). ``threads``: the BLAS threads the
+    products may use. Raises :class:`EmotifyError` when a song of the table has no features.
+    Returns the rankings written."""
+    table = pd.read_csv(split)
+    table = table[table["repeat"] < repeats]
+    tracks, descriptors = ablation_tracks(table, pd.read_csv(production), logger)
+    with threadpool_limits(limits=threads):  # BLAS uses the job's threads, not the node's cores
+        kept = usable_tracks_of(features, tracks, logger)
+        if len(kept) != len(tracks):
+            raise EmotifyError(f"{features}: features missing for tracks of {split}")
+        ids = tracks["track_id"].to_numpy(dtype=np.int64)
+        splits = read_splits(table, ids)
+        with open_columns(features, ids, logger) as x:
+            items, dims = ablation_rankings(x, descriptors, ids, splits, list(components), int(depth))
     attrs = {
         "repeats": len(splits),
         "dimensions": str(dims),
-        "depth": int(p.depth),
+        "depth": int(depth),
         "created": utc_now(),
         "numpy": library_versions(("numpy",))["numpy"],
-        **network_provenance(smk.input.features),
+        **network_provenance(features),
     }
-    write_rankings(smk.output.h5, items, attrs)
-    logger.info("%d ablation rankings of %d splits -> %s", len(items), len(splits), smk.output.h5)
+    write_rankings(out, items, attrs)
+    if logger:
+        logger.info("%d ablation rankings of %d splits -> %s", len(items), len(splits), out)
+    return items

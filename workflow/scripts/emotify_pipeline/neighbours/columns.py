@@ -1,7 +1,7 @@
-"""Features read by column blocks, for the readers that pass over them (:mod:`geometry`): in
+"""Features read by column blocks, for the readers that pass over them (:mod:`gram`, :mod:`geometry`): in
 memory when they fit, otherwise through a column-blocked scratch copy in ``$TMPDIR``.
 
-Kept apart from :mod:`feature_store` so that the extraction's code (and its code digest) does
+Kept apart from :mod:`features.store` so that the extraction's code (and its code digest) does
 not cover the geometry that reads its output.
 """
 

@@ -168,7 +168,7 @@ def out_of_fold_share(
 
 def top(order: np.ndarray, k: int, n_train: int) -> np.ndarray:
     """The k nearest of a ranking; :class:`EmotifyError` when k exceeds the training rows
-    (never capped silently) or the positions the ranking keeps (:func:`geometry.trim`: -1)."""
+    (never capped silently) or the positions the ranking keeps (:func:`trim`: -1)."""
     if k > n_train:
         raise EmotifyError(
             f"knn.k = {k} exceeds the {n_train} training songs of a split (a grouped split or an inner fold can be "
@@ -201,3 +201,31 @@ def emotion_probabilities(
     for e in range(labels.shape[1]):
         probs[test, e] = positive_share(labels[train, e], nn_test)
     return probs
+
+
+def trim(order: np.ndarray, tied: np.ndarray, depth: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """A full ranking cut to what a k of at most ``depth`` can use (:func:`geometry.ranked_with_ties`).
+
+    Parameters
+    ----------
+    order : (n_test, n_train) positions into the training rows, nearest first.
+    tied : (n_test, n_train) bool: position p is as far as position p - 1.
+    depth : the largest k to serve; None keeps the full ranking.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, numpy.ndarray)
+        The first ``depth + 1`` positions of each row and every later one tied with the last of
+        them (the width of the longest row); beyond a row's kept positions, -1 and False.
+    """
+    if depth is None or depth + 1 >= order.shape[1]:
+        return order, tied
+    keep = np.full(len(order), depth + 1)
+    more = tied[:, depth + 1 :]  # a run tied with the last kept position is kept whole
+    if more.size:
+        keep += np.argmin(np.concatenate([more, np.zeros((len(order), 1), bool)], axis=1), axis=1)
+    width = int(keep.max())
+    order, tied = order[:, :width].copy(), tied[:, :width].copy()
+    beyond = np.arange(width)[None, :] >= keep[:, None]
+    order[beyond], tied[beyond] = -1, False
+    return order, tied

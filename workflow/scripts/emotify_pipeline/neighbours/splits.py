@@ -11,14 +11,18 @@ A split table has one row per (repeat, track): ``repeat``, ``track_id``, ``genre
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold, StratifiedShuffleSplit, train_test_split
 
+from ..core.emotify import usable_tracks
 from ..core.errors import EmotifyError
 from ..core.files import write_csv
+from ..features.store import feature_track_ids
+from ..stats.streams import stream_seed
 
 
 @dataclass(frozen=True)
@@ -200,62 +204,106 @@ def read_splits(table: pd.DataFrame, track_ids: np.ndarray) -> list[Split]:
     return out
 
 
-def paper_split_job(smk: Any, logger: logging.Logger) -> None:
-    from ..core.emotify import usable_tracks
-
-    p = smk.params
-    tracks = usable_tracks(pd.read_csv(smk.input.tracks))
-    split = paper_split(tracks, p.test_size, p.seed, p.stratify)
+def write_paper_split(
+    tracks: str | Path,
+    out: str | Path,
+    test_size: float,
+    seed: int,
+    stratify: bool = True,
+    folds: int = 0,
+    logger: logging.Logger | None = None,
+) -> pd.DataFrame:
+    """The paper's split (:func:`paper_split`) of the usable tracks of the track table
+    ``tracks`` (CSV), with the inner folds of its training songs (``folds``, drawn with
+    ``seed``; 0: none), as a split table (:func:`split_table`, one repeat) written to ``out``.
+    Returns the table written."""
+    usable = usable_tracks(pd.read_csv(tracks))
+    split = paper_split(usable, test_size, seed, stratify)
     s = Split(np.flatnonzero(split["subset"] == "train"), np.flatnonzero(split["subset"] == "test"))
-    table = split_table(split, [s], p.inner_folds, [p.seed])
-    logger.info("split: %s", split["subset"].value_counts().to_dict())
-    write_csv(table, smk.output.split)
+    table = split_table(split, [s], folds, [seed])
+    if logger:
+        logger.info("split: %s", split["subset"].value_counts().to_dict())
+    write_csv(table, out)
+    return table
 
 
-def resample_job(smk: Any, logger: logging.Logger) -> None:
-    from ..core.emotify import usable_tracks
-    from ..features.store import feature_track_ids
-    from ..stats.streams import stream_seed
+def split_groups(tracks: pd.DataFrame, kind: str, source: str | Path) -> np.ndarray | None:
+    """Each track's group for ``kind`` (``artist``/``album``: its ID3 tag as a string; None for
+    ``random``). Raises :class:`EmotifyError` naming ``source`` (the track table) and the first
+    tracks without the tag: a grouped split needs the tag of every track."""
+    if kind == "random":
+        return None
+    values = tracks[kind].fillna("").astype(str)
+    if (values == "").any():
+        missing = tracks.loc[values == "", "track_id"].tolist()
+        raise EmotifyError(
+            f"{source}: no {kind} tag for track(s) {missing[:5]}: {kind}-grouped splits need "
+            f"it for every track; drop '{kind}' from evaluation.group_by"
+        )
+    return values.to_numpy()
 
-    p = smk.params
-    tracks = usable_tracks(pd.read_csv(smk.input.tracks, dtype={"artist": str, "album": str}))
-    tracks = tracks[tracks["track_id"].isin(feature_track_ids(smk.input.features))].reset_index(drop=True)
-    kind = smk.wildcards.kind
-    groups = None
-    if kind != "random":
-        values = tracks[kind].fillna("").astype(str)
-        if (values == "").any():
-            missing = tracks.loc[values == "", "track_id"].tolist()
-            raise EmotifyError(
-                f"{smk.input.tracks}: no {kind} tag for track(s) {missing[:5]}: {kind}-grouped splits need "
-                f"it for every track; drop '{kind}' from evaluation.group_by"
-            )
-        groups = values.to_numpy()
+
+def resampled_table(
+    tracks: pd.DataFrame,
+    kind: str,
+    groups: np.ndarray | None,
+    repeats: int,
+    test_size: float,
+    seed: int,
+    folds: int,
+) -> pd.DataFrame:
+    """The split table of ``repeats`` splits of ``tracks`` of one ``kind``: stratified by genre
+    (``random``, :func:`resampled_splits`) or keeping each of ``groups`` on one side
+    (:func:`grouped_splits`). Each kind of split, and each split's inner folds (``folds``, random
+    splits only), is drawn from its own named stream of ``seed`` (:func:`stats.streams.stream_seed`).
+    A grouped table carries each track's ``group``; every table carries the tracks' ``artist``
+    and ``album`` where ``tracks`` has them (the permutation tests exchange labels by them)."""
     y = tracks["genre"].to_numpy()
-    # each kind of split, and each split's inner folds, from its own named stream of the seed
-    seed = stream_seed(p.seed, "splits", kind)
+    drawn = stream_seed(seed, "splits", kind)
     if groups is None:
-        splits = resampled_splits(y, p.repeats, p.test_size, seed)
+        splits = resampled_splits(y, repeats, test_size, drawn)
     else:
-        splits = grouped_splits(y, groups, p.repeats, p.test_size, seed)
-    folds = p.inner_folds if kind == "random" else 0  # Experiment IV is evaluated on random splits
-    table = split_table(
-        tracks, splits, folds, [stream_seed(p.seed, "inner_folds", kind, r) for r in range(len(splits))]
-    )
+        splits = grouped_splits(y, groups, repeats, test_size, drawn)
+    folds = folds if kind == "random" else 0  # Experiment IV is evaluated on random splits
+    table = split_table(tracks, splits, folds, [stream_seed(seed, "inner_folds", kind, r) for r in range(len(splits))])
     if groups is not None:
         table["group"] = table["track_id"].map(dict(zip(tracks["track_id"], groups, strict=True)))
-    for column in ("artist", "album"):  # the permutation tests exchange labels artist by artist, album by album
+    for column in ("artist", "album"):
         if column in tracks:
             table[column] = table["track_id"].map(dict(zip(tracks["track_id"], tracks[column].fillna(""), strict=True)))
+    return table
+
+
+def write_resampled_splits(
+    tracks: str | Path,
+    features: str | Path,
+    kind: str,
+    out_split: str | Path,
+    out_sizes: str | Path,
+    repeats: int,
+    test_size: float,
+    seed: int,
+    folds: int = 0,
+    logger: logging.Logger | None = None,
+) -> pd.DataFrame:
+    """The repeated evaluation's splits of one ``kind`` (``random``, ``artist``, ``album``;
+    :func:`resampled_table`) of the usable tracks of the track table ``tracks`` that have
+    features in ``features`` (HDF5), written to ``out_split``, and their sizes
+    (:func:`split_sizes`) to ``out_sizes``. Returns the split table."""
+    usable = usable_tracks(pd.read_csv(tracks, dtype={"artist": str, "album": str}))
+    usable = usable[usable["track_id"].isin(feature_track_ids(features))].reset_index(drop=True)
+    table = resampled_table(usable, kind, split_groups(usable, kind, tracks), repeats, test_size, seed, folds)
     sizes = split_sizes(table)
-    logger.info(
-        "%s: %d splits, test share %.3f-%.3f (nominal %.2f) of %d songs",
-        kind,
-        len(splits),
-        sizes["test_share"].min(),
-        sizes["test_share"].max(),
-        p.test_size,
-        len(tracks),
-    )
-    write_csv(table, smk.output.split)
-    write_csv(sizes, smk.output.sizes, float_format="%.4f")
+    if logger:
+        logger.info(
+            "%s: %d splits, test share %.3f-%.3f (nominal %.2f) of %d songs",
+            kind,
+            table["repeat"].nunique(),
+            sizes["test_share"].min(),
+            sizes["test_share"].max(),
+            test_size,
+            len(usable),
+        )
+    write_csv(table, out_split)
+    write_csv(sizes, out_sizes, float_format="%.4f")
+    return table

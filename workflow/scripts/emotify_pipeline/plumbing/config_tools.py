@@ -1,4 +1,4 @@
-"""Configuration helpers used by rules/common.smk before schema validation.
+"""Configuration helpers used before schema validation (:func:`plumbing.preflight.checked_config`).
 
 ``snakemake --config 'knn={k: 7}'`` parses nested values with YAML's BaseLoader, so every
 nested scalar arrives as a string. :func:`coerce_to_schema` converts such strings to the

@@ -87,3 +87,11 @@ def package_closure(path: str | Path) -> list[Path]:
 def rule_code_digest(entry: str | Path) -> str:
     """sha256 of an entry script and the package modules it imports (see the module docstring)."""
     return source_digest(Path(entry), *package_closure(entry))
+
+
+def code_digest(rule: str) -> str:
+    """The digest of the code that runs for ``rule``: its entry script
+    (``workflow/scripts/<rule>.py``) and the package modules it imports (:func:`rule_code_digest`).
+    In ``params``, it reruns the rule exactly when that code changes; the profiles turn off
+    Snakemake's own trigger on the script's mtime."""
+    return rule_code_digest(PACKAGE.parent / f"{rule}.py")

@@ -6,8 +6,8 @@ run that finds them advises ``--unlock`` -- which, while the other run is still 
 runs write the same files. The workflow therefore records its own process (``onstart``: pid,
 host, start time, command line) and removes the record when it ends (``onsuccess`` /
 ``onerror``). While the workflow is parsed, :func:`live_run` tells whether locks exist *and*
-the run that made them is still alive on this host; the caller stops with
-:func:`guard_message` instead of letting the advice through. A run killed with SIGKILL leaves
+the run that made them is still alive on this host; :func:`guard_against_a_live_run` then stops
+with :func:`guard_message` instead of letting the advice through. A run killed with SIGKILL leaves
 a record whose process is gone: then the locks really are stale, and Snakemake's own advice
 (``--unlock``) is right.
 """
@@ -19,6 +19,8 @@ import socket
 import sys
 from pathlib import Path
 from typing import Any
+
+from ..core.errors import EmotifyError
 
 RECORD = Path(".snakemake") / "emotify" / "run.json"
 LOCKS = Path(".snakemake") / "locks"
@@ -94,6 +96,21 @@ def guard_message(record: dict[str, Any], unlocking: bool) -> str:
         f"{who}. Do not use --unlock while it runs: wait for it to finish (or stop it with kill {record['pid']}), "
         "then run again; a dry run (-n) is safe meanwhile."
     )
+
+
+def guard_against_a_live_run(
+    argv: list[str], main_process: bool, record_path: str | Path = RECORD, locks: str | Path = LOCKS
+) -> None:
+    """Stop before Snakemake's lock check when another run is alive here: its advice to use
+    --unlock would break that run. Raises :class:`EmotifyError` with :func:`guard_message`;
+    nothing for a read-only invocation (``argv``: Snakemake's command line) or a job's own
+    process (``main_process`` False). ``record_path`` and ``locks``: :func:`live_run`'s."""
+    mode = invocation(argv)
+    if not main_process or mode == "read-only":
+        return
+    record = live_run(record_path, locks)
+    if record:
+        raise EmotifyError(guard_message(record, unlocking=mode == "unlock"))
 
 
 # invocations that neither lock nor write: a live run elsewhere does not concern them

@@ -8,6 +8,7 @@ features -- the features' label read from the feature file's own attributes (e.g
 
 import json
 import logging
+import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import seaborn as sns  # noqa: E402
 from ..core.emotify import EMOTIONS, GENRES
 from ..core.errors import EmotifyError
 from ..core.files import atomic_path  # noqa: E402
+from ..features.store import features_label, read_attrs  # noqa: E402
 from ..study import table as study  # noqa: E402
 
 GENRE_PALETTE = dict(zip(GENRES, sns.color_palette("colorblind", len(GENRES)), strict=True))
@@ -285,8 +287,6 @@ def draw(spec: dict[str, Any], data_label: str, out: str | Path, dpi: int) -> No
     """Draw one figure from its spec (``kind``, ``title``, ``inputs``): the subtitle is the run's
     data label and, where the figure reads audio features, their label from the feature file's
     own provenance attributes."""
-    from ..features.store import features_label, read_attrs
-
     if spec["kind"] not in KINDS:
         raise EmotifyError(f"figures.py: unknown figure kind {spec['kind']!r} (known: {', '.join(KINDS)})")
     features = spec["inputs"].get("features")
@@ -315,8 +315,6 @@ def draw_all(
         raise EmotifyError(f"figures.py: no output path for figure(s) {', '.join(missing)}")
     jobs = [(name, spec, data_label, str(outputs[name]), dpi) for name, spec in specs.items()]
     if workers > 1 and len(jobs) > 1:
-        import multiprocessing
-
         with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
             done = pool.imap_unordered(_draw_one, jobs)
             for name in done:
@@ -327,9 +325,3 @@ def draw_all(
         _draw_one(job)
         if logger:
             logger.info("wrote %s", outputs[job[0]])
-
-
-def main(smk: Any, logger: logging.Logger) -> None:
-    p = smk.params
-    outputs = {name: smk.output[name] for name in p.figures}
-    draw_all(p.figures, outputs, p.data_label, p.dpi, workers=smk.threads, logger=logger)

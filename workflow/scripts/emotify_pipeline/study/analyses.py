@@ -14,6 +14,7 @@ the cached neighbour rankings, so each reruns in seconds):
 """
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,22 +27,42 @@ from ..neighbours import knn
 from ..neighbours.geometry import Rankings, ranked_with_ties
 from ..neighbours.splits import row_lookup, table_tracks
 from ..stats import inference
-from .evaluation import Votes, excess_statistic, exchange_of, exp4_votes, predict, split_groups, votes_of
+from .evaluation import split_groups
+from .permutation import excess_statistic, exchange_of
+from .votes import Votes, exp4_votes, predict, votes_of
 
 
-def _load(smk: Any) -> tuple[pd.DataFrame, np.ndarray, pd.Series, Rankings, list[Votes]]:
-    """The splits' songs (genre, artist where recorded, labels by row), row lookup, rankings and
-    audio votes."""
-    table = pd.read_csv(smk.input.split, dtype={"artist": str, "album": str, "group": str})
+def load_votes(
+    split: str | Path, labels: str | Path, neighbours: str | Path
+) -> tuple[pd.DataFrame, np.ndarray, pd.Series, Rankings, list[Votes]]:
+    """What every analysis reads from its files.
+
+    Parameters
+    ----------
+    split : path
+        A split table (``results/splits/<kind>.csv``).
+    labels : path
+        ``gems_labels.csv``.
+    neighbours : path
+        The audio rankings of the table's splits.
+
+    Returns
+    -------
+    tuple
+        The splits' songs (track_id, genre, artist and album, "" where not recorded), their
+        labels by row (songs x emotions), the row lookup (track id -> row), the rankings and the
+        audio votes of every split.
+    """
+    table = pd.read_csv(split, dtype={"artist": str, "album": str, "group": str})
     meta = table_tracks(table)
     for column in ("artist", "album"):
         values = split_groups(table, meta["track_id"], column)
         meta[column] = values if values is not None else ""
-    lab = meta[["track_id"]].merge(pd.read_csv(smk.input.labels), on="track_id", how="left")
+    lab = meta[["track_id"]].merge(pd.read_csv(labels), on="track_id", how="left")
     if lab[list(EMOTIONS)].isna().any().any():
-        raise EmotifyError(f"{smk.input.labels}: no labels for some tracks of {smk.input.split}")
+        raise EmotifyError(f"{labels}: no labels for some tracks of {split}")
     row = row_lookup(meta["track_id"])
-    source = Rankings(smk.input.neighbours)
+    source = Rankings(neighbours)
     audio = [votes_of(source.get(r, "audio"), row) for r in range(source.repeats)]
     return meta, lab[list(EMOTIONS)].to_numpy(dtype=int), row, source, audio
 
@@ -57,13 +78,13 @@ def emotion_beyond_genre(
 ) -> pd.DataFrame:
     """Per emotion (and per emotion x genre): audio accuracy, the emotion-from-genre baseline,
     their difference, and the within-genre permutation p-value of the audio's mean balanced
-    accuracy over chance (:func:`evaluation.excess_statistic`).
+    accuracy over chance (:func:`permutation.excess_statistic`).
 
     Run on artist-grouped splits (``split_kind``): on random splits an artist's songs sit on
     both sides, and an emotion that depends on the artist alone would pass for audio
     information. The permutation exchanges labels artist for artist *within each genre* among
     artists with the same album profile there, album for album (:class:`inference.Exchange` with
-    the genre as stratum, :func:`evaluation.exchange_of`; among artists with the same number of
+    the genre as stratum, :func:`permutation.exchange_of`; among artists with the same number of
     songs, songs reordered, where no albums are recorded). Null hypothesis: within a genre, the features
     say nothing about which artist of a given album profile carries which emotion labels -- the labels keep
     what genre says about emotion and their clustering within artists, and lose any link to the
@@ -241,33 +262,74 @@ def k_sensitivity(y_genre: np.ndarray, y_emo: np.ndarray, audio: list[Votes], cf
     return pd.DataFrame(rows)
 
 
-def emotion_beyond_genre_job(smk: Any, logger: logging.Logger) -> None:
-    meta, y_emo, _, source, audio = _load(smk)
+def _write(table: pd.DataFrame, source: Rankings, out: str | Path) -> None:
+    """An analysis table, with the audio rankings' leakage warning (if any) on every row."""
+    write_csv(with_leakage_warning(table, source.attrs.get("leakage_warning")), out, float_format="%.4f")
+
+
+def write_emotion_beyond_genre(
+    split: str | Path,
+    labels: str | Path,
+    neighbours: str | Path,
+    settings: dict[str, Any],
+    split_kind: str,
+    out: str | Path,
+    logger: logging.Logger,
+) -> None:
+    """Rules ``emotion_beyond_genre`` and ``model_beyond_genre``: :func:`emotion_beyond_genre` on
+    the splits of ``split`` (of kind ``split_kind``) voted with ``neighbours``; ``settings``:
+    ``permutations``, ``permutation_splits``, ``confidence``, ``seed``, ``k``, ``ties``."""
+    meta, y_emo, _, source, audio = load_votes(split, labels, neighbours)
     artists, albums = meta["artist"].to_numpy(), meta["album"].to_numpy()
-    genre, cfg = meta["genre"].to_numpy(), dict(smk.params.cfg)
-    table = emotion_beyond_genre(y_emo, genre, audio, cfg, artists, smk.params.kind, albums)
-    write_csv(with_leakage_warning(table, source.attrs.get("leakage_warning")), smk.output.csv, float_format="%.4f")
+    table = emotion_beyond_genre(y_emo, meta["genre"].to_numpy(), audio, settings, artists, split_kind, albums)
+    _write(table, source, out)
     logger.info("emotion beyond genre: %d rows", len(table))
 
 
-def genre_claims_job(smk: Any, logger: logging.Logger) -> None:
-    meta, y_emo, row, source, audio = _load(smk)
-    cfg = dict(smk.params.cfg)
-    ratings = Rankings(smk.input.ratings)
-    variants = {
+def claim_variants(
+    source: Rankings, audio: list[Votes], ratings: Rankings, y_emo: np.ndarray, row: pd.Series, k: int
+) -> dict[str, list[Votes]]:
+    """The votes of the experiment variants the genre claims compare: Experiment III from the
+    rating shares mu (``ratings``) and from the binary labels (ranked here), Experiment IV
+    (:func:`votes.exp4_votes`)."""
+    return {
         "exp3_genre_from_ratings (mu)": [votes_of(ratings.get(r, "ratings"), row) for r in range(ratings.repeats)],
         "exp3_genre_from_ratings (binary labels)": [
             Votes(v.train, v.test, *ranked_with_ties(y_emo.astype(float), [(v.train, v.test)])[0]) for v in audio
         ],
-        "exp4_genre_from_predicted_emotions": exp4_votes(source, audio, y_emo, row, cfg["k"]),
+        "exp4_genre_from_predicted_emotions": exp4_votes(source, audio, y_emo, row, k),
     }
-    table = genre_claims(meta["genre"].to_numpy(), y_emo, variants, cfg)
-    write_csv(with_leakage_warning(table, source.attrs.get("leakage_warning")), smk.output.csv, float_format="%.4f")
+
+
+def write_genre_claims(
+    split: str | Path,
+    labels: str | Path,
+    neighbours: str | Path,
+    ratings: str | Path,
+    settings: dict[str, Any],
+    out: str | Path,
+    logger: logging.Logger,
+) -> None:
+    """Rule ``genre_claims``: :func:`genre_claims` on the random splits (``ratings``: their
+    rating-share rankings; ``settings``: ``seed``, ``confidence``, ``k``, ``ties``)."""
+    meta, y_emo, row, source, audio = load_votes(split, labels, neighbours)
+    variants = claim_variants(source, audio, Rankings(ratings), y_emo, row, settings["k"])
+    table = genre_claims(meta["genre"].to_numpy(), y_emo, variants, settings)
+    _write(table, source, out)
     logger.info("genre claims: %d rows", len(table))
 
 
-def k_sensitivity_job(smk: Any, logger: logging.Logger) -> None:
-    meta, y_emo, _, source, audio = _load(smk)
-    table = k_sensitivity(meta["genre"].to_numpy(), y_emo, audio, dict(smk.params.cfg))
-    write_csv(with_leakage_warning(table, source.attrs.get("leakage_warning")), smk.output.csv, float_format="%.4f")
+def write_k_sensitivity(
+    split: str | Path,
+    labels: str | Path,
+    neighbours: str | Path,
+    settings: dict[str, Any],
+    out: str | Path,
+    logger: logging.Logger,
+) -> None:
+    """Rule ``k_sensitivity``: :func:`k_sensitivity` on the random splits (``settings``:
+    ``k_values``, ``confidence``, ``seed``, ``ties``)."""
+    meta, y_emo, _, source, audio = load_votes(split, labels, neighbours)
+    table = k_sensitivity(meta["genre"].to_numpy(), y_emo, audio, settings)
+    _write(table, source, out)
     logger.info("k sensitivity: %d rows", len(table))

@@ -15,6 +15,7 @@ Magnatune audio carries its leakage warning on every row.
 """
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ import pandas as pd
 
 from ..core.errors import EmotifyError
 from ..core.files import markdown_table, write_csv, write_text
+from ..features.store import features_label, read_attrs, skipped_at_extraction
 from ..stats.inference import corrected_t_interval
 from . import table as study
 
@@ -227,15 +229,9 @@ def beyond_lines(table: pd.DataFrame, alpha: float = 0.05) -> list[str]:
     return lines
 
 
-def compare_job(smk: Any, logger: logging.Logger) -> None:
-    from ..features.store import features_label, read_attrs, skipped_at_extraction
-
-    models = list(smk.params.models)
-    summaries = {m: pd.read_csv(p) for m, p in zip(models, smk.input.summaries, strict=True)}
-    repeats = {m: pd.read_csv(p) for m, p in zip(models, smk.input.repeats, strict=True)}
-    attrs = {m: read_attrs(p) for m, p in zip(models, smk.input.features, strict=True)}
-    labels = {m: features_label(a) for m, a in attrs.items()}
-    warnings = {m: str(a.get("leakage_warning", "") or "") for m, a in attrs.items()}
+def check_same_clips(models: list[str], attrs: dict[str, dict[str, Any]]) -> None:
+    """Refuse networks whose feature files left out different clips at extraction (``attrs``:
+    each network's feature-file attributes): their splits hold other songs and cannot be paired."""
     refused = {m: sorted(skipped_at_extraction(a)) for m, a in attrs.items()}
     differing = [m for m in models[1:] if refused[m] != refused[models[0]]]
     if differing:
@@ -244,15 +240,53 @@ def compare_job(smk: Any, logger: logging.Logger) -> None:
             f"{m} and {models[0]} left out different clips at extraction ({refused[m][:5]} against "
             f"{refused[models[0]][:5]}): their splits hold other songs and cannot be paired"
         )
+
+
+def write_comparison(
+    models: list[str],
+    summaries: list[str | Path],
+    repeats: list[str | Path],
+    beyond: list[str | Path],
+    features: list[str | Path],
+    confidence: float,
+    data_label: str,
+    outputs: dict[str, str | Path],
+    logger: logging.Logger,
+) -> None:
+    """Rule ``compare_models``: :func:`compare` and :func:`beyond_table` from the networks' files.
+
+    Parameters
+    ----------
+    models : list of str
+        The networks, the study's first.
+    summaries, repeats, beyond, features : list of path
+        Per network (in ``models`` order): its repeated summary, its per-split accuracies, its
+        emotion-beyond-genre table and the feature file its classifiers read.
+    confidence : float
+        The intervals' confidence level.
+    data_label : str
+        The run's data label (the Markdown title).
+    outputs : dict
+        ``csv`` (the comparison), ``beyond`` (beyond genre) and ``md`` (both, readable).
+    logger : logging.Logger
+        Told each network's leakage warning and what was compared.
+    """
+    summary_tables = {m: pd.read_csv(p) for m, p in zip(models, summaries, strict=True)}
+    repeat_tables = {m: pd.read_csv(p) for m, p in zip(models, repeats, strict=True)}
+    attrs = {m: read_attrs(p) for m, p in zip(models, features, strict=True)}
+    labels = {m: features_label(a) for m, a in attrs.items()}
+    warnings = {m: str(a.get("leakage_warning", "") or "") for m, a in attrs.items()}
+    check_same_clips(models, attrs)
     for model, warning in warnings.items():
         if warning:
             logger.warning("%s: %s", model, warning)
-    table = compare(models, summaries, repeats, labels, warnings, smk.params.confidence)
-    write_csv(table, smk.output.csv, float_format="%.6g")  # the summary reads it: no second rounding
-    beyond = beyond_table(models, {m: pd.read_csv(p) for m, p in zip(models, smk.input.beyond, strict=True)}, warnings)
-    write_csv(beyond, smk.output.beyond, float_format="%.6g")
-    text = markdown(table, smk.params.confidence, smk.params.data_label)
-    write_text(text + "\n" + beyond_markdown(beyond, smk.params.confidence), smk.output.md)
+    table = compare(models, summary_tables, repeat_tables, labels, warnings, confidence)
+    write_csv(table, outputs["csv"], float_format="%.6g")  # the summary reads it: no second rounding
+    beyond_tables = {m: pd.read_csv(p) for m, p in zip(models, beyond, strict=True)}
+    beyond_rows = beyond_table(models, beyond_tables, warnings)
+    write_csv(beyond_rows, outputs["beyond"], float_format="%.6g")
+    text = markdown(table, confidence, data_label)
+    write_text(text + "\n" + beyond_markdown(beyond_rows, confidence), outputs["md"])
     logger.info("compared %s on %d rows", ", ".join(models), len(table) // len(models))
 
 

@@ -3,14 +3,13 @@ and permutation tests, for Experiments I-IV.
 
 The splits are drawn by :mod:`splits` (``repeats`` stratified 70/30 splits, ``random``, or
 group splits that keep all songs of one artist or album on one side) and their neighbour
-rankings computed once by :mod:`geometry`; this module only votes (:mod:`knn`), for the genre,
-the nine emotions and every label permutation, so a change of k reruns in seconds.
+rankings computed once by :mod:`geometry`; this module only votes (:mod:`votes`), for the genre,
+the nine emotions and every label permutation (:mod:`permutation`), so a change of k reruns in
+seconds.
 """
 
-import functools
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,129 +18,13 @@ import pandas as pd
 from ..core.emotify import EMOTIONS, PAPER_TABLE1
 from ..core.errors import EmotifyError
 from ..core.files import with_leakage_warning, write_csv
-from ..data.labels import label_matrix, song_shares, thresholds_of
 from ..neighbours import knn
-from ..neighbours.geometry import Ranking, Rankings, ranked_with_ties
+from ..neighbours.geometry import Rankings
 from ..neighbours.splits import row_lookup, table_tracks
 from ..stats import inference
 from . import table as study
-
-
-@dataclass(frozen=True)
-class Votes:
-    """One split's rankings for a target: the rows of the split and, per test row, the ranked
-    training rows (positions into ``train``) with their tie mask."""
-
-    train: np.ndarray
-    test: np.ndarray
-    order: np.ndarray
-    tied: np.ndarray
-
-
-def votes_of(ranking: Ranking, row: pd.Series) -> Votes:
-    train, test = ranking.rows(row)
-    return Votes(train, test, ranking.order, ranking.tied)
-
-
-def knn_vote(y: np.ndarray, v: Votes, k: int, ties: str, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The KNN vote for the test rows of ``v`` with labels ``y`` (indexed by row), ties broken as
-    ``knn.ties`` says: ``sklearn`` (equidistant neighbours in training-row order, a vote tie to
-    the first class) or ``random`` (both at random, seeded). Returns :func:`knn.vote`'s triple."""
-    if ties == "random":
-        rng = np.random.default_rng(seed)
-        nn = knn.top(knn.break_ties(v.order, v.tied, rng, len(v.train)), k, len(v.train))
-        return knn.vote(y[v.train], nn, rng)
-    return knn.vote(y[v.train], knn.top(v.order, k, len(v.train)))
-
-
-def predict(y: np.ndarray, v: Votes, k: int, ties: str, seed: int) -> np.ndarray:
-    """The predictions of :func:`knn_vote`."""
-    return knn_vote(y, v, k, ties, seed)[0]
-
-
-def excess_statistic(
-    votes: list[Votes], k: int, ties: str, seed: int, measure: str = "balanced"
-) -> Callable[[np.ndarray, int], np.ndarray]:
-    """The permutation tests' statistic on these splits, for many labellings at once: the mean
-    over the splits of the excess over chance of the votes of :func:`predict` (ties included).
-    ``measure="balanced"`` (the workflow's): balanced accuracy (mean recall over the classes
-    present in the test songs) minus its chance level 1 / (number of those classes) -- any
-    predictor that ignores the truth expects exactly that level, however unbalanced the training
-    or test classes, so labels permuted on splits balanced for the real ones are not penalised
-    for their imbalance; ``"accuracy"``: accuracy minus the stratified chance baseline
-    (:func:`inference.excess_accuracy`), which on the real structure left the genre tests of
-    grouped splits liberal (README, "Permutation tests").
-
-    Returns ``statistic(codes, n_classes)``: ``codes`` (B, n) class codes of every row for B
-    labellings -> (B,) values. The neighbours (and, with ``knn.ties: random``, the tie-breaking
-    draws of split r, seeded ``seed + r`` as in :func:`predict`) are fixed once: only the votes
-    are recounted per labelling."""
-    prepared = []
-    for r, v in enumerate(votes):
-        if ties == "random":
-            rng = np.random.default_rng(seed + r)
-            nn = knn.top(knn.break_ties(v.order, v.tied, rng, len(v.train)), k, len(v.train))
-            prepared.append((v.train, v.test, v.train[nn], rng, {}))
-        else:
-            prepared.append((v.train, v.test, v.train[knn.top(v.order, k, len(v.train))], None, {}))
-
-    def statistic(codes: np.ndarray, n_classes: int) -> np.ndarray:
-        codes = np.atleast_2d(codes)
-        b = len(codes)
-        total = np.zeros(b)
-        everyone = _row_counts(codes, n_classes)
-        packed = _SHIFT[codes] if ties != "random" and n_classes <= 4 and k < 16 else None
-        for train, test, neighbours, rng, keys in prepared:
-            if packed is not None:  # the votes' counts packed 4 bits per class, the winner looked up
-                winner = _winner_table(n_classes, k)[packed[:, neighbours].sum(axis=2)]
-            elif rng is None:
-                winner = _counts(codes, neighbours, n_classes).argmax(axis=2)  # first class of a tie, as scikit-learn
-            else:  # knn.vote's draws after break_ties (predict's own, when every class is in training)
-                counts = _counts(codes, neighbours, n_classes)
-                if n_classes not in keys:
-                    keys[n_classes] = rng.random((len(test), n_classes))
-                best = counts == counts.max(axis=2, keepdims=True)
-                winner = np.argmax(best * keys[n_classes][None], axis=2)
-            truth = codes[:, test]
-            in_test = _row_counts(truth, n_classes)
-            if measure == "balanced":
-                hits = _row_counts(np.where(winner == truth, truth, n_classes), n_classes + 1)[:, :n_classes]
-                present = in_test > 0
-                recall = np.where(present, hits / np.maximum(in_test, 1), 0.0)
-                total += recall.sum(axis=1) / present.sum(axis=1) - 1.0 / present.sum(axis=1)
-                continue
-            accuracy = np.count_nonzero(winner == truth, axis=1) / len(test)
-            if len(train) + len(test) == codes.shape[1]:  # the split holds every row: training = all - test
-                train_share = (everyone - in_test) / len(train)
-            else:
-                train_share = _row_counts(codes[:, train], n_classes) / len(train)
-            total += accuracy - np.sum(train_share * in_test, axis=1) / len(test)
-        return total / len(prepared)
-
-    return statistic
-
-
-_SHIFT = np.array([1 << (4 * c) for c in range(4)], dtype=np.int64)
-
-
-def _counts(codes: np.ndarray, neighbours: np.ndarray, n_classes: int) -> np.ndarray:
-    """Votes per class of every test row for every labelling: (B, n_test, n_classes)."""
-    b, (n_test, _) = len(codes), neighbours.shape
-    return _row_counts(codes[:, neighbours].reshape(b * n_test, -1), n_classes).reshape(b, n_test, n_classes)
-
-
-@functools.cache
-def _winner_table(n_classes: int, k: int) -> np.ndarray:
-    """Winner of every packed vote (4 bits per class count): the first class with the top count."""
-    packed = np.arange(16**n_classes)
-    counts = (packed[:, None] >> (4 * np.arange(n_classes))[None, :]) & 15
-    return counts.argmax(axis=1)
-
-
-def _row_counts(codes: np.ndarray, n_classes: int) -> np.ndarray:
-    """How often each class code occurs in each row of ``codes``: (rows, n_classes)."""
-    offset = np.arange(len(codes))[:, None] * n_classes
-    return np.bincount((codes + offset).ravel(), minlength=len(codes) * n_classes).reshape(len(codes), n_classes)
+from .permutation import excess_statistic, exchange_of
+from .votes import Votes, exp4_votes, predict, votes_of
 
 
 def balanced_accuracy_and_macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, float]:
@@ -318,33 +201,6 @@ def repeated_votes(
     raise EmotifyError(f"study table: no votes called {kind!r} (audio, ratings, predicted_emotions)")
 
 
-def artist_units(artists: np.ndarray | None, n: int) -> np.ndarray:
-    """The exchange units of the permutation tests: each song's artist, or the song itself
-    where the artist is unknown."""
-    own = np.array([f"\x00song {i}" for i in range(n)], dtype=object)
-    if artists is None:
-        return own
-    artists = pd.Series(np.asarray(artists, dtype=object)).fillna("").astype(str).to_numpy(dtype=object)
-    return np.where(artists == "", own, artists)
-
-
-def exchange_of(
-    artists: np.ndarray | None, albums: np.ndarray | None, n: int, strata: np.ndarray | None = None
-) -> inference.Exchange:
-    """The permutation scheme of every test: artists (:func:`artist_units`) exchanged among
-    artists with the same album profile (within ``strata``), album for album, where albums are
-    recorded (:class:`inference.Exchange`) -- so that labels that differ between an artist's
-    albums (7 real artists span two or three genres, album by album) and labels that follow the
-    album are not scattered across albums by every draw, which made the genre test on random
-    splits liberal under an album signature (9.75 % at 0.05) and the emotion tests on random
-    splits liberal when emotion follows the album (up to 14.5 %); among same-size artists, songs
-    reordered, without albums."""
-    units = artist_units(artists, n)
-    if albums is None:
-        return inference.Exchange(units, strata)
-    return inference.Exchange(units, strata, artist_units(albums, n))
-
-
 def holm_families(summary: pd.DataFrame) -> pd.DataFrame:
     """``permutation_p_holm``: Holm's adjustment over the nine emotions of each split kind
     (Experiment II), with ``permutation_p_holm_floor``, the smallest it can be (9 / (1 + B)).
@@ -361,113 +217,6 @@ def holm_families(summary: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def exp4_votes(source: Rankings, audio: list[Votes], y_emo: np.ndarray, row: pd.Series, k: int) -> list[Votes]:
-    """Experiment IV's rankings on each split: its inputs (the emotion probabilities, out of
-    fold for training songs) depend on k, so they are ranked here, not cached."""
-    return [
-        exp4_split_votes(v, [(*f.rows(row), f.order) for f in source.inner(r)], y_emo, k) for r, v in enumerate(audio)
-    ]
-
-
-def exp4_split_votes(
-    audio: Votes, folds: list[tuple[np.ndarray, np.ndarray, np.ndarray]], y_emo: np.ndarray, k: int
-) -> Votes:
-    """Experiment IV on one split: the emotion probabilities (out of fold for the training songs,
-    from ``folds``' (fit rows, held rows, ranking); from the split's audio neighbours for the
-    test songs) ranked with the workflow's tie handling (probabilities tie often)."""
-    nearest = knn.top(audio.order, k, len(audio.train))
-    probs = knn.emotion_probabilities(y_emo, audio.train, audio.test, nearest, folds, k)
-    order, tied = ranked_with_ties(probs, [(audio.train, audio.test)])[0]
-    return Votes(audio.train, audio.test, order, tied)
-
-
-def human_ceiling(
-    annotations: pd.DataFrame,
-    n_splits: int,
-    seed: int,
-    confidence: float,
-    rule: str = "median",
-    bootstrap: int = 0,
-) -> pd.DataFrame:
-    """How well the paper's labels can be predicted at all, per emotion.
-
-    - ``half_panel_agreement`` (and Cohen's ``half_panel_kappa``): every song's listeners are
-      shuffled into two halves (sizes differing by at most one), each half gives labels by the
-      paper's rule (its own median), and the share of songs whose two labels coincide is
-      averaged over ``n_splits`` halvings (with its split-to-split range). Half panels are noisier
-      than the full panel (and each uses its own median), so it is compared with the ceiling as
-      a heuristic, neither a bound nor a ceiling.
-    - ``ceiling``: the beta-binomial ceiling of accuracy against the full-panel labels
-      (:func:`inference.beta_binomial_ceiling`): what a predictor that knew every song's true
-      rating rate could expect -- the estimate of the actual ceiling; ``ceiling_low/high``: its
-      percentile bootstrap interval over songs (``bootstrap`` resamples, :func:`inference.ceiling_interval`).
-
-    Each part draws from its own named stream of ``seed`` (:func:`inference.stream`).
-    """
-    rng = inference.stream(seed, "human_ceiling", "halves")
-    ids = annotations["track id"].to_numpy()
-    marks = annotations[list(EMOTIONS)].to_numpy(dtype=float)
-    order = np.argsort(ids, kind="stable")
-    ids, marks = ids[order], marks[order]
-    songs, start, counts = np.unique(ids, return_index=True, return_counts=True)
-    if counts.min() < 2:
-        raise EmotifyError("the human ceiling needs at least two listeners per song")
-    agree = np.zeros((n_splits, len(EMOTIONS)))
-    kappa = np.zeros((n_splits, len(EMOTIONS)))
-    for s in range(n_splits):
-        half = np.zeros(len(ids), dtype=bool)
-        for st, c in zip(start, counts, strict=True):
-            half[st + rng.permutation(c)[: c // 2]] = True
-        lab_a = label_matrix(song_shares(marks, start, half), rule)
-        lab_b = label_matrix(song_shares(marks, start, ~half), rule)
-        agree[s] = np.mean(lab_a == lab_b, axis=0)
-        kappa[s] = [inference.cohen_kappa(lab_a[:, i], lab_b[:, i]) for i in range(len(EMOTIONS))]
-    successes = np.add.reduceat(marks, start)
-    mu = song_shares(marks, start)
-    thresholds = thresholds_of(mu, rule)
-    low, high = [], []
-    for i, e in enumerate(EMOTIONS):
-        boot = inference.stream(seed, "human_ceiling", "bootstrap", e)
-        interval = inference.ceiling_interval(
-            successes[:, i], counts, lambda mu: float(thresholds_of(mu[:, None], rule)[0]), bootstrap, confidence, boot
-        )
-        low.append(interval[0])
-        high.append(interval[1])
-    rows = []
-    for i, e in enumerate(EMOTIONS):
-        lo, hi = inference.split_range(agree[:, i], confidence)
-        rows.append(
-            {
-                "emotion": e,
-                "half_panel_agreement": float(agree[:, i].mean()),
-                "half_panel_range_low": lo,
-                "half_panel_range_high": hi,
-                "half_panel_kappa": float(np.nanmean(kappa[:, i])) if np.isfinite(kappa[:, i]).any() else np.nan,
-                "ceiling": inference.beta_binomial_ceiling(successes[:, i], counts, float(thresholds[i])),
-                "ceiling_low": low[i],
-                "ceiling_high": high[i],
-                "ceiling_bootstrap": bootstrap,
-                "n_splits": n_splits,
-                "n_songs": len(songs),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def human_ceiling_job(smk: Any, logger: logging.Logger) -> None:
-    cfg = dict(smk.params.evaluation)
-    annotations = pd.read_csv(smk.input.annotations)
-    table = human_ceiling(
-        annotations,
-        cfg["ceiling_splits"],
-        cfg["seed"],
-        cfg["confidence"],
-        smk.params.threshold,
-        cfg["ceiling_bootstrap"],
-    )
-    write_csv(table, smk.output.csv)
-
-
 def split_groups(table: pd.DataFrame, track_ids: pd.Series, column: str = "artist") -> np.ndarray | None:
     """Each track's artist (or album: ``column``) as the split table records it (None when the
     table has no such column)."""
@@ -477,19 +226,45 @@ def split_groups(table: pd.DataFrame, track_ids: pd.Series, column: str = "artis
     return values.loc[np.asarray(track_ids)].fillna("").astype(str).to_numpy()
 
 
-def evaluate_repeated_job(smk: Any, logger: logging.Logger) -> None:
-    cfg = dict(smk.params.evaluation)
-    cfg.update(k=smk.params.k, ties=smk.params.ties)
-    rankings = {kind: Rankings(path) for kind, path in zip(smk.params.kinds, smk.input.neighbours, strict=True)}
+def write_repeated_evaluation(
+    splits: dict[str, str | Path],
+    neighbours: dict[str, str | Path],
+    ratings: str | Path,
+    labels: str | Path,
+    settings: dict[str, Any],
+    summary_out: str | Path,
+    repeats_out: str | Path,
+    logger: logging.Logger | None = None,
+) -> None:
+    """Rules ``evaluate_repeated`` and ``evaluate_model``: :func:`evaluate_all` from the files.
+
+    Parameters
+    ----------
+    splits, neighbours : dict
+        Split kind (``random`` first, then the grouped kinds) -> its split table and its audio
+        rankings.
+    ratings : path
+        The rating-share rankings of the random splits (Experiment III).
+    labels : path
+        ``gems_labels.csv``.
+    settings : dict
+        ``permutations``, ``permutation_splits``, ``confidence``, ``seed``, ``k`` and ``ties``.
+    summary_out, repeats_out : path
+        The summary and the per-split scores written (with the random rankings' leakage warning,
+        if any, on every row).
+    logger : logging.Logger, optional
+        Told how many repeats each split kind evaluated.
+    """
+    rankings = {kind: Rankings(path) for kind, path in neighbours.items()}
     tables = {
-        kind: pd.read_csv(path, dtype={"artist": str, "album": str, "group": str})
-        for kind, path in zip(smk.params.kinds, smk.input.splits, strict=True)
+        kind: pd.read_csv(path, dtype={"artist": str, "album": str, "group": str}) for kind, path in splits.items()
     }
     meta = table_tracks(tables["random"])
     artists = split_groups(tables["random"], meta["track_id"], "artist")
     albums = split_groups(tables["random"], meta["track_id"], "album")
-    labels = pd.read_csv(smk.input.labels)
-    summary, per = evaluate_all(meta, labels, rankings, cfg, logger, Rankings(smk.input.ratings), artists, albums)
+    summary, per = evaluate_all(
+        meta, pd.read_csv(labels), rankings, settings, logger, Rankings(ratings), artists, albums
+    )
     warning = rankings["random"].attrs.get("leakage_warning")
-    write_csv(with_leakage_warning(summary, warning), smk.output.summary, float_format="%.4f")
-    write_csv(with_leakage_warning(per, warning), smk.output.repeats, float_format="%.4f")
+    write_csv(with_leakage_warning(summary, warning), summary_out, float_format="%.4f")
+    write_csv(with_leakage_warning(per, warning), repeats_out, float_format="%.4f")

