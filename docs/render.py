@@ -463,7 +463,7 @@ def exchange_classes() -> str:
 @renderer("feature_dims")
 def feature_dims() -> str:
     """VGG19's activation and feature sizes for the default image, from the extractor's own code."""
-    from emotify_pipeline.features.extract import FC_LAYERS, LAYERS, activation_shape, feature_dim
+    from emotify_pipeline.features.networks.vgg19 import FC_LAYERS, LAYERS, activation_shape, feature_dim
     from emotify_pipeline.features.spectrogram import SpectrogramParams
 
     sp = SpectrogramParams()
