@@ -122,4 +122,7 @@ def test_a_dry_run_names_missing_annotations_and_a_lint_does_not(tmp_path: Path)
     run = snakemake(REPO, "-n", "--config", f"data={{source: local, root: {missing}}}", check=False)
     out = run.stdout + run.stderr
     assert run.returncode != 0 and f"{missing}/data.csv not found (data.root / data.annotations)" in out
+    # the three ways on, in the same message
+    assert "data={root: /path/to/emotify}" in out and "data={source: download}" in out
+    assert "--configfile config/demo.yaml" in out
     assert "MissingInputException" not in out

@@ -76,7 +76,9 @@ def check_config_relations(config: Config, argv: list[str]) -> None:
     annotations = annotations_path(config)
     if config["data"]["source"] == "local" and needed and not os.path.isfile(annotations):
         raise EmotifyError(
-            f"invalid input data: {annotations} not found (data.root / data.annotations); earlier results "
+            f"invalid input data: {annotations} not found (data.root / data.annotations). Three ways on: a local "
+            "copy of the archive (--config 'data={root: /path/to/emotify}'), the download (--config "
+            "'data={source: download}'), or the embedded demo (--configfile config/demo.yaml); earlier results "
             "are never reused without the annotations they came from"
         )
     features = config["features"]
