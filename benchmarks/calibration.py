@@ -40,7 +40,7 @@ effect (sd 0.5) and an artist effect (sd 1); a song's mu is Binomial(n_s, rate) 
 real number of listeners n_s of that track (``data.csv`` beside ``groups.csv``; where it is
 absent, the real counts' histogram :data:`LISTENERS` dealt to the tracks in a fixed order).
 
-    python benchmarks/calibration.py --runs 1000              # the README's table (about 6 min on 2 cores)
+    python benchmarks/calibration.py --runs 1000              # docs/statistics.md's table (about 6 min on 2 cores)
     python benchmarks/calibration.py --runs 1000 --artist-only  # the previous release's exchange (no album layout)
     python benchmarks/calibration.py --runs 100 --old         # the release before it
 """

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's GPU numbers, in one call of a GPU machine (the study end to end at the archive's size,
+# The GPU numbers of docs/performance.md, in one call of a GPU machine (the study end to end at the archive's size,
 # the extractor's decoding workers, fp32 against native bf16):
 #
 #     bash benchmarks/gpu_run.sh REAL_DIR OUT_DIR

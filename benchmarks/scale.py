@@ -20,7 +20,7 @@ RSS:
 
 Per-split stages run ``--repeats`` splits (the study runs 100): their time grows linearly in
 the splits, so the per-split constant it prints times 100 is the study's cost; a SLURM
-cluster spreads splits over jobs (README, Running on a cluster).
+cluster spreads splits over jobs (docs/cluster.md).
 
     python benchmarks/scale.py --sizes 400 2000 10000 --repeats 2 --work /tmp/scale
 """

@@ -1,4 +1,4 @@
-"""The README's targets: the whole study, a change of knn.k and one rating edit, timed against
+"""The targets of docs/performance.md: the whole study, a change of knn.k and one rating edit, timed against
 the fp32 forward pass of the same clips on the same machine.
 
 Copies the workflow into ``--work`` (or reuses it), runs ``snakemake --cores N`` with the given
@@ -9,7 +9,7 @@ benchmark files (``rule_times.py``). Last, ``benchmarks/extract.py --modes forwa
 alone on ``--forward-clips`` of the demo's clips (every image has the same size, so the forward
 pass of all clips is that time per clip x their number), and every time is printed as a ratio
 to it. The default is the demo generator at the real archive's size (400 clips x 60 s,
-random-init VGG19), as in the README::
+random-init VGG19), as in docs/performance.md::
 
     python benchmarks/study_times.py --work ../study            # about 15 min on 2 cores
     python benchmarks/study_times.py --work ../study --demo-size 10 6   # the small demo

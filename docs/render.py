@@ -345,8 +345,15 @@ def calibration() -> str:
     rows = _markdown_table_rows(out)
     header = ["test", "null", "runs", "p <= 0.05", "95 % interval", "p <= 0.10", "95 % interval", "mean p"]
 
-    def cell(rate: str, ci: str, level: float) -> str:
-        low, high = (float(x) for x in ci.strip("[]").split(","))
+    def cell(rate: str, runs: str, level: float) -> str:
+        """The rate, in bold where its exact Clopper-Pearson 95 % interval (from the count, not
+        from the rounded interval printed beside it) misses ``level``."""
+        from scipy.stats import beta
+
+        n = int(runs)
+        k = round(float(rate) * n)
+        low = beta.ppf(0.025, k, n - k + 1) if k > 0 else 0.0
+        high = beta.ppf(0.975, k + 1, n - k) if k < n else 1.0
         return f"**{rate}**" if not low <= level <= high else rate
 
     table = [
@@ -354,9 +361,9 @@ def calibration() -> str:
             f"`{r['test']}`",
             f"`{r['null']}`",
             r["runs"],
-            cell(r["p<=0.05"], r["ci_0.05"], 0.05),
+            cell(r["p<=0.05"], r["runs"], 0.05),
             r["ci_0.05"],
-            cell(r["p<=0.10"], r["ci_0.10"], 0.10),
+            cell(r["p<=0.10"], r["runs"], 0.10),
             r["ci_0.10"],
             r["mean_p"],
         ]

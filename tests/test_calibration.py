@@ -1,6 +1,6 @@
 """Calibration of the workflow's permutation p-values on the real archive's structure
 (``../shared/emotify/groups.csv``: 138 artists, 65 with one song, the largest with 17): a smaller
-run of ``benchmarks/calibration.py`` (whose 1,000-run table is in the README), on seeds of its
+run of ``benchmarks/calibration.py`` (whose 1,000-run table is in docs/statistics.md), on seeds of its
 own, with tolerances on both sides -- a conservative test (p-values piled up near 1) fails as
 surely as a liberal one. Each test's comment gives what this release's exchange (artists with the
 same album profile, album for album) and the previous one (same-size artists, songs reordered
@@ -75,7 +75,7 @@ def test_emotion_test_on_random_splits_is_calibrated_when_emotion_follows_the_al
 
 
 def test_genre_test_on_album_splits_with_an_artist_signature_is_less_conservative() -> None:
-    # the one row that leans conservative (README): mean p 0.531 over the benchmark's 1,000 runs,
+    # the one row that leans conservative (docs/statistics.md): mean p 0.531 over the benchmark's 1,000 runs,
     # 0.542 here (3.25 % at 0.05, 6.25 % at 0.10). The previous exchange: 1.0 % at 0.05, 4.0 %
     # at 0.10, mean p 0.617 on these seeds. A guard against that wider bias:
     p = _pvalues("artist", "genre/album", 400)

@@ -172,11 +172,17 @@ def test_findings_follow_their_numbers() -> None:
     from emotify_pipeline.report.findings import beyond_genre_finding, emotion_finding, genre_finding
 
     above = genre_finding(_repeated(0.3, [0.5] * 9))
-    assert "0.45 [0.30, 0.60] on random splits (above the majority baseline 0.25" in above
+    assert (
+        "0.45 [0.30, 0.60] on random splits (interval above the majority baseline 0.25; permutation p = 0.001" in above
+    )
     assert "the paper reports 1.00 from one random split" in above
-    assert "not clearly above the majority baseline" in genre_finding(_repeated(0.2, [0.5] * 9))
+    assert "interval not above the majority baseline" in genre_finding(_repeated(0.2, [0.5] * 9))
     assert "2 of 9 beat chance" in emotion_finding(_repeated(0.3, [0.01, 0.02] + [0.5] * 7), 0.05)
     assert "0 of 9 beat chance" in emotion_finding(_repeated(0.3, [0.5] * 9), 0.05)
+    unreachable = _repeated(0.3, [1.0] * 9).assign(permutation_p_holm_floor=0.09, permutations=99)
+    assert "with 99 permutations no Holm-adjusted p can reach 0.05" in emotion_finding(unreachable, 0.05)
+    none = _repeated(0.3, [np.nan] * 9).assign(permutation_p_holm_floor=np.nan, permutations=0)
+    assert "with 0 permutations no Holm-adjusted p can reach 0.05" in emotion_finding(none, 0.05)
     beyond = pd.DataFrame(
         {
             "emotion": list(EMOTIONS),

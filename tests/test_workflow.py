@@ -331,7 +331,7 @@ def test_the_html_report_opens_on_the_findings_in_a_browser(demo_run: Path, tmp_
     dom = out.stdout
     visible = re.sub(r"<script\b.*?</script>", "", dom, flags=re.S)
     assert '<div id="app">' in visible  # the report's app ran
-    findings = (demo_run / "results/findings.rst").read_text().splitlines()
+    findings = [line for line in (demo_run / "results/findings.rst").read_text().splitlines() if line.startswith("- ")]
     assert "<h1>Findings</h1>" in visible and "Genre from audio" in visible
     assert all(re.sub(r"\*\*", "", line[2:])[:40] in re.sub(r"<[^>]+>", "", visible) for line in findings)
     for name in FIGURES:  # each figure's entry, with the PNG itself inlined

@@ -1,2 +1,2 @@
-"""Stage 0, the base every stage imports: facts of the Emotify archive and of the paper, the
+"""The base every stage imports: facts of the Emotify archive and of the paper, the
 error type, atomic writes, digests. Imports nothing else of the package."""

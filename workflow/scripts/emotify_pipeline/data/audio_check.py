@@ -17,7 +17,7 @@ A constant-bitrate file without a VBR header, cut exactly between two frames, lo
 is **verified** when a VBR header's frame count matches; a tag closing the file is weaker proof
 (every clip of the real archive ends in an ID3v1 tag, which a truncated copy has lost -- unless
 someone appends it again). The track table therefore also checks each clip's duration against
-the archive's catalogue (:func:`dataset.catalogue_problem`). Unverified whole files are used,
+the archive's catalogue (:func:`data.catalogue.catalogue_problem`). Unverified whole files are used,
 and flagged in ``tracks.csv`` (``integrity``).
 
 The seconds a decoder outputs are the walked frames times the samples per frame, minus the

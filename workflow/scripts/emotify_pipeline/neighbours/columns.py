@@ -60,7 +60,7 @@ def as_columns(x: np.ndarray | Columns) -> Columns:
 
 
 class MemoryColumns:
-    """Features held in memory (float32), read by column blocks (:class:`geometry.Columns`)."""
+    """Features held in memory (float32), read by column blocks (:class:`columns.Columns`)."""
 
     def __init__(self, x: np.ndarray) -> None:
         self._array = ArrayColumns(x)

@@ -4,7 +4,7 @@ reaches the rule's log, and Ctrl-C ends the job with one line.
 A script spends its first second importing numpy, pandas, torch...; a Ctrl-C then would print
 a long traceback from inside those imports, and an import error would reach stderr only (not
 ``logs/...``, so ``--show-failed-logs`` would show nothing). Once the script's code runs,
-:func:`common_io.run_main` takes over both.
+:func:`plumbing.runner.run_main` takes over both.
 """
 
 import os

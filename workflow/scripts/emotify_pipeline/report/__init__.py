@@ -1,2 +1,2 @@
-"""Stage 5, the report: figures and the Markdown summary, drawn from the tables the study
+"""The report: figures and the Markdown summary, drawn from the tables the study
 wrote and from the feature files' own provenance. Imports the stages below."""

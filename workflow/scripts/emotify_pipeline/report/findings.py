@@ -19,8 +19,9 @@ def _p(p: float) -> str:
 
 
 def genre_finding(repeated: pd.DataFrame, experiment: str = GENRE, what: str = "Genre from audio") -> str:
-    """The genre accuracy of ``experiment`` on each kind of split against its majority baseline,
-    with the corrected interval and the permutation p, beside the paper's single-split value."""
+    """The genre accuracy of ``experiment`` on each kind of split, with its corrected interval,
+    whether that interval lies above the majority baseline, and the permutation p of the
+    balanced accuracy over chance, beside the paper's single-split value."""
     rows = repeated[(repeated["experiment"] == experiment)].set_index("split")
     if rows.empty:
         return ""
@@ -29,28 +30,38 @@ def genre_finding(repeated: pd.DataFrame, experiment: str = GENRE, what: str = "
         above = row["ci_low"] > row["majority_baseline"]
         parts.append(
             f"{row['mean_accuracy']:.2f} {_interval(row)} on {split} splits "
-            f"({'above' if above else 'not clearly above'} the majority baseline {row['majority_baseline']:.2f}; "
-            f"{_p(float(row['permutation_p']))})"
+            f"(interval {'above' if above else 'not above'} the majority baseline {row['majority_baseline']:.2f}; "
+            f"permutation {_p(float(row['permutation_p']))})"
         )
     paper = rows["paper"].dropna() if "paper" in rows else pd.Series(dtype=float)
     beside = f"; the paper reports {float(paper.iloc[0]):.2f} from one random split" if len(paper) else ""
     return f"- **{what}**: mean accuracy " + ", ".join(parts) + beside + "."
 
 
+def _unreachable(floor: float, permutations: int, alpha: float) -> str:
+    """A clause saying the permutations cannot give a Holm-adjusted p at ``alpha`` ('' if they can)."""
+    if np.isfinite(floor) and floor <= alpha:
+        return ""
+    return f" (with {permutations} permutations no Holm-adjusted p can reach {alpha:g})"
+
+
 def emotion_finding(repeated: pd.DataFrame, alpha: float) -> str:
     """The nine emotions from audio on random splits: the range of mean accuracies and how many
-    beat chance at Holm-adjusted ``alpha``."""
+    beat chance at Holm-adjusted ``alpha`` (and whether the permutations could reach it)."""
     rows = repeated[(repeated["experiment"] == EMOTIONS_FROM_AUDIO) & (repeated["split"] == "random")]
     if rows.empty:
         return ""
     held = rows[rows["permutation_p_holm"] <= alpha]["target"].tolist()
+    floor = float(rows["permutation_p_holm_floor"].max()) if "permutation_p_holm_floor" in rows else 0.0
+    permutations = int(rows["permutations"].iloc[0]) if "permutations" in rows else 0
     return (
         f"- **Emotions from audio** (random splits): mean accuracy {rows['mean_accuracy'].min():.2f} to "
         f"{rows['mean_accuracy'].max():.2f} across the {len(rows)} emotions (majority baselines "
         f"{rows['majority_baseline'].min():.2f} to {rows['majority_baseline'].max():.2f}); "
         f"{len(held)} of {len(rows)} beat chance at Holm-adjusted p <= {alpha:g}"
         + (f" ({', '.join(held)})" if held else "")
-        + "."
+        + _unreachable(floor, permutations, alpha)
+        + "; a p above the threshold is not evidence of no information."
     )
 
 
@@ -63,16 +74,12 @@ def beyond_genre_finding(beyond: pd.DataFrame, alpha: float) -> str:
     kind = str(overall["split"].iloc[0])
     held = overall[overall["within_genre_p_holm"] <= alpha]["emotion"].tolist()
     floor = float(overall["p_holm_floor"].iloc[0]) if "p_holm_floor" in overall else 0.0
-    reach = (
-        f" (with {int(overall['permutations'].iloc[0])} permutations no Holm-adjusted p can reach {alpha:g})"
-        if floor > alpha
-        else ""
-    )
+    permutations = int(overall["permutations"].iloc[0]) if "permutations" in overall else 0
     return (
         f"- **Beyond genre** ({kind} splits, labels exchanged within genre): {len(held)} of {len(overall)} emotions "
         f"carry information beyond genre at Holm-adjusted p <= {alpha:g}"
         + (f" ({', '.join(held)})" if held else "")
-        + reach
+        + _unreachable(floor, permutations, alpha)
         + "; a p above the threshold is not evidence of no information."
     )
 
@@ -85,8 +92,13 @@ def comparison_finding(comparison: pd.DataFrame) -> list[str]:
     for model in models[1:]:
         rows = comparison[(comparison["model"] == model) & (comparison["experiment"] == GENRE)]
         parts = [
-            f"{row['difference']:+.2f} [{row['difference_ci_low']:+.2f}, {row['difference_ci_high']:+.2f}] on "
-            f"{row['split']} splits"
+            f"{row['difference']:+.2f} "
+            + (
+                f"[{row['difference_ci_low']:+.2f}, {row['difference_ci_high']:+.2f}]"
+                if np.isfinite(row["difference_ci_low"])
+                else "(the same on every split)"
+            )
+            + f" on {row['split']} splits"
             for _, row in rows.iterrows()
         ]
         if parts:

@@ -372,4 +372,9 @@ def findings_rst(repeated: pd.DataFrame, extended: pd.DataFrame, analyses: dict[
     """The findings of the summary as reStructuredText, for the HTML report's front page
     (report/workflow.rst includes it)."""
     lines = findings(repeated, analyses.get("beyond"), extended, analyses.get("comparison"))
-    return "\n".join(lines or ["- (no findings: the repeated evaluation did not run)"]) + "\n"
+    conf = int(round(100 * float(analyses.get("confidence", 0.95))))
+    legend = (
+        f"Brackets: {conf} % corrected resampled t intervals over the splits; p: permutation p-values; "
+        "baselines, exchanges and splits are defined under Methods in results/summary.md."
+    )
+    return "\n".join([*(lines or ["- (no findings: the repeated evaluation did not run)"]), "", legend]) + "\n"

@@ -18,7 +18,7 @@ Intervals:
   (variance factor 1/R + n_test/n_train), clipped to [0, 1]: an approximate interval for the
   accuracy of the method on new songs from the same source, not an exact confidence interval --
   optimistic where songs cluster by artist (83 % coverage of new-artist accuracy at nominal
-  95 % on the real artist structure, README).
+  95 % on the real artist structure, docs/statistics.md).
 
 Permutation tests (:func:`permutation_test`) permute labels with one restricted scheme,
 :class:`Exchange`: an artist's songs (within one genre, for the "beyond genre" test) form a unit;
@@ -38,8 +38,8 @@ accuracy 1 / C however unbalanced the classes, so that imbalance is not held aga
 permuted labels (accuracy minus the stratified chance baseline, :func:`excess_accuracy`, left
 the grouped genre tests liberal: 8.1 % at 0.05). The splits are fixed, so the tests
 are not exact by construction; ``benchmarks/calibration.py`` measures them under nulls on the
-real archive's structure (README, "Permutation tests"), ``tests/test_calibration.py`` checks
-six of them.
+real archive's structure (docs/statistics.md, "Calibration on the real structure"), ``tests/test_calibration.py`` checks
+eight of them.
 """
 
 from collections.abc import Callable

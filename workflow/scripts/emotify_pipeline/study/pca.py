@@ -113,7 +113,7 @@ def write_pca(
     """
     shown = study.experiment(name).pca_input
     if shown not in PCA_INPUTS:
-        raise EmotifyError(f"{name}: no PCA for the input {shown!r} (study.py's pca_input)")
+        raise EmotifyError(f"{name}: no PCA for the input {shown!r} (study/table.py's pca_input)")
     frame, explained, warning, what = PCA_INPUTS[shown](paths, seed, logger)
     write_csv(with_leakage_warning(frame, warning), pca_out)
     info = {"experiment": name, "pca_explained_variance": explained, "n_songs": len(frame)}

@@ -25,7 +25,7 @@ def excess_statistic(
     or test classes, so labels permuted on splits balanced for the real ones are not penalised
     for their imbalance; ``"accuracy"``: accuracy minus the stratified chance baseline
     (:func:`inference.excess_accuracy`), which on the real structure left the genre tests of
-    grouped splits liberal (README, "Permutation tests").
+    grouped splits liberal (docs/statistics.md, "Calibration on the real structure").
 
     Returns ``statistic(codes, n_classes)``: ``codes`` (B, n) class codes of every row for B
     labellings -> (B,) values. The neighbours (and, with ``knn.ties: random``, the tie-breaking

@@ -9,7 +9,7 @@ audio predict the rating shares beyond what genre tells? On artist-grouped split
 both sides: on random or album splits an artist's songs sit on both sides, and mu that depends
 on the artist alone would pass for audio information), mu is permuted artist for artist
 *within each genre* among artists with the same album profile, album for album
-(:func:`evaluation.exchange_of` with the genre as stratum, as
+(:func:`permutation.exchange_of` with the genre as stratum, as
 :func:`analyses.emotion_beyond_genre`); the statistic is the mean over the first
 ``permutation_splits`` splits of R^2 (KNN) - R^2 (genre-only baseline)
 (:func:`share_regression.r2_gain_statistic`). Null hypothesis: within a genre, the features
@@ -184,7 +184,7 @@ def shares_table(
     ----------
     mu : (n, n_emotions) the rating shares, indexed by row (the rows of the rankings).
     genre : (n,) each row's genre.
-    votes : the splits' rankings of the network's features (:class:`evaluation.Votes`).
+    votes : the splits' rankings of the network's features (:class:`votes.Votes`).
     cfg : ``k``, ``ties``, ``seed``, ``confidence``, and for the test ``permutations`` and
         ``permutation_splits``.
     network, split_kind : written into the table (``split_kind`` also picks whether the
@@ -245,7 +245,7 @@ def reliability_of_annotations(
     annotations: pd.DataFrame, halvings: int, seed: int, bootstrap: int = 0, confidence: float = 0.95
 ) -> pd.DataFrame:
     """:func:`stats.reliability.split_half_reliability` of validated listening events
-    (``track id`` and the nine emotions, as :func:`evaluation.human_ceiling` takes them)."""
+    (``track id`` and the nine emotions, as :func:`ceiling.human_ceiling` takes them)."""
     missing = [c for c in ("track id", *EMOTIONS) if c not in annotations.columns]
     if missing:
         raise EmotifyError(f"annotations lack column(s) {missing}")

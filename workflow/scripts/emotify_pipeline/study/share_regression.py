@@ -5,7 +5,7 @@ baseline.
 - :func:`knn_regression`: a test song's prediction is the mean mu of its k nearest training
   songs, selected exactly as the KNN vote selects them (:func:`neighbour_rows`: ``knn.top`` on
   the split's ranking; with ``knn.ties: random`` after ``knn.break_ties`` seeded ``seed + r``
-  as :func:`evaluation.predict` seeds split r) -- scikit-learn's ``KNeighborsRegressor`` with
+  as :func:`votes.predict` seeds split r) -- scikit-learn's ``KNeighborsRegressor`` with
   uniform weights on the standardised features, without a new distance computation. A
   distance-weighted variant is not offered: the rankings store ranks, not distances.
 - ``genre_mean_baseline`` (the one genre-only baseline for mu): each test song predicted by its
@@ -33,11 +33,11 @@ from .votes import Votes
 
 def neighbour_rows(v: Votes, k: int, ties: str, seed: int) -> np.ndarray:
     """The rows (indices into the full label vector, not positions into ``v.train``) of every
-    test song's k nearest training songs, (n_test, k): the songs :func:`evaluation.knn_vote`
+    test song's k nearest training songs, (n_test, k): the songs :func:`votes.knn_vote`
     lets vote -- the first k of the ranking (``ties: sklearn``: equidistant neighbours in
     training-row order), or of the ranking with every run of equal distances shuffled by
     ``knn.break_ties`` drawn from ``default_rng(seed)`` (``ties: random``; ``seed`` is the
-    split's, ``seed + r`` for split r, as :func:`evaluation.predict`)."""
+    split's, ``seed + r`` for split r, as :func:`votes.predict`)."""
     if ties == "random":
         rng = np.random.default_rng(seed)
         return v.train[knn.top(knn.break_ties(v.order, v.tied, rng, len(v.train)), k, len(v.train))]

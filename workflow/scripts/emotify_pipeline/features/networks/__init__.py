@@ -40,7 +40,7 @@ from . import musicnn, vgg19
 from .base import Network
 
 #: the network of the configuration's default (``features.model``) and of feature files that
-#: name none (written before ``features.model`` existed)
+#: name none (files without a ``model`` attribute)
 DEFAULT_NETWORK = vgg19.NETWORK.name
 
 _BUILT_IN: tuple[Network, ...] = (vgg19.NETWORK, *musicnn.NETWORKS)
