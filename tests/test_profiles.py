@@ -162,3 +162,20 @@ def test_command_line_default_resources_replace_the_profiles_defaults(work: Path
     jobs = job_resources(dry_run(work, [*args, "--default-resources", "slurm_account=lab42"], env))
     assert jobs["track_table"]["slurm_account"] == "lab42"
     assert "runtime" not in jobs["track_table"] and "cpus_per_task" not in jobs["track_table"]
+
+
+def test_every_rule_gets_as_many_cpus_as_it_runs_threads() -> None:
+    """On the cluster a job asks for at least the threads it will run: a rule's ``threads:`` (or
+    the profile's set-threads) is matched by the profile's cpus_per_task for that rule."""
+    profile = slurm_profile({})
+    default_cpus = int(profile["default-resources"]["cpus_per_task"])
+    short = {}
+    for smk in (REPO / "rules").glob("*.smk"):
+        for match in re.finditer(r"^rule (\w+):\n((?:    .*\n|\n)*?)(?=^\S|\Z)", smk.read_text(), re.M):
+            rule, body = match.group(1), match.group(2)
+            threads = re.search(r"^    threads: (\d+)", body, re.M)
+            want = int(profile.get("set-threads", {}).get(rule, threads.group(1) if threads else 1))
+            cpus = int(profile["set-resources"].get(rule, {}).get("cpus_per_task", default_cpus))
+            if cpus < want:
+                short[rule] = (want, cpus)
+    assert not short, f"rule: (threads, cpus_per_task) {short}"
