@@ -15,7 +15,6 @@ batch and the work continues (:class:`base.AdaptiveBatcher`).
 """
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -191,13 +190,6 @@ def make_forward(net: Any, pooling: str, device: str, precision: str) -> Forward
         return pool_activations(act.float(), pooling).cpu().numpy()
 
     return forward
-
-
-def torch_hub_file(url: str) -> Path:
-    """Where torchvision keeps a weights file it downloaded from ``url`` (``$TORCH_HOME``, by
-    default ``~/.cache/torch``): a copy there is taken instead of downloading again."""
-    hub = Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "hub" / "checkpoints"
-    return hub / Path(url).name
 
 
 class VGG19(Network):
