@@ -1,6 +1,6 @@
 # emotify-pipeline: Pereira & Tavares, "An interplay between genre and emotion prediction in
 # music: a study in the Emotify dataset", as a reproducible Snakemake workflow.
-# This file only sets the configuration and includes the stages; see README.md.
+# This file sets the configuration, runs the checks and includes the stages; see README.md.
 import sys
 from pathlib import Path
 
@@ -11,7 +11,9 @@ min_version("9.0")
 # the workflow's package (workflow/scripts/emotify_pipeline), which every rule file imports its
 # helpers from: found beside this file, also when the workflow is used as a module elsewhere
 sys.path.insert(0, str(Path(workflow.current_basedir) / "workflow" / "scripts"))
+from emotify_pipeline.features.networks import names as network_names
 from emotify_pipeline.plumbing.inputs import final_outputs
+from emotify_pipeline.plumbing.snakefile import check_workflow
 
 
 configfile: "config/config.yaml"
@@ -20,8 +22,26 @@ configfile: "config/config.yaml"
 report: "report/workflow.rst"
 
 
-# common.smk first: it checks the configuration and the data, once, for every other file
-include: "rules/common.smk"
+# The checks while the DAG is built, here and only here, before any rule: the configuration
+# against the schema and itself, no other run alive here, then the data. Each problem stops the
+# run with one message before any job starts; the rule files reach what the checks learned
+# through emotify_pipeline.plumbing.snakefile.
+check_workflow(config, sys.argv[1:], workflow.is_main_process)
+
+
+# cheap jobs stay on the submitting host when a cluster executor is used
+localrules:
+    all,
+    validate_annotations,
+    split,
+    summary,
+
+
+wildcard_constraints:
+    shard=r"\d+",
+    model="|".join(network_names()),
+
+
 include: "rules/hooks.smk"
 include: "rules/data.smk"
 include: "rules/labels.smk"

@@ -1,6 +1,6 @@
 # Stage 1 - data: the demo generator, the official download, validation and the track table.
-# from common.smk: PREFLIGHT, all_audio_content, track_table_inputs
 from emotify_pipeline.plumbing.paths import annotations_path, audio_root, demo_audio_files, entry
+from emotify_pipeline.plumbing import snakefile
 from emotify_pipeline.plumbing.provenance import code_digest
 from emotify_pipeline.plumbing.settings import (
     audio_policy_params,
@@ -82,7 +82,7 @@ rule validate_annotations:
 
 rule track_table:
     input:
-        unpack(track_table_inputs),
+        unpack(lambda w: snakefile.track_inputs(config)),
     output:
         tracks=report(
             "results/tables/tracks.csv",
@@ -98,8 +98,8 @@ rule track_table:
     params:
         code=code_digest("track_table"),
         audio_root=audio_root(config),
-        track_ids=PREFLIGHT.track_ids_param(),
-        content=all_audio_content,
+        track_ids=snakefile.track_ids(config),
+        content=lambda w: snakefile.all_audio_content(config, checkpoints.download_audio.get),
         ext=config["data"]["audio_ext"],
         require_all_audio=config["data"]["require_all_audio"],
         on_bad_audio=config["data"]["on_bad_audio"],

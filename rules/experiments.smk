@@ -2,15 +2,19 @@
 # KNN on one random stratified split. The
 # neighbour rankings come from stage 4a; these jobs only vote, and the PCA figures' inputs
 # (rule pca) do not depend on k except through Experiment IV.
-# from common.smk: experiment_inputs, pca_inputs
-from emotify_pipeline.plumbing.inputs import EXPERIMENT_NAMES, PCA_EXPERIMENTS
+from emotify_pipeline.plumbing.inputs import (
+    EXPERIMENT_NAMES,
+    PCA_EXPERIMENTS,
+    experiment_inputs,
+    pca_inputs,
+)
 from emotify_pipeline.plumbing.paths import entry, experiment_outputs, pca_outputs
 from emotify_pipeline.plumbing.provenance import code_digest
 
 
 rule experiment:
     input:
-        unpack(experiment_inputs),
+        unpack(lambda w: experiment_inputs(config, w.exp)),
     output:
         **experiment_outputs("{exp}"),
     log:
@@ -32,7 +36,7 @@ rule experiment:
 
 rule pca:
     input:
-        unpack(pca_inputs),
+        unpack(lambda w: pca_inputs(config, w.exp)),
     output:
         **pca_outputs("{exp}"),
     log:

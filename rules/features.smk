@@ -2,11 +2,16 @@
 # features.model) -> HDF5 cache (GPU when present). Every network has its own files,
 # results/features/{model}.h5: a model evaluated beside the study's (features.compare) is
 # extracted by the same rules.
-# from common.smk: model_feature_params, shard_content, shard_inputs, shard_paths, weights_file_input
 from emotify_pipeline.core.emotify import IMAGENET_URL
+from emotify_pipeline.plumbing import snakefile
 from emotify_pipeline.plumbing.paths import entry, feature_file, reduced_feature_file
 from emotify_pipeline.plumbing.provenance import code_digest
-from emotify_pipeline.plumbing.settings import audio_params, feature_params, study_model
+from emotify_pipeline.plumbing.settings import (
+    audio_params,
+    feature_params,
+    study_model,
+    weights_path,
+)
 
 N_SHARDS = config["features"]["shards"]
 
@@ -31,7 +36,7 @@ rule fetch_vgg19_weights:
 # before Snakemake deletes a good shard to rerun its extraction.
 rule check_weights:
     input:
-        weights=weights_file_input,
+        weights=weights_path(config) or [],
     output:
         json="results/features/weights_check.json",
     log:
@@ -49,7 +54,11 @@ rule check_weights:
 
 rule extract_shard:
     input:
-        unpack(shard_inputs),
+        unpack(
+            lambda w: snakefile.shard_inputs(
+                config, checkpoints.download_audio.get, w.shard, w.model
+            )
+        ),
     output:
         h5=f"results/features/shards/{{model}}_{{shard}}-of-{N_SHARDS}.h5",
     log:
@@ -63,11 +72,11 @@ rule extract_shard:
         mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:
         code=code_digest("extract_shard"),
-        paths=shard_paths,
-        content=shard_content,
+        paths=lambda w: snakefile.shard_paths(config, checkpoints.download_audio.get, w.shard),
+        content=lambda w: snakefile.shard_content(config, checkpoints.download_audio.get, w.shard),
         audio=audio_params(config),
         spectrogram=config["spectrogram"],
-        features=model_feature_params,
+        features=lambda w: feature_params(config, w.model),
     script:
         entry("extract_shard")
 
@@ -93,7 +102,7 @@ rule merge_features:
         # interrupted must not leave the old merged file looking up to date
         audio=audio_params(config),
         spectrogram=config["spectrogram"],
-        features=model_feature_params,
+        features=lambda w: feature_params(config, w.model),
     script:
         entry("merge_features")
 

@@ -3,7 +3,6 @@
 # cost more than drawing a figure, so a knn.k change or a rating edit redraws every figure in
 # one process (its workers draw them in parallel) rather than starting one process per figure.
 # Every figure's kind, title and inputs come from the study table (emotify_pipeline/plumbing/figure_specs.py).
-# from common.smk: figure_input_files
 from emotify_pipeline.plumbing import figure_specs
 from emotify_pipeline.plumbing.paths import entry, figure_file
 from emotify_pipeline.plumbing.provenance import code_digest
@@ -11,7 +10,7 @@ from emotify_pipeline.plumbing.provenance import code_digest
 
 rule figures:
     input:
-        figure_input_files,
+        figure_specs.figure_input_files(config),
     output:
         **{
             fig: report(

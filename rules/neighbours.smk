@@ -1,8 +1,8 @@
 # Stage 4a - splits and neighbour rankings, drawn and computed once: the rankings keep the
 # neighbours any configured k can use (depth: the largest of knn.k and evaluation.k_values), so a
 # change of knn.k within that depth only reruns the votes (experiments, evaluation, ablation).
-# from common.smk: COMPARED_INPUTS, neighbour_inputs, neighbour_job_inputs, resample_inner_folds, split_repeats
-from emotify_pipeline.plumbing.settings import ranking_depth
+from emotify_pipeline.plumbing.inputs import RANKED_INPUTS, neighbour_inputs, neighbour_job_inputs
+from emotify_pipeline.plumbing.settings import ranking_depth, resample_inner_folds, split_repeats
 from emotify_pipeline.plumbing.paths import audio_features, entry
 from emotify_pipeline.plumbing.provenance import code_digest
 
@@ -48,14 +48,14 @@ rule resample_splits:
         repeats=config["evaluation"]["repeats"],
         test_size=config["split"]["test_size"],
         seed=config["evaluation"]["seed"],
-        inner_folds=resample_inner_folds,
+        inner_folds=lambda w: resample_inner_folds(config, w.kind),
     script:
         entry("resample_splits")
 
 
 rule neighbours:
     input:
-        unpack(neighbour_job_inputs),
+        unpack(lambda w: neighbour_job_inputs(config, w.splits, w.inputs)),
     output:
         h5="results/neighbours/{splits}/{inputs}.h5",
     log:
@@ -64,7 +64,7 @@ rule neighbours:
         "results/benchmarks/neighbours/{splits}_{inputs}.tsv"
     wildcard_constraints:
         splits="paper|random|artist|album",
-        inputs=f"audio|ratings|{COMPARED_INPUTS}",
+        inputs=RANKED_INPUTS,
     conda:
         "../envs/ml.yaml"
     threads: 2
@@ -73,7 +73,7 @@ rule neighbours:
     params:
         code=code_digest("neighbours"),
         depth=ranking_depth(config),
-        repeats=split_repeats,
+        repeats=lambda w: split_repeats(config, w.splits),
     script:
         entry("neighbours")
 
@@ -82,7 +82,7 @@ rule neighbours:
 # is removed once gathered); on a cluster they run side by side
 rule neighbours_part:
     input:
-        unpack(neighbour_inputs),
+        unpack(lambda w: neighbour_inputs(config, w.splits, w.inputs)),
     output:
         h5=temp("results/neighbours/{splits}/{inputs}.part{part}-of-{jobs}.h5"),
     log:
@@ -91,7 +91,7 @@ rule neighbours_part:
         "results/benchmarks/neighbours_part/{splits}_{inputs}.part{part}-of-{jobs}.tsv"
     wildcard_constraints:
         splits="random|artist|album",
-        inputs=f"audio|ratings|{COMPARED_INPUTS}",
+        inputs=RANKED_INPUTS,
         part=r"\d+",
         jobs=r"\d+",
     conda:

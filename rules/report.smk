@@ -1,6 +1,5 @@
 # Stage 6 - Table 1 and the summary that sets our numbers beside the paper's.
-# from common.smk: comparison_input
-from emotify_pipeline.plumbing.inputs import EXPERIMENT_NAMES
+from emotify_pipeline.plumbing.inputs import EXPERIMENT_NAMES, comparison_input
 from emotify_pipeline.plumbing.paths import (
     BEYOND_TABLES,
     audio_features,
@@ -14,7 +13,7 @@ from emotify_pipeline.plumbing.settings import evaluation_kinds
 
 rule summary:
     input:
-        unpack(comparison_input),
+        **comparison_input(config),
         exp2=experiment_outputs("exp2_emotion_from_audio")["metrics"],
         metrics=[experiment_outputs(name)["metrics"] for name in EXPERIMENT_NAMES],
         features=audio_features(config),

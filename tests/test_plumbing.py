@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 import yaml
 from conftest import REPO
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import update_config, validate
 
 from emotify_pipeline.core.emotify import ANNOTATION_COLUMNS, EMOTIONS, GENRE_ID_BASE, GENRES
 from emotify_pipeline.core.errors import EmotifyError
 from emotify_pipeline.data.demo import write_mp3
-from emotify_pipeline.plumbing import inputs, paths, settings
+from emotify_pipeline.plumbing import inputs, paths, settings, snakefile
 from emotify_pipeline.plumbing.figure_specs import ALL_FIGURES, RATINGS_FIGURES, figure_input_files, figure_specs
 from emotify_pipeline.plumbing.preflight import (
     Preflight,
@@ -239,6 +240,49 @@ def test_a_download_is_checked_once_downloaded_never_while_the_rule_files_are_re
         EmotifyError, match=r"1 of 16 audio file\(s\) cannot be used:\n  \S*pop/3.mp3: audio file is empty"
     ):
         found.shard_paths(files, 0)
+
+
+def test_the_snakefile_checks_once_and_the_rule_files_read_what_the_checks_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """check_workflow types and completes the configuration in place and files what the checks
+    learned under its content; the rule files' functions read it by the configuration alone."""
+    monkeypatch.chdir(tmp_path)
+    local_copy(tmp_path / "data")
+    raw = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    update_config(raw, {**SHORT_CLIPS, "data": {"source": "local", "root": str(tmp_path / "data")}})
+    update_config(raw, {"knn": {"k": "1"}})  # as --config gives it
+    other = json.loads(json.dumps(raw))
+    snakefile.check_workflow(raw, ["--cores", "2"], is_main_process=False)
+    expected = checked_config(other, SCHEMA)
+    validate(expected, str(SCHEMA_PATH))
+    assert raw["knn"]["k"] == 1 and raw == expected and expected != other  # typed, the schema's defaults in
+    assert snakefile.track_ids(raw).startswith("1:classical;2:classical;")
+    files = inputs.audio_files(raw)
+    assert snakefile.track_inputs(raw) == {"audio": files}
+    assert snakefile.shard_paths(raw, lambda: None, "0") == files
+    assert snakefile.shard_inputs(raw, lambda: None, "0", "vgg19") == {
+        "audio": files,
+        "weights": "resources/models/vgg19-dcbb9e9d.pth",
+        "weights_check": "results/features/weights_check.json",
+    }
+    assert snakefile.shard_content(raw, lambda: None, 0) == snakefile.all_audio_content(raw, lambda: None)
+    with pytest.raises(WorkflowError, match="the checks of this configuration have not run"):
+        snakefile.track_ids({**raw, "knn": {**raw["knn"], "k": 3}})
+    with pytest.raises(WorkflowError, match=r"^invalid configuration: unknown key 'knnn'; did you mean 'knn'\? \(valid keys here"):
+        snakefile.check_workflow({**other, "knnn": {}}, ["-n"], is_main_process=False)
+
+
+def test_a_downloads_bad_clip_stops_its_shard_with_one_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    local_copy(tmp_path / "resources" / "emotify")
+    (tmp_path / "resources/emotify/emotifymusic/pop/3.mp3").write_bytes(b"")
+    config = configured({**SHORT_CLIPS, "data": {"source": "download"}})
+    snakefile.check_workflow(config, ["--cores", "2"], is_main_process=False)
+    with pytest.raises(
+        WorkflowError, match=r"1 of 16 audio file\(s\) cannot be used:\n  \S*pop/3.mp3: audio file is empty"
+    ):
+        snakefile.shard_paths(config, lambda: None, "0")
 
 
 def test_a_preflight_value_answers_from_what_it_holds() -> None:

@@ -1,15 +1,14 @@
-"""The rule files hold rules and thin input functions, nothing else.
+"""The rule files hold rules, and input functions that are one call into the package.
 
 Each ``.smk`` file (and the Snakefile) is compiled to Python with Snakemake's own parser and
-read as a syntax tree and a symbol table: a ``def`` only delegates to the package, nothing is
-checked or filled in at include time except the one preflight call in rules/common.smk, and a
-name one file uses is its own, the package's (imported in that file), Snakemake's, or one of
-common.smk's that the file's header names (``# from common.smk: A, b``).
+read as a syntax tree and a symbol table: no file defines a function (an input function is a
+lambda that makes one call into the package), nothing is checked or filled in at include time
+except the Snakefile's one call of the checks, and every name a file uses is its own, the
+package's (imported in that file), Python's or Snakemake's -- never another rule file's.
 """
 
 import ast
 import builtins
-import re
 import symtable
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,7 +19,6 @@ from snakemake import parser
 from snakemake.sourcecache import LocalSourceFile
 
 FILES = [REPO / "Snakefile", *sorted((REPO / "rules").glob("*.smk"))]
-COMMON = REPO / "rules" / "common.smk"
 #: what Snakemake puts in a rule file's namespace (the rest is imported by each file)
 SNAKEMAKE_NAMES = frozenset(
     {
@@ -57,30 +55,24 @@ SNAKEMAKE_NAMES = frozenset(
         "render_template",
     }
 )
-#: a rule file's function: a docstring and at most this many statements, none of them a loop,
-#: a comprehension, an import or a nested function -- the work is the package's
-MAX_STATEMENTS = 5
-#: the network-specific input functions beside the ``model`` wildcard constraint in common.smk:
-#: leaky_models reads the networks' registry (LEAKY_MODELS) itself
-NETWORK_FUNCTIONS = frozenset({"leaky_models"})
-NOT_DELEGATION = (
-    ast.For,
-    ast.While,
-    ast.With,
-    ast.ListComp,
-    ast.SetComp,
-    ast.DictComp,
-    ast.GeneratorExp,
+#: what a lambda of a rule file may do besides its one call: read a wildcard, the config or a
+#: constant, and combine them (``a or []``)
+LAMBDA_NODES = (
     ast.Lambda,
-    ast.Import,
-    ast.ImportFrom,
-    ast.FunctionDef,
-    ast.Global,
-    ast.Nonlocal,
+    ast.arguments,
+    ast.arg,
+    ast.Call,
+    ast.Name,
+    ast.Attribute,
+    ast.Subscript,
+    ast.Load,
+    ast.Constant,
+    ast.keyword,
 )
 #: calls at include time that change no state of the rule files: Snakemake's directives and
-#: the package's path
+#: the package's path (the Snakefile's call of the checks is held by its own test)
 INCLUDE_TIME_CALLS = frozenset({"workflow", "min_version", "sys"})
+CHECKS = "check_workflow"
 
 
 def compile_rule_file(path: Path) -> str:
@@ -99,15 +91,9 @@ def own_functions(tree: ast.Module) -> list[ast.FunctionDef]:
     return [node for node in tree.body if isinstance(node, ast.FunctionDef) and not node.name.startswith("__")]
 
 
-def statements(function: ast.FunctionDef) -> list[ast.stmt]:
-    """Every statement in ``function``'s body, nested ones too, its docstring left out."""
-    body = function.body[1:] if ast.get_docstring(function) is not None else function.body
-    return [node for top in body for node in ast.walk(top) if isinstance(node, ast.stmt)]
-
-
 def bindings(tree: ast.Module) -> dict[str, ast.stmt]:
     """Names a rule file binds at module level (imports, assignments, defs), with the statement.
-    Names bound inside a try block (common.smk's checks) count as the file's."""
+    Names bound inside a try block count as the file's."""
     found: dict[str, ast.stmt] = {}
     for top in tree.body:
         for node in ast.walk(top) if isinstance(top, ast.Try) else [top]:
@@ -138,50 +124,44 @@ def global_names(code: str, name: str) -> set[str]:
     return used
 
 
-def announced(path: Path) -> set[str]:
-    """The names a file's header says it takes from common.smk."""
-    for line in path.read_text().splitlines():
-        if not line.startswith("#"):
-            break
-        match = re.match(r"# from common\.smk: (.+)$", line)
-        if match:
-            return {n.strip() for n in match.group(1).split(",")}
-    return set()
-
-
 def foreign_names(name: str) -> set[str]:
     """Names file ``name`` reads that neither it, Python nor Snakemake defines."""
     own = set(bindings(TREES[name]))
     return global_names(CODE[name], name) - own - set(dir(builtins)) - SNAKEMAKE_NAMES
 
 
+def heavy_lambdas(tree: ast.Module) -> list[str]:
+    """The lambdas of ``tree`` that do more than one call of a name the file imports (reading
+    wildcards, the config and constants, and ``x or []``)."""
+    imported = {bound for bound, node in bindings(tree).items() if isinstance(node, ast.ImportFrom)}
+    heavy = []
+    for function in (node for node in ast.walk(tree) if isinstance(node, ast.Lambda)):
+        outer = function.body.values[0] if isinstance(function.body, ast.BoolOp) else function.body
+        other = {type(n).__name__ for n in ast.walk(function.body) if not isinstance(n, LAMBDA_NODES)}
+        root = ast.unparse(outer.func).split(".")[0] if isinstance(outer, ast.Call) else None
+        if other - {"BoolOp", "Or", "List"} or root not in imported:
+            heavy.append(f"line {function.lineno}: {ast.unparse(function)[:70]}")
+    return heavy
+
+
 @pytest.mark.parametrize("name", list(CODE))
-def test_a_rule_file_function_only_delegates_to_the_package(name: str) -> None:
-    heavy = {}
-    for function in own_functions(TREES[name]):
-        if function.name in NETWORK_FUNCTIONS and name == "common.smk":
-            continue
-        body = statements(function)
-        kinds = sorted(
-            {type(node).__name__ for node in ast.walk(function) if isinstance(node, NOT_DELEGATION)} - {"FunctionDef"}
-        )
-        nested = [
-            node.name for node in ast.walk(function) if isinstance(node, ast.FunctionDef) and node is not function
-        ]
-        if len(body) > MAX_STATEMENTS or kinds or nested:
-            heavy[function.name] = f"{len(body)} statements, {kinds + nested}"
+def test_a_rule_file_defines_no_function_and_its_lambdas_make_one_package_call(name: str) -> None:
+    """Snakemake's linter flags a file that holds both rules and functions; here an input or
+    params function is a lambda whose work is one call of a name the file imports."""
+    assert not [f.name for f in own_functions(TREES[name])], f"{name}: a function belongs in emotify_pipeline.plumbing"
+    heavy = heavy_lambdas(TREES[name])
     assert not heavy, f"{name}: move the logic into emotify_pipeline.plumbing: {heavy}"
 
 
 @pytest.mark.parametrize("name", list(CODE))
-def test_nothing_is_checked_or_filled_at_include_time_but_the_one_preflight(name: str) -> None:
+def test_nothing_is_checked_or_filled_at_include_time_but_the_one_check(name: str) -> None:
     tree = TREES[name]
     module_names = set(bindings(tree))
     problems = []
     for top in tree.body:
         if isinstance(top, ast.Expr) and isinstance(top.value, ast.Call):
             called = ast.unparse(top.value.func).split(".")[0]
-            if called not in INCLUDE_TIME_CALLS:
+            if called not in INCLUDE_TIME_CALLS and not (name == "Snakefile" and called == CHECKS):
                 problems.append(f"line {top.lineno}: {ast.unparse(top)[:60]} runs at include time")
         if (
             isinstance(top, ast.Assign)
@@ -189,54 +169,33 @@ def test_nothing_is_checked_or_filled_at_include_time_but_the_one_preflight(name
             and not (top.value.keys if isinstance(top.value, ast.Dict) else top.value.elts)
         ):
             problems.append(f"line {top.lineno}: an empty {type(top.value).__name__.lower()} to be filled later")
-        if isinstance(top, ast.Try) and name != "common.smk":
-            problems.append(f"line {top.lineno}: checks at include time belong to common.smk's one block")
-    for function in own_functions(tree):
-        for node in ast.walk(function):
-            if isinstance(node, (ast.Global, ast.Nonlocal)):
-                problems.append(f"{function.name}: {type(node).__name__.lower()} state")
-            target = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None
-            if (
-                isinstance(target, ast.Name)
-                and target.id in module_names
-                and node.func.attr
-                in (
-                    "update",
-                    "append",
-                    "extend",
-                    "add",
-                    "setdefault",
-                    "clear",
-                    "pop",
-                )
-            ):
-                problems.append(f"{function.name}: fills the module-level {target.id}")
+        if isinstance(top, ast.Try):
+            problems.append(f"line {top.lineno}: checks at include time are the package's (check_workflow)")
+    for node in ast.walk(tree):
+        target = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) else None
+        if (
+            isinstance(target, ast.Name)
+            and target.id in module_names
+            and node.func.attr in ("update", "append", "extend", "add", "setdefault", "clear", "pop")
+        ):
+            problems.append(f"line {node.lineno}: fills the module-level {target.id}")
     assert not problems, f"{name}: {problems}"
 
 
-def test_the_checks_run_once_from_common_smk_and_give_one_value() -> None:
+def test_the_checks_run_once_from_the_snakefile_before_any_rule_file() -> None:
     calls = {
-        name: [node for node in ast.walk(tree) if isinstance(node, ast.Call) and ast.unparse(node.func) == "preflight"]
+        name: [node for node in ast.walk(tree) if isinstance(node, ast.Call) and ast.unparse(node.func) == CHECKS]
         for name, tree in TREES.items()
     }
-    assert {name: len(found) for name, found in calls.items() if found} == {"common.smk": 1}
-    checks = next(top for top in TREES["common.smk"].body if isinstance(top, ast.Try))
-    assigned = [node for node in checks.body if isinstance(node, ast.Assign)]
-    assert [ast.unparse(node.targets[0]) for node in assigned] == ["PREFLIGHT"]
-    assert [ast.unparse(h.type) for h in checks.handlers] == ["EmotifyError"]
+    assert {name: len(found) for name, found in calls.items() if found} == {"Snakefile": 1}
+    text = (REPO / "Snakefile").read_text()
+    assert text.index(f"{CHECKS}(config") < text.index("include:")
 
 
-@pytest.mark.parametrize("name", [n for n in CODE if n != "common.smk"])
-def test_a_name_from_another_rule_file_is_common_smks_and_announced(name: str) -> None:
+@pytest.mark.parametrize("name", list(CODE))
+def test_a_rule_file_uses_no_name_another_rule_file_defines(name: str) -> None:
     foreign = foreign_names(name)
-    path = next(p for p in FILES if p.name == name)
-    shared = set(bindings(TREES["common.smk"]))
-    assert not foreign - shared, f"{name} uses {sorted(foreign - shared)}, defined in no file it imports from"
-    assert foreign == announced(path), f"{name}: its header must say '# from common.smk: {', '.join(sorted(foreign))}'"
-
-
-def test_common_smk_reads_only_its_own_names() -> None:
-    assert not foreign_names("common.smk")
+    assert not foreign, f"{name} uses {sorted(foreign)}, defined in no file it imports from"
 
 
 def test_no_two_rule_files_define_the_same_name() -> None:
@@ -255,23 +214,18 @@ def test_no_two_rule_files_define_the_same_name() -> None:
     assert not {bound: sources for bound, sources in owners.items() if len(sources) > 1}
 
 
-def test_input_functions_and_rules_live_in_different_files() -> None:
-    """Snakemake's linter flags a file that holds both (it reads the text: these two patterns):
-    the input functions are common.smk's, the rules the other files'."""
-    both = [p.name for p in FILES if re.search(r"rule .+?:", p.read_text()) and re.search(r"def .+?:", p.read_text())]
-    assert not both
-
-
 def test_the_checks_see_a_violation(tmp_path: Path) -> None:
-    """The readers above see a long function, include-time state and an unannounced name."""
+    """The readers above see a function, a lambda that computes, include-time state and a name
+    from elsewhere."""
     bad = tmp_path / "bad.smk"
     bad.write_text(
-        "_SEEN = {}\n\n\ndef fill(wildcards):\n    for x in range(3):\n        _SEEN.update({x: 1})\n"
-        "    return OTHER\n\n\nfill(None)\n"
+        "from os.path import join\n_SEEN = {}\n\n\ndef fill(wildcards):\n    return OTHER\n\n\n"
+        "fill(None)\nGOOD = lambda w: join(config['a'], w.x) or []\n"
+        "LOOP = lambda w: [join(p) for p in w]\n"
     )
     code = compile_rule_file(bad)
     tree = ast.parse(code)
-    function = own_functions(tree)[0]
-    assert any(isinstance(node, ast.For) for node in ast.walk(function))
+    assert [f.name for f in own_functions(tree)] == ["fill"]
+    assert [h.split(":")[0] for h in heavy_lambdas(tree)] == ["line 11"]
     assert "OTHER" in global_names(code, "bad.smk") - set(bindings(tree))
     assert any(isinstance(top, ast.Expr) for top in tree.body)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..data.mapping import find_audio_files
+from ..features.networks import names as network_names
 from ..features.store import shard_of
 from ..study.table import EXPERIMENTS, experiment
 from .figure_specs import ALL_FIGURES
@@ -31,6 +32,9 @@ Config = dict[str, Any]
 PCA_EXPERIMENTS: list[str] = [e.name for e in EXPERIMENTS if e.pca_input]
 #: every experiment of the study table, in order
 EXPERIMENT_NAMES: list[str] = [e.name for e in EXPERIMENTS]
+#: what a neighbour file ranks (the ``inputs`` wildcard): the study's audio features, the GEMS
+#: rating shares, or one network's features (audio-<model>)
+RANKED_INPUTS: str = "|".join(["audio", "ratings", *(f"audio-{model}" for model in network_names())])
 
 
 def audio_files(config: Config, wait_for_download: Callable[[], Any] | None = None) -> list[str]:
