@@ -269,7 +269,9 @@ def test_the_snakefile_checks_once_and_the_rule_files_read_what_the_checks_found
     assert snakefile.shard_content(raw, lambda: None, 0) == snakefile.all_audio_content(raw, lambda: None)
     with pytest.raises(WorkflowError, match="the checks of this configuration have not run"):
         snakefile.track_ids({**raw, "knn": {**raw["knn"], "k": 3}})
-    with pytest.raises(WorkflowError, match=r"^invalid configuration: unknown key 'knnn'; did you mean 'knn'\? \(valid keys here"):
+    with pytest.raises(
+        WorkflowError, match=r"^invalid configuration: unknown key 'knnn'; did you mean 'knn'\? \(valid keys here"
+    ):
         snakefile.check_workflow({**other, "knnn": {}}, ["-n"], is_main_process=False)
 
 
