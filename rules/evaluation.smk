@@ -88,6 +88,10 @@ rule compare_models:
         summaries=[model_evaluation(config, m, "repeated_summary") for m in feature_models(config)],
         repeats=[model_evaluation(config, m, "repeated_accuracies") for m in feature_models(config)],
         beyond=[model_evaluation(config, m, "emotion_beyond_genre") for m in feature_models(config)],
+        shares=[model_evaluation(config, m, "rating_shares") for m in feature_models(config)],
+        shares_splits=[
+            model_evaluation(config, m, "rating_shares_splits") for m in feature_models(config)
+        ],
         # each network named by the features its classifiers read (the study's: reduced when
         # features.reduce is set; a compared network's: as extracted)
         features=[audio_features(config), *[feature_file(m) for m in compared_models(config)]],
@@ -99,6 +103,7 @@ rule compare_models:
         ),
         md="results/tables/model_comparison.md",
         beyond="results/tables/model_comparison_beyond_genre.csv",
+        shares="results/tables/model_comparison_shares.csv",
     log:
         "logs/compare_models.log",
     benchmark:
@@ -137,6 +142,88 @@ rule human_ceiling:
         threshold=config["labels"]["threshold"],
     script:
         entry("human_ceiling")
+
+
+# Beyond the median split: the rating shares mu themselves, predicted from the same neighbour
+# rankings as the votes (no new distances), set against how reliable mu is over listeners.
+rule share_reliability:
+    input:
+        annotations="results/data/annotations.csv",
+        tracks="results/tables/tracks.csv",
+    output:
+        csv=report(
+            BEYOND_TABLES["share_reliability"],
+            caption="../report/share_reliability.rst",
+            category="Beyond the paper",
+        ),
+    log:
+        "logs/share_reliability.log",
+    benchmark:
+        "results/benchmarks/share_reliability.tsv"
+    conda:
+        "../envs/ml.yaml"
+    params:
+        code=code_digest("share_reliability"),
+        evaluation=evaluation_params(
+            config, "ceiling_splits", "ceiling_bootstrap", "confidence", "seed"
+        ),
+    script:
+        entry("share_reliability")
+
+
+rule rating_shares:
+    input:
+        splits=[f"results/splits/{kind}.csv" for kind in evaluation_kinds(config)],
+        neighbours=[f"results/neighbours/{kind}/audio.h5" for kind in evaluation_kinds(config)],
+        ratings="results/tables/gems_ratings.csv",
+        reliability=BEYOND_TABLES["share_reliability"],
+    output:
+        summary=report(
+            BEYOND_TABLES["rating_shares"],
+            caption="../report/rating_shares.rst",
+            category="Beyond the paper",
+        ),
+        splits=evaluation_table("rating_shares_splits"),
+        predictions=BEYOND_TABLES["rating_share_predictions"],
+    log:
+        "logs/rating_shares.log",
+    benchmark:
+        "results/benchmarks/rating_shares.tsv"
+    conda:
+        "../envs/ml.yaml"
+    params:
+        code=code_digest("rating_shares"),
+        cfg=vote_params(config, "permutations", "permutation_splits", "confidence", "seed"),
+        kinds=evaluation_kinds(config),
+    script:
+        entry("rating_shares")
+
+
+# The same for a network compared with the study's (features.compare), on the same splits
+rule model_rating_shares:
+    input:
+        splits=[f"results/splits/{kind}.csv" for kind in evaluation_kinds(config)],
+        neighbours=expand(
+            "results/neighbours/{kind}/audio-{{model}}.h5", kind=evaluation_kinds(config)
+        ),
+        ratings="results/tables/gems_ratings.csv",
+        reliability=BEYOND_TABLES["share_reliability"],
+    output:
+        summary=evaluation_table("rating_shares", "{model}"),
+        splits=evaluation_table("rating_shares_splits", "{model}"),
+        predictions=evaluation_table("rating_share_predictions", "{model}"),
+    log:
+        "logs/model_rating_shares/{model}.log",
+    benchmark:
+        "results/benchmarks/model_rating_shares/{model}.tsv"
+    conda:
+        "../envs/ml.yaml"
+    params:
+        code=code_digest("rating_shares"),
+        cfg=vote_params(config, "permutations", "permutation_splits", "confidence", "seed"),
+        kinds=evaluation_kinds(config),
+    script:
+        entry("rating_shares")
 
 
 rule ablation_genre:

@@ -19,7 +19,7 @@ rule figures:
                 category="Figures",
                 labels={"figure": fig},
             )
-            for fig in figure_specs.ALL_FIGURES
+            for fig in figure_specs.figures_of(config)
         },
     log:
         "logs/figures.log",

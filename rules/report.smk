@@ -24,6 +24,7 @@ rule summary:
         beyond=evaluation_table("emotion_beyond_genre"),
         claims=evaluation_table("genre_claims"),
         k_sensitivity=BEYOND_TABLES["k_sensitivity"],
+        shares=BEYOND_TABLES["rating_shares"],
         tracks="results/tables/tracks.csv",
         annotations_report="results/data/annotations_report.json",
         sizes=[

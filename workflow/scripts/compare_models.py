@@ -9,6 +9,7 @@ from typing import Any
 
 from emotify_pipeline.plumbing.runner import run_main
 from emotify_pipeline.study.comparison import write_comparison
+from emotify_pipeline.study.share_comparison import write_share_comparison
 
 
 def main(smk: Any, logger: logging.Logger) -> None:
@@ -17,6 +18,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
     write_comparison(
         list(p.models), i.summaries, i.repeats, i.beyond, i.features, p.confidence, p.data_label, outputs, logger
     )
+    write_share_comparison(i.shares, i.shares_splits, p.confidence, smk.output.shares)
 
 
 run_main(main, snakemake)  # noqa: F821

@@ -12,7 +12,7 @@ from ..data.mapping import find_audio_files
 from ..features.networks import names as network_names
 from ..features.store import shard_of
 from ..study.table import EXPERIMENTS, experiment
-from .figure_specs import ALL_FIGURES
+from .figure_specs import figures_of
 from .paths import (
     BEYOND_TABLES,
     audio_features,
@@ -139,6 +139,7 @@ def comparison_input(config: Config) -> dict[str, str]:
     return {
         "comparison": "results/tables/model_comparison.csv",
         "comparison_beyond": "results/tables/model_comparison_beyond_genre.csv",
+        "comparison_shares": "results/tables/model_comparison_shares.csv",
     }
 
 
@@ -171,6 +172,8 @@ def final_outputs(config: Config) -> list[str]:
         evaluation_table("emotion_beyond_genre"),
         evaluation_table("genre_claims"),
         BEYOND_TABLES["k_sensitivity"],
+        BEYOND_TABLES["share_reliability"],
+        BEYOND_TABLES["rating_shares"],
         "results/summary.md",
     ]
     if compared_models(config):
@@ -178,7 +181,8 @@ def final_outputs(config: Config) -> list[str]:
             "results/tables/model_comparison.csv",
             "results/tables/model_comparison.md",
             "results/tables/model_comparison_beyond_genre.csv",
+            "results/tables/model_comparison_shares.csv",
         ]
     outputs += [p for e in EXPERIMENTS for p in experiment_files(e.name)]
-    outputs += [figure_file(fig) for fig in ALL_FIGURES]
+    outputs += [figure_file(fig) for fig in figures_of(config)]
     return outputs

@@ -34,6 +34,9 @@ BEYOND_TABLES: dict[str, str] = {
     "human_ceiling": evaluation_table("human_ceiling"),
     "ablation_genre": "results/tables/ablation_genre.csv",
     "k_sensitivity": evaluation_table("k_sensitivity"),
+    "share_reliability": evaluation_table("share_reliability"),
+    "rating_shares": evaluation_table("rating_shares"),
+    "rating_share_predictions": evaluation_table("rating_share_predictions"),
 }
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 AUDIO_JOBS = frozenset({"extract_shard", "merge_features", "production_features"})
 #: one rule; its {exp} wildcard runs Experiments I-IV
 EXPERIMENTS = frozenset({"experiment"})
-EVALUATION = frozenset({"evaluate_repeated", "ablation_genre", "emotion_beyond_genre", "genre_claims", "k_sensitivity"})
+EVALUATION = frozenset(
+    {"evaluate_repeated", "ablation_genre", "emotion_beyond_genre", "genre_claims", "k_sensitivity", "rating_shares"}
+)
 #: the analyses that vote with knn.k (the sensitivity sweeps its own k)
 K_VOTES = EVALUATION - {"k_sensitivity"}
 LABEL_ANALYSES = frozenset({"evaluate_repeated", "emotion_beyond_genre", "genre_claims", "k_sensitivity"})
@@ -88,8 +90,8 @@ RERUNS: tuple[Rerun, ...] = (
     Rerun(
         "evaluation.permutations",
         "evaluation={permutations: 5}",
-        frozenset({"evaluate_repeated", "emotion_beyond_genre"}) | REPORTING,
-        "evaluation, emotion_beyond_genre",
+        frozenset({"evaluate_repeated", "emotion_beyond_genre", "rating_shares"}) | REPORTING,
+        "evaluation, emotion_beyond_genre, rating_shares",
     ),
     Rerun(
         "evaluation.k_values",
@@ -136,11 +138,14 @@ RERUNS: tuple[Rerun, ...] = (
             "neighbours",
             "evaluate_model",
             "model_beyond_genre",
+            "model_rating_shares",
             "compare_models",
+            "figures",
             "summary",
             "all",
         },
-        "that network's features, rankings, evaluation and beyond-genre analysis, the comparison, the summary",
+        "that network's features, rankings, evaluation, beyond-genre analysis and rating shares, the comparison, "
+        "the figures, the summary",
     ),
     # the study on a music-trained network: everything that reads audio, nothing of the labels
     Rerun("features.model", "features={model: MSD_musicnn}", MUSICNN | FEATURES_ONWARDS, "features onwards"),
@@ -148,7 +153,7 @@ RERUNS: tuple[Rerun, ...] = (
     Rerun(
         "audio.min_duration",
         "audio={min_duration: 2.0}",
-        frozenset({"track_table", "merge_features", "split", "production_features"})
+        frozenset({"track_table", "merge_features", "split", "production_features", "share_reliability"})
         | AUDIO_GEOMETRY
         | EXPERIMENTS
         | EVALUATION

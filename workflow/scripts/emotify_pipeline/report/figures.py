@@ -1,5 +1,6 @@
-"""The figures, with seaborn/matplotlib: 1-7 of the paper from the experiment outputs, 8-10
-beyond it from the repeated evaluation and the ablation.
+"""The figures, with seaborn/matplotlib: 1-7 of the paper from the experiment outputs, 8-11
+beyond it from the repeated evaluation, the ablation and the k sweep (12-14, the rating shares
+and the networks' comparison: :mod:`share_figures`).
 
 Every figure carries, under its title, the run's data label and -- for figures about audio
 features -- the features' label read from the feature file's own attributes (e.g.
@@ -22,17 +23,11 @@ import seaborn as sns  # noqa: E402
 
 from ..core.emotify import EMOTIONS, GENRES
 from ..core.errors import EmotifyError
-from ..core.files import atomic_path  # noqa: E402
 from ..features.store import features_label, read_attrs  # noqa: E402
 from ..study import table as study  # noqa: E402
-
-GENRE_PALETTE = dict(zip(GENRES, sns.color_palette("colorblind", len(GENRES)), strict=True))
-
-
-def _save(fig: plt.Figure, out: str | Path, dpi: int) -> None:
-    with atomic_path(out, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format="png", metadata={"Software": None})
-    plt.close(fig)
+from .share_figures import SHARE_KINDS  # noqa: E402
+from .style import GENRE_PALETTE, SPLIT_ORDER  # noqa: E402
+from .style import save_figure as _save  # noqa: E402
 
 
 def pca_figure(
@@ -107,9 +102,6 @@ def emotion_grid_figure(
     fig.suptitle(f"{title}\n{subtitle}", fontsize=12)
     fig.tight_layout()
     _save(fig, out, dpi)
-
-
-SPLIT_ORDER = ["random", "artist", "album"]
 
 
 def _errorbars(
@@ -280,6 +272,7 @@ KINDS: dict[str, Any] = {
         (conf := _confusion(i)), [g for g in GENRES if g in set(conf["true"])], t, s, o, d
     ),
     "grid": lambda i, t, s, o, d: emotion_grid_figure(_confusion(i), _metrics(i), t, s, o, d),
+    **SHARE_KINDS,
 }
 
 

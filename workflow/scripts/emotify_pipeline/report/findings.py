@@ -106,6 +106,74 @@ def comparison_finding(comparison: pd.DataFrame) -> list[str]:
     return lines
 
 
+def shares_split(shares: pd.DataFrame) -> str:
+    """The split kind the findings read the rating shares on: artist where its test ran, else
+    random (else the first in the table)."""
+    kinds = list(dict.fromkeys(shares["split"]))
+    return next((k for k in ("artist", "random") if k in kinds), kinds[0])
+
+
+def shares_finding(shares: pd.DataFrame, alpha: float) -> str:
+    """The rating shares predicted from audio (the study's network): the range of R^2 against
+    the range of the reliability, the largest fraction of the reliability reached, and how many
+    emotions' R^2 gain over genre alone holds -- by the within-genre permutation test (Holm)
+    where it ran, by the paired interval otherwise."""
+    kind = shares_split(shares)
+    rows = shares[shares["split"] == kind].set_index("emotion")
+    if rows.empty:
+        return ""
+    low, high = rows["r2"].idxmin(), rows["r2"].idxmax()
+    text = (
+        f"- **Rating shares from audio** ({kind} splits, KNN regression of each emotion's share of listeners): "
+        f"mean R2 {rows.loc[low, 'r2']:.2f} ({low}) to {rows.loc[high, 'r2']:.2f} ({high})"
+    )
+    if "reliability" in rows and rows["reliability"].notna().any():
+        frac = rows["r2_of_reliability"]
+        best = frac.idxmax()
+        text += (
+            f", against reliabilities of {rows['reliability'].min():.2f} to {rows['reliability'].max():.2f} "
+            f"(the most R2 these noisy shares allow); at most {frac.max():.2f} of the reliability ({best})"
+        )
+    tested = rows["within_genre_p_holm"].notna().any() if "within_genre_p_holm" in rows else False
+    if tested:
+        held = rows.index[rows["within_genre_p_holm"] <= alpha].tolist()
+        floor = float(rows["p_holm_floor"].max())
+        text += (
+            f"; the R2 gain over genre alone holds for {len(held)} of {len(rows)} emotions at Holm-adjusted "
+            f"p <= {alpha:g} (within-genre permutation)"
+            + (f" ({', '.join(held)})" if held else "")
+            + _unreachable(floor, int(rows["permutations"].iloc[0]), alpha)
+            + "; a p above the threshold is not evidence of no information"
+        )
+    else:
+        held = rows.index[rows["r2_gain_ci_low"] > 0].tolist()
+        text += (
+            f"; the paired interval of the R2 gain over genre alone lies above 0 for {len(held)} of {len(rows)} "
+            "emotions (each on its own, no test on these splits)" + (f" ({', '.join(held)})" if held else "")
+        )
+    return text + "."
+
+
+def shares_comparison_finding(comparison_shares: pd.DataFrame) -> list[str]:
+    """Each compared network's paired R^2 difference from the study's, per kind of split: how
+    many emotions' intervals exclude 0, either way (each interval on its own)."""
+    names = list(dict.fromkeys(comparison_shares["network"]))
+    lines = []
+    for name in names[1:]:
+        rows = comparison_shares[comparison_shares["network"] == name]
+        parts = []
+        for kind, part in rows.groupby("split", sort=False):
+            up = int((part["r2_difference_ci_low"] > 0).sum())
+            down = int((part["r2_difference_ci_high"] < 0).sum())
+            parts.append(f"{kind} splits: {up} of {len(part)} above 0, {down} below")
+        lines.append(
+            f"- **{name} - {names[0]}**, R2 of the rating shares (paired intervals, each on its own): "
+            + "; ".join(parts)
+            + "."
+        )
+    return lines
+
+
 def ceiling_finding(extended: pd.DataFrame) -> str:
     """The beta-binomial ceiling of the binary labels across the emotions."""
     if "ceiling" not in extended:
@@ -124,6 +192,8 @@ def findings(
     extended: pd.DataFrame | None,
     comparison: pd.DataFrame | None = None,
     alpha: float = 0.05,
+    shares: pd.DataFrame | None = None,
+    comparison_shares: pd.DataFrame | None = None,
 ) -> list[str]:
     """The summary's "Findings" lines (without heading), each from its own numbers; a finding
     whose table is absent is left out."""
@@ -134,8 +204,12 @@ def findings(
         lines.append(beyond_genre_finding(beyond, alpha))
     if repeated is not None:
         lines.append(genre_finding(repeated, RATINGS, "Genre from the listeners' ratings"))
+    if shares is not None:
+        lines.append(shares_finding(shares, alpha))
     if comparison is not None:
         lines += comparison_finding(comparison)
+    if comparison_shares is not None:
+        lines += shares_comparison_finding(comparison_shares)
     if extended is not None:
         lines.append(ceiling_finding(extended))
     return [line for line in lines if line]

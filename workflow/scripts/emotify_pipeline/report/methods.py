@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from .shares import shares_methods
 from .tables import beyond_kind, exchange_words
 
 
@@ -113,6 +114,8 @@ def methods_section(
         paragraphs.append(genre_methods(repeated, analyses))
     if extended is not None:
         paragraphs.append(emotion_methods(extended, repeated, analyses))
+    if analyses.get("shares") is not None:
+        paragraphs.append(shares_methods(analyses["shares"]))
     if not paragraphs:
         return []
     return ["## Methods", "", *[line for para in paragraphs for line in (para, "")]]

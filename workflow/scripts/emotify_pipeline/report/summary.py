@@ -16,6 +16,7 @@ from ..study.comparison import beyond_lines, summary_lines
 from .findings import findings
 from .methods import methods_section
 from .sentences import artist_structure, claim_sentences, data_lines, emotion_sentences, split_lines
+from .shares import shares_section
 from .tables import table1, table1_caption, table1_extended, table1_extended_caption
 
 #: the columns of the genre table over resampled splits
@@ -209,7 +210,7 @@ def provenance_section(provenance: dict[str, Any]) -> list[str]:
 def analyses_sections(analyses: dict[str, Any]) -> list[str]:
     """The paper's claims on Experiments III and IV, the choice of k and the networks' comparison,
     each where ``analyses`` holds its table."""
-    lines = []
+    lines = shares_section(analyses["shares"]) if analyses.get("shares") is not None else []
     if "claims" in analyses:
         lines += ["## The paper's claims on Experiments III and IV", "", *claim_sentences(analyses["claims"]), ""]
     if "k" in analyses:
@@ -280,7 +281,7 @@ def findings_section(
     repeated: pd.DataFrame | None, extended: pd.DataFrame | None, analyses: dict[str, Any]
 ) -> list[str]:
     """What this run found (:func:`findings.findings`), first; the definitions are under Methods."""
-    lines = findings(repeated, analyses.get("beyond"), extended, analyses.get("comparison"))
+    lines = findings(repeated, analyses.get("beyond"), extended, analyses.get("comparison"), **share_tables(analyses))
     if not lines:
         return []
     conf = int(round(100 * float(analyses.get("confidence", 0.95))))
@@ -297,8 +298,9 @@ def findings_section(
 
 def read_analyses(paths: Mapping[str, Any], confidence: float, tracks: pd.DataFrame) -> dict[str, Any]:
     """The analyses the summary speaks of, read from the summary rule's inputs (``paths``:
-    ``sizes`` (a list), ``beyond``, ``claims``, ``k_sensitivity``, and ``comparison`` with
-    ``comparison_beyond`` where networks are compared)."""
+    ``sizes`` (a list), ``beyond``, ``claims``, ``k_sensitivity``, ``shares``, and
+    ``comparison`` with ``comparison_beyond`` and ``comparison_shares`` where networks are
+    compared)."""
     analyses = {
         "sizes": {Path(p).name.removesuffix("_sizes.csv"): pd.read_csv(p) for p in paths["sizes"]},
         "beyond": pd.read_csv(paths["beyond"]),
@@ -307,10 +309,19 @@ def read_analyses(paths: Mapping[str, Any], confidence: float, tracks: pd.DataFr
         "confidence": confidence,
         "structure": artist_structure(tracks),
     }
+    if paths.get("shares"):
+        analyses["shares"] = pd.read_csv(paths["shares"])
     if paths.get("comparison"):
         analyses["comparison"] = pd.read_csv(paths["comparison"])
         analyses["comparison_beyond"] = pd.read_csv(paths["comparison_beyond"])
+    if paths.get("comparison_shares"):
+        analyses["comparison_shares"] = pd.read_csv(paths["comparison_shares"])
     return analyses
+
+
+def share_tables(analyses: dict[str, Any]) -> dict[str, Any]:
+    """The rating-share tables the findings read, where the run has them."""
+    return {"shares": analyses.get("shares"), "comparison_shares": analyses.get("comparison_shares")}
 
 
 def write_summary(
@@ -371,7 +382,7 @@ def write_summary(
 def findings_rst(repeated: pd.DataFrame, extended: pd.DataFrame, analyses: dict[str, Any]) -> str:
     """The findings of the summary as reStructuredText, for the HTML report's front page
     (report/workflow.rst includes it)."""
-    lines = findings(repeated, analyses.get("beyond"), extended, analyses.get("comparison"))
+    lines = findings(repeated, analyses.get("beyond"), extended, analyses.get("comparison"), **share_tables(analyses))
     conf = int(round(100 * float(analyses.get("confidence", 0.95))))
     legend = (
         f"Brackets: {conf} % corrected resampled t intervals over the splits; p: permutation p-values; "

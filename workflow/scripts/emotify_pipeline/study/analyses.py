@@ -32,6 +32,20 @@ from .permutation import excess_statistic, exchange_of
 from .votes import Votes, exp4_votes, predict, votes_of
 
 
+def load_split(split: str | Path, neighbours: str | Path) -> tuple[pd.DataFrame, pd.Series, Rankings, list[Votes]]:
+    """A split table's songs (track_id, genre, artist and album, "" where not recorded), the row
+    lookup (track id -> row), the rankings ``neighbours`` of its splits and their audio votes."""
+    table = pd.read_csv(split, dtype={"artist": str, "album": str, "group": str})
+    meta = table_tracks(table)
+    for column in ("artist", "album"):
+        values = split_groups(table, meta["track_id"], column)
+        meta[column] = values if values is not None else ""
+    row = row_lookup(meta["track_id"])
+    source = Rankings(neighbours)
+    audio = [votes_of(source.get(r, "audio"), row) for r in range(source.repeats)]
+    return meta, row, source, audio
+
+
 def load_votes(
     split: str | Path, labels: str | Path, neighbours: str | Path
 ) -> tuple[pd.DataFrame, np.ndarray, pd.Series, Rankings, list[Votes]]:
@@ -49,21 +63,13 @@ def load_votes(
     Returns
     -------
     tuple
-        The splits' songs (track_id, genre, artist and album, "" where not recorded), their
-        labels by row (songs x emotions), the row lookup (track id -> row), the rankings and the
-        audio votes of every split.
+        The splits' songs (:func:`load_split`), their labels by row (songs x emotions), the row
+        lookup (track id -> row), the rankings and the audio votes of every split.
     """
-    table = pd.read_csv(split, dtype={"artist": str, "album": str, "group": str})
-    meta = table_tracks(table)
-    for column in ("artist", "album"):
-        values = split_groups(table, meta["track_id"], column)
-        meta[column] = values if values is not None else ""
+    meta, row, source, audio = load_split(split, neighbours)
     lab = meta[["track_id"]].merge(pd.read_csv(labels), on="track_id", how="left")
     if lab[list(EMOTIONS)].isna().any().any():
         raise EmotifyError(f"{labels}: no labels for some tracks of {split}")
-    row = row_lookup(meta["track_id"])
-    source = Rankings(neighbours)
-    audio = [votes_of(source.get(r, "audio"), row) for r in range(source.repeats)]
     return meta, lab[list(EMOTIONS)].to_numpy(dtype=int), row, source, audio
 
 

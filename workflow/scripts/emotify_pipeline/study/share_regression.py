@@ -103,6 +103,28 @@ def split_share_scores(y: np.ndarray, v: Votes, k: int, ties: str, seed: int, ge
     }
 
 
+def mean_test_predictions(
+    y: np.ndarray, votes: list[Votes], k: int, ties: str, seed: int, genre: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every song's out-of-sample predictions, averaged over the splits that test it: the KNN
+    regression of ``y`` (n, n_targets) (split r's ties broken with ``seed + r``) and the
+    genre-only baseline. Returns ``(knn, genre_only, tested)``: (n, n_targets) each (nan for a
+    song no split tests) and (n,) the number of splits that test each song."""
+    y = np.asarray(y, dtype=float)
+    y = y[:, None] if y.ndim == 1 else y
+    genre = np.asarray(genre)
+    knn_sum, genre_sum = np.zeros_like(y), np.zeros_like(y)
+    tested = np.zeros(len(y), dtype=int)
+    for r, v in enumerate(votes):
+        knn_sum[v.test] += knn_regression(y, v, k, ties, seed + r)
+        for t in range(y.shape[1]):
+            genre_sum[v.test, t] += genre_mean_prediction(y[v.train, t], genre[v.train], genre[v.test])
+        tested[v.test] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(tested > 0, 1.0 / np.maximum(tested, 1), np.nan)[:, None]
+    return knn_sum * scale, genre_sum * scale, tested
+
+
 def knn_regression_many(y: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """KNN regression for B labellings at once: ``y`` (B, n), ``rows`` (n_test, k) from
     :func:`neighbour_rows`. Returns (B, n_test)."""

@@ -156,17 +156,38 @@ BEYOND_FIGURES: dict[str, tuple[str, dict[str, str], str]] = {
         {"k_sensitivity": "k_sensitivity"},
         "Fig. 11 - Accuracy against k over resampled splits",
     ),
+    "fig12_rating_shares_predicted": (
+        "shares_scatter",
+        {"predictions": "rating_share_predictions"},
+        "Fig. 12 - Rating shares: observed against predicted from audio",
+    ),
+    "fig13_rating_shares_vs_reliability": (
+        "shares_reliability",
+        {"shares": "rating_shares"},
+        "Fig. 13 - Rating shares: R2 from audio and from genre, beside their reliability",
+    ),
 }
 """The figures beyond the paper: name -> (kind, inputs, title); ``inputs`` maps what the figure
 reads to the name of the table it comes from (the workflow knows where each table is written:
 ``plumbing.paths.BEYOND_TABLES``)."""
 
 
+#: the figure of a run that compares networks (features.compare): name -> (kind, title); it
+#: reads the comparison's tables
+COMPARISON_FIGURES: dict[str, tuple[str, str]] = {
+    "fig14_networks_compared": (
+        "networks",
+        "Fig. 14 - The networks compared on the same splits: paired differences",
+    ),
+}
+
+
 def figure_titles() -> dict[str, str]:
     """Every figure's file name -> title, the paper's and those beyond it, in order: the one
     source of the figure list (rules, README, report)."""
     paper = {f.name: f.title for e in EXPERIMENTS for f in e.figures}
-    return {**dict(sorted(paper.items())), **{name: spec[2] for name, spec in BEYOND_FIGURES.items()}}
+    beyond = {name: spec[2] for name, spec in BEYOND_FIGURES.items()}
+    return {**dict(sorted(paper.items())), **beyond, **{name: spec[1] for name, spec in COMPARISON_FIGURES.items()}}
 
 
 def experiment(name: str) -> Experiment:
