@@ -144,16 +144,18 @@ def networks_figure(
     # the rating-share table's (each network's rankings' own provenance)
     models = list(dict.fromkeys(comparison["model"]))
     names = list(dict.fromkeys(shares["network"]))
-    fig, axes = plt.subplots(len(models) - 1, 2, figsize=(14, 4.5 * (len(models) - 1)), squeeze=False)
+    fig, axes = plt.subplots(len(models) - 1, 2, figsize=(14, 5.0 * (len(models) - 1)), squeeze=False)
     audio = comparison[comparison["experiment"].isin(list(COMPARED_TARGETS))].copy()
     audio["shown"] = np.where(audio["experiment"] == "exp1_genre_from_audio", "genre", audio["target"])
     for row, model, name in zip(axes, models[1:], names[1:], strict=True):
         _difference_panel(row[0], audio[audio["model"] == model], "shown",
                           ("difference", "difference_ci_low", "difference_ci_high"), ["genre", *EMOTIONS],
-                          f"accuracy: {name} - {names[0]}")  # fmt: skip
+                          "accuracy difference")  # fmt: skip
+        row[0].set_title(f"{name} - {names[0]}: accuracy (genre, then each emotion)", fontsize=10)
         _difference_panel(row[1], shares[shares["network"] == name], "emotion",
                           ("r2_difference", "r2_difference_ci_low", "r2_difference_ci_high"), list(EMOTIONS),
-                          f"R2 of the rating shares: {name} - {names[0]}")  # fmt: skip
+                          "R2 difference")  # fmt: skip
+        row[1].set_title(f"{name} - {names[0]}: R2 of the rating shares", fontsize=10)
         row[0].legend(fontsize=8, loc="best")
     conf = int(round(100 * float(comparison["confidence"].iloc[0]))) if "confidence" in comparison else 95
     fig.suptitle(f"{title}\n{subtitle}\npaired split by split; bars: {conf} % corrected resampled t intervals",

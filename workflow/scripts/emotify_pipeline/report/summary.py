@@ -166,7 +166,8 @@ def comparison_section(comparison: pd.DataFrame, comparison_beyond: pd.DataFrame
         "",
         f"{', '.join(models[1:])} beside the study's {models[0]}: each network's repeated evaluation on the same "
         "split tables, paired split by split (Nadeau-Bengio corrected intervals of the mean difference; "
-        "`results/tables/model_comparison.{csv,md}` has every target and kind of split, with chance).",
+        "`results/tables/model_comparison.{csv,md}` has every target and kind of split, with chance; "
+        "`results/tables/model_comparison_shares.csv` the same for R2 of the rating shares).",
         "",
         *[
             f"- **{m}**: {label}"

@@ -13,11 +13,11 @@ from ..core.errors import EmotifyError
 from ..core.files import write_csv
 from ..stats.inference import corrected_t_interval
 
-KEY = ["split", "emotion"]
+KEY = ["network", "split", "emotion"]
 #: the scores compared, each with the bounds of its difference
 COMPARED: dict[str, tuple[float, float]] = {"r2": (-np.inf, np.inf), "pearson": (-2.0, 2.0)}
 #: what each network's row keeps from its summary
-KEPT = ["network", "r2", "r2_ci_low", "r2_ci_high", "pearson", "pearson_ci_low", "pearson_ci_high", "genre_r2"]
+KEPT = ["r2", "r2_ci_low", "r2_ci_high", "pearson", "pearson_ci_low", "pearson_ci_high", "genre_r2"]
 
 
 def paired_difference(
