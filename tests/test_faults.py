@@ -466,6 +466,7 @@ def test_a_rating_edit_reruns_the_labels_and_their_consumers_only(demo_run: Path
     csv.write_text("\n".join(lines) + "\n")
     planned = set(planned_jobs((r := snakemake(work, "-n", "--configfile", "config/demo.yaml")).stdout + r.stderr))
     assert {"validate_annotations", "gems_ratings", "gems_labels", "experiment", "summary"} <= planned
+    assert {"share_reliability", "rating_shares", "figures"} <= planned  # mu changed: its prediction and reliability
     assert not planned & (AUDIO_JOBS | {"track_table", "make_demo", "resample_splits", "split"}), planned
     # the audio rankings stay; only the ratings' own rankings (Experiment III) are recomputed
     jobs = (r.stdout + r.stderr).split("rule neighbours:")[1:]

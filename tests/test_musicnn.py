@@ -287,6 +287,11 @@ def test_the_study_on_a_magnatune_trained_network_beside_vgg19(demo_run: Path, w
     assert list(dict.fromkeys(beyond["model"])) == ["MTT_musicnn", "vgg19"] and len(beyond) == 18
     assert "Emotion beyond genre (artist splits), vgg19: Holm-adjusted p" in summary
     assert "## Emotion beyond genre, artist splits" in (work / "results/tables/model_comparison.md").read_text()
+    shares = pd.read_csv(work / "results/tables/model_comparison_shares.csv")
+    assert list(dict.fromkeys(shares["network"])) == ["MTT_musicnn", "VGG19"] and len(shares) == 2 * 3 * 9
+    assert shares.loc[shares["network"] == "VGG19", "r2_difference"].notna().all()
+    assert (shares.loc[shares["network"] == "MTT_musicnn", "leakage_warning"] == musicnn.LEAKAGE_WARNING).all()
+    assert mpimg.imread(work / "results/figures/fig14_networks_compared.png").shape[0] > 400
     metrics = (work / "results/experiments/exp1_genre_from_audio/metrics.json").read_text()
     assert "MTT_musicnn audio features" in metrics and "may have heard these very songs" in metrics
     # every CSV that shows the MTT network's numbers repeats the warning on every row
@@ -303,6 +308,9 @@ def test_the_study_on_a_magnatune_trained_network_beside_vgg19(demo_run: Path, w
           for f in ("predictions", "confusion", "probabilities")),
         "experiments/exp1_genre_from_audio/pca.csv",
         "experiments/exp4_genre_from_predicted_emotions/pca.csv",
+        "evaluation/rating_shares.csv",
+        "evaluation/rating_shares_splits.csv",
+        "evaluation/rating_share_predictions.csv",
     ]  # fmt: skip
     for name in shown:
         table = pd.read_csv(work / "results" / name)

@@ -406,6 +406,7 @@ def test_rule_inputs() -> None:
     assert set(inputs.comparison_input(configured({"features": {"compare": ["MSD_musicnn"]}}))) == {
         "comparison",
         "comparison_beyond",
+        "comparison_shares",
     }
 
 
@@ -422,7 +423,13 @@ def test_a_local_copy_without_a_file_behind_a_link_has_no_such_input(tmp_path: P
 def test_figures_and_the_final_targets() -> None:
     config = configured({"features": {"compare": ["MSD_musicnn"]}})
     specs = figure_specs(config)
-    assert list(specs) == ALL_FIGURES and len(ALL_FIGURES) == 11
+    assert list(specs) == [*ALL_FIGURES, "fig14_networks_compared"] and len(ALL_FIGURES) == 13
+    assert list(figure_specs(configured())) == ALL_FIGURES  # the comparison's figure only with a comparison
+    assert specs["fig13_rating_shares_vs_reliability"]["inputs"] == {
+        "shares": paths.BEYOND_TABLES["rating_shares"],
+        "shares_MSD_musicnn": "results/evaluation/models/MSD_musicnn/rating_shares.csv",
+        "features": "results/features/vgg19.h5",
+    }
     assert specs["fig9_emotions_repeated_vs_paper"]["inputs"] == {
         "summary": paths.BEYOND_TABLES["repeated_summary"],
         "ceiling": paths.BEYOND_TABLES["human_ceiling"],
@@ -433,7 +440,7 @@ def test_figures_and_the_final_targets() -> None:
     files = figure_input_files(config)
     assert files == sorted(set(files))
     targets = inputs.final_outputs(config)
-    assert [paths.figure_file(f) for f in ALL_FIGURES] == targets[-11:]
+    assert [paths.figure_file(f) for f in [*ALL_FIGURES, "fig14_networks_compared"]] == targets[-14:]
     assert {"results/features/MSD_musicnn.h5", "results/tables/model_comparison.md", "results/summary.md"} <= set(
         targets
     )

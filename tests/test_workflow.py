@@ -204,6 +204,17 @@ def test_evaluation_outputs(demo_run: Path) -> None:
     )
     ablation = pd.read_csv(demo_run / "results/tables/ablation_genre.csv")
     assert {"VGG19 PCA 2", "VGG19 all features", "ltas", "mfcc", "loudness"} <= set(ablation["features"])
+    shares = pd.read_csv(demo_run / "results/evaluation/rating_shares.csv")
+    assert len(shares) == 3 * 9 and set(shares["split"]) == {"random", "artist", "album"}
+    assert (shares["network"] == "VGG19").all() and (shares["n_repeats"] == 10).all()
+    tested = shares["within_genre_p_holm"].notna()
+    assert set(shares.loc[tested, "split"]) == {"artist"} and tested.sum() == 9  # the test runs on artist splits
+    assert shares["reliability"].notna().all() and (shares["r2_ci_low"] <= shares["r2"]).all()
+    reliability = pd.read_csv(demo_run / "results/evaluation/share_reliability.csv")
+    assert reliability["emotion"].tolist() == list(EMOTIONS) and (reliability["n_songs"] == 40).all()
+    predicted = pd.read_csv(demo_run / "results/evaluation/rating_share_predictions.csv")
+    per_kind = predicted.groupby("split").size()  # a song no split of a kind tests has no row there
+    assert per_kind.max() <= 40 * 9 and per_kind.min() >= 30 * 9 and predicted["predicted"].between(0, 1).all()
     for name in ("emotion_beyond_genre", "genre_claims", "k_sensitivity"):
         assert len(pd.read_csv(demo_run / f"results/evaluation/{name}.csv")) > 0, name
     text = (demo_run / "results/summary.md").read_text()

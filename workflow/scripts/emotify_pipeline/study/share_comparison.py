@@ -60,6 +60,8 @@ def compare_shares(summaries: list[pd.DataFrame], per_splits: list[pd.DataFrame]
                 else:
                     out.update(paired_difference(base_per[base_pick], per[pick], score, confidence, bounds))
             out["confidence"] = confidence
+            warning = row.get("leakage_warning", "")
+            out["leakage_warning"] = warning if isinstance(warning, str) else ""  # a CSV gives NaN for none
             rows.append(out)
     return pd.DataFrame(rows)
 

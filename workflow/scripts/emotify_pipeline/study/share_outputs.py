@@ -143,7 +143,7 @@ def write_rating_shares(
     summary = pd.concat(summaries, ignore_index=True)
     summary.insert(3, "confidence", cfg["confidence"])
     write_csv(with_leakage_warning(summary, warning), outputs["summary"], float_format="%.6g")
-    write_csv(pd.concat(per_splits, ignore_index=True), outputs["splits"], float_format="%.6g")
-    write_csv(pd.concat(predictions, ignore_index=True), outputs["predictions"], float_format="%.6g")
+    for table, out in ((per_splits, outputs["splits"]), (predictions, outputs["predictions"])):
+        write_csv(with_leakage_warning(pd.concat(table, ignore_index=True), warning), out, float_format="%.6g")
     logger.info("rating shares: %d rows over %s splits", len(summary), ", ".join(kinds))
     return summary
