@@ -58,6 +58,19 @@ def run(
     return time.perf_counter() - t0
 
 
+def copy_workflow(work: Path) -> None:
+    """The workflow's files into ``work`` (a made demo under resources/ is kept)."""
+    work.mkdir(parents=True, exist_ok=True)
+    for part in PARTS:
+        dest = work / part
+        if dest.is_dir() and part != "resources":
+            shutil.rmtree(dest)
+        if (ROOT / part).is_dir():
+            shutil.copytree(ROOT / part, dest, ignore=UNTRACKED, dirs_exist_ok=True)
+        else:
+            shutil.copy(ROOT / part, dest)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, required=True, help="directory to run in (the workflow is copied there)")
@@ -73,15 +86,7 @@ def main() -> None:
     )
     parser.add_argument("--extra", nargs="*", default=[], help="more --config items (KEY=VALUE), e.g. features={...}")
     args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
-    for part in PARTS:
-        dest = args.work / part
-        if dest.is_dir() and part != "resources":  # a made demo under resources/ is kept
-            shutil.rmtree(dest)
-        if (ROOT / part).is_dir():
-            shutil.copytree(ROOT / part, dest, ignore=UNTRACKED, dirs_exist_ok=True)
-        else:
-            shutil.copy(ROOT / part, dest)
+    copy_workflow(args.work)
     if args.real:
         data = args.work / "realdata"
         seconds = 60.0

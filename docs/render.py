@@ -343,6 +343,10 @@ def calibration() -> str:
     record = load_result("calibration")
     out = _stdout(record)
     rows = _markdown_table_rows(out)
+    # the rating shares' rows, recorded by their own run (--tests shares_beyond_genre/artist)
+    shares = load_result("calibration_shares") if (BENCHMARKS / "calibration_shares.json").is_file() else None
+    if shares is not None:
+        rows += [r for r in _markdown_table_rows(_stdout(shares)) if r["test"].startswith("shares_")]
     header = ["test", "null", "runs", "p <= 0.05", "95 % interval", "p <= 0.10", "95 % interval", "mean p"]
 
     def cell(rate: str, runs: str, level: float) -> str:
@@ -371,14 +375,103 @@ def calibration() -> str:
     ]
     misses = _line(out, r"^95 % intervals that miss the nominal level: (.*)$").group(1)
     permutations = {r["permutations"] for r in rows}
-    return (
+    text = (
         f"{', '.join(sorted(permutations))} permutations per p-value. A rate in bold: its interval misses the "
         "nominal level.\n\n"
         + markdown_table(header, table)
-        + f"\nIntervals that miss the nominal level: {misses}.\n\n"
+        + f"\nIntervals that miss the nominal level, rows above `shares_beyond_genre`: {misses}.\n\n"
         + provenance(record)
         + "\n"
     )
+    if shares is not None:
+        text += "\nThe `shares_beyond_genre` rows: " + provenance(shares) + "\n"
+    return text
+
+
+# --------------------------------------------------------------------------- measured: rating shares
+
+
+def _cell(mean: float | None, low: float | None = None, high: float | None = None, signed: bool = False) -> str:
+    """'0.35 [0.28, 0.42]' (a bare mean without an interval, 'n/a' without a mean)."""
+    if mean is None:
+        return "n/a"
+    fmt = "+.2f" if signed else ".2f"
+    if low is None or high is None:
+        return f"{mean:{fmt}}"
+    return f"{mean:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
+
+
+def shares_block(name: str) -> str:
+    """benchmarks/shares.py: every network's R2 of the rating shares beside their reliability, the
+    networks' paired difference, and the time of the rules against the forward pass."""
+    from emotify_pipeline.core.emotify import EMOTIONS
+
+    record = load_result(name)
+    r = record["result"]
+    rows = r["shares"]
+    kind = "artist" if any(x["split"] == "artist" for x in rows) else "random"
+    networks = list(dict.fromkeys(x["network"] for x in rows))
+    out = [
+        f"{r['run_label']}, {r['clips']} clips; {', '.join(networks)}; R2 on {kind} splits unless named "
+        "(corrected 95 % intervals; reliability: bootstrap over songs; Holm p: the within-genre permutation "
+        "test of the gain).\n"
+    ]
+    for network in networks:
+        by = {(x["split"], x["emotion"]): x for x in rows if x["network"] == network}
+        table = []
+        for e in EMOTIONS:
+            x, rnd = by[(kind, e)], by.get(("random", e))
+            p = x.get("within_genre_p_holm")
+            table.append(
+                [
+                    e,
+                    _cell(x["reliability"], x["reliability_song_bootstrap_low"], x["reliability_song_bootstrap_high"]),
+                    _cell(rnd["r2"], rnd["r2_ci_low"], rnd["r2_ci_high"]) if rnd else "",
+                    _cell(x["r2"], x["r2_ci_low"], x["r2_ci_high"]),
+                    _cell(x["genre_r2"]),
+                    _cell(x["r2_gain"], x["r2_gain_ci_low"], x["r2_gain_ci_high"], signed=True),
+                    "" if p is None else f"{p:.3f}",
+                    _cell(x["r2_of_reliability"]),
+                ]
+            )
+        header = [
+            "emotion",
+            "reliability",
+            "R2 random",
+            f"R2 {kind}",
+            "genre alone",
+            "gain",
+            "Holm p",
+            "R2 / reliability",
+        ]
+        out.append(f"**{network}**\n\n" + markdown_table(header, table))
+    compared = [x for x in r["comparison"] if x["r2_difference"] is not None and x["split"] == kind]
+    for network in dict.fromkeys(x["network"] for x in compared):
+        cells = [
+            f"{x['emotion']} {_cell(x['r2_difference'], x['r2_difference_ci_low'], x['r2_difference_ci_high'], True)}"
+            for x in compared
+            if x["network"] == network
+        ]
+        out.append(f"{network} - {networks[0]}, R2 on {kind} splits, paired: " + "; ".join(cells) + ".\n")
+    forward = r["forward_s"]
+    times = ", ".join(f"`{rule}` {sec / forward:.3f}x" for rule, sec in r["rule_s"].items())
+    out.append(
+        f"Time of the rules, as a ratio to VGG19's fp32 forward pass over the same {r['clips']} clips "
+        f"({forward:.0f} s on this machine): {times}.\n"
+    )
+    return "\n".join(out) + "\n" + provenance(record) + "\n"
+
+
+@renderer("shares_real40")
+def shares_real40() -> str:
+    """The rating shares on the 40 real clips (``benchmarks/shares.py --real``)."""
+    return shares_block("shares_real40")
+
+
+@renderer("shares_demo")
+def shares_demo() -> str:
+    """The rating shares on the demo (``benchmarks/shares.py --configfile config/demo.yaml``)."""
+    return shares_block("shares_demo")
 
 
 # --------------------------------------------------------------------------- the archive's catalogue

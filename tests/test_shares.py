@@ -5,7 +5,6 @@ against scikit-learn and scipy), the vectorised path of the permutation test (eq
 one), the per-emotion table and the within-genre permutation test of the R^2 gain."""
 
 import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -131,15 +130,16 @@ def test_reliability_recovers_beta_binomial_truth_and_its_ceiling() -> None:
     assert (np.abs(np.mean(oracle, axis=0) - truth) < 0.03).all(), np.mean(oracle, axis=0)
 
 
-def test_reliability_of_400_songs_and_200_halvings_takes_seconds() -> None:
+def test_reliability_of_the_real_archives_size_has_a_row_per_emotion() -> None:
+    """400 songs with the real listener counts and 200 halvings (the default): the halvings are
+    vectorised (benchmarks/shares.py times the rule; no test does)."""
     rng = np.random.default_rng(3)
     annotations = pd.DataFrame({"track id": np.repeat(np.arange(1, 401), COUNTS)})
     for i, e in enumerate(EMOTIONS):
         annotations[e] = (rng.random(len(annotations)) < 0.1 + 0.05 * i).astype(int)
-    start = time.perf_counter()
     table = reliability_of_annotations(annotations, 200, seed=0)
-    assert time.perf_counter() - start < 10  # about 0.5 s on 2 cores: the halvings are vectorised
-    assert len(table) == 9 and (table["halvings"] == 200).all()
+    assert len(table) == 9 and (table["halvings"] == 200).all() and (table["n_songs"] == 400).all()
+    assert table["reliability"].abs().max() < 0.3  # the marks are independent of the song
 
 
 # --- KNN regression, scores, genre-only baseline ---------------------------------------------
