@@ -1,5 +1,11 @@
 # Stage 1 - data: the demo generator, the official download, validation and the track table.
-from emotify_pipeline.plumbing.paths import annotations_path, audio_root, demo_audio_files, entry
+from emotify_pipeline.plumbing.paths import (
+    FILES,
+    annotations_path,
+    audio_root,
+    demo_audio_files,
+    entry,
+)
 from emotify_pipeline.plumbing import snakefile
 from emotify_pipeline.plumbing.provenance import code_digest
 from emotify_pipeline.plumbing.settings import (
@@ -65,8 +71,8 @@ rule validate_annotations:
     input:
         csv=annotations_path(config),
     output:
-        csv="results/data/annotations.csv",
-        report="results/data/annotations_report.json",
+        csv=FILES["annotations"],
+        report=FILES["annotations_report"],
     log:
         "logs/validate_annotations.log",
     benchmark:
@@ -85,7 +91,7 @@ rule track_table:
         unpack(lambda w: snakefile.track_inputs(config)),
     output:
         tracks=report(
-            "results/tables/tracks.csv",
+            FILES["tracks"],
             caption="../report/tracks.rst",
             category="Data",
         ),
@@ -99,7 +105,7 @@ rule track_table:
         code=code_digest("track_table"),
         audio_root=audio_root(config),
         track_ids=snakefile.track_ids(config),
-        content=lambda w: snakefile.all_audio_content(config, checkpoints.download_audio.get),
+        content=lambda w: snakefile.all_audio_content(config, checkpoints),
         ext=config["data"]["audio_ext"],
         require_all_audio=config["data"]["require_all_audio"],
         on_bad_audio=config["data"]["on_bad_audio"],

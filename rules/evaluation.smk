@@ -3,11 +3,14 @@
 # neighbour rankings come from stage 4a; the jobs here vote.
 from emotify_pipeline.plumbing.paths import (
     BEYOND_TABLES,
+    FILES,
     audio_features,
     entry,
     evaluation_table,
     feature_file,
     model_evaluation,
+    ranking,
+    split_table,
 )
 from emotify_pipeline.plumbing.provenance import code_digest
 from emotify_pipeline.plumbing.settings import (
@@ -23,10 +26,10 @@ from emotify_pipeline.plumbing.settings import (
 
 rule evaluate_repeated:
     input:
-        splits=[f"results/splits/{kind}.csv" for kind in evaluation_kinds(config)],
-        neighbours=[f"results/neighbours/{kind}/audio.h5" for kind in evaluation_kinds(config)],
-        ratings="results/neighbours/random/ratings.h5",
-        labels="results/tables/gems_labels.csv",
+        splits=[split_table(kind) for kind in evaluation_kinds(config)],
+        neighbours=[ranking(kind, "audio") for kind in evaluation_kinds(config)],
+        ratings=ranking("random", "ratings"),
+        labels=FILES["gems_labels"],
     output:
         summary=report(
             BEYOND_TABLES["repeated_summary"],
@@ -56,12 +59,10 @@ rule evaluate_repeated:
 # same split tables, from its own audio rankings
 rule evaluate_model:
     input:
-        splits=[f"results/splits/{kind}.csv" for kind in evaluation_kinds(config)],
-        neighbours=expand(
-            "results/neighbours/{kind}/audio-{{model}}.h5", kind=evaluation_kinds(config)
-        ),
-        ratings="results/neighbours/random/ratings.h5",
-        labels="results/tables/gems_labels.csv",
+        splits=[split_table(kind) for kind in evaluation_kinds(config)],
+        neighbours=[ranking(kind, "audio-{model}") for kind in evaluation_kinds(config)],
+        ratings=ranking("random", "ratings"),
+        labels=FILES["gems_labels"],
     output:
         summary=evaluation_table("repeated_summary", "{model}"),
         repeats=evaluation_table("repeated_accuracies", "{model}"),
@@ -97,13 +98,13 @@ rule compare_models:
         features=[audio_features(config), *[feature_file(m) for m in compared_models(config)]],
     output:
         csv=report(
-            "results/tables/model_comparison.csv",
+            FILES["comparison"],
             caption="../report/model_comparison.rst",
             category="Beyond the paper",
         ),
-        md="results/tables/model_comparison.md",
-        beyond="results/tables/model_comparison_beyond_genre.csv",
-        shares="results/tables/model_comparison_shares.csv",
+        md=FILES["comparison_md"],
+        beyond=FILES["comparison_beyond"],
+        shares=FILES["comparison_shares"],
     log:
         "logs/compare_models.log",
     benchmark:
@@ -121,7 +122,7 @@ rule compare_models:
 
 rule human_ceiling:
     input:
-        annotations="results/data/annotations.csv",
+        annotations=FILES["annotations"],
     output:
         csv=report(
             BEYOND_TABLES["human_ceiling"],
@@ -148,8 +149,8 @@ rule human_ceiling:
 # rankings as the votes (no new distances), set against how reliable mu is over listeners.
 rule share_reliability:
     input:
-        annotations="results/data/annotations.csv",
-        tracks="results/tables/tracks.csv",
+        annotations=FILES["annotations"],
+        tracks=FILES["tracks"],
     output:
         csv=report(
             BEYOND_TABLES["share_reliability"],
@@ -173,9 +174,9 @@ rule share_reliability:
 
 rule rating_shares:
     input:
-        splits=[f"results/splits/{kind}.csv" for kind in evaluation_kinds(config)],
-        neighbours=[f"results/neighbours/{kind}/audio.h5" for kind in evaluation_kinds(config)],
-        ratings="results/tables/gems_ratings.csv",
+        splits=[split_table(kind) for kind in evaluation_kinds(config)],
+        neighbours=[ranking(kind, "audio") for kind in evaluation_kinds(config)],
+        ratings=FILES["gems_ratings"],
         reliability=BEYOND_TABLES["share_reliability"],
     output:
         summary=report(
@@ -202,11 +203,9 @@ rule rating_shares:
 # The same for a network compared with the study's (features.compare), on the same splits
 rule model_rating_shares:
     input:
-        splits=[f"results/splits/{kind}.csv" for kind in evaluation_kinds(config)],
-        neighbours=expand(
-            "results/neighbours/{kind}/audio-{{model}}.h5", kind=evaluation_kinds(config)
-        ),
-        ratings="results/tables/gems_ratings.csv",
+        splits=[split_table(kind) for kind in evaluation_kinds(config)],
+        neighbours=[ranking(kind, "audio-{model}") for kind in evaluation_kinds(config)],
+        ratings=FILES["gems_ratings"],
         reliability=BEYOND_TABLES["share_reliability"],
     output:
         summary=evaluation_table("rating_shares", "{model}"),
@@ -228,9 +227,9 @@ rule model_rating_shares:
 
 rule ablation_genre:
     input:
-        split="results/splits/random.csv",
-        neighbours=[f"results/neighbours/{kind}/audio.h5" for kind in ablation_kinds(config)],
-        ablation=[f"results/neighbours/{kind}/ablation.h5" for kind in ablation_kinds(config)],
+        split=split_table("random"),
+        neighbours=[ranking(kind, "audio") for kind in ablation_kinds(config)],
+        ablation=[ranking(kind, "ablation") for kind in ablation_kinds(config)],
         features=audio_features(config),
     output:
         csv=report(
@@ -238,7 +237,7 @@ rule ablation_genre:
             caption="../report/ablation.rst",
             category="Beyond the paper",
         ),
-        md="results/tables/ablation_genre.md",
+        md=FILES["ablation_md"],
     log:
         "logs/ablation_genre.log",
     benchmark:
@@ -262,9 +261,9 @@ rule ablation_genre:
 # cached rankings (emotion beyond genre: of the artist splits; the others: of the random splits).
 rule emotion_beyond_genre:
     input:
-        split=f"results/splits/{beyond_genre_kind(config)}.csv",
-        neighbours=f"results/neighbours/{beyond_genre_kind(config)}/audio.h5",
-        labels="results/tables/gems_labels.csv",
+        split=split_table(beyond_genre_kind(config)),
+        neighbours=ranking(beyond_genre_kind(config), "audio"),
+        labels=FILES["gems_labels"],
     output:
         csv=report(
             evaluation_table("emotion_beyond_genre"),
@@ -288,9 +287,9 @@ rule emotion_beyond_genre:
 # The same analysis for a network compared with the study's (features.compare), on the same splits
 rule model_beyond_genre:
     input:
-        split=f"results/splits/{beyond_genre_kind(config)}.csv",
-        neighbours=f"results/neighbours/{beyond_genre_kind(config)}/audio-{{model}}.h5",
-        labels="results/tables/gems_labels.csv",
+        split=split_table(beyond_genre_kind(config)),
+        neighbours=ranking(beyond_genre_kind(config), "audio-{model}"),
+        labels=FILES["gems_labels"],
     output:
         csv=evaluation_table("emotion_beyond_genre", "{model}"),
     log:
@@ -309,10 +308,10 @@ rule model_beyond_genre:
 
 rule genre_claims:
     input:
-        split="results/splits/random.csv",
-        neighbours="results/neighbours/random/audio.h5",
-        ratings="results/neighbours/random/ratings.h5",
-        labels="results/tables/gems_labels.csv",
+        split=split_table("random"),
+        neighbours=ranking("random", "audio"),
+        ratings=ranking("random", "ratings"),
+        labels=FILES["gems_labels"],
     output:
         csv=report(
             evaluation_table("genre_claims"),
@@ -334,9 +333,9 @@ rule genre_claims:
 
 rule k_sensitivity:
     input:
-        split="results/splits/random.csv",
-        neighbours="results/neighbours/random/audio.h5",
-        labels="results/tables/gems_labels.csv",
+        split=split_table("random"),
+        neighbours=ranking("random", "audio"),
+        labels=FILES["gems_labels"],
     output:
         csv=report(
             BEYOND_TABLES["k_sensitivity"],

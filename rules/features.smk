@@ -4,7 +4,14 @@
 # extracted by the same rules.
 from emotify_pipeline.core.emotify import IMAGENET_URL
 from emotify_pipeline.plumbing import snakefile
-from emotify_pipeline.plumbing.paths import entry, feature_file, reduced_feature_file
+from emotify_pipeline.plumbing.paths import (
+    FILES,
+    entry,
+    feature_file,
+    reduced_feature_file,
+    shard_file,
+    shard_files,
+)
 from emotify_pipeline.plumbing.provenance import code_digest
 from emotify_pipeline.plumbing.settings import (
     audio_params,
@@ -12,8 +19,6 @@ from emotify_pipeline.plumbing.settings import (
     study_model,
     weights_path,
 )
-
-N_SHARDS = config["features"]["shards"]
 
 
 rule fetch_vgg19_weights:
@@ -38,7 +43,7 @@ rule check_weights:
     input:
         weights=weights_path(config) or [],
     output:
-        json="results/features/weights_check.json",
+        json=FILES["weights_check"],
     log:
         "logs/check_weights.log",
     benchmark:
@@ -54,13 +59,9 @@ rule check_weights:
 
 rule extract_shard:
     input:
-        unpack(
-            lambda w: snakefile.shard_inputs(
-                config, checkpoints.download_audio.get, w.shard, w.model
-            )
-        ),
+        unpack(lambda w: snakefile.shard_inputs(config, checkpoints, w.shard, w.model)),
     output:
-        h5=f"results/features/shards/{{model}}_{{shard}}-of-{N_SHARDS}.h5",
+        h5=shard_file("{model}", "{shard}", config["features"]["shards"]),
     log:
         "logs/extract_shard/{model}_{shard}.log",
     benchmark:
@@ -72,8 +73,8 @@ rule extract_shard:
         mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:
         code=code_digest("extract_shard"),
-        paths=lambda w: snakefile.shard_paths(config, checkpoints.download_audio.get, w.shard),
-        content=lambda w: snakefile.shard_content(config, checkpoints.download_audio.get, w.shard),
+        paths=lambda w: snakefile.shard_paths(config, checkpoints, w.shard),
+        content=lambda w: snakefile.shard_content(config, checkpoints, w.shard),
         audio=audio_params(config),
         spectrogram=config["spectrogram"],
         features=lambda w: feature_params(config, w.model),
@@ -83,11 +84,8 @@ rule extract_shard:
 
 rule merge_features:
     input:
-        shards=expand(
-            f"results/features/shards/{{{{model}}}}_{{shard}}-of-{N_SHARDS}.h5",
-            shard=range(N_SHARDS),
-        ),
-        tracks="results/tables/tracks.csv",
+        shards=shard_files("{model}", config["features"]["shards"]),
+        tracks=FILES["tracks"],
     output:
         h5=feature_file("{model}"),
     log:
@@ -134,10 +132,10 @@ rule reduce_features:
 # descriptors -- so a change to a descriptor reruns this rule alone, never VGG19.
 rule production_features:
     input:
-        tracks="results/tables/tracks.csv",
+        tracks=FILES["tracks"],
         features=feature_file(study_model(config)),
     output:
-        csv="results/features/production.csv",
+        csv=FILES["production"],
     log:
         "logs/production_features.log",
     benchmark:

@@ -1,15 +1,13 @@
 # Stage 2 - labels: mu(s, k), then the per-emotion median m_k and label = 1 iff mu > m_k.
-from emotify_pipeline.plumbing.paths import entry
+from emotify_pipeline.plumbing.paths import FILES, entry
 from emotify_pipeline.plumbing.provenance import code_digest
 
 
 rule gems_ratings:
     input:
-        annotations="results/data/annotations.csv",
+        annotations=FILES["annotations"],
     output:
-        ratings=report(
-            "results/tables/gems_ratings.csv", caption="../report/labels.rst", category="Labels"
-        ),
+        ratings=report(FILES["gems_ratings"], caption="../report/labels.rst", category="Labels"),
     log:
         "logs/gems_ratings.log",
     benchmark:
@@ -24,13 +22,11 @@ rule gems_ratings:
 
 rule gems_labels:
     input:
-        ratings="results/tables/gems_ratings.csv",
+        ratings=FILES["gems_ratings"],
     output:
-        labels=report(
-            "results/tables/gems_labels.csv", caption="../report/labels.rst", category="Labels"
-        ),
+        labels=report(FILES["gems_labels"], caption="../report/labels.rst", category="Labels"),
         thresholds=report(
-            "results/tables/gems_thresholds.csv", caption="../report/labels.rst", category="Labels"
+            FILES["gems_thresholds"], caption="../report/labels.rst", category="Labels"
         ),
     log:
         "logs/gems_labels.log",

@@ -3,7 +3,7 @@
 # emotify_pipeline/features/networks/musicnn.py, the conversion in musicnn_weights.py, and the
 # proof against the original TensorFlow graph in tests/test_musicnn.py.
 from emotify_pipeline.features.networks.musicnn import MODELS as MUSICNN_MODELS
-from emotify_pipeline.plumbing.paths import entry
+from emotify_pipeline.plumbing.paths import entry, musicnn_wheel
 from emotify_pipeline.plumbing.provenance import code_digest
 
 
@@ -12,7 +12,7 @@ from emotify_pipeline.plumbing.provenance import code_digest
 # that was put there by hand (its sha256 is checked wherever it is read).
 rule fetch_musicnn:
     output:
-        wheel="resources/models/musicnn-0.1.0-py3-none-any.whl",
+        wheel=musicnn_wheel(),
     log:
         "logs/fetch_musicnn.log",
     benchmark:
@@ -25,7 +25,7 @@ rule fetch_musicnn:
 
 rule convert_musicnn:
     input:
-        wheel="resources/models/musicnn-0.1.0-py3-none-any.whl",
+        wheel=musicnn_wheel(),
     output:
         weights="resources/models/{model}.pt",
     log:

@@ -3,15 +3,23 @@
 # change of knn.k within that depth only reruns the votes (experiments, evaluation, ablation).
 from emotify_pipeline.plumbing.inputs import RANKED_INPUTS, neighbour_inputs, neighbour_job_inputs
 from emotify_pipeline.plumbing.settings import ranking_depth, resample_inner_folds, split_repeats
-from emotify_pipeline.plumbing.paths import audio_features, entry
+from emotify_pipeline.plumbing.paths import (
+    FILES,
+    audio_features,
+    entry,
+    ranking,
+    ranking_part,
+    split_sizes,
+    split_table,
+)
 from emotify_pipeline.plumbing.provenance import code_digest
 
 
 rule split:
     input:
-        tracks="results/tables/tracks.csv",
+        tracks=FILES["tracks"],
     output:
-        split="results/splits/paper.csv",
+        split=split_table("paper"),
     log:
         "logs/split.log",
     benchmark:
@@ -30,11 +38,11 @@ rule split:
 
 rule resample_splits:
     input:
-        tracks="results/tables/tracks.csv",
+        tracks=FILES["tracks"],
         features=audio_features(config),
     output:
-        split="results/splits/{kind}.csv",
-        sizes="results/splits/{kind}_sizes.csv",
+        split=split_table("{kind}"),
+        sizes=split_sizes("{kind}"),
     log:
         "logs/resample_splits/{kind}.log",
     benchmark:
@@ -57,7 +65,7 @@ rule neighbours:
     input:
         unpack(lambda w: neighbour_job_inputs(config, w.splits, w.inputs)),
     output:
-        h5="results/neighbours/{splits}/{inputs}.h5",
+        h5=ranking("{splits}", "{inputs}"),
     log:
         "logs/neighbours/{splits}_{inputs}.log",
     benchmark:
@@ -84,7 +92,7 @@ rule neighbours_part:
     input:
         unpack(lambda w: neighbour_inputs(config, w.splits, w.inputs)),
     output:
-        h5=temp("results/neighbours/{splits}/{inputs}.part{part}-of-{jobs}.h5"),
+        h5=temp(ranking_part("{splits}", "{inputs}", "{part}", "{jobs}")),
     log:
         "logs/neighbours/{splits}_{inputs}.part{part}-of-{jobs}.log",
     benchmark:
@@ -108,11 +116,11 @@ rule neighbours_part:
 
 rule ablation_neighbours:
     input:
-        split="results/splits/{kind}.csv",
+        split=split_table("{kind}"),
         features=audio_features(config),
-        production="results/features/production.csv",
+        production=FILES["production"],
     output:
-        h5="results/neighbours/{kind}/ablation.h5",
+        h5=ranking("{kind}", "ablation"),
     log:
         "logs/ablation_neighbours/{kind}.log",
     benchmark:

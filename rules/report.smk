@@ -2,10 +2,12 @@
 from emotify_pipeline.plumbing.inputs import EXPERIMENT_NAMES, comparison_input
 from emotify_pipeline.plumbing.paths import (
     BEYOND_TABLES,
+    FILES,
     audio_features,
     entry,
     evaluation_table,
     experiment_outputs,
+    split_sizes,
 )
 from emotify_pipeline.plumbing.provenance import code_digest
 from emotify_pipeline.plumbing.settings import evaluation_kinds
@@ -19,33 +21,29 @@ rule summary:
         features=audio_features(config),
         repeated=BEYOND_TABLES["repeated_summary"],
         ceiling=BEYOND_TABLES["human_ceiling"],
-        thresholds="results/tables/gems_thresholds.csv",
+        thresholds=FILES["gems_thresholds"],
         ablation=BEYOND_TABLES["ablation_genre"],
         beyond=evaluation_table("emotion_beyond_genre"),
         claims=evaluation_table("genre_claims"),
         k_sensitivity=BEYOND_TABLES["k_sensitivity"],
         shares=BEYOND_TABLES["rating_shares"],
-        tracks="results/tables/tracks.csv",
-        annotations_report="results/data/annotations_report.json",
-        sizes=[
-            f"results/splits/{kind}_sizes.csv"
-            for kind in evaluation_kinds(config)
-            if kind != "random"
-        ],
+        tracks=FILES["tracks"],
+        annotations_report=FILES["annotations_report"],
+        sizes=[split_sizes(kind) for kind in evaluation_kinds(config) if kind != "random"],
     output:
         table1_csv=report(
-            "results/tables/table1_emotion_accuracy.csv",
+            FILES["table1_csv"],
             caption="../report/table1.rst",
             category="Tables",
         ),
-        table1_md="results/tables/table1_emotion_accuracy.md",
+        table1_md=FILES["table1_md"],
         extended_csv=report(
-            "results/tables/table1_extended.csv",
+            FILES["extended_csv"],
             caption="../report/table1_extended.rst",
             category="Tables",
         ),
-        extended_md="results/tables/table1_extended.md",
-        summary=report("results/summary.md", caption="../report/summary.rst", category="Summary"),
+        extended_md=FILES["extended_md"],
+        summary=report(FILES["summary"], caption="../report/summary.rst", category="Summary"),
         findings="results/findings.rst",
     log:
         "logs/summary.log",

@@ -6,6 +6,7 @@ import json
 import os
 import socket
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -260,15 +261,19 @@ def test_the_snakefile_checks_once_and_the_rule_files_read_what_the_checks_found
     assert snakefile.track_ids(raw).startswith("1:classical;2:classical;")
     files = inputs.audio_files(raw)
     assert snakefile.track_inputs(raw) == {"audio": files}
-    assert snakefile.shard_paths(raw, lambda: None, "0") == files
-    assert snakefile.shard_inputs(raw, lambda: None, "0", "vgg19") == {
+    local = SimpleNamespace(download_audio=SimpleNamespace(get=lambda: pytest.fail("a local copy waits for nothing")))
+    assert snakefile.shard_paths(raw, local, "0") == files
+    assert snakefile.shard_inputs(raw, local, "0", "vgg19") == {
         "audio": files,
         "weights": "resources/models/vgg19-dcbb9e9d.pth",
         "weights_check": "results/features/weights_check.json",
     }
-    assert snakefile.shard_content(raw, lambda: None, 0) == snakefile.all_audio_content(raw, lambda: None)
-    with pytest.raises(WorkflowError, match="the checks of this configuration have not run"):
-        snakefile.track_ids({**raw, "knn": {**raw["knn"], "k": 3}})
+    assert snakefile.shard_content(raw, local, 0) == snakefile.all_audio_content(raw, local)
+    # a configuration edited after the checks (a host workflow's, say) is checked on first use
+    edited = {**raw, "run_label": "renamed", "knn": {**raw["knn"], "k": 3}}
+    assert snakefile.track_ids(edited) == snakefile.track_ids(raw)
+    with pytest.raises(WorkflowError, match=r"^invalid configuration: knn.k = 40 exceeds"):
+        snakefile.track_ids({**raw, "knn": {**raw["knn"], "k": 40}})
     with pytest.raises(
         WorkflowError, match=r"^invalid configuration: unknown key 'knnn'; did you mean 'knn'\? \(valid keys here"
     ):
@@ -281,10 +286,13 @@ def test_a_downloads_bad_clip_stops_its_shard_with_one_message(tmp_path: Path, m
     (tmp_path / "resources/emotify/emotifymusic/pop/3.mp3").write_bytes(b"")
     config = configured({**SHORT_CLIPS, "data": {"source": "download"}})
     snakefile.check_workflow(config, ["--cores", "2"], is_main_process=False)
+    waited = []
+    download = SimpleNamespace(download_audio=SimpleNamespace(get=lambda: waited.append(True)))
     with pytest.raises(
         WorkflowError, match=r"1 of 16 audio file\(s\) cannot be used:\n  \S*pop/3.mp3: audio file is empty"
     ):
-        snakefile.shard_paths(config, lambda: None, "0")
+        snakefile.shard_paths(config, download, "0")
+    assert waited == [True]  # the download's checkpoint is asked for first
 
 
 def test_a_preflight_value_answers_from_what_it_holds() -> None:

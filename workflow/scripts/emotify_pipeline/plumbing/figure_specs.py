@@ -4,7 +4,7 @@ table (``study.table``) -- what rule ``figures`` draws and rule ``all`` asks for
 from typing import Any
 
 from ..study.table import BEYOND_FIGURES, COMPARISON_FIGURES, EXPERIMENTS
-from .paths import BEYOND_TABLES, audio_features, evaluation_table, experiment_outputs, pca_outputs
+from .paths import BEYOND_TABLES, FILES, audio_features, evaluation_table, experiment_outputs, pca_outputs
 from .settings import compared_models
 
 Config = dict[str, Any]
@@ -31,8 +31,8 @@ def figure_inputs(config: Config, fig: str) -> dict[str, str]:
     file's own provenance attributes, never from the config)."""
     if fig in COMPARISON_FIGURES:
         return {
-            "comparison": "results/tables/model_comparison.csv",
-            "comparison_shares": "results/tables/model_comparison_shares.csv",
+            "comparison": FILES["comparison"],
+            "comparison_shares": FILES["comparison_shares"],
         }
     if fig in BEYOND_FIGURES:
         inputs = {name: BEYOND_TABLES[table] for name, table in BEYOND_FIGURES[fig][1].items()}

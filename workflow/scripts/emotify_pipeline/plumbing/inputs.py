@@ -15,6 +15,7 @@ from ..study.table import EXPERIMENTS, experiment
 from .figure_specs import figures_of
 from .paths import (
     BEYOND_TABLES,
+    FILES,
     audio_features,
     audio_root,
     demo_audio_files,
@@ -23,6 +24,9 @@ from .paths import (
     feature_file,
     figure_file,
     pca_outputs,
+    ranking,
+    ranking_part,
+    split_table,
 )
 from .settings import compared_models, feature_models, ranking_jobs
 
@@ -75,7 +79,7 @@ def track_table_inputs(config: Config, track_ids: str) -> dict[str, Any]:
     ids are not known in advance (``track_ids``, the rule's params, is '')."""
     inputs: dict[str, Any] = {"audio": audio_inputs(config)}
     if not track_ids:
-        inputs["annotations"] = "results/data/annotations.csv"
+        inputs["annotations"] = FILES["annotations"]
     return inputs
 
 
@@ -88,13 +92,13 @@ def neighbour_inputs(config: Config, splits: str, ranked: str) -> dict[str, str]
     """What a neighbour file ranks on the splits of split table ``splits``: the study's audio
     features (``ranked`` = audio), a compared network's (audio-<model>) or the GEMS rating
     shares (ratings, Experiment III)."""
-    inputs = {"split": f"results/splits/{splits}.csv"}
+    inputs = {"split": split_table(splits)}
     if ranked == "audio":
         inputs["features"] = audio_features(config)
     elif ranked.startswith("audio-"):
         inputs["features"] = feature_file(ranked.removeprefix("audio-"))
     else:
-        inputs["ratings"] = "results/tables/gems_ratings.csv"
+        inputs["ratings"] = FILES["gems_ratings"]
     return inputs
 
 
@@ -105,8 +109,7 @@ def neighbour_job_inputs(config: Config, splits: str, ranked: str) -> dict[str, 
     jobs = ranking_jobs(config, splits)
     if jobs == 1:
         return neighbour_inputs(config, splits, ranked)
-    base = f"results/neighbours/{splits}/{ranked}"
-    return {"parts": [f"{base}.part{p}-of-{jobs}.h5" for p in range(jobs)]}
+    return {"parts": [ranking_part(splits, ranked, p, jobs) for p in range(jobs)]}
 
 
 def experiment_inputs(config: Config, exp: str) -> dict[str, str]:
@@ -114,22 +117,22 @@ def experiment_inputs(config: Config, exp: str) -> dict[str, str]:
     study-table row names."""
     table = {
         "features": audio_features(config),
-        "neighbours": "results/neighbours/paper/audio.h5",
-        "ratings_neighbours": "results/neighbours/paper/ratings.h5",
-        "labels": "results/tables/gems_labels.csv",
+        "neighbours": ranking("paper", "audio"),
+        "ratings_neighbours": ranking("paper", "ratings"),
+        "labels": FILES["gems_labels"],
         "probabilities": experiment_outputs("exp2_emotion_from_audio")["probabilities"],
     }
-    return {"split": "results/splits/paper.csv", **{key: table[key] for key in experiment(exp).inputs}}
+    return {"split": split_table("paper"), **{key: table[key] for key in experiment(exp).inputs}}
 
 
 def pca_inputs(config: Config, exp: str) -> dict[str, str]:
     """What the PCA of experiment ``exp`` projects (its study-table row's ``pca_input``)."""
     table = {
         "features": {"features": audio_features(config)},
-        "ratings": {"ratings": "results/tables/gems_ratings.csv"},
+        "ratings": {"ratings": FILES["gems_ratings"]},
         "probabilities": {"probabilities": experiment_outputs("exp2_emotion_from_audio")["probabilities"]},
     }
-    return {"split": "results/splits/paper.csv", **table[experiment(exp).pca_input]}
+    return {"split": split_table("paper"), **table[experiment(exp).pca_input]}
 
 
 def comparison_input(config: Config) -> dict[str, str]:
@@ -137,9 +140,9 @@ def comparison_input(config: Config) -> dict[str, str]:
     if not compared_models(config):
         return {}
     return {
-        "comparison": "results/tables/model_comparison.csv",
-        "comparison_beyond": "results/tables/model_comparison_beyond_genre.csv",
-        "comparison_shares": "results/tables/model_comparison_shares.csv",
+        "comparison": FILES["comparison"],
+        "comparison_beyond": FILES["comparison_beyond"],
+        "comparison_shares": FILES["comparison_shares"],
     }
 
 
@@ -159,14 +162,14 @@ def final_outputs(config: Config) -> list[str]:
         # as damaged) is rebuilt by the next plain run, even when every consumer is up to date
         *[feature_file(model) for model in feature_models(config)],
         audio_features(config),
-        "results/tables/tracks.csv",
-        "results/tables/gems_ratings.csv",
-        "results/tables/gems_labels.csv",
-        "results/tables/table1_emotion_accuracy.csv",
-        "results/tables/table1_emotion_accuracy.md",
-        "results/tables/table1_extended.csv",
-        "results/tables/table1_extended.md",
-        "results/tables/ablation_genre.md",
+        FILES["tracks"],
+        FILES["gems_ratings"],
+        FILES["gems_labels"],
+        FILES["table1_csv"],
+        FILES["table1_md"],
+        FILES["extended_csv"],
+        FILES["extended_md"],
+        FILES["ablation_md"],
         BEYOND_TABLES["repeated_summary"],
         BEYOND_TABLES["human_ceiling"],
         evaluation_table("emotion_beyond_genre"),
@@ -174,14 +177,14 @@ def final_outputs(config: Config) -> list[str]:
         BEYOND_TABLES["k_sensitivity"],
         BEYOND_TABLES["share_reliability"],
         BEYOND_TABLES["rating_shares"],
-        "results/summary.md",
+        FILES["summary"],
     ]
     if compared_models(config):
         outputs += [
-            "results/tables/model_comparison.csv",
-            "results/tables/model_comparison.md",
-            "results/tables/model_comparison_beyond_genre.csv",
-            "results/tables/model_comparison_shares.csv",
+            FILES["comparison"],
+            FILES["comparison_md"],
+            FILES["comparison_beyond"],
+            FILES["comparison_shares"],
         ]
     outputs += [p for e in EXPERIMENTS for p in experiment_files(e.name)]
     outputs += [figure_file(fig) for fig in figures_of(config)]

@@ -12,8 +12,9 @@ import os
 from typing import Any
 
 from ..core.emotify import GENRES
+from ..features.networks.musicnn import WHEEL as MUSICNN_WHEEL
 from ..study.table import EXPERIMENT_OUTPUTS
-from .settings import study_model
+from .settings import WEIGHTS_CHECK, study_model
 
 Config = dict[str, Any]
 
@@ -38,6 +39,61 @@ BEYOND_TABLES: dict[str, str] = {
     "rating_shares": evaluation_table("rating_shares"),
     "rating_share_predictions": evaluation_table("rating_share_predictions"),
 }
+
+
+#: the files of one run that more than one rule (or the package) names, each spelled here once
+FILES: dict[str, str] = {
+    "annotations": "results/data/annotations.csv",
+    "annotations_report": "results/data/annotations_report.json",
+    "tracks": "results/tables/tracks.csv",
+    "gems_ratings": "results/tables/gems_ratings.csv",
+    "gems_labels": "results/tables/gems_labels.csv",
+    "gems_thresholds": "results/tables/gems_thresholds.csv",
+    "production": "results/features/production.csv",
+    "weights_check": WEIGHTS_CHECK,
+    "table1_csv": "results/tables/table1_emotion_accuracy.csv",
+    "table1_md": "results/tables/table1_emotion_accuracy.md",
+    "extended_csv": "results/tables/table1_extended.csv",
+    "extended_md": "results/tables/table1_extended.md",
+    "ablation_md": "results/tables/ablation_genre.md",
+    "summary": "results/summary.md",
+    "comparison": "results/tables/model_comparison.csv",
+    "comparison_md": "results/tables/model_comparison.md",
+    "comparison_beyond": "results/tables/model_comparison_beyond_genre.csv",
+    "comparison_shares": "results/tables/model_comparison_shares.csv",
+}
+
+
+def split_table(kind: str) -> str:
+    """A split table: ``paper`` (the paper's one split), ``random``, ``artist`` or ``album`` (or a
+    wildcard pattern)."""
+    return f"results/splits/{kind}.csv"
+
+
+def split_sizes(kind: str) -> str:
+    """The sizes of every split of a split table."""
+    return f"results/splits/{kind}_sizes.csv"
+
+
+def ranking(splits: str, ranked: str) -> str:
+    """The neighbour rankings of ``ranked`` (``audio``, ``audio-<model>``, ``ratings``,
+    ``ablation``) on the splits of split table ``splits`` (or wildcard patterns)."""
+    return f"results/neighbours/{splits}/{ranked}.h5"
+
+
+def ranking_part(splits: str, ranked: str, part: str | int, jobs: str | int) -> str:
+    """One of ``jobs`` parts of :func:`ranking` (evaluation.ranking_jobs), gathered into it."""
+    return f"results/neighbours/{splits}/{ranked}.part{part}-of-{jobs}.h5"
+
+
+def musicnn_wheel() -> str:
+    """The musicnn package file the musicnn weights are converted from."""
+    return f"resources/models/{MUSICNN_WHEEL}"
+
+
+def shard_file(model: str, shard: str | int, n_shards: int) -> str:
+    """One extraction shard of ``n_shards`` (``model`` and ``shard`` may be wildcard patterns)."""
+    return f"results/features/shards/{model}_{shard}-of-{n_shards}.h5"
 
 
 def entry(rule: str) -> str:
@@ -110,3 +166,8 @@ def model_evaluation(config: Config, model: str, name: str) -> str:
 def figure_file(fig: str) -> str:
     """The PNG of one figure."""
     return f"results/figures/{fig}.png"
+
+
+def shard_files(model: str, n_shards: int) -> list[str]:
+    """Every extraction shard of one network (``model`` may be a wildcard pattern)."""
+    return [shard_file(model, shard, n_shards) for shard in range(n_shards)]

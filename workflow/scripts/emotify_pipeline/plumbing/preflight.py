@@ -4,9 +4,9 @@ data.csv against its files, every clip probed once (size, sha256, tags, frames),
 check, and knn.k against the usable clips.
 
 :func:`preflight` runs them in that order and returns a :class:`Preflight`, the value object
-the rule files read the data's facts from (track ids, unlabelled files, probes). Every check
-raises :class:`EmotifyError` with one message that names the key, file or row; the rule files
-turn it into Snakemake's ``WorkflowError``.
+the rule files read the data's facts from (track ids, unlabelled files, probes) through
+:mod:`plumbing.snakefile`. Every check raises :class:`EmotifyError` with one message that names
+the key, file or row; :mod:`plumbing.snakefile` turns it into Snakemake's ``WorkflowError``.
 """
 
 import hashlib
@@ -25,7 +25,7 @@ from ..data.tracks import AudioPolicy, apply_policy, missing_group_tags
 from ..features.spectrogram import mel_problem
 from .config_tools import coerce_to_schema, config_problem
 from .inputs import audio_files, present, shard_paths
-from .paths import annotations_path, audio_root
+from .paths import FILES, annotations_path, audio_root
 from .run_guard import invocation, is_dry_run
 from .settings import audio_policy_params, check_catalogue
 
@@ -71,7 +71,7 @@ def check_config_relations(config: Config, argv: list[str]) -> None:
     problem = mel_problem(audio["sample_rate"], spec["n_fft"], spec["n_mels"], spec["fmin"], spec["fmax"])
     if problem:
         raise EmotifyError(f"invalid configuration: {problem}")
-    earlier = os.path.exists("results/data/annotations.csv")
+    earlier = os.path.exists(FILES["annotations"])
     needed = invocation(argv) != "read-only" or is_dry_run(argv) or earlier
     annotations = annotations_path(config)
     if config["data"]["source"] == "local" and needed and not os.path.isfile(annotations):

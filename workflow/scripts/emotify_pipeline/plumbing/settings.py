@@ -14,6 +14,8 @@ from ..core.emotify import CATALOGUE_PATH
 from ..features.networks import network
 
 Config = dict[str, Any]
+#: the check of the VGG19 weights, a job of its own before any extraction
+WEIGHTS_CHECK = "results/features/weights_check.json"
 
 
 def study_model(config: Config) -> str:
@@ -63,7 +65,7 @@ def weights_input(config: Config, model: str) -> dict[str, str]:
         return {}
     if not net.weights_check:
         return {"weights": path}
-    return {"weights": path, "weights_check": "results/features/weights_check.json"}
+    return {"weights": path, "weights_check": WEIGHTS_CHECK}
 
 
 def audio_params(config: Config) -> dict[str, Any]:

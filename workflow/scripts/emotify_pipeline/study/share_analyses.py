@@ -16,13 +16,11 @@ on the artist alone would pass for audio information), mu is permuted artist for
 say nothing about which artist of a given album profile has which rating shares. Holm's
 adjustment over the emotions, with the smallest attainable p beside each p.
 
-Calibration (``benchmarks/calibration.py``, test ``shares_beyond_genre/artist``, 1,000 null runs
-on the real structure, 199 permutations, mu around artist rates with the real panel sizes):
-5.2 % at 0.05 with features independent of everything, 6.0 % with a genre centroid and an
-artist signature in the features, 3.6 % (mean p 0.532: conservative) with an artist signature
-alone -- an artist that spans two genres (7 real ones) forms two exchange units, which the
-exchange separates although they share one rate; with a rate per artist and genre and equal
-panels the test is exact (5.2 %, mean p 0.499 over 2,000 runs).
+Calibration: ``benchmarks/calibration.py --tests shares_beyond_genre/artist`` (null runs on the
+real structure, mu around artist rates with the real panel sizes; its rejection rates are in
+docs/statistics.md's table). An artist that spans two genres (7 real ones) forms two exchange
+units, which the exchange separates although under a per-artist rate they share one; with a
+rate per artist and genre and equal panels the test is exact.
 """
 
 from collections.abc import Sequence
