@@ -143,7 +143,7 @@ def _shares(p_holm: float | None, r2: float = 0.2, reliability: float = 0.5) -> 
 def test_the_findings_line_states_its_numbers_and_no_more() -> None:
     line = shares_finding(_shares(0.01), 0.05)
     assert "mean R2 0.20 (amazement) to 0.28 (sadness)" in line
-    assert "reliabilities of 0.50 to 0.50" in line and "at most 0.56 of the reliability (sadness)" in line
+    assert "reliabilities of 0.50 to 0.50" in line and "sadness's R2 is 0.56 of its reliability" in line
     assert "holds for 3 of 9 emotions at Holm-adjusted p <= 0.05 (within-genre permutation) " in line
     assert "(amazement, solemnity, tenderness)" in line and "not evidence of no information" in line
     untested = shares_finding(_shares(None), 0.05)

@@ -115,7 +115,7 @@ def shares_split(shares: pd.DataFrame) -> str:
 
 def shares_finding(shares: pd.DataFrame, alpha: float) -> str:
     """The rating shares predicted from audio (the study's network): the range of R^2 against
-    the range of the reliability, the largest fraction of the reliability reached, and how many
+    the range of the reliability, the best-predicted emotion's R^2 as a fraction of its reliability, and how many
     emotions' R^2 gain over genre alone holds -- by the within-genre permutation test (Holm)
     where it ran, by the paired interval otherwise."""
     kind = shares_split(shares)
@@ -128,12 +128,12 @@ def shares_finding(shares: pd.DataFrame, alpha: float) -> str:
         f"mean R2 {rows.loc[low, 'r2']:.2f} ({low}) to {rows.loc[high, 'r2']:.2f} ({high})"
     )
     if "reliability" in rows and rows["reliability"].notna().any():
-        frac = rows["r2_of_reliability"]
-        best = frac.idxmax()
         text += (
             f", against reliabilities of {rows['reliability'].min():.2f} to {rows['reliability'].max():.2f} "
-            f"(the most R2 these noisy shares allow); at most {frac.max():.2f} of the reliability ({best})"
+            "(the most R2 these noisy shares allow)"
         )
+        if rows.loc[high, "r2"] > 0 and rows.loc[high, "reliability"] > 0:
+            text += f"; {high}'s R2 is {rows.loc[high, 'r2_of_reliability']:.2f} of its reliability"
     tested = rows["within_genre_p_holm"].notna().any() if "within_genre_p_holm" in rows else False
     if tested:
         held = rows.index[rows["within_genre_p_holm"] <= alpha].tolist()
