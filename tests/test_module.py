@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, snakemake
 
+from emotify_pipeline.plumbing.figure_specs import ALL_FIGURES
+
 pytestmark = pytest.mark.slow
 
 SMALL = (
@@ -32,6 +34,6 @@ use rule * from emotify as emotify_*
     triggers = ("--rerun-triggers", "mtime", "params", "input", "software-env")
     snakemake(tmp_path, *triggers, "--config", *SMALL)
     assert (tmp_path / "results/summary.md").is_file()
-    assert len(list((tmp_path / "results/figures").glob("*.png"))) == 11
+    assert len(list((tmp_path / "results/figures").glob("*.png"))) == len(ALL_FIGURES)
     dry = snakemake(tmp_path, "-n", *triggers, "--config", *SMALL)
     assert "Nothing to be done" in dry.stdout + dry.stderr

@@ -122,7 +122,13 @@ def test_changing_k_only_votes_again(demo_run: Path) -> None:
     jobs = planned_jobs(out.stdout + out.stderr)
     # no extraction, no split, no neighbour ranking: only the votes, the figures that show them,
     # and the PCA of Experiment IV's inputs (the emotion probabilities depend on k)
-    votes = {"evaluate_repeated", "ablation_genre", "emotion_beyond_genre", "genre_claims"}  # not k_sensitivity
+    votes = {
+        "evaluate_repeated",
+        "ablation_genre",
+        "emotion_beyond_genre",
+        "genre_claims",
+        "rating_shares",
+    }  # not k_sensitivity
     assert set(jobs) == {"experiment", *votes, "pca", "figures", "summary", "all"}, jobs
     assert jobs["experiment"] == len(EXPERIMENTS) and jobs["figures"] == 1 and jobs["pca"] == 1
 
