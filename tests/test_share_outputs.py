@@ -144,10 +144,16 @@ def test_the_findings_line_states_its_numbers_and_no_more() -> None:
     line = shares_finding(_shares(0.01), 0.05)
     assert "mean R2 0.20 (amazement) to 0.28 (sadness)" in line
     assert "reliabilities of 0.50 to 0.50" in line and "sadness's R2 is 0.56 of its reliability" in line
-    assert "holds for 3 of 9 emotions at Holm-adjusted p <= 0.05 (within-genre permutation) " in line
+    assert "the paired interval of the R2 gain over genre alone lies above 0 for 0 of 9 emotions" in line
+    assert "audio carries information about mu beyond genre for 3 of 9 emotions at Holm-adjusted p <= 0.05" in line
     assert "(amazement, solemnity, tenderness)" in line and "not evidence of no information" in line
+    assert "still below" not in line and "holds" not in line
+    # a small p is no positive gain: the emotions whose gain is not above 0 are named as such
+    weak = shares_finding(_shares(0.01, r2=0.0), 0.05)
+    assert "of which amazement, solemnity, tenderness still below genre alone's R2" in weak
     untested = shares_finding(_shares(None), 0.05)
-    assert "lies above 0 for 0 of 9 emotions (each on its own, no test on these splits)" in untested
+    assert "lies above 0 for 0 of 9 emotions (each interval on its own)." in untested
+    assert "beyond genre for" not in untested
 
 
 def test_the_summary_table_fits_and_each_sentence_follows_its_numbers() -> None:
@@ -162,5 +168,6 @@ def test_the_summary_table_fits_and_each_sentence_follows_its_numbers() -> None:
     worse = emotion_share_sentence(_shares(0.5, r2=-0.2).set_index("emotion").loc["amazement"], "artist", 0.05)
     assert "(above 0.05)" in worse and "not above 0, no better than the training mean" in worse
     assert "of it" not in worse
+    assert shares_table_rows(_shares(0.5, r2=-0.2)).loc[0, "R2 / reliability"] == ""  # no ratio of a negative R2
     section = shares_section(shares)
     assert section[0] == "## Rating shares: predicted, against their reliability" and "VGG19's features" in section[2]

@@ -115,9 +115,11 @@ def shares_split(shares: pd.DataFrame) -> str:
 
 def shares_finding(shares: pd.DataFrame, alpha: float) -> str:
     """The rating shares predicted from audio (the study's network): the range of R^2 against
-    the range of the reliability, the best-predicted emotion's R^2 as a fraction of its reliability, and how many
-    emotions' R^2 gain over genre alone holds -- by the within-genre permutation test (Holm)
-    where it ran, by the paired interval otherwise."""
+    the range of the reliability, the best-predicted emotion's R^2 as a fraction of its
+    reliability; for how many emotions the paired interval of the R^2 gain over genre alone lies
+    above 0; and, where the within-genre permutation test ran, for how many audio carries
+    information about mu beyond genre (Holm). The two are different questions: the test's null
+    is "no within-genre information", not "no gain", so a small p says nothing of the gain's sign."""
     kind = shares_split(shares)
     rows = shares[shares["split"] == kind].set_index("emotion")
     if rows.empty:
@@ -130,26 +132,25 @@ def shares_finding(shares: pd.DataFrame, alpha: float) -> str:
     if "reliability" in rows and rows["reliability"].notna().any():
         text += (
             f", against reliabilities of {rows['reliability'].min():.2f} to {rows['reliability'].max():.2f} "
-            "(the most R2 these noisy shares allow)"
+            "(the estimated ceiling of R2 against these noisy shares)"
         )
         if rows.loc[high, "r2"] > 0 and rows.loc[high, "reliability"] > 0:
             text += f"; {high}'s R2 is {rows.loc[high, 'r2_of_reliability']:.2f} of its reliability"
-    tested = rows["within_genre_p_holm"].notna().any() if "within_genre_p_holm" in rows else False
-    if tested:
+    above = rows.index[rows["r2_gain_ci_low"] > 0].tolist()
+    text += (
+        f"; the paired interval of the R2 gain over genre alone lies above 0 for {len(above)} of {len(rows)} "
+        "emotions (each interval on its own)" + (f" ({', '.join(above)})" if above else "")
+    )
+    if "within_genre_p_holm" in rows and rows["within_genre_p_holm"].notna().any():
         held = rows.index[rows["within_genre_p_holm"] <= alpha].tolist()
-        floor = float(rows["p_holm_floor"].max())
+        below = [e for e in held if rows.loc[e, "r2_gain"] <= 0]
         text += (
-            f"; the R2 gain over genre alone holds for {len(held)} of {len(rows)} emotions at Holm-adjusted "
-            f"p <= {alpha:g} (within-genre permutation)"
+            f"; audio carries information about mu beyond genre for {len(held)} of {len(rows)} emotions at "
+            f"Holm-adjusted p <= {alpha:g} (within-genre permutation)"
             + (f" ({', '.join(held)})" if held else "")
-            + _unreachable(floor, int(rows["permutations"].iloc[0]), alpha)
+            + (f", of which {', '.join(below)} still below genre alone's R2" if below else "")
+            + _unreachable(float(rows["p_holm_floor"].max()), int(rows["permutations"].iloc[0]), alpha)
             + "; a p above the threshold is not evidence of no information"
-        )
-    else:
-        held = rows.index[rows["r2_gain_ci_low"] > 0].tolist()
-        text += (
-            f"; the paired interval of the R2 gain over genre alone lies above 0 for {len(held)} of {len(rows)} "
-            "emotions (each on its own, no test on these splits)" + (f" ({', '.join(held)})" if held else "")
         )
     return text + "."
 

@@ -55,7 +55,7 @@ def shares_scatter_figure(predictions: pd.DataFrame, title: str, subtitle: str, 
     network = str(data["network"].iloc[0]) if len(data) else "?"
     fig.suptitle(
         f"{title}\n{subtitle}\n{network}, KNN regression; each song's mean prediction over the {kind} splits "
-        "that test it; dashed: observed = predicted",
+        "that test it (smoother than one split's, whose R2 the tables give); dashed: observed = predicted",
         fontsize=10,
     )
     fig.tight_layout(rect=(0, 0.03, 1, 1))

@@ -47,8 +47,9 @@ def shares_table_rows(shares: pd.DataFrame) -> pd.DataFrame:
         row[f"gain ({kind})"] = _score(main, "r2_gain", signed=True)
         if np.isfinite(main.get("within_genre_p_holm", np.nan)):
             row["Holm p"] = f"{main['within_genre_p_holm']:.3f}"
-        if "r2_of_reliability" in main:
-            row["R2 / reliability"] = f"{main['r2_of_reliability']:.2f}"
+        if "r2_of_reliability" in main:  # a ratio only where both are positive and the reliability clear of 0
+            clear = main["r2"] > 0 and main.get("reliability_song_bootstrap_low", np.nan) > 0
+            row["R2 / reliability"] = f"{main['r2_of_reliability']:.2f}" if clear else ""
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -59,11 +60,14 @@ def emotion_share_sentence(row: pd.Series, kind: str, alpha: float) -> str:
         f"- **{row.name}** ({kind} splits): R2 {_score(row, 'r2')}, genre alone {_score(row, 'genre_r2')}; "
         f"gain {_score(row, 'r2_gain', signed=True)}"
     )
+    if row["r2_gain_ci_low"] > 0:
+        text += " (interval above 0)"
     p = row.get("within_genre_p_holm", np.nan)
     if np.isfinite(p):
-        text += f", Holm-adjusted p = {p:.3f} ({'at or below' if p <= alpha else 'above'} {alpha:g})"
-    elif row["r2_gain_ci_low"] > 0:
-        text += " (interval above 0)"
+        text += (
+            f"; beyond genre (within-genre permutation), Holm-adjusted p = {p:.3f} "
+            f"({'at or below' if p <= alpha else 'above'} {alpha:g})"
+        )
     if np.isfinite(row.get("reliability", np.nan)):
         rel = _cell(row["reliability"], row["reliability_song_bootstrap_low"], row["reliability_song_bootstrap_high"])
         text += f"; reliability {rel}"
@@ -97,9 +101,11 @@ def shares_methods(shares: pd.DataFrame) -> str:
     rows = shares[shares["split"] == shares_split(shares)]
     tested = "within_genre_p_holm" in rows and rows["within_genre_p_holm"].notna().any()
     test = (
-        f"Holm p: a permutation test of the mean R2 gain over the first {int(rows['permutation_splits'].iloc[0])} "
-        f"splits, mu exchanged {rows['permutation'].iloc[0]}, Holm-adjusted over the nine emotions (smallest "
-        f"attainable: {float(rows['p_holm_floor'].iloc[0]):.4f}). "
+        "Holm p: a permutation test of whether audio carries information about mu beyond genre, mu exchanged "
+        f"{rows['permutation'].iloc[0]}; its statistic is the mean R2 gain over the first "
+        f"{int(rows['permutation_splits'].iloc[0])} splits (the gain shown is over all of them), whose null "
+        "distribution lies below 0, so a small p does not say the gain is positive; Holm-adjusted over the nine "
+        f"emotions (smallest attainable: {float(rows['p_holm_floor'].iloc[0]):.4f}). "
         if tested
         else ""
     )
@@ -111,6 +117,7 @@ def shares_methods(shares: pd.DataFrame) -> str:
         + test
         + "reliability: the split-half correlation of mu across songs (two random halves of each song's listeners), "
         "Spearman-Brown corrected to the full panel, averaged over the halvings, with a percentile bootstrap "
-        "interval over songs: the share of mu's variance the songs cause, so the most R2 any predictor can reach "
-        "against these shares; R2 / reliability: the share of that reached."
+        "interval over songs: the share of mu's variance the songs cause, so the estimated ceiling of R2 against "
+        "these shares (a model can exceed an estimate by chance); R2 / reliability: the share of it reached, "
+        "shown where R2 is positive and the reliability's interval lies above 0."
     )

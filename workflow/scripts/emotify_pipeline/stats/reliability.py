@@ -13,8 +13,8 @@ Estimated from the panels alone: every song's listeners are shuffled into two ha
 differing by at most one), each half gives its own mu, and the Pearson correlation of the two
 halves' mu across songs estimates the reliability of a *half* panel, Var(p) / (Var(p) + 2 E[...]);
 the Spearman-Brown formula 2 r / (1 + r) takes it to the full panel (exactly, for even panels:
-halving every panel doubles every song's noise variance). Averaged over many halvings
-(:func:`split_half_reliability`); the song-level uncertainty is a *percentile bootstrap interval
+halving every panel doubles every song's noise variance), applied to the correlation averaged
+over many halvings (:func:`split_half_reliability`); the song-level uncertainty is a *percentile bootstrap interval
 over songs* (songs drawn with replacement, each with its own listeners and halves, the
 reliability recomputed).
 
@@ -27,9 +27,13 @@ mean zero given the song). Hence
   reached by g = p (the true share is the best prediction from the song);
 - its correlation with mu, cov(g, p) / (sd g sd mu) <= corr(g, p) sd p / sd mu <= sqrt(reliability).
 
-These are population statements about the songs' source; an out-of-sample R^2 against the
-training mean (the workflow's) pays a further 1 / n_train in its denominator and the estimate of
-the reliability its own sampling error, so a model may exceed the point estimate by chance.
+These are population statements about the songs' source. The workflow's out-of-sample R^2 is
+taken against the training mean, whose own error enlarges the denominator by about 1 / n_train
+of Var(mu): its ceiling sits slightly *above* the reliability (by about (1 - reliability) /
+n_train). With the reliability's own sampling error, a model may exceed the point estimate by
+chance: it is an estimated ceiling, not a hard one. The model also assumes rater noise
+independent between songs; Emotify's listeners rate several songs, and data.csv has no listener
+id to check it.
 """
 
 from collections.abc import Sequence
@@ -116,7 +120,8 @@ def spearman_brown(r: np.ndarray, factor: float = 2.0) -> np.ndarray:
 
 
 def weighted_half_reliability(mu_a: np.ndarray, mu_b: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Spearman-Brown reliability averaged over halvings, for songs weighted by ``weights``.
+    """The Spearman-Brown corrected mean half-panel correlation over the halvings, for songs
+    weighted by ``weights``.
 
     ``mu_a``, ``mu_b``: (halvings, n_songs, n_emotions) half-panel shares
     (:func:`half_panel_shares`); ``weights``: (n_weightings, n_songs) -- how often each song is
@@ -134,7 +139,11 @@ def weighted_half_reliability(mu_a: np.ndarray, mu_b: np.ndarray, weights: np.nd
     den = np.sqrt(np.clip(va, 0, None) * np.clip(vb, 0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
         r = np.where(den > 1e-15, cov / np.where(den > 1e-15, den, 1.0), np.nan)
-    return spearman_brown(np.clip(r, -1, 1)).reshape(len(w), h, e).mean(axis=1)
+    # the mean half-panel correlation over the halvings, then corrected: the Spearman-Brown
+    # formula is concave, so correcting each halving first and averaging would bias it low
+    with np.errstate(invalid="ignore"):
+        mean_r = np.nanmean(np.clip(r, -1, 1).reshape(len(w), h, e), axis=1)
+    return spearman_brown(mean_r)
 
 
 def song_bootstrap_interval(
@@ -189,8 +198,8 @@ def split_half_reliability(
     pandas.DataFrame, one row per emotion:
         ``emotion``; ``n_songs``; ``n_events``; ``mean_listeners`` (per song);
         ``half_panel_r``: the Pearson correlation across songs of the two half panels' mu, mean
-        over halvings; ``reliability``: the Spearman-Brown corrected correlation 2r / (1 + r),
-        mean over halvings -- the estimated Var(true share) / Var(mu) of the full panels;
+        over halvings; ``reliability``: that mean Spearman-Brown corrected, 2r / (1 + r) -- the
+        estimated Var(true share) / Var(mu) of the full panels;
         ``reliability_song_bootstrap_low/high``: its percentile bootstrap interval over songs
         (nan without resamples); ``r2_ceiling``: the most R^2 a prediction from the song can
         reach against the full-panel mu (= ``reliability``); ``correlation_ceiling``: the most
