@@ -391,7 +391,7 @@ def calibration() -> str:
 # --------------------------------------------------------------------------- measured: rating shares
 
 
-def _cell(mean: float | None, low: float | None = None, high: float | None = None, signed: bool = False) -> str:
+def _share_cell(mean: float | None, low: float | None = None, high: float | None = None, signed: bool = False) -> str:
     """'0.35 [0.28, 0.42]' (a bare mean without an interval, 'n/a' without a mean)."""
     if mean is None:
         return "n/a"
@@ -414,7 +414,7 @@ def shares_block(name: str) -> str:
     out = [
         f"{r['run_label']}, {r['clips']} clips; {', '.join(networks)}; R2 on {kind} splits unless named "
         "(corrected 95 % intervals; reliability: bootstrap over songs; Holm p: the within-genre permutation "
-        "test of the gain).\n"
+        "test of information about mu beyond genre; R2 / reliability where R2 is positive).\n"
     ]
     for network in networks:
         by = {(x["split"], x["emotion"]): x for x in rows if x["network"] == network}
@@ -425,13 +425,17 @@ def shares_block(name: str) -> str:
             table.append(
                 [
                     e,
-                    _cell(x["reliability"], x["reliability_song_bootstrap_low"], x["reliability_song_bootstrap_high"]),
-                    _cell(rnd["r2"], rnd["r2_ci_low"], rnd["r2_ci_high"]) if rnd else "",
-                    _cell(x["r2"], x["r2_ci_low"], x["r2_ci_high"]),
-                    _cell(x["genre_r2"]),
-                    _cell(x["r2_gain"], x["r2_gain_ci_low"], x["r2_gain_ci_high"], signed=True),
+                    _share_cell(
+                        x["reliability"], x["reliability_song_bootstrap_low"], x["reliability_song_bootstrap_high"]
+                    ),
+                    _share_cell(rnd["r2"], rnd["r2_ci_low"], rnd["r2_ci_high"]) if rnd else "",
+                    _share_cell(x["r2"], x["r2_ci_low"], x["r2_ci_high"]),
+                    _share_cell(x["genre_r2"]),
+                    _share_cell(x["r2_gain"], x["r2_gain_ci_low"], x["r2_gain_ci_high"], signed=True),
                     "" if p is None else f"{p:.3f}",
-                    _cell(x["r2_of_reliability"]),
+                    _share_cell(x["r2_of_reliability"])
+                    if x["r2"] > 0 and (x["reliability_song_bootstrap_low"] or 0) > 0
+                    else "",
                 ]
             )
         header = [
@@ -448,7 +452,7 @@ def shares_block(name: str) -> str:
     compared = [x for x in r["comparison"] if x["r2_difference"] is not None and x["split"] == kind]
     for network in dict.fromkeys(x["network"] for x in compared):
         cells = [
-            f"{x['emotion']} {_cell(x['r2_difference'], x['r2_difference_ci_low'], x['r2_difference_ci_high'], True)}"
+            f"{x['emotion']} {_share_cell(x['r2_difference'], x['r2_difference_ci_low'], x['r2_difference_ci_high'], True)}"
             for x in compared
             if x["network"] == network
         ]
