@@ -50,13 +50,16 @@ def gpu_name() -> str:
 
 
 def commit() -> str:
-    """The commit of the working tree, ``+dirty`` when it has uncommitted changes."""
+    """The commit of the working tree, ``+dirty`` when its code has uncommitted changes (the
+    recorded results under docs/benchmarks/ are outputs, not code: another benchmark's fresh
+    record does not make the tree dirty)."""
 
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
     sha = git("rev-parse", "--short=12", "HEAD") or "unknown"
-    return sha + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)docs/benchmarks")
+    return sha + ("+dirty" if changed else "")
 
 
 def machine() -> dict:
