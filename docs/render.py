@@ -343,10 +343,6 @@ def calibration() -> str:
     record = load_result("calibration")
     out = _stdout(record)
     rows = _markdown_table_rows(out)
-    # the rating shares' rows, recorded by their own run (--tests shares_beyond_genre/artist)
-    shares = load_result("calibration_shares") if (BENCHMARKS / "calibration_shares.json").is_file() else None
-    if shares is not None:
-        rows += [r for r in _markdown_table_rows(_stdout(shares)) if r["test"].startswith("shares_")]
     header = ["test", "null", "runs", "p <= 0.05", "95 % interval", "p <= 0.10", "95 % interval", "mean p"]
 
     def cell(rate: str, runs: str, level: float) -> str:
@@ -375,17 +371,14 @@ def calibration() -> str:
     ]
     misses = _line(out, r"^95 % intervals that miss the nominal level: (.*)$").group(1)
     permutations = {r["permutations"] for r in rows}
-    text = (
+    return (
         f"{', '.join(sorted(permutations))} permutations per p-value. A rate in bold: its interval misses the "
         "nominal level.\n\n"
         + markdown_table(header, table)
-        + f"\nIntervals that miss the nominal level, rows above `shares_beyond_genre`: {misses}.\n\n"
+        + f"\nIntervals that miss the nominal level: {misses}.\n\n"
         + provenance(record)
         + "\n"
     )
-    if shares is not None:
-        text += "\nThe `shares_beyond_genre` rows: " + provenance(shares) + "\n"
-    return text
 
 
 # --------------------------------------------------------------------------- measured: rating shares
