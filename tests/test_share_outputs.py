@@ -106,7 +106,18 @@ def test_networks_are_paired_split_by_split() -> None:
         "- **MSD_musicnn - VGG19**, R2 of the rating shares (paired intervals, each on its own): "
         "artist splits: 9 of 9 above 0, 0 below."
     ]
-    with pytest.raises(EmotifyError, match="not scored on the same splits"):
+    assert (
+        not other["r2_constant_difference"].any()
+        and table.loc[table["network"] == "VGG19", "r2_constant_difference"].isna().all()
+    )
+    flat, high = base.assign(r2=0.25), base.assign(r2=0.5)
+    same = compare_shares([_summary("VGG19", flat), _summary("B", high)], [flat, high], 0.95)
+    shifted = same[same["network"] == "B"]  # the same difference on every split: no spread, no interval
+    assert shifted["r2_constant_difference"].all() and shifted["r2_difference_ci_low"].isna().all()
+    np.testing.assert_allclose(shifted["r2_difference"], 0.25)
+    with pytest.raises(
+        EmotifyError, match="artist / amazement rating shares: the two networks were not evaluated on the same splits"
+    ):
         compare_shares([_summary("VGG19", base), _summary("B", better)], [base, better[better["repeat"] < 3]], 0.95)
 
 

@@ -76,23 +76,36 @@ def compare(
     return out
 
 
-def _paired(base: pd.DataFrame, other: pd.DataFrame, key: tuple, confidence: float) -> dict[str, float]:
+def paired_split_difference(
+    a: pd.DataFrame, b: pd.DataFrame, column: str, confidence: float, bounds: tuple[float, float], what: str
+) -> dict[str, Any]:
+    """The mean split-by-split difference ``b[column] - a[column]`` of two learners on the same
+    splits (both indexed by ``repeat``, with ``n_train`` and ``n_test``) and its corrected
+    interval: ``difference``, ``difference_ci_low``, ``difference_ci_high`` and
+    ``constant_difference`` (the same difference on every split, say both at 100 %: no spread, no
+    interval). Splits where the difference is undefined are left out. ``what`` names the pair in
+    the error raised when the two were not scored on the same splits."""
+    sizes = ["n_train", "n_test"]
+    if not a.index.equals(b.index) or not np.array_equal(a[sizes].to_numpy(), b[sizes].to_numpy()):
+        raise EmotifyError(f"{what}: the two networks were not evaluated on the same splits")
+    diff = (b[column] - a[column]).to_numpy(dtype=float)
+    diff = diff[np.isfinite(diff)]
+    if len(diff) and np.ptp(diff) == 0:
+        return {"difference": float(diff[0]), "difference_ci_low": np.nan, "difference_ci_high": np.nan,
+                "constant_difference": True}  # fmt: skip
+    lo, hi = corrected_t_interval(diff, a["n_train"].mean(), a["n_test"].mean(), confidence, bounds)
+    mean = float(diff.mean()) if len(diff) else float("nan")
+    return {"difference": mean, "difference_ci_low": lo, "difference_ci_high": hi, "constant_difference": False}
+
+
+def _paired(base: pd.DataFrame, other: pd.DataFrame, key: tuple, confidence: float) -> dict[str, Any]:
     """The mean split-by-split difference of accuracies (other - base) and its corrected
-    interval; the two must hold the same splits with the same numbers of songs."""
+    interval (:func:`paired_split_difference`) for one experiment, target and kind of split."""
     pick = [base[c].eq(v) for c, v in zip(KEY, key, strict=True)]
     a = base[np.logical_and.reduce(pick)].set_index("repeat")
     pick = [other[c].eq(v) for c, v in zip(KEY, key, strict=True)]
     b = other[np.logical_and.reduce(pick)].set_index("repeat")
-    sizes = ["n_train", "n_test"]
-    if not a.index.equals(b.index) or not np.array_equal(a[sizes].to_numpy(), b[sizes].to_numpy()):
-        raise EmotifyError(f"{key}: the two networks were not evaluated on the same splits")
-    diff = (b["accuracy"] - a["accuracy"]).to_numpy(dtype=float)
-    if np.ptp(diff) == 0:  # the same difference on every split (say both at 100 %): no spread, no interval
-        return {"difference": float(diff[0]), "difference_ci_low": np.nan, "difference_ci_high": np.nan,
-                "constant_difference": True}  # fmt: skip
-    lo, hi = corrected_t_interval(diff, a["n_train"].mean(), a["n_test"].mean(), confidence, bounds=(-1.0, 1.0))
-    return {"difference": float(diff.mean()), "difference_ci_low": lo, "difference_ci_high": hi,
-            "constant_difference": False}  # fmt: skip
+    return paired_split_difference(a, b, "accuracy", confidence, (-1.0, 1.0), str(key))
 
 
 def _interval(row: pd.Series, prefix: str = "") -> str:

@@ -5,13 +5,14 @@ accuracies). Each network is named as its rankings name it (the ``network`` colu
 ``rating_shares`` tables carry)."""
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..core.errors import EmotifyError
 from ..core.files import write_csv
-from ..stats.inference import corrected_t_interval
+from .comparison import paired_split_difference
 
 KEY = ["network", "split", "emotion"]
 #: the scores compared, each with the bounds of its difference
@@ -22,18 +23,14 @@ KEPT = ["r2", "r2_ci_low", "r2_ci_high", "pearson", "pearson_ci_low", "pearson_c
 
 def paired_difference(
     base: pd.DataFrame, other: pd.DataFrame, score: str, confidence: float, bounds: tuple[float, float]
-) -> dict[str, float]:
-    """The mean over the splits of ``other[score] - base[score]`` and its corrected interval; the
-    two per-split tables (one split kind and emotion each) must hold the same splits and sizes."""
-    a, b = base.set_index("repeat"), other.set_index("repeat")
-    sizes = ["n_train", "n_test"]
-    if not a.index.equals(b.index) or not np.array_equal(a[sizes].to_numpy(), b[sizes].to_numpy()):
-        raise EmotifyError("the rating shares of two networks were not scored on the same splits")
-    diff = (b[score] - a[score]).to_numpy(dtype=float)
-    diff = diff[np.isfinite(diff)]
-    lo, hi = corrected_t_interval(diff, a["n_train"].mean(), a["n_test"].mean(), confidence, bounds)
-    mean = float(diff.mean()) if len(diff) else float("nan")
-    return {f"{score}_difference": mean, f"{score}_difference_ci_low": lo, f"{score}_difference_ci_high": hi}
+) -> dict[str, Any]:
+    """:func:`comparison.paired_split_difference` of ``score`` for one split kind and emotion,
+    its columns prefixed with the score (``r2_difference``, ..., ``r2_constant_difference``)."""
+    what = f"{base['split'].iloc[0]} / {base['emotion'].iloc[0]} rating shares"
+    paired = paired_split_difference(
+        base.set_index("repeat"), other.set_index("repeat"), score, confidence, bounds, what
+    )
+    return {f"{score}_{name}": value for name, value in paired.items()}
 
 
 def compare_shares(summaries: list[pd.DataFrame], per_splits: list[pd.DataFrame], confidence: float) -> pd.DataFrame:
@@ -56,7 +53,8 @@ def compare_shares(summaries: list[pd.DataFrame], per_splits: list[pd.DataFrame]
                 )
             for score, bounds in COMPARED.items():
                 if first:
-                    out.update({f"{score}_difference{s}": np.nan for s in ("", "_ci_low", "_ci_high")})
+                    names = ("difference", "difference_ci_low", "difference_ci_high", "constant_difference")
+                    out.update({f"{score}_{name}": np.nan for name in names})
                 else:
                     out.update(paired_difference(base_per[base_pick], per[pick], score, confidence, bounds))
             out["confidence"] = confidence
