@@ -29,12 +29,17 @@ report: "report/workflow.rst"
 check_workflow(config, sys.argv[1:], workflow.is_main_process)
 
 
-# cheap jobs stay on the submitting host when a cluster executor is used
+# with a cluster executor these stay on the submitting host: the cheap jobs, and the jobs that
+# reach the internet (compute nodes often cannot)
 localrules:
     all,
     validate_annotations,
     split,
     summary,
+    download_annotations,
+    download_audio,
+    fetch_vgg19_weights,
+    fetch_musicnn,
 
 
 wildcard_constraints:

@@ -44,8 +44,13 @@ def renderer(name: str) -> Callable[[Callable[[], str]], Callable[[], str]]:
 
 
 def pages() -> list[Path]:
-    """Every page that may hold generated blocks: the README, config/README.md and docs/."""
-    return [ROOT / "README.md", ROOT / "config" / "README.md", *sorted(DOCS.rglob("*.md"))]
+    """Every page of the docs: the README, config/README.md, results/README.md and docs/."""
+    return [
+        ROOT / "README.md",
+        ROOT / "config" / "README.md",
+        ROOT / "results" / "README.md",
+        *sorted(DOCS.rglob("*.md")),
+    ]
 
 
 def render_text(text: str, where: str = "") -> str:
@@ -627,6 +632,81 @@ def slurm_resources() -> str:
     return (
         markdown_table(["job", "CPUs", "memory", "time", "GPUs"], rows)
         + "\n*Read by `docs/render.py` from `profiles/slurm/config.yaml`.*\n"
+    )
+
+
+# --------------------------------------------------------------------------- every message
+
+
+def _message_template(node: ast.expr) -> str | None:
+    """An ``EmotifyError`` argument as its words and ``<value>`` placeholders (None: not a string)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if not isinstance(node, ast.JoinedStr):
+        return None
+    out = []
+    for value in node.values:
+        if isinstance(value, ast.Constant):
+            out.append(str(value.value))
+        else:
+            expr = value.value  # f"{len(rows)}" -> <rows>, f"{path.name}" -> <name>, else <...>
+            if isinstance(expr, ast.Call) and getattr(expr.func, "id", "") == "len":
+                out.append("<n>")
+                continue
+            if isinstance(expr, ast.Call) and len(expr.args) == 1:
+                expr = expr.args[0]
+            elif isinstance(expr, ast.Subscript):
+                expr = expr.value
+            name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "...")
+            out.append(f"<{'...' if name.startswith('__') else name}>")
+    return "".join(out)
+
+
+def error_messages() -> list[tuple[str, str, int, str]]:
+    """Every ``EmotifyError`` the package raises: (module, function, line, message template)."""
+    from emotify_pipeline.plumbing.provenance import PACKAGE, module_name
+
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        for func in ast.walk(tree):
+            if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(func):
+                if (
+                    isinstance(node, ast.Call)
+                    and getattr(node.func, "id", "") == "EmotifyError"
+                    and node.args
+                    and (text := _message_template(node.args[0])) is not None
+                ):
+                    found.append((module_name(path), func.name, node.lineno, " ".join(text.split())))
+    # a call inside a nested function is found under both; keep the innermost
+    keep: dict[tuple[str, int], tuple[str, str, int, str]] = {}
+    for entry in found:
+        keep[(entry[0], entry[2])] = entry
+    return sorted(keep.values(), key=lambda e: (e[0], e[2]))
+
+
+def _code_span(text: str) -> str:
+    text = text.replace("|", "\\|")
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+@renderer("messages")
+def messages() -> str:
+    """Every message the package's ``EmotifyError`` can carry, by module (read from the code)."""
+    from emotify_pipeline import STAGES
+
+    entries = error_messages()
+    rows = []
+    for stage in STAGES:
+        for module, func, _, text in entries:
+            if module.split(".")[0] == stage:
+                rows.append([f"`{module}`", f"`{func}`", _code_span(text)])
+    return (
+        markdown_table(["module", "function", "message"], rows)
+        + f"\n*{len(rows)} messages, read by `docs/render.py` from the package's `EmotifyError` calls; "
+        "`<...>` is a value the run fills in.*\n"
     )
 
 

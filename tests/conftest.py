@@ -121,19 +121,38 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def _fail_a_skip_in_ci(node: pytest.Item | pytest.Collector, report: pytest.TestReport | pytest.CollectReport) -> None:
+    """Under CI=true, turn ``report``'s skip (or expected failure) into a failure unless ``node``
+    carries a marker of what CI cannot have, which is recorded for the summary's count."""
+    if not (_in_ci() and report.skipped):
+        return
+    if hasattr(report, "wasxfail"):  # an expected failure is a test that cannot fail
+        reason = f"xfail ({report.wasxfail})"
+        del report.wasxfail
+    else:
+        declared = [name for name in CI_CANNOT_HAVE if node.get_closest_marker(name)]
+        if declared:
+            report.user_properties.append(("ci_cannot_have", declared[0]))
+            return
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = "failed"
+    report.longrepr = f"skipped in CI without a marker saying CI cannot run it ({', '.join(CI_CANNOT_HAVE)}): {reason}"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
+    _fail_a_skip_in_ci(item, outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """A module skipped while it is collected (``pytest.importorskip``, ``allow_module_level``)."""
+    outcome = yield
     report = outcome.get_result()
-    if not (_in_ci() and report.skipped):
-        return
-    declared = [name for name in CI_CANNOT_HAVE if item.get_closest_marker(name)]
-    if declared:
-        report.user_properties.append(("ci_cannot_have", declared[0]))
-        return
-    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-    report.outcome = "failed"
-    report.longrepr = f"skipped in CI without a marker saying CI cannot run it ({', '.join(CI_CANNOT_HAVE)}): {reason}"
+    if not hasattr(report, "user_properties"):
+        report.user_properties = []
+    _fail_a_skip_in_ci(collector, report)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

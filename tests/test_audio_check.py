@@ -94,6 +94,18 @@ def test_every_bad_file_is_named_in_one_message(tmp_path: Path) -> None:
     assert table["status"].to_dict() == {301: "ok", 302: "skipped", 303: "ok", 304: "skipped", 305: "skipped"}
 
 
+def test_no_audio_folder_or_no_usable_clip_is_one_message_naming_the_folder(tmp_path: Path) -> None:
+    data = pd.DataFrame({"track id": [301, 302], "genre": ["pop", "pop"]})
+    with pytest.raises(EmotifyError, match=r"nowhere: audio folder not found \(expected <genre>/<n>\.mp3 inside\)"):
+        build_track_table(data, tmp_path / "nowhere", "mp3", policy=POLICY)
+    (tmp_path / "pop").mkdir()
+    for n in (1, 2):
+        (tmp_path / "pop" / f"{n}.mp3").write_text("<html>not audio</html>" * 50)
+    with pytest.raises(EmotifyError, match="no usable audio file for any track id in the annotations") as err:
+        build_track_table(data, tmp_path, "mp3", on_bad_audio="skip", policy=POLICY)
+    assert str(tmp_path) in str(err.value)
+
+
 @needs_shared
 def test_every_real_clip_is_whole_and_a_damaged_one_is_not(tmp_path: Path) -> None:
     clips = sorted((SHARED / "emotifymusic").glob("*/*.mp3"))

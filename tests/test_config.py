@@ -108,6 +108,23 @@ def test_the_config_readme_says_what_each_key_reruns_as_the_one_declaration_does
         assert rows.get(r.key) == r.says, r.key
 
 
+def test_a_bare_run_in_a_fresh_clone_names_the_three_ways_on(tmp_path: Path) -> None:
+    """The README's "a plain ``snakemake --cores 2``" in a fresh clone (no data at
+    resources/emotify/): one message naming the local copy, the download and the demo; no job
+    runs, nothing lands under results/."""
+    from conftest import copy_workflow, snakemake
+
+    work = copy_workflow(tmp_path / "clone")
+    assert not (work / "resources" / "emotify" / "data.csv").exists()
+    run = snakemake(work, "--cores", "2", check=False, timeout=300)
+    out = run.stdout + run.stderr
+    assert run.returncode != 0 and "resources/emotify/data.csv not found" in out, out
+    assert "data={root: /path/to/emotify}" in out and "data={source: download}" in out
+    assert "--configfile config/demo.yaml" in out and "Traceback" not in out
+    assert out.count("WorkflowError") == 1
+    assert not [p for p in (work / "results").rglob("*") if p.name != "README.md"]
+
+
 def test_a_dry_run_names_missing_annotations_and_a_lint_does_not(tmp_path: Path) -> None:
     """``snakemake -n`` on a local copy that is not there says so in one line (it plans the
     study), not a MissingInputException from deep inside the DAG; ``--lint`` of the shipped

@@ -49,6 +49,7 @@ def test_reads_the_real_header_with_spaces(tmp_path: Path) -> None:
         ([HEADER, _row(101), HEADER], r"header is repeated at line 3"),
         ([HEADER, _row("x1")], r"not a positive integer: line 2: 'x1'"),
         ([HEADER, _row(101, "rock"), _row(101, "pop")], r"more than one genre: 101"),
+        ([HEADER, _row(101), _row(102) + ",x,y"], r"not a readable CSV file \(ParserError: .*line 3"),
     ],
 )
 def test_bad_annotations_give_one_clear_message(tmp_path: Path, lines: list[str], message: str) -> None:

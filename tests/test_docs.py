@@ -76,14 +76,63 @@ def test_every_named_test_exists_and_is_collected() -> None:
     assert not missing, f"pages name tests that pytest does not collect: {missing}"
 
 
-def test_every_tested_claim_names_its_test() -> None:
-    """A paragraph that says "tested" names the test (tests/test_x.py::test_y)."""
+# "tested", or a test said to do something ("a test checks", "the tests hold", "tests confirm")
+CLAIM = re.compile(
+    r"\btested\b"
+    r"|\b(a|an|the|one|each|every|this|these|two|three) ([\w-]+ )?tests?\b (checks?|holds?|keeps?|fails?|runs?|proves?"
+    r"|shows?|finds?|confirms?|catches|compares?|renders?|reads?)\b"
+    r"|\btests (check|hold|keep|show|confirm|prove|compare)\b",
+    re.I,
+)
+
+
+def _bare_claims(pages: list[Path]) -> list[str]:
     bare = []
-    for page in _pages():
+    for page in pages:
         for para in re.split(r"\n\s*\n", page.read_text()):
-            if re.search(r"\btested\b", para, re.I) and not TEST_REF.search(para):
-                bare.append(f"{page.relative_to(REPO)}: {' '.join(para.split())[:100]}")
+            if CLAIM.search(para) and not TEST_REF.search(para):
+                where = page.relative_to(REPO) if page.is_relative_to(REPO) else page
+                bare.append(f"{where}: {' '.join(para.split())[:100]}")
+    return bare
+
+
+def test_every_tested_claim_names_its_test() -> None:
+    """A paragraph that says "tested", or that a test does something, names the test
+    (tests/test_x.py::test_y)."""
+    bare = _bare_claims(_pages())
     assert not bare, "\n".join(bare)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "The order is tested.",
+        "A test checks that the order holds.",
+        "The tests hold this true.",
+        "Two real-SLURM tests run it.",
+    ],
+)
+def test_a_claim_without_its_test_is_caught(tmp_path: Path, claim: str) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(f"# A page\n\n{claim}\n")
+    assert _bare_claims([page]), claim
+    page.write_text(f"# A page\n\n{claim} (`tests/test_docs.py::test_the_readme_is_a_front_door`)\n")
+    assert not _bare_claims([page])
+
+
+def test_every_renderer_and_benchmark_result_is_on_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generated block cannot leave its page unnoticed (its table then free to be edited by
+    hand): every renderer fills a block of some page, and every benchmark result under
+    docs/benchmarks/ is read by one."""
+    used = {m.group("name") for page in _pages() for m in render.BLOCK.finditer(page.read_text())}
+    assert used == set(render.RENDERERS), f"renderers on no page: {sorted(set(render.RENDERERS) - used)}"
+    read: set[str] = set()
+    load = render.load_result
+    monkeypatch.setattr(render, "load_result", lambda name: read.add(name) or load(name))
+    for page in _pages():
+        render.render_text(page.read_text(), str(page))
+    results = {p.stem for p in render.BENCHMARKS.glob("*.json")}
+    assert results <= read, f"benchmark results no page shows: {sorted(results - read)}"
 
 
 def test_the_site_builds_with_warnings_as_errors(tmp_path: Path) -> None:
@@ -139,7 +188,8 @@ def test_the_faults_page_quotes_messages_the_code_writes() -> None:
     run's values, written <...>, and elisions, ..., left out)."""
     code = "\n".join(p.read_text() for p in CODE_FILES)
     missing = []
-    for row in _table_rows((DOCS / "faults.md").read_text()):
+    # the generated list of every message is read from the code itself
+    for row in _table_rows(render.BLOCK.sub("", (DOCS / "faults.md").read_text())):
         for quote in re.findall(r"`([^`]+)`", row.get("message", "")):
             for piece in re.split(r"<[^>]*>|\.\.\.", quote):
                 if len(piece.strip()) >= 4 and piece.strip() not in code:
@@ -217,7 +267,9 @@ def outputs_problems(results: Path) -> list[str]:
     problems, covered = [], set()
     for heading, columns in _documented("outputs.md", "Columns").items():
         for path in _expand(heading):
-            for csv_path in sorted(results.parent.glob(path)):
+            # a compared network's own tables (evaluation/models/<model>/) have the study's columns
+            compared = path.replace("results/evaluation/", "results/evaluation/models/*/", 1)
+            for csv_path in sorted({*results.parent.glob(path), *results.parent.glob(compared)}):
                 covered.add(csv_path)
                 with open(csv_path, newline="") as handle:
                     header = next(csv.reader(handle))

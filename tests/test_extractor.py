@@ -320,6 +320,28 @@ def test_decoder_refusals_stop_the_merge_or_are_left_out_and_nan_is_never_read(t
         read_feature_h5(merged, [301, 303])
 
 
+def test_workers_follow_the_jobs_threads_not_the_nodes_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    from emotify_pipeline.features.execution import resolve_workers
+
+    monkeypatch.setattr("os.cpu_count", lambda: 64)  # a big node; the job holds fewer CPUs
+    assert resolve_workers("auto", "cuda", 8) == 7  # the SLURM profile's 8 CPUs per shard
+    assert resolve_workers("auto", "cuda", 2) == 1 and resolve_workers("auto", "cuda", 1) == 1
+    assert resolve_workers("auto", "cuda", 32) == 8
+    assert resolve_workers("auto", "cpu", 2) == 1 and resolve_workers("auto", "cpu", 1) == 0
+    assert resolve_workers(3, "cuda", 8) == 3
+
+
+def test_a_cuda_request_without_cuda_is_one_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from emotify_pipeline.features.execution import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(EmotifyError, match="features.device is 'cuda' but torch sees no CUDA device"):
+        resolve_device("cuda")
+    assert resolve_device("auto") == "cpu"
+
+
 def test_bf16_support_is_detected_and_auto_stays_fp32_on_the_cpu() -> None:
     from emotify_pipeline.features.execution import cpu_bf16_support, resolve_precision
 

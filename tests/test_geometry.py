@@ -418,6 +418,23 @@ def test_rankings_follow_the_exact_distances_where_the_gram_order_is_wrong(monke
     assert (np.abs(by_gram - exact) <= gram.error_bound(norms[test], norms[train], xc.shape[1])).all()
 
 
+def test_the_error_bound_is_highams_worst_case_not_less() -> None:
+    """The bound is the proven one, (2 gamma_(n+2) + 4u) (N_i + N_j) / (1 - gamma_(n+2)) with u =
+    2^-53, computed here in exact rational arithmetic: a bound scaled down (which the data of the
+    other tests, whose errors lie far below the worst case, would not notice) fails."""
+    from fractions import Fraction
+
+    u = Fraction(1, 2**53)
+    norm_test, norm_train = np.array([1.0, 3.5]), np.array([2.0, 1e6, 0.0])
+    for n in (1, 4096, 163840, 10**7):
+        g = (n + 2) * u / (1 - (n + 2) * u)
+        factor = (2 * g + 4 * u) / (1 - g)
+        want = np.array([[float(factor * Fraction(a + b)) for b in norm_train] for a in norm_test])
+        got = gram.error_bound(norm_test, norm_train, n)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+        assert float(gram.gamma(n + 2)) == pytest.approx(float(g), rel=1e-12)
+
+
 def test_in_doubt_joins_every_pair_the_bounds_cannot_order() -> None:
     """A position is a run boundary only when everything before it is provably below everything
     after it: a wide bound far down the list joins the positions it overlaps, not only its

@@ -18,6 +18,9 @@ import yaml
 import yte
 from conftest import REPO, copy_workflow, job_resources, readme_cluster_command
 
+#: a rule or checkpoint of a rule file: its name and its indented body
+RULE = r"^(?:rule|checkpoint) (\w+):\n((?:    .*\n|\n)*?)(?=^\S|\Z)"
+
 # the demo's data, on top of the README's config/config.yaml (a later --configfile wins)
 DEMO = "config/demo.yaml"
 TARGET = "results/features/vgg19.h5"
@@ -134,7 +137,7 @@ def test_rule_memory_caps_are_all_overridden_by_the_slurm_profile() -> None:
     profile = slurm_profile({})
     declared = {}
     for smk in (REPO / "rules").glob("*.smk"):
-        for match in re.finditer(r"^rule (\w+):\n((?:    .*\n|\n)*?)(?=^\S|\Z)", smk.read_text(), re.M):
+        for match in re.finditer(RULE, smk.read_text(), re.M):
             body = match.group(2)
             if "    resources:\n" in body:
                 block = re.match(r"((?:        .*\n)*)", body.split("    resources:\n", 1)[1]).group(1)
@@ -157,11 +160,63 @@ def test_command_line_set_resources_replaces_the_whole_list(work: Path) -> None:
 
 def test_command_line_default_resources_replace_the_profiles_defaults(work: Path) -> None:
     """Why the README gives the account by a variable: --default-resources on the command line
-    replaces the profile's memory, time and CPUs for every job."""
+    replaces the profile's default memory, time and CPUs; a job keeps only what the profile's
+    set-resources gives it by name."""
     env, args = readme_args("", "")
     jobs = job_resources(dry_run(work, [*args, "--default-resources", "slurm_account=lab42"], env))
-    assert jobs["track_table"]["slurm_account"] == "lab42"
-    assert "runtime" not in jobs["track_table"] and "cpus_per_task" not in jobs["track_table"]
+    track_table = jobs["track_table"]
+    assert track_table["slurm_account"] == "lab42"
+    assert "runtime" not in track_table and "cpus_per_task" not in track_table
+    assert track_table.get("mem_mb") != "4000"
+    assert jobs["extract_shard"]["mem_mb"] == "32000"  # named in set-resources
+
+
+def test_a_copied_profile_changes_one_jobs_memory_and_keeps_the_rest(work: Path) -> None:
+    """The docs' way to change one job's resources: copy the profile, edit the copy."""
+    import shutil
+
+    mine = work / "profiles" / "mysite"
+    shutil.rmtree(mine, ignore_errors=True)
+    shutil.copytree(work / "profiles" / "slurm", mine)
+    config = mine / "config.yaml"
+    text = config.read_text()
+    assert text.count("mem_mb: 32000") == 1
+    config.write_text(text.replace("mem_mb: 32000", "mem_mb: 64000"))
+    try:
+        env, args = readme_args("lab42", "gpuq")
+        args[args.index("profiles/slurm")] = "profiles/mysite"
+        jobs = job_resources(dry_run(work, args, env))
+    finally:
+        shutil.rmtree(mine)
+    shard = jobs["extract_shard"]
+    assert (shard["mem_mb"], shard["gpu"], shard["cpus_per_task"], shard["runtime"]) == ("64000", "1", "8", "120")
+    assert shard["slurm_account"] == "lab42" and jobs["merge_features"]["mem_mb"] == "2000"
+    assert jobs["track_table"]["mem_mb"] == "4000" and jobs["track_table"]["runtime"] == "30"
+
+
+def test_the_workflow_profile_wins_over_the_given_profile(tmp_path: Path) -> None:
+    """Why profiles/default holds no resources: a set-resources there replaces the whole list of
+    the profile given with --profile (the shard loses its GPU, CPUs and memory)."""
+    work = copy_workflow(tmp_path / "clone")
+    default = work / "profiles" / "default" / "config.yaml"
+    default.write_text(default.read_text() + "set-resources:\n  track_table:\n    mem_mb: 1234\n")
+    env, args = readme_args("lab42", "gpuq")
+    jobs = job_resources(dry_run(work, args, env))
+    assert jobs["track_table"]["mem_mb"] == "1234"
+    assert "gpu" not in jobs["extract_shard"] and jobs["extract_shard"]["mem_mb"] != "32000"
+
+
+def test_the_jobs_that_reach_the_internet_run_on_the_submitting_host() -> None:
+    """Compute nodes often have no internet: every rule that downloads (download_*, fetch_*) is
+    a localrule, with the cheap jobs."""
+    snakefile = (REPO / "Snakefile").read_text()
+    block = re.search(r"^localrules:\n((?:    .*\n)+)", snakefile, re.M).group(1)
+    local = set(re.findall(r"(\w+),", block))
+    rules = {m.group(1) for smk in (REPO / "rules").glob("*.smk") for m in re.finditer(RULE, smk.read_text(), re.M)}
+    fetching = {rule for rule in rules if rule.startswith(("download_", "fetch_"))}
+    assert fetching == {"download_annotations", "download_audio", "fetch_vgg19_weights", "fetch_musicnn"}
+    assert fetching | {"all", "validate_annotations", "split", "summary"} <= local
+    assert local <= rules | {"all"}
 
 
 def test_every_rule_gets_as_many_cpus_as_it_runs_threads() -> None:
@@ -171,7 +226,7 @@ def test_every_rule_gets_as_many_cpus_as_it_runs_threads() -> None:
     default_cpus = int(profile["default-resources"]["cpus_per_task"])
     short = {}
     for smk in (REPO / "rules").glob("*.smk"):
-        for match in re.finditer(r"^rule (\w+):\n((?:    .*\n|\n)*?)(?=^\S|\Z)", smk.read_text(), re.M):
+        for match in re.finditer(RULE, smk.read_text(), re.M):
             rule, body = match.group(1), match.group(2)
             threads = re.search(r"^    threads: (\d+)", body, re.M)
             want = int(profile.get("set-threads", {}).get(rule, threads.group(1) if threads else 1))

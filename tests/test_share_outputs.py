@@ -152,17 +152,19 @@ def _shares(p_holm: float | None, r2: float = 0.2, reliability: float = 0.5) -> 
 
 
 def test_the_findings_line_states_its_numbers_and_no_more() -> None:
-    line = shares_finding(_shares(0.01), 0.05)
-    assert "mean R2 0.20 (amazement) to 0.28 (sadness)" in line
-    assert "reliabilities of 0.50 to 0.50" in line and "sadness's R2 is 0.56 of its reliability" in line
-    assert "the paired interval of the R2 gain over genre alone lies above 0 for 0 of 9 emotions" in line
-    assert "audio carries information about mu beyond genre for 3 of 9 emotions at Holm-adjusted p <= 0.05" in line
-    assert "(amazement, solemnity, tenderness)" in line and "not evidence of no information" in line
-    assert "still below" not in line and "holds" not in line
+    scores, beyond = shares_finding(_shares(0.01), 0.05)
+    assert scores.startswith("- **Rating shares from audio** (artist splits")
+    assert "mean R2 0.20 (amazement) to 0.28 (sadness)" in scores
+    assert "reliabilities of 0.50 to 0.50" in scores and "sadness's R2 is 0.56 of its reliability" in scores
+    assert beyond.startswith("- **Rating shares beyond genre** (artist splits)")
+    assert "the paired interval of the R2 gain over genre alone lies above 0 for 0 of 9 emotions" in beyond
+    assert "audio carries information about mu beyond genre for 3 of 9 emotions at Holm-adjusted p <= 0.05" in beyond
+    assert "(amazement, solemnity, tenderness)" in beyond and "not evidence of no information" in beyond
+    assert "still below" not in beyond and "holds" not in scores + beyond
     # a small p is no positive gain: the emotions whose gain is not above 0 are named as such
-    weak = shares_finding(_shares(0.01, r2=0.0), 0.05)
+    weak = shares_finding(_shares(0.01, r2=0.0), 0.05)[1]
     assert "of which amazement, solemnity, tenderness still below genre alone's R2" in weak
-    untested = shares_finding(_shares(None), 0.05)
+    untested = shares_finding(_shares(None), 0.05)[1]
     assert "lies above 0 for 0 of 9 emotions (each interval on its own)." in untested
     assert "beyond genre for" not in untested
 

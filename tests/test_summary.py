@@ -178,6 +178,7 @@ def test_findings_follow_their_numbers() -> None:
     assert "the paper reports 1.00 from one random split" in above
     assert "interval not above the majority baseline" in genre_finding(_repeated(0.2, [0.5] * 9))
     assert "2 of 9 beat chance" in emotion_finding(_repeated(0.3, [0.01, 0.02] + [0.5] * 7), 0.05)
+    assert "1 of 9 beats chance" in emotion_finding(_repeated(0.3, [0.01] + [0.5] * 8), 0.05)
     assert "0 of 9 beat chance" in emotion_finding(_repeated(0.3, [0.5] * 9), 0.05)
     unreachable = _repeated(0.3, [1.0] * 9).assign(permutation_p_holm_floor=0.09, permutations=99)
     assert "with 99 permutations no Holm-adjusted p can reach 0.05" in emotion_finding(unreachable, 0.05)
@@ -194,6 +195,8 @@ def test_findings_follow_their_numbers() -> None:
         }
     )
     assert "3 of 9 emotions carry information beyond genre" in beyond_genre_finding(beyond, 0.05)
+    one = beyond.assign(within_genre_p_holm=[0.01] + [0.4] * 8)
+    assert "1 of 9 emotions carries information beyond genre" in beyond_genre_finding(one, 0.05)
     few = beyond.assign(p_holm_floor=0.09, permutations=99, within_genre_p_holm=0.09)
     assert "0 of 9" in (text := beyond_genre_finding(few, 0.05)) and "no Holm-adjusted p can reach 0.05" in text
 

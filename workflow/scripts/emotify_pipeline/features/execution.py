@@ -3,7 +3,6 @@ decided from the configuration and the machine. These settings decide how fast, 
 a clip's features do not depend on them (except the precision, a value-changing setting
 recorded with its reason in every feature file)."""
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +69,14 @@ def precision_reason(requested: str, device: str, resolved: str) -> str:
 
 
 def resolve_workers(requested: int | str, device: str, threads: int) -> int:
-    """Decoding worker processes: ``auto`` -> up to 8 on CUDA, 1 on a CPU with 2+ threads, else 0."""
+    """Decoding worker processes for a job given ``threads`` CPUs: ``auto`` -> on CUDA one fewer
+    than the job's threads (the main process feeds the GPU), from 1 to 8; on a CPU 1 with 2+
+    threads, else 0. Sized by the job's allocation, not the node's CPUs: a cluster job on a
+    64-CPU node with 8 CPUs runs 7 workers, not 8 plus itself."""
     if requested != "auto":
         return int(requested)
     if device == "cuda":
-        return max(1, min(8, (os.cpu_count() or 2) - 1))
+        return max(1, min(8, threads - 1))
     return 1 if threads > 1 else 0
 
 

@@ -65,7 +65,8 @@ def error_bound(norm_test: np.ndarray, norm_train: np.ndarray, n_columns: int) -
     adds two roundings of at most u (N_i + N_j + 2 |C|) <= 2 u (N_i + N_j) each. So
     |d - D| <= (2 gamma_(n+2) + 4 u) (N_i + N_j), and with the computed norms (N <= N~ / (1 - gamma_(n+2)))
     this function returns (2 gamma_(n+2) + 4 u) (N~_i + N~_j) / (1 - gamma_(n+2)).
-    ``tests/test_geometry.py::test_rankings_follow_the_exact_distances_where_the_gram_order_is_wrong``
+    ``tests/test_geometry.py::test_the_error_bound_is_highams_worst_case_not_less`` holds this
+    function to the formula; ``tests/test_geometry.py::test_rankings_follow_the_exact_distances_where_the_gram_order_is_wrong``
     holds the re-check to it on data whose Gram order is wrong.
     """
     g = gamma(n_columns + 2)

@@ -58,7 +58,7 @@ def emotion_finding(repeated: pd.DataFrame, alpha: float) -> str:
         f"- **Emotions from audio** (random splits): mean accuracy {rows['mean_accuracy'].min():.2f} to "
         f"{rows['mean_accuracy'].max():.2f} across the {len(rows)} emotions (majority baselines "
         f"{rows['majority_baseline'].min():.2f} to {rows['majority_baseline'].max():.2f}); "
-        f"{len(held)} of {len(rows)} beat chance at Holm-adjusted p <= {alpha:g}"
+        f"{len(held)} of {len(rows)} {'beats' if len(held) == 1 else 'beat'} chance at Holm-adjusted p <= {alpha:g}"
         + (f" ({', '.join(held)})" if held else "")
         + _unreachable(floor, permutations, alpha)
         + "; a p above the threshold is not evidence of no information."
@@ -77,7 +77,7 @@ def beyond_genre_finding(beyond: pd.DataFrame, alpha: float) -> str:
     permutations = int(overall["permutations"].iloc[0]) if "permutations" in overall else 0
     return (
         f"- **Beyond genre** ({kind} splits, labels exchanged within genre): {len(held)} of {len(overall)} emotions "
-        f"carry information beyond genre at Holm-adjusted p <= {alpha:g}"
+        f"{'carries' if len(held) == 1 else 'carry'} information beyond genre at Holm-adjusted p <= {alpha:g}"
         + (f" ({', '.join(held)})" if held else "")
         + _unreachable(floor, permutations, alpha)
         + "; a p above the threshold is not evidence of no information."
@@ -113,38 +113,40 @@ def shares_split(shares: pd.DataFrame) -> str:
     return next((k for k in ("artist", "random") if k in kinds), kinds[0])
 
 
-def shares_finding(shares: pd.DataFrame, alpha: float) -> str:
-    """The rating shares predicted from audio (the study's network): the range of R^2 against
-    the range of the reliability, the best-predicted emotion's R^2 as a fraction of its
-    reliability; for how many emotions the paired interval of the R^2 gain over genre alone lies
-    above 0; and, where the within-genre permutation test ran, for how many audio carries
-    information about mu beyond genre (Holm). The two are different questions: the test's null
-    is "no within-genre information", not "no gain", so a small p says nothing of the gain's sign."""
+def shares_finding(shares: pd.DataFrame, alpha: float) -> list[str]:
+    """Two findings on the rating shares predicted from audio (the study's network). First, the
+    range of R^2 against the range of the reliability, and the best-predicted emotion's R^2 as a
+    fraction of its reliability. Second, for how many emotions the paired interval of the R^2
+    gain over genre alone lies above 0, and, where the within-genre permutation test ran, for
+    how many audio carries information about mu beyond genre (Holm). The two are different
+    questions: the test's null is "no within-genre information", not "no gain", so a small p
+    says nothing of the gain's sign."""
     kind = shares_split(shares)
     rows = shares[shares["split"] == kind].set_index("emotion")
     if rows.empty:
-        return ""
+        return []
     low, high = rows["r2"].idxmin(), rows["r2"].idxmax()
-    text = (
+    first = (
         f"- **Rating shares from audio** ({kind} splits, KNN regression of each emotion's share of listeners): "
         f"mean R2 {rows.loc[low, 'r2']:.2f} ({low}) to {rows.loc[high, 'r2']:.2f} ({high})"
     )
     if "reliability" in rows and rows["reliability"].notna().any():
-        text += (
+        first += (
             f", against reliabilities of {rows['reliability'].min():.2f} to {rows['reliability'].max():.2f} "
             "(the estimated ceiling of R2 against these noisy shares)"
         )
         if rows.loc[high, "r2"] > 0 and rows.loc[high, "reliability"] > 0:
-            text += f"; {high}'s R2 is {rows.loc[high, 'r2_of_reliability']:.2f} of its reliability"
+            first += f"; {high}'s R2 is {rows.loc[high, 'r2_of_reliability']:.2f} of its reliability"
     above = rows.index[rows["r2_gain_ci_low"] > 0].tolist()
-    text += (
-        f"; the paired interval of the R2 gain over genre alone lies above 0 for {len(above)} of {len(rows)} "
-        "emotions (each interval on its own)" + (f" ({', '.join(above)})" if above else "")
+    second = (
+        f"- **Rating shares beyond genre** ({kind} splits): the paired interval of the R2 gain over genre "
+        f"alone lies above 0 for {len(above)} of {len(rows)} emotions (each interval on its own)"
+        + (f" ({', '.join(above)})" if above else "")
     )
     if "within_genre_p_holm" in rows and rows["within_genre_p_holm"].notna().any():
         held = rows.index[rows["within_genre_p_holm"] <= alpha].tolist()
         below = [e for e in held if rows.loc[e, "r2_gain"] <= 0]
-        text += (
+        second += (
             f"; audio carries information about mu beyond genre for {len(held)} of {len(rows)} emotions at "
             f"Holm-adjusted p <= {alpha:g} (within-genre permutation)"
             + (f" ({', '.join(held)})" if held else "")
@@ -152,7 +154,7 @@ def shares_finding(shares: pd.DataFrame, alpha: float) -> str:
             + _unreachable(float(rows["p_holm_floor"].max()), int(rows["permutations"].iloc[0]), alpha)
             + "; a p above the threshold is not evidence of no information"
         )
-    return text + "."
+    return [first + ".", second + "."]
 
 
 def shares_comparison_finding(comparison_shares: pd.DataFrame) -> list[str]:
@@ -206,7 +208,7 @@ def findings(
     if repeated is not None:
         lines.append(genre_finding(repeated, RATINGS, "Genre from the listeners' ratings"))
     if shares is not None:
-        lines.append(shares_finding(shares, alpha))
+        lines += shares_finding(shares, alpha)
     if comparison is not None:
         lines += comparison_finding(comparison)
     if comparison_shares is not None:

@@ -66,12 +66,11 @@ def _beyond_genre_sentence(overall: pd.DataFrame, kind: str, alpha: float) -> st
     """What the within-genre permutation tests show at Holm-adjusted level ``alpha``, and whether
     their number of permutations lets any p reach it."""
     significant = overall[overall["within_genre_p_holm"] <= alpha]
-    how = str(overall["permutation"].iloc[0]) if "permutation" in overall else "within genre"
     permutations = int(overall["permutations"].iloc[0]) if "permutations" in overall else 0
     floor = float(overall["p_holm_floor"].iloc[0]) if "p_holm_floor" in overall else float("nan")
     return (
-        f"- Emotion beyond genre: labels exchanged {how} ({permutations} permutations; the smallest Holm-adjusted "
-        f"p attainable is {floor:.4f}): "
+        f"- Emotion beyond genre (labels exchanged within genre, as Methods says; {permutations} permutations; "
+        f"the smallest Holm-adjusted p attainable is {floor:.4f}): "
         + (
             f"{len(significant)} of {len(overall)} emotions have a Holm-adjusted p <= {alpha} "
             f"({', '.join(significant.index)}): for those the test rejects that the audio features carry no "

@@ -83,8 +83,9 @@ def summarise(
     split-to-split range, corrected confidence interval of the mean, and the permutation p-value
     of the mean balanced accuracy over chance (:func:`excess_statistic`) on the first
     ``permutation_splits`` splits, labels
-    permuted by ``exchange`` (:class:`inference.Exchange`: artist by artist among same-size
-    artists; song by song when None), drawn from this test's own named stream."""
+    permuted by ``exchange`` (:class:`inference.Exchange`: artists among artists of the same
+    album profile, album for album; song by song when None), drawn from this test's own named
+    stream."""
     k, ties, seed = cfg["k"], cfg.get("ties", "sklearn"), cfg["seed"]
     rows = []
     for r, v in enumerate(votes):

@@ -24,8 +24,9 @@ a collated batch to (clips, dim) float32 rows. Import it below and add its insta
 package's imports, so a change to the module reruns its extractions). Then add its name to the
 enum of ``$defs/network`` in ``config/schema.yaml``, which ``features.model`` and
 ``features.compare`` read (with a ``features.<name>`` block beside ``features.musicnn`` when it
-takes settings of its own), and say what it is in ``config/README.md``'s ``features.model``
-row; ``tests/test_networks.py`` checks that the schema and the registry agree. Nothing else
+takes settings of its own), and say what it is in the schema's ``features.model`` description
+(``config/README.md``'s table is rendered from the schema by ``python docs/render.py``);
+``tests/test_networks.py`` checks that the schema and the registry agree. Nothing else
 names networks: the rules build their wildcard constraint, weights inputs, value settings and
 leakage warnings from here. A network whose weights the workflow must fetch or convert also
 needs the rule that makes its weights file (as ``rules/musicnn.smk`` does for musicnn's); one
