@@ -78,6 +78,8 @@ rule extract_shard:
         audio=audio_params(config),
         spectrogram=config["spectrogram"],
         features=lambda w: feature_params(config, w.model),
+        # a clip the decoder refuses: stop (error) or record it and leave it out (skip)
+        on_bad_audio=config["data"]["on_bad_audio"],
     script:
         entry("extract_shard")
 
@@ -101,6 +103,7 @@ rule merge_features:
         audio=audio_params(config),
         spectrogram=config["spectrogram"],
         features=lambda w: feature_params(config, w.model),
+        on_bad_audio=config["data"]["on_bad_audio"],
     script:
         entry("merge_features")
 

@@ -55,18 +55,21 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory):
     subprocess.run([SLURM_DIR / "stop_cluster.sh", state], check=False)
 
 
+# records what the SLURM executor asks sbatch for, one file per call (the executor submits in
+# parallel: appends to one file could interleave), then submits it
 SBATCH_RECORDER = """#!/bin/sh
-# records what the SLURM executor asks sbatch for, then submits it
-"{python}" -c 'import json, sys; print(json.dumps(sys.argv[1:]))' "$@" >> "{record}"
+"{python}" -c 'import json, sys, tempfile
+with tempfile.NamedTemporaryFile("w", dir=sys.argv[1], suffix=".json", delete=False) as out:
+    json.dump(sys.argv[2:], out)' "{record}" "$@"
 exec "{sbatch}" "$@"
 """
 
 
 def sbatch_requests(record: Path) -> dict[str, list[dict[str, str]]]:
-    """{rule: [{flag: value}, ...]} of every sbatch call the recorder saw."""
+    """{rule: [{flag: value}, ...]} of every sbatch call the recorder saw (a file each)."""
     calls: dict[str, list[dict[str, str]]] = {}
-    for line in record.read_text().splitlines():
-        args = json.loads(line)
+    for path in sorted(record.glob("*.json")):
+        args = json.loads(path.read_text())
         flags: dict[str, str] = {}
         for i, arg in enumerate(args):
             if arg.startswith("--") and "=" in arg:
@@ -87,7 +90,8 @@ def test_the_readme_cluster_command_runs_with_the_profiles_resources(slurm_clust
     work = copy_workflow(tmp_path / "wf")
     env_words, args = readme_cluster_command("", "debug")
     args.insert(args.index("--configfile") + 2, "config/demo.yaml")  # the demo's data on top
-    record, bindir = tmp_path / "sbatch.jsonl", tmp_path / "bin"
+    record, bindir = tmp_path / "sbatch_calls", tmp_path / "bin"
+    record.mkdir()
     bindir.mkdir()
     recorder = bindir / "sbatch"
     recorder.write_text(SBATCH_RECORDER.format(python=sys.executable, record=record, sbatch=shutil.which("sbatch")))

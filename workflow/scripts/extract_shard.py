@@ -21,7 +21,7 @@ def main(smk: Any, logger: logging.Logger) -> None:
         execution=execution_settings(dict(smk.config)),
         weights_file=smk.input.get("weights"),
         threads=smk.threads,
-        skip_bad_audio=smk.config["data"]["on_bad_audio"] == "skip",
+        skip_bad_audio=smk.params.on_bad_audio == "skip",
         shard=smk.wildcards.shard,
         logger=logger,
     )

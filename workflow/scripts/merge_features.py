@@ -16,7 +16,7 @@ from emotify_pipeline.plumbing.runner import run_main
 
 def main(smk: Any, logger: logging.Logger) -> None:
     tracks = usable_tracks(pd.read_csv(smk.input.tracks))
-    n, dim = merge_shards(smk.output.h5, list(smk.input.shards), tracks, smk.config["data"]["on_bad_audio"], logger)
+    n, dim = merge_shards(smk.output.h5, list(smk.input.shards), tracks, smk.params.on_bad_audio, logger)
     logger.info("merged %d shard(s) into %s: %d tracks x %d features", len(smk.input.shards), smk.output.h5, n, dim)
 
 

@@ -70,10 +70,11 @@ def compare(
             row["confidence"] = confidence
             rows.append(row)
     out = pd.DataFrame(rows)
-    for col in ("difference", "difference_ci_low", "difference_ci_high", "constant_difference"):
+    paired = ["difference", "difference_ci_low", "difference_ci_high", "constant_difference"]
+    for col in paired:
         if col not in out:
             out[col] = np.nan
-    return out
+    return out[[*KEY, "model", "features", "leakage_warning", *KEPT, *paired, "confidence"]]
 
 
 def paired_split_difference(
