@@ -638,32 +638,40 @@ def slurm_resources() -> str:
 # --------------------------------------------------------------------------- every message
 
 
+def _placeholder(expr: ast.expr) -> str:
+    """A value a message fills in, named for the reader: ``config["audio"]["duration"]`` ->
+    ``<duration>``, ``len(rows)`` -> ``<number of rows>``, ``audio_root(config)`` -> ``<audio_root>``,
+    ``path.name`` -> ``<name>``; anything else ``<...>``."""
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant):
+        return f"<{expr.slice.value}>"
+    if isinstance(expr, ast.Call):
+        func = getattr(expr.func, "id", "") or getattr(expr.func, "attr", "")
+        if func == "len" and expr.args:
+            return f"<number of {_placeholder(expr.args[0]).strip('<>')}>"
+        if func and func not in ("str", "repr", "int", "float", "sorted", "list", "first_few", "join"):
+            return f"<{func}>"
+        return _placeholder(expr.args[0]) if expr.args else "<...>"
+    if isinstance(expr, ast.Subscript):
+        return _placeholder(expr.value)
+    name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "...")
+    return f"<{'...' if name.startswith('__') else name}>"
+
+
 def _message_template(node: ast.expr) -> str | None:
-    """An ``EmotifyError`` argument as its words and ``<value>`` placeholders (None: not a string)."""
+    """An ``EmotifyError`` argument as its words and ``<value>`` placeholders (None: the message
+    is built elsewhere, by a helper)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if not isinstance(node, ast.JoinedStr):
         return None
-    out = []
-    for value in node.values:
-        if isinstance(value, ast.Constant):
-            out.append(str(value.value))
-        else:
-            expr = value.value  # f"{len(rows)}" -> <rows>, f"{path.name}" -> <name>, else <...>
-            if isinstance(expr, ast.Call) and getattr(expr.func, "id", "") == "len":
-                out.append("<n>")
-                continue
-            if isinstance(expr, ast.Call) and len(expr.args) == 1:
-                expr = expr.args[0]
-            elif isinstance(expr, ast.Subscript):
-                expr = expr.value
-            name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "...")
-            out.append(f"<{'...' if name.startswith('__') else name}>")
-    return "".join(out)
+    return "".join(
+        str(value.value) if isinstance(value, ast.Constant) else _placeholder(value.value) for value in node.values
+    )
 
 
-def error_messages() -> list[tuple[str, str, int, str]]:
-    """Every ``EmotifyError`` the package raises: (module, function, line, message template)."""
+def error_messages() -> list[tuple[str, str, int, str | None]]:
+    """Every ``EmotifyError`` the package raises: (module, function, line, message template, or
+    None where a helper builds the message: the expression that builds it is given instead)."""
     from emotify_pipeline.plumbing.provenance import PACKAGE, module_name
 
     found = []
@@ -673,15 +681,12 @@ def error_messages() -> list[tuple[str, str, int, str]]:
             if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             for node in ast.walk(func):
-                if (
-                    isinstance(node, ast.Call)
-                    and getattr(node.func, "id", "") == "EmotifyError"
-                    and node.args
-                    and (text := _message_template(node.args[0])) is not None
-                ):
-                    found.append((module_name(path), func.name, node.lineno, " ".join(text.split())))
+                if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "EmotifyError" and node.args:
+                    text = _message_template(node.args[0])
+                    shown = " ".join(text.split()) if text is not None else None
+                    found.append((module_name(path), func.name, node.lineno, shown, ast.unparse(node.args[0])))
     # a call inside a nested function is found under both; keep the innermost
-    keep: dict[tuple[str, int], tuple[str, str, int, str]] = {}
+    keep = {}
     for entry in found:
         keep[(entry[0], entry[2])] = entry
     return sorted(keep.values(), key=lambda e: (e[0], e[2]))
@@ -698,15 +703,20 @@ def messages() -> str:
     from emotify_pipeline import STAGES
 
     entries = error_messages()
-    rows = []
+    rows, built = [], []
     for stage in STAGES:
-        for module, func, _, text in entries:
-            if module.split(".")[0] == stage:
+        for module, func, _, text, source in entries:
+            if module.split(".")[0] != stage:
+                continue
+            if text is None:
+                built.append(f"`{module}.{func}` (`{source}`)")
+            else:
                 rows.append([f"`{module}`", f"`{func}`", _code_span(text)])
     return (
         markdown_table(["module", "function", "message"], rows)
-        + f"\n*{len(rows)} messages, read by `docs/render.py` from the package's `EmotifyError` calls; "
-        "`<...>` is a value the run fills in.*\n"
+        + f"\n*{len(rows) + len(built)} messages, read by `docs/render.py` from the package's `EmotifyError` "
+        "calls; `<...>` is a value the run fills in.*"
+        + (f" Built by a helper, and quoted in the tables above: {', '.join(built)}.\n" if built else "\n")
     )
 
 

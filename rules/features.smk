@@ -68,7 +68,8 @@ rule extract_shard:
         "results/benchmarks/extract_shard/{model}_{shard}.tsv"
     conda:
         "../envs/features.yaml"
-    threads: 2
+    # torch threads on a CPU; on a GPU, decoding workers (one fewer); --cores caps it locally
+    threads: 8
     resources:
         mem_mb=8000,  # a local run's cap (--resources mem_mb=N); measured peaks are under half
     params:

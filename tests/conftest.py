@@ -121,6 +121,21 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def _module_marks(node: pytest.Item | pytest.Collector) -> str:
+    """The source of a module's ``pytestmark = ...`` (read from the file: a module skipped while it
+    is imported, by ``pytest.importorskip``, never gets its marks read by pytest)."""
+    if not isinstance(node, pytest.Module):
+        return ""
+    import ast
+
+    tree = ast.parse(node.path.read_text())
+    return " ".join(
+        ast.unparse(stmt.value)
+        for stmt in tree.body
+        if isinstance(stmt, ast.Assign) and any(getattr(t, "id", "") == "pytestmark" for t in stmt.targets)
+    )
+
+
 def _fail_a_skip_in_ci(node: pytest.Item | pytest.Collector, report: pytest.TestReport | pytest.CollectReport) -> None:
     """Under CI=true, turn ``report``'s skip (or expected failure) into a failure unless ``node``
     carries a marker of what CI cannot have, which is recorded for the summary's count."""
@@ -130,7 +145,7 @@ def _fail_a_skip_in_ci(node: pytest.Item | pytest.Collector, report: pytest.Test
         reason = f"xfail ({report.wasxfail})"
         del report.wasxfail
     else:
-        declared = [name for name in CI_CANNOT_HAVE if node.get_closest_marker(name)]
+        declared = [name for name in CI_CANNOT_HAVE if node.get_closest_marker(name) or name in _module_marks(node)]
         if declared:
             report.user_properties.append(("ci_cannot_have", declared[0]))
             return

@@ -34,6 +34,16 @@ def test_never_collected():
     pass
 """
 
+MARKED_MODULE_SKIP = """
+import pytest
+
+pytestmark = pytest.mark.needs_tensorflow
+tf = pytest.importorskip("no_such_module_for_the_probe")
+
+def test_never_collected():
+    pass
+"""
+
 XFAIL = """
 import pytest
 
@@ -87,3 +97,10 @@ def test_an_expected_failure_fails_in_ci(tmp_path: Path) -> None:
     assert out.returncode == 1 and "1 failed" in text, text
     assert "xfail (a known failure)" in text, text
     assert _run(tmp_path, "", XFAIL).returncode == 0
+
+
+def test_a_module_marked_as_needing_what_ci_cannot_have_may_skip_at_collection(tmp_path: Path) -> None:
+    out = _run(tmp_path, "true", MARKED_MODULE_SKIP)
+    text = out.stdout + out.stderr
+    assert out.returncode == 5 and "1 skipped" in text, text  # 5: nothing else collected
+    assert "skipped for what CI cannot have: 1 needs_tensorflow" in text, text

@@ -105,6 +105,12 @@ def test_a_cpu_partition_drops_only_the_gpu(work: Path) -> None:
     assert (shard["gpu"], shard["cpus_per_task"], shard["mem_mb"], shard["runtime"]) == ("0", "8", "32000", "120")
 
 
+def test_an_empty_gpu_variable_means_the_default_one_gpu(work: Path) -> None:
+    env, args = readme_args("lab42", "gpuq")
+    jobs = job_resources(dry_run(work, args, {**env, "EMOTIFY_SHARD_GPUS": ""}))
+    assert jobs["extract_shard"]["gpu"] == "1"
+
+
 def test_a_local_run_gets_the_local_settings(work: Path) -> None:
     text = dry_run(work, ["--cores", "2", "--configfile", DEMO], {})
     assert "workflow specific profile profiles/default" in text
@@ -167,8 +173,9 @@ def test_command_line_default_resources_replace_the_profiles_defaults(work: Path
     track_table = jobs["track_table"]
     assert track_table["slurm_account"] == "lab42"
     assert "runtime" not in track_table and "cpus_per_task" not in track_table
-    assert track_table.get("mem_mb") != "4000"
-    assert jobs["extract_shard"]["mem_mb"] == "32000"  # named in set-resources
+    assert track_table.get("mem_mb") != "4000"  # Snakemake's own default, from the input size
+    shard = jobs["extract_shard"]  # named in set-resources
+    assert (shard["mem_mb"], shard["runtime"], shard["cpus_per_task"]) == ("32000", "120", "8")
 
 
 def test_a_copied_profile_changes_one_jobs_memory_and_keeps_the_rest(work: Path) -> None:
@@ -203,7 +210,8 @@ def test_the_workflow_profile_wins_over_the_given_profile(tmp_path: Path) -> Non
     env, args = readme_args("lab42", "gpuq")
     jobs = job_resources(dry_run(work, args, env))
     assert jobs["track_table"]["mem_mb"] == "1234"
-    assert "gpu" not in jobs["extract_shard"] and jobs["extract_shard"]["mem_mb"] != "32000"
+    shard = jobs["extract_shard"]
+    assert "gpu" not in shard and shard["mem_mb"] != "32000" and shard["cpus_per_task"] != "8"
 
 
 def test_the_jobs_that_reach_the_internet_run_on_the_submitting_host() -> None:

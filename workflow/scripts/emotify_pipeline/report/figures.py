@@ -130,7 +130,9 @@ def _errorbars(
                 capsize=4,
                 color=palette[kind],
                 elinewidth=1,
-                label=None if kind in labelled else f"{kind} splits: mean, range of split accuracies (thin bar)",
+                label=None
+                if kind in labelled
+                else f"{kind} splits: mean, central range of split accuracies (thin bar)",
             )
             if np.isfinite(r.get("ci_low", np.nan)):
                 any_interval = True
