@@ -669,9 +669,9 @@ def _message_template(node: ast.expr) -> str | None:
     )
 
 
-def error_messages() -> list[tuple[str, str, int, str | None]]:
-    """Every ``EmotifyError`` the package raises: (module, function, line, message template, or
-    None where a helper builds the message: the expression that builds it is given instead)."""
+def error_messages() -> list[tuple[str, str, int, str | None, str]]:
+    """Every ``EmotifyError`` the package raises: (module, function, line, message template --
+    None where a helper builds the message --, the source of its argument)."""
     from emotify_pipeline.plumbing.provenance import PACKAGE, module_name
 
     found = []
